@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let argumentParser: Target.Dependency = .product(
+    name: "ArgumentParser", package: "swift-argument-parser")
+
+let package = Package(
+    name: "Orchard",
+    products: [
+        .executable(name: "orchard", targets: ["orchard"]),
+        .library(name: "OrchardNN", targets: ["OrchardNN"]),
+        .library(name: "OrchardData", targets: ["OrchardData"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // C libraries. libzmq gets no pkgConfig: its .pc file drags in -isystem flags that
+        // SwiftPM rejects; OpenBLAS keeps it so that Debian's openblas-pthread cblas.h wins.
+        .systemLibrary(
+            name: "COrchardBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "COrchardZMQ", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "COrchardZlib", providers: [.apt(["zlib1g-dev"])]),
+
+        .target(name: "OrchardTensor", dependencies: ["COrchardBLAS"]),
+        .target(name: "OrchardNN", dependencies: ["OrchardTensor"]),
+        .target(name: "OrchardData", dependencies: ["OrchardTensor", "COrchardZlib"]),
+        .executableTarget(
+            name: "orchard", dependencies: ["OrchardTensor", "OrchardNN", "OrchardData", argumentParser]),
+
+        .testTarget(name: "OrchardTensorTests", dependencies: ["OrchardTensor"]),
+        .testTarget(name: "OrchardNNTests", dependencies: ["OrchardNN", "OrchardTensor"]),
+        .testTarget(name: "OrchardDataTests", dependencies: ["OrchardData", "OrchardTensor"]),
+        .testTarget(name: "orchardTests", dependencies: ["orchard"]),
+    ]
+)

@@ -1,0 +1,7 @@
+import ArgumentParser
+
+@main
+struct Orchard: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "orchard", abstract: "A distributed federated-pruning simulator.")
+}
