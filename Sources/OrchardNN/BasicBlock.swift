@@ -1,0 +1,78 @@
+import OrchardTensor
+
+/// The residual block of ResNet-18 and the CIFAR ResNets: relu(bn2(conv2(relu(bn1(conv1(x))))) + s(x)).
+///
+/// The shortcut s is the identity, or a 1x1 convolution with batch norm (`downsample`) when the
+/// block changes the resolution or the channel count.
+public final class BasicBlock: Layer {
+    public let conv1: Conv2d
+    public let bn1: BatchNorm
+    public let relu1 = ReLU()
+    public let conv2: Conv2d
+    public let bn2: BatchNorm
+    public let downsample: Sequential?
+    public let relu2 = ReLU()
+    public private(set) var flops = FLOPCount.zero
+    private var sum: Tensor?
+    private var inputGradient: Tensor?
+
+    /// Creates a block from `inputs` to `outputs` channels whose first convolution has `stride`.
+    public init(_ inputs: Int, _ outputs: Int, stride: Int, random: inout RandomStream) {
+        conv1 = Conv2d(inputs, outputs, kernelSize: 3, stride: stride, padding: 1, bias: false, initializer: .kaimingNormalFanOut, random: &random)
+        bn1 = BatchNorm(outputs)
+        conv2 = Conv2d(outputs, outputs, kernelSize: 3, stride: 1, padding: 1, bias: false, initializer: .kaimingNormalFanOut, random: &random)
+        bn2 = BatchNorm(outputs)
+        if stride != 1 || inputs != outputs {
+            let projection = Conv2d(inputs, outputs, kernelSize: 1, stride: stride, bias: false, initializer: .kaimingNormalFanOut, random: &random)
+            downsample = Sequential([("0", projection), ("1", BatchNorm(outputs))])
+        } else {
+            downsample = nil
+        }
+    }
+
+    public var needsInputGradient: Bool {
+        get { conv1.needsInputGradient }
+        set {
+            conv1.needsInputGradient = newValue
+            downsample?.needsInputGradient = newValue
+        }
+    }
+
+    private var mainPath: [any Layer] { [conv1, bn1, relu1, conv2, bn2] }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] { conv2.outputShape(for: conv1.outputShape(for: inputShape)) }
+
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor {
+        var main = input
+        for layer in mainPath { main = layer.forward(main, mode: mode) }
+        let shortcut = downsample?.forward(input, mode: mode) ?? input
+        let sum = Tensor.reusing(self.sum, shape: main.shape)
+        self.sum = sum
+        for index in 0..<sum.count { sum[index] = main[index] + shortcut[index] }
+        let output = relu2.forward(sum, mode: mode)
+        flops = FLOPCount(forward: mainPath.reduce(0) { $0 + $1.flops.forward } + (downsample?.flops.forward ?? 0) + sum.count + relu2.flops.forward)
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor? {
+        guard let sumGradient = relu2.backward(outputGradient) else { return nil }
+        var main: Tensor? = sumGradient
+        for layer in mainPath.reversed() { main = main.flatMap { layer.backward($0) } }
+        let shortcut = downsample.map { $0.backward(sumGradient) } ?? sumGradient
+        flops.backward = mainPath.reduce(0) { $0 + $1.flops.backward } + (downsample?.flops.backward ?? 0) + relu2.flops.backward
+        guard let main, let shortcut else { return nil }
+        let inputGradient = Tensor.reusing(self.inputGradient, shape: main.shape)
+        self.inputGradient = inputGradient
+        for index in 0..<inputGradient.count { inputGradient[index] = main[index] + shortcut[index] }
+        flops.backward += inputGradient.count
+        return inputGradient
+    }
+
+    public func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void) {
+        conv1.visitParameters(prefix: qualified(prefix, "conv1"), visit)
+        bn1.visitParameters(prefix: qualified(prefix, "bn1"), visit)
+        conv2.visitParameters(prefix: qualified(prefix, "conv2"), visit)
+        bn2.visitParameters(prefix: qualified(prefix, "bn2"), visit)
+        downsample?.visitParameters(prefix: qualified(prefix, "downsample"), visit)
+    }
+}

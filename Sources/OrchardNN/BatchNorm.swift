@@ -1,0 +1,161 @@
+import OrchardTensor
+
+/// Batch normalisation over channel-major images [C, N, H, W] (2d) or feature rows [N, F] (1d).
+///
+/// Training mode normalises with the batch's mean and biased variance and updates the running
+/// statistics as PyTorch does: running = (1 - momentum) * running + momentum * batch, with the
+/// unbiased variance. Evaluation mode normalises with the running statistics.
+public final class BatchNorm: Layer {
+    public let features: Int
+    public let momentum: Float
+    public let epsilon: Float
+    public let scale: Parameter
+    public let shift: Parameter
+    public let runningMean: Parameter
+    public let runningVariance: Parameter
+    public var needsInputGradient = true
+    public private(set) var flops = FLOPCount.zero
+
+    private var input: Tensor?
+    private var output: Tensor?
+    private var inputGradient: Tensor?
+    private var mean: [Float]
+    private var inverseStd: [Float]
+
+    /// Creates the layer with scale 1, shift 0, running mean 0 and running variance 1.
+    public init(_ features: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
+        self.features = features
+        self.momentum = momentum
+        self.epsilon = epsilon
+        scale = Parameter(shape: [features], kind: .normScale)
+        shift = Parameter(shape: [features], kind: .normShift)
+        runningMean = Parameter(shape: [features], kind: .runningMean)
+        runningVariance = Parameter(shape: [features], kind: .runningVariance)
+        scale.value.fill(1)
+        runningVariance.value.fill(1)
+        mean = Array(repeating: 0, count: features)
+        inverseStd = Array(repeating: 1, count: features)
+    }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] { inputShape }
+
+    /// Where channel c's elements lie: `rows` runs of `run` contiguous values.
+    private struct Layout {
+        let rows: Int
+        let run: Int
+        let channelStride: Int
+        let rowStride: Int
+        var count: Int { rows * run }
+    }
+
+    private func layout(_ shape: [Int]) -> Layout {
+        precondition(shape.count == 2 || shape.count == 4, "BatchNorm got \(shape)")
+        if shape.count == 4 {
+            precondition(shape[0] == features, "BatchNorm(\(features)) got \(shape)")
+            let run = shape[1] * shape[2] * shape[3]
+            return Layout(rows: 1, run: run, channelStride: run, rowStride: 0)
+        }
+        precondition(shape[1] == features, "BatchNorm(\(features)) got \(shape)")
+        return Layout(rows: shape[0], run: 1, channelStride: 1, rowStride: features)
+    }
+
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor {
+        let shape = layout(input.shape)
+        let output = Tensor.reusing(self.output, shape: input.shape)
+        self.output = output
+        self.input = mode == .training ? input : nil
+        for channel in 0..<features {
+            let base = channel * shape.channelStride
+            if mode == .training {
+                updateStatistics(channel, input.data + base, shape)
+            } else {
+                mean[channel] = runningMean.value[channel]
+                inverseStd[channel] = 1 / (runningVariance.value[channel] + epsilon).squareRoot()
+            }
+            let factor = scale.value[channel] * inverseStd[channel]
+            let offset = shift.value[channel] - mean[channel] * factor
+            for row in 0..<shape.rows {
+                let source = input.data + base + row * shape.rowStride
+                let target = output.data + base + row * shape.rowStride
+                for index in 0..<shape.run { target[index] = source[index] * factor + offset }
+            }
+        }
+        flops = FLOPCount(forward: (mode == .training ? 5 : 2) * input.count)
+        return output
+    }
+
+    private func updateStatistics(_ channel: Int, _ values: UnsafePointer<Float>, _ shape: Layout) {
+        var sum: Double = 0
+        for row in 0..<shape.rows {
+            let line = values + row * shape.rowStride
+            for index in 0..<shape.run { sum += Double(line[index]) }
+        }
+        let count = Double(shape.count)
+        let batchMean = sum / count
+        var squares: Double = 0
+        for row in 0..<shape.rows {
+            let line = values + row * shape.rowStride
+            for index in 0..<shape.run {
+                let deviation = Double(line[index]) - batchMean
+                squares += deviation * deviation
+            }
+        }
+        let variance = squares / count
+        mean[channel] = Float(batchMean)
+        inverseStd[channel] = Float(1 / (variance + Double(epsilon)).squareRoot())
+        let unbiased = count > 1 ? squares / (count - 1) : variance
+        runningMean.value[channel] = (1 - momentum) * runningMean.value[channel] + momentum * Float(batchMean)
+        runningVariance.value[channel] =
+            (1 - momentum) * runningVariance.value[channel] + momentum * Float(unbiased)
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor? {
+        guard let input else { preconditionFailure("BatchNorm.backward without a training forward") }
+        let shape = layout(input.shape)
+        let inputGradient = Tensor.reusing(self.inputGradient, shape: input.shape)
+        self.inputGradient = inputGradient
+        let count = Float(shape.count)
+        for channel in 0..<features {
+            let base = channel * shape.channelStride
+            let channelMean = mean[channel]
+            let invStd = inverseStd[channel]
+            // dscale = sum(dy * xhat), dshift = sum(dy)
+            var sumGradient: Float = 0
+            var sumGradientNormalised: Float = 0
+            for row in 0..<shape.rows {
+                let x = input.data + base + row * shape.rowStride
+                let dy = outputGradient.data + base + row * shape.rowStride
+                for index in 0..<shape.run {
+                    sumGradient += dy[index]
+                    sumGradientNormalised += dy[index] * (x[index] - channelMean)
+                }
+            }
+            sumGradientNormalised *= invStd
+            scale.gradient![channel] = sumGradientNormalised
+            shift.gradient![channel] = sumGradient
+            guard needsInputGradient else { continue }
+            // dx = scale * invStd * (dy - mean(dy) - xhat * mean(dy * xhat))
+            let factor = scale.value[channel] * invStd
+            let meanGradient = sumGradient / count
+            let meanGradientNormalised = sumGradientNormalised / count
+            for row in 0..<shape.rows {
+                let x = input.data + base + row * shape.rowStride
+                let dy = outputGradient.data + base + row * shape.rowStride
+                let dx = inputGradient.data + base + row * shape.rowStride
+                for index in 0..<shape.run {
+                    let normalised = (x[index] - channelMean) * invStd
+                    dx[index] = factor * (dy[index] - meanGradient - normalised * meanGradientNormalised)
+                }
+            }
+        }
+        flops.backward = (needsInputGradient ? 9 : 4) * input.count
+        return needsInputGradient ? inputGradient : nil
+    }
+
+    public func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void) {
+        visit(qualified(prefix, "weight"), scale)
+        visit(qualified(prefix, "bias"), shift)
+        visit(qualified(prefix, "running_mean"), runningMean)
+        visit(qualified(prefix, "running_var"), runningVariance)
+    }
+}

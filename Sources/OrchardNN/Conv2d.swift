@@ -1,0 +1,172 @@
+import OrchardTensor
+
+/// A 2-D convolution over channel-major activations: input [C, N, H, W], output [C', N, H', W'].
+///
+/// The forward pass unfolds groups of samples into a column matrix (`Im2Col`) and multiplies it by
+/// the weight [C', C * kh * kw] with one GEMM per group; groups are sized so that the columns stay
+/// in cache. Because activations are channel-major, each GEMM writes its rows straight into the
+/// output, and a 1x1 stride-1 convolution needs no unfolding at all. The backward pass unfolds
+/// again rather than keeping the columns of the whole batch, trading a cheap copy for memory.
+public final class Conv2d: Layer {
+    public let inputChannels: Int
+    public let outputChannels: Int
+    public let kernelSize: Int
+    public let stride: Int
+    public let padding: Int
+    public let weight: Parameter
+    public let bias: Parameter?
+    public var needsInputGradient = true
+    public private(set) var flops = FLOPCount.zero
+
+    /// Bytes of unfolded columns a group may span; about half of a core's L2 cache.
+    public var columnBudgetBytes = 512 * 1024
+
+    private var input: Tensor?
+    private var output: Tensor?
+    private var inputGradient: Tensor?
+    private var columns: Tensor?
+    private var columnGradient: Tensor?
+
+    /// Creates the layer with weights drawn from `random`; the weight is [out, in, k, k].
+    public init(
+        _ inputChannels: Int, _ outputChannels: Int, kernelSize: Int, stride: Int = 1,
+        padding: Int = 0, bias: Bool = true, initializer: Initializer = .kaimingUniformDefault,
+        random: inout RandomStream
+    ) {
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        weight = Parameter(shape: [outputChannels, inputChannels, kernelSize, kernelSize], kind: .weight)
+        self.bias = bias ? Parameter(shape: [outputChannels], kind: .bias) : nil
+        let area = kernelSize * kernelSize
+        initializer.fill(
+            weight: weight.value, bias: self.bias?.value, fanIn: inputChannels * area,
+            fanOut: outputChannels * area, random: &random)
+    }
+
+    func geometry(_ inputShape: [Int]) -> ConvolutionGeometry {
+        ConvolutionGeometry(
+            channels: inputChannels, height: inputShape[2], width: inputShape[3],
+            kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride, padding: padding)
+    }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] {
+        let g = geometry(inputShape)
+        return [outputChannels, inputShape[1], g.outputHeight, g.outputWidth]
+    }
+
+    /// Samples per GEMM so that a group's columns fit the budget; the whole batch when pointwise.
+    func groupSize(_ g: ConvolutionGeometry, batch: Int) -> Int {
+        if g.isPointwise { return batch }
+        let perSample = g.patchSize * g.outputPlane * MemoryLayout<Float>.stride
+        return max(1, min(batch, columnBudgetBytes / max(perSample, 1)))
+    }
+
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor {
+        precondition(input.shape.count == 4 && input.shape[0] == inputChannels, "Conv2d(\(inputChannels), \(outputChannels)) got \(input.shape)")
+        let g = geometry(input.shape)
+        let batch = input.shape[1]
+        let plane = g.outputPlane
+        let output = Tensor.reusing(self.output, shape: outputShape(for: input.shape))
+        self.output = output
+        self.input = mode == .training ? input : nil
+        if let bias {
+            for channel in 0..<outputChannels {
+                (output.data + channel * batch * plane).update(repeating: bias.value[channel], count: batch * plane)
+            }
+        }
+        let group = groupSize(g, batch: batch)
+        for first in Swift.stride(from: 0, to: batch, by: group) {
+            let count = min(group, batch - first)
+            let (columns, leading) = unfoldedColumns(input, g, first: first, count: count)
+            BLAS.gemm(
+                transposeA: false, transposeB: false, m: outputChannels, n: count * plane, k: g.patchSize,
+                a: weight.value.data, lda: g.patchSize, b: columns, ldb: leading,
+                beta: bias == nil ? 0 : 1, c: output.data + first * plane, ldc: batch * plane)
+        }
+        let multiplyAdds = outputChannels * g.patchSize * plane * batch
+        flops = FLOPCount(forward: 2 * multiplyAdds + (bias == nil ? 0 : output.count))
+        return output
+    }
+
+    /// The column matrix of a group and its leading dimension: the input itself when pointwise.
+    private func unfoldedColumns(_ input: Tensor, _ g: ConvolutionGeometry, first: Int, count: Int)
+        -> (UnsafeMutablePointer<Float>, Int)
+    {
+        let batch = input.shape[1]
+        if g.isPointwise { return (input.data + first * g.outputPlane, batch * g.outputPlane) }
+        let shape = [g.patchSize, groupSize(g, batch: batch) * g.outputPlane]
+        let columns = Tensor.reusing(self.columns, shape: shape, role: .workspace)
+        self.columns = columns
+        Im2Col.unfold(input.data, batch: batch, first: first, count: count, geometry: g, into: columns.data)
+        return (columns.data, count * g.outputPlane)
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor? {
+        guard let input else { preconditionFailure("Conv2d.backward without a training forward") }
+        let g = geometry(input.shape)
+        let batch = input.shape[1]
+        let plane = g.outputPlane
+        let weightGradient = weight.gradient!
+        if let gradient = bias?.gradient {
+            for channel in 0..<outputChannels {
+                let row = outputGradient.data + channel * batch * plane
+                var sum: Float = 0
+                for index in 0..<(batch * plane) { sum += row[index] }
+                gradient[channel] = sum
+            }
+        }
+        var inputGradient: Tensor?
+        if needsInputGradient {
+            let gradient = Tensor.reusing(self.inputGradient, shape: input.shape)
+            gradient.zero()
+            self.inputGradient = gradient
+            inputGradient = gradient
+        }
+        let group = groupSize(g, batch: batch)
+        for first in Swift.stride(from: 0, to: batch, by: group) {
+            let count = min(group, batch - first)
+            let (columns, leading) = unfoldedColumns(input, g, first: first, count: count)
+            let gradientRows = outputGradient.data + first * plane
+            // dW[out, patch] (+)= dY[out, group] columns^T[group, patch]
+            BLAS.gemm(
+                transposeA: false, transposeB: true, m: outputChannels, n: g.patchSize, k: count * plane,
+                a: gradientRows, lda: batch * plane, b: columns, ldb: leading,
+                beta: first == 0 ? 0 : 1, c: weightGradient.data, ldc: g.patchSize)
+            if let inputGradient { propagate(gradientRows, g, batch: batch, first: first, count: count, into: inputGradient) }
+        }
+        let multiplyAdds = outputChannels * g.patchSize * plane * batch
+        flops.backward = 2 * multiplyAdds * (needsInputGradient ? 2 : 1) + (bias == nil ? 0 : outputGradient.count)
+        return inputGradient
+    }
+
+    /// dX of a group: columns' gradient W^T dY, folded back into the input's layout.
+    private func propagate(
+        _ gradientRows: UnsafePointer<Float>, _ g: ConvolutionGeometry, batch: Int, first: Int,
+        count: Int, into inputGradient: Tensor
+    ) {
+        let plane = g.outputPlane
+        if g.isPointwise {
+            BLAS.gemm(
+                transposeA: true, transposeB: false, m: g.patchSize, n: count * plane, k: outputChannels,
+                a: weight.value.data, lda: g.patchSize, b: gradientRows, ldb: batch * plane,
+                c: inputGradient.data + first * plane, ldc: batch * plane)
+            return
+        }
+        let shape = [g.patchSize, groupSize(g, batch: batch) * plane]
+        let columnGradient = Tensor.reusing(self.columnGradient, shape: shape, role: .workspace)
+        self.columnGradient = columnGradient
+        BLAS.gemm(
+            transposeA: true, transposeB: false, m: g.patchSize, n: count * plane, k: outputChannels,
+            a: weight.value.data, lda: g.patchSize, b: gradientRows, ldb: batch * plane,
+            c: columnGradient.data, ldc: count * plane)
+        Im2Col.fold(columnGradient.data, batch: batch, first: first, count: count, geometry: g, into: inputGradient.data)
+    }
+
+    public func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void) {
+        visit(qualified(prefix, "weight"), weight)
+        if let bias { visit(qualified(prefix, "bias"), bias) }
+    }
+}

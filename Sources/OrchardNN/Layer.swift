@@ -1,0 +1,88 @@
+import OrchardTensor
+
+/// Whether a forward pass trains (batch statistics, caches for backward) or evaluates.
+public enum Mode: Sendable {
+    case training
+    case evaluation
+}
+
+/// What a parameter tensor is, so that pruning and aggregation can tell weights from statistics.
+public enum ParameterKind: String, Sendable {
+    case weight
+    case bias
+    case normScale
+    case normShift
+    case runningMean
+    case runningVariance
+
+    /// Whether the optimizer trains it (running statistics are updated by the forward pass instead).
+    public var isTrainable: Bool { self != .runningMean && self != .runningVariance }
+}
+
+/// A tensor a layer owns across steps, and its gradient if it is trained.
+public final class Parameter {
+    /// The current values.
+    public let value: Tensor
+    /// The gradient of the loss, written by each backward pass; `nil` for running statistics.
+    public let gradient: Tensor?
+    /// What it is.
+    public let kind: ParameterKind
+
+    /// Creates a parameter of the given shape; trainable kinds get a gradient tensor.
+    public init(shape: [Int], kind: ParameterKind) {
+        value = Tensor(zeros: shape, role: .parameter)
+        gradient = kind.isTrainable ? Tensor(zeros: shape, role: .gradient) : nil
+        self.kind = kind
+    }
+}
+
+/// A stage of a network with an explicit forward and backward pass.
+///
+/// A layer owns the tensors it returns and reuses them while the batch shape stays the same, so a
+/// returned tensor is valid until the layer's next call. `backward` must follow the `forward` of
+/// the same batch in training mode; it writes the parameters' gradients (overwriting, not adding)
+/// and returns the gradient with respect to the input, or `nil` when `needsInputGradient` is false
+/// (the first layer of a network, whose input is data).
+public protocol Layer: AnyObject {
+    /// Computes the output for a batch.
+    func forward(_ input: Tensor, mode: Mode) -> Tensor
+    /// Propagates the gradient of the loss with respect to the last output.
+    func backward(_ outputGradient: Tensor) -> Tensor?
+    /// Whether `backward` computes the input gradient.
+    var needsInputGradient: Bool { get set }
+    /// The output shape for an input shape, without running anything.
+    func outputShape(for inputShape: [Int]) -> [Int]
+    /// Calls `visit` with each parameter and its dotted name, in a stable order.
+    func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void)
+    /// Floating-point operations of the most recent forward and backward pass.
+    var flops: FLOPCount { get }
+}
+
+extension Layer {
+    public func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void) {}
+}
+
+/// Floating-point operations, counting a multiply-add as two and an elementwise operation as one.
+public struct FLOPCount: Sendable, Equatable, AdditiveArithmetic {
+    public var forward: Int
+    public var backward: Int
+
+    public init(forward: Int = 0, backward: Int = 0) {
+        self.forward = forward
+        self.backward = backward
+    }
+
+    public static var zero: FLOPCount { FLOPCount() }
+    public var total: Int { forward + backward }
+
+    public static func + (lhs: FLOPCount, rhs: FLOPCount) -> FLOPCount {
+        FLOPCount(forward: lhs.forward + rhs.forward, backward: lhs.backward + rhs.backward)
+    }
+
+    public static func - (lhs: FLOPCount, rhs: FLOPCount) -> FLOPCount {
+        FLOPCount(forward: lhs.forward - rhs.forward, backward: lhs.backward - rhs.backward)
+    }
+}
+
+/// Joins a name prefix and a local name with a dot.
+func qualified(_ prefix: String, _ name: String) -> String { prefix.isEmpty ? name : prefix + "." + name }

@@ -1,0 +1,91 @@
+import OrchardTensor
+
+/// A fully connected layer: y = x W^T + b, with W of shape [outputs, inputs] as in PyTorch.
+public final class Linear: Layer {
+    public let inputs: Int
+    public let outputs: Int
+    public let weight: Parameter
+    public let bias: Parameter?
+    public var needsInputGradient = true
+    public private(set) var flops = FLOPCount.zero
+
+    private var input: Tensor?
+    private var output: Tensor?
+    private var inputGradient: Tensor?
+
+    /// Creates the layer with weights drawn from `random`.
+    public init(
+        _ inputs: Int, _ outputs: Int, bias: Bool = true,
+        initializer: Initializer = .kaimingUniformDefault, random: inout RandomStream
+    ) {
+        self.inputs = inputs
+        self.outputs = outputs
+        weight = Parameter(shape: [outputs, inputs], kind: .weight)
+        self.bias = bias ? Parameter(shape: [outputs], kind: .bias) : nil
+        initializer.fill(
+            weight: weight.value, bias: self.bias?.value, fanIn: inputs, fanOut: outputs,
+            random: &random)
+    }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] { [inputShape[0], outputs] }
+
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor {
+        precondition(input.shape.count == 2 && input.shape[1] == inputs, "Linear(\(inputs), \(outputs)) got \(input.shape)")
+        let batch = input.shape[0]
+        let output = Tensor.reusing(self.output, shape: [batch, outputs])
+        self.output = output
+        self.input = mode == .training ? input : nil
+        if let bias {
+            for row in 0..<batch { (output.data + row * outputs).update(from: bias.value.data, count: outputs) }
+        }
+        BLAS.gemm(
+            transposeA: false, transposeB: true, m: batch, n: outputs, k: inputs,
+            a: input.data, lda: inputs, b: weight.value.data, ldb: inputs,
+            beta: bias == nil ? 0 : 1, c: output.data, ldc: outputs)
+        flops = FLOPCount(forward: 2 * batch * inputs * outputs + (bias == nil ? 0 : batch * outputs))
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor? {
+        guard let input else { preconditionFailure("Linear.backward without a training forward") }
+        let batch = input.shape[0]
+        // dW[out, in] = dY^T[out, batch] X[batch, in]
+        BLAS.gemm(
+            transposeA: true, transposeB: false, m: outputs, n: inputs, k: batch,
+            a: outputGradient.data, lda: outputs, b: input.data, ldb: inputs,
+            c: weight.gradient!.data, ldc: inputs)
+        var backwardFLOPs = 2 * batch * inputs * outputs
+        if let gradient = bias?.gradient {
+            sumRows(outputGradient.data, rows: batch, columns: outputs, into: gradient.data)
+            backwardFLOPs += batch * outputs
+        }
+        var result: Tensor?
+        if needsInputGradient {
+            let inputGradient = Tensor.reusing(self.inputGradient, shape: input.shape)
+            self.inputGradient = inputGradient
+            // dX[batch, in] = dY[batch, out] W[out, in]
+            BLAS.gemm(
+                transposeA: false, transposeB: false, m: batch, n: inputs, k: outputs,
+                a: outputGradient.data, lda: outputs, b: weight.value.data, ldb: inputs,
+                c: inputGradient.data, ldc: inputs)
+            backwardFLOPs += 2 * batch * inputs * outputs
+            result = inputGradient
+        }
+        flops.backward = backwardFLOPs
+        return result
+    }
+
+    public func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void) {
+        visit(qualified(prefix, "weight"), weight)
+        if let bias { visit(qualified(prefix, "bias"), bias) }
+    }
+}
+
+/// Writes the column sums of a row-major [rows, columns] matrix into `sums`.
+func sumRows(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
+    sums.update(repeating: 0, count: columns)
+    for row in 0..<rows {
+        let line = matrix + row * columns
+        for column in 0..<columns { sums[column] += line[column] }
+    }
+}

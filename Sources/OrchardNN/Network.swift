@@ -1,0 +1,62 @@
+import OrchardTensor
+
+/// A named parameter of a network.
+public struct NamedParameter {
+    public let name: String
+    public let parameter: Parameter
+}
+
+/// A model: a chain of layers from a batch of samples [N, sample...] to logits [N, classes].
+///
+/// The network turns off the input gradient of its first layer, since its input is data, and lists
+/// its parameters under stable dotted names (`conv1.weight`, `layer2.0.bn1.running_mean`).
+public final class Network {
+    /// The model's name in the zoo, such as `lenet5`.
+    public let name: String
+    /// The shape of one input sample, such as [1, 28, 28].
+    public let sampleShape: [Int]
+    public let classes: Int
+    public let body: Sequential
+    /// Every parameter and running statistic, in a stable order.
+    public let parameters: [NamedParameter]
+
+    public init(name: String, sampleShape: [Int], classes: Int, body: Sequential) {
+        self.name = name
+        self.sampleShape = sampleShape
+        self.classes = classes
+        self.body = body
+        body.needsInputGradient = false
+        var parameters: [NamedParameter] = []
+        body.visitParameters(prefix: "") { parameters.append(NamedParameter(name: $0, parameter: $1)) }
+        self.parameters = parameters
+    }
+
+    /// Logits [N, classes] of a batch [N, sample...]; valid until the next forward.
+    public func forward(_ batch: Tensor, mode: Mode) -> Tensor {
+        body.forward(batch, mode: mode)
+    }
+
+    /// Writes every trained parameter's gradient from d loss / d logits of the last forward.
+    public func backward(_ logitsGradient: Tensor) {
+        _ = body.backward(logitsGradient)
+    }
+
+    /// FLOPs of the most recent forward and backward pass.
+    public var flops: FLOPCount { body.flops }
+
+    /// The parameters the optimizer trains (not running statistics).
+    public var trainableParameters: [Parameter] {
+        parameters.map(\.parameter).filter { $0.kind.isTrainable }
+    }
+
+    /// The number of trained values, as PyTorch's `sum(p.numel() for p in model.parameters())`.
+    public var trainableCount: Int { trainableParameters.reduce(0) { $0 + $1.value.count } }
+
+    /// The number of values in the state, running statistics included.
+    public var stateCount: Int { parameters.reduce(0) { $0 + $1.parameter.value.count } }
+
+    /// The parameter with the given name.
+    public func parameter(named name: String) -> Parameter? {
+        parameters.first { $0.name == name }?.parameter
+    }
+}

@@ -1,0 +1,193 @@
+import OrchardTensor
+
+/// Max pooling over channel-major images with a square window and no padding.
+public final class MaxPool2d: Layer {
+    public let kernelSize: Int
+    public let stride: Int
+    public var needsInputGradient = true
+    public private(set) var flops = FLOPCount.zero
+    private var output: Tensor?
+    private var inputGradient: Tensor?
+    private var inputShape: [Int] = []
+    /// For each output element, the flat index within its input plane of the maximum.
+    private var winners: [Int32] = []
+
+    public init(kernelSize: Int, stride: Int? = nil) {
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+    }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] {
+        [inputShape[0], inputShape[1], (inputShape[2] - kernelSize) / stride + 1, (inputShape[3] - kernelSize) / stride + 1]
+    }
+
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor {
+        let shape = outputShape(for: input.shape)
+        let output = Tensor.reusing(self.output, shape: shape)
+        self.output = output
+        inputShape = input.shape
+        if winners.count != output.count { winners = Array(repeating: 0, count: output.count) }
+        let (height, width) = (input.shape[2], input.shape[3])
+        let (outputHeight, outputWidth) = (shape[2], shape[3])
+        let planes = shape[0] * shape[1]
+        winners.withUnsafeMutableBufferPointer { winners in
+            for plane in 0..<planes {
+                let source = input.data + plane * height * width
+                let target = output.data + plane * outputHeight * outputWidth
+                let chosen = winners.baseAddress! + plane * outputHeight * outputWidth
+                for outputRow in 0..<outputHeight {
+                    for outputColumn in 0..<outputWidth {
+                        var best = -Float.infinity
+                        var bestIndex = 0
+                        for kernelRow in 0..<kernelSize {
+                            let rowStart = (outputRow * stride + kernelRow) * width + outputColumn * stride
+                            for kernelColumn in 0..<kernelSize where source[rowStart + kernelColumn] > best {
+                                best = source[rowStart + kernelColumn]
+                                bestIndex = rowStart + kernelColumn
+                            }
+                        }
+                        target[outputRow * outputWidth + outputColumn] = best
+                        chosen[outputRow * outputWidth + outputColumn] = Int32(bestIndex)
+                    }
+                }
+            }
+        }
+        flops = FLOPCount(forward: output.count * kernelSize * kernelSize)
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor? {
+        guard needsInputGradient else { return nil }
+        let inputGradient = Tensor.reusing(self.inputGradient, shape: inputShape)
+        self.inputGradient = inputGradient
+        inputGradient.zero()
+        let inputPlane = inputShape[2] * inputShape[3]
+        let outputPlane = outputGradient.count / (inputShape[0] * inputShape[1])
+        winners.withUnsafeBufferPointer { winners in
+            for plane in 0..<(inputShape[0] * inputShape[1]) {
+                let target = inputGradient.data + plane * inputPlane
+                let source = outputGradient.data + plane * outputPlane
+                for index in 0..<outputPlane {
+                    target[Int(winners[plane * outputPlane + index])] += source[index]
+                }
+            }
+        }
+        flops.backward = outputGradient.count
+        return inputGradient
+    }
+}
+
+/// Average pooling over channel-major images with a square window and no padding.
+public final class AvgPool2d: Layer {
+    public let kernelSize: Int
+    public let stride: Int
+    public var needsInputGradient = true
+    public private(set) var flops = FLOPCount.zero
+    private var output: Tensor?
+    private var inputGradient: Tensor?
+    private var inputShape: [Int] = []
+
+    public init(kernelSize: Int, stride: Int? = nil) {
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+    }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] {
+        [inputShape[0], inputShape[1], (inputShape[2] - kernelSize) / stride + 1, (inputShape[3] - kernelSize) / stride + 1]
+    }
+
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor {
+        let shape = outputShape(for: input.shape)
+        let output = Tensor.reusing(self.output, shape: shape)
+        self.output = output
+        inputShape = input.shape
+        let (height, width) = (input.shape[2], input.shape[3])
+        let (outputHeight, outputWidth) = (shape[2], shape[3])
+        let reciprocal = 1 / Float(kernelSize * kernelSize)
+        for plane in 0..<(shape[0] * shape[1]) {
+            let source = input.data + plane * height * width
+            let target = output.data + plane * outputHeight * outputWidth
+            for outputRow in 0..<outputHeight {
+                for outputColumn in 0..<outputWidth {
+                    var sum: Float = 0
+                    for kernelRow in 0..<kernelSize {
+                        let rowStart = (outputRow * stride + kernelRow) * width + outputColumn * stride
+                        for kernelColumn in 0..<kernelSize { sum += source[rowStart + kernelColumn] }
+                    }
+                    target[outputRow * outputWidth + outputColumn] = sum * reciprocal
+                }
+            }
+        }
+        flops = FLOPCount(forward: output.count * kernelSize * kernelSize)
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor? {
+        guard needsInputGradient else { return nil }
+        let inputGradient = Tensor.reusing(self.inputGradient, shape: inputShape)
+        self.inputGradient = inputGradient
+        inputGradient.zero()
+        let (height, width) = (inputShape[2], inputShape[3])
+        let shape = outputShape(for: inputShape)
+        let (outputHeight, outputWidth) = (shape[2], shape[3])
+        let reciprocal = 1 / Float(kernelSize * kernelSize)
+        for plane in 0..<(shape[0] * shape[1]) {
+            let target = inputGradient.data + plane * height * width
+            let source = outputGradient.data + plane * outputHeight * outputWidth
+            for outputRow in 0..<outputHeight {
+                for outputColumn in 0..<outputWidth {
+                    let share = source[outputRow * outputWidth + outputColumn] * reciprocal
+                    for kernelRow in 0..<kernelSize {
+                        let rowStart = (outputRow * stride + kernelRow) * width + outputColumn * stride
+                        for kernelColumn in 0..<kernelSize { target[rowStart + kernelColumn] += share }
+                    }
+                }
+            }
+        }
+        flops.backward = inputGradient.count
+        return inputGradient
+    }
+
+}
+
+/// Global average pooling: the mean of each channel's plane, [C, N, H, W] to [C, N, 1, 1].
+public final class GlobalAvgPool: Layer {
+    public var needsInputGradient = true
+    public private(set) var flops = FLOPCount.zero
+    private var output: Tensor?
+    private var inputGradient: Tensor?
+    private var inputShape: [Int] = []
+
+    public init() {}
+
+    public func outputShape(for inputShape: [Int]) -> [Int] { [inputShape[0], inputShape[1], 1, 1] }
+
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor {
+        let output = Tensor.reusing(self.output, shape: outputShape(for: input.shape))
+        self.output = output
+        inputShape = input.shape
+        let area = input.shape[2] * input.shape[3]
+        let reciprocal = 1 / Float(area)
+        for plane in 0..<output.count {
+            let source = input.data + plane * area
+            var sum: Float = 0
+            for index in 0..<area { sum += source[index] }
+            output[plane] = sum * reciprocal
+        }
+        flops = FLOPCount(forward: input.count)
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor? {
+        guard needsInputGradient else { return nil }
+        let inputGradient = Tensor.reusing(self.inputGradient, shape: inputShape)
+        self.inputGradient = inputGradient
+        let area = inputShape[2] * inputShape[3]
+        let reciprocal = 1 / Float(area)
+        for plane in 0..<outputGradient.count {
+            (inputGradient.data + plane * area).update(repeating: outputGradient[plane] * reciprocal, count: area)
+        }
+        flops.backward = inputGradient.count
+        return inputGradient
+    }
+}

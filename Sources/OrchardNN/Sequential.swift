@@ -1,0 +1,48 @@
+import OrchardTensor
+
+/// Layers applied one after another, each under a name that prefixes its parameters' names.
+public final class Sequential: Layer {
+    public private(set) var layers: [(name: String, layer: any Layer)]
+    public private(set) var flops = FLOPCount.zero
+
+    /// Creates the chain; the first layer's input gradient follows `needsInputGradient`.
+    public init(_ layers: [(String, any Layer)]) {
+        self.layers = layers.map { (name: $0.0, layer: $0.1) }
+    }
+
+    public var needsInputGradient: Bool {
+        get { layers.first?.layer.needsInputGradient ?? true }
+        set { layers.first?.layer.needsInputGradient = newValue }
+    }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] {
+        layers.reduce(inputShape) { $1.layer.outputShape(for: $0) }
+    }
+
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor {
+        var value = input
+        var total = FLOPCount.zero
+        for entry in layers {
+            value = entry.layer.forward(value, mode: mode)
+            total.forward += entry.layer.flops.forward
+        }
+        flops = total
+        return value
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor? {
+        var gradient: Tensor? = outputGradient
+        var total = 0
+        for entry in layers.reversed() {
+            guard let current = gradient else { break }
+            gradient = entry.layer.backward(current)
+            total += entry.layer.flops.backward
+        }
+        flops.backward = total
+        return gradient
+    }
+
+    public func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void) {
+        for entry in layers { entry.layer.visitParameters(prefix: qualified(prefix, entry.name), visit) }
+    }
+}

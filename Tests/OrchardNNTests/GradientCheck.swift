@@ -1,0 +1,75 @@
+import OrchardTensor
+import Testing
+
+@testable import OrchardNN
+
+/// Central finite differences against a layer's backward pass.
+///
+/// The scalar checked is L = sum(forward(x) * R) for a fixed random R, accumulated in Double, so
+/// dL/dy = R. Step 1e-2 on Float32 values of order 1 gives central differences good to about
+/// 1e-3 absolute; the check allows 2e-2 relative to max(1, |analytic|), which catches every
+/// wrong index or missing term while tolerating Float32 rounding and kinks of ReLU and max-pool.
+struct GradientCheck {
+    var step: Float = 1e-2
+    var tolerance: Float = 2e-2
+    var samplesPerTensor = 24
+
+    func loss(_ layer: any Layer, _ input: Tensor, _ weights: Tensor) -> Double {
+        let output = layer.forward(input, mode: .training)
+        var sum = 0.0
+        for index in 0..<output.count { sum += Double(output[index]) * Double(weights[index]) }
+        return sum
+    }
+
+    /// Checks the input gradient and every trained parameter's gradient of `layer` at `input`.
+    func check(_ layer: any Layer, input: Tensor, seed: UInt64 = 1, sourceLocation: SourceLocation = #_sourceLocation) {
+        var random = RandomStream(seed: seed, purpose: "gradient-check")
+        layer.needsInputGradient = true
+        let output = layer.forward(input, mode: .training)
+        let weights = Tensor(zeros: output.shape)
+        for index in 0..<weights.count { weights[index] = Float(random.nextNormal()) }
+        let inputGradient = layer.backward(weights)?.copy()
+        var parameters: [(String, Parameter)] = []
+        layer.visitParameters(prefix: "") { parameters.append(($0, $1)) }
+        let parameterGradients = parameters.map { $0.1.gradient?.copy() }
+
+        compare("input", input, inputGradient, layer, input, weights, &random, sourceLocation)
+        for ((name, parameter), gradient) in zip(parameters, parameterGradients) where gradient != nil {
+            compare(name, parameter.value, gradient, layer, input, weights, &random, sourceLocation)
+        }
+    }
+
+    private func compare(
+        _ name: String, _ variable: Tensor, _ analytic: Tensor?, _ layer: any Layer, _ input: Tensor,
+        _ weights: Tensor, _ random: inout RandomStream, _ sourceLocation: SourceLocation
+    ) {
+        guard let analytic else {
+            Issue.record("no gradient for \(name)", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(analytic.shape == variable.shape, "\(name) gradient shape", sourceLocation: sourceLocation)
+        let indices = variable.count <= samplesPerTensor
+            ? Array(0..<variable.count) : (0..<samplesPerTensor).map { _ in random.nextInt(below: variable.count) }
+        for index in indices {
+            let original = variable[index]
+            variable[index] = original + step
+            let above = loss(layer, input, weights)
+            variable[index] = original - step
+            let below = loss(layer, input, weights)
+            variable[index] = original
+            let numeric = Float((above - below) / Double(2 * step))
+            let error = abs(numeric - analytic[index])
+            #expect(
+                error <= tolerance * max(1, abs(analytic[index])),
+                "\(name)[\(index)]: analytic \(analytic[index]), numeric \(numeric)", sourceLocation: sourceLocation)
+        }
+    }
+}
+
+/// A tensor of standard normal values.
+func randomTensor(_ shape: [Int], seed: UInt64) -> Tensor {
+    var random = RandomStream(seed: seed, purpose: "test-input")
+    let tensor = Tensor(zeros: shape)
+    for index in 0..<tensor.count { tensor[index] = Float(random.nextNormal()) }
+    return tensor
+}
