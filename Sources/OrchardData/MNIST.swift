@@ -1,0 +1,94 @@
+/// Loads MNIST or Fashion-MNIST from the four standard IDX files in a folder.
+///
+/// Both sets ship as `train-images-idx3-ubyte`, `train-labels-idx1-ubyte`,
+/// `t10k-images-idx3-ubyte` and `t10k-labels-idx1-ubyte`, each found with or without `.gz`.
+/// `Scripts/fetch-mnist.sh` writes MNIST into `data/mnist`.
+public enum MNIST {
+    /// Which of the two sets of 28x28 grey images with ten classes.
+    public enum Variant: String, Sendable, CaseIterable {
+        /// Handwritten digits (LeCun et al.).
+        case mnist
+        /// Zalando's clothing pictures in MNIST's format (Xiao et al., 2017).
+        case fashionMNIST
+
+        /// The name given to the data sets, such as `mnist` in `mnist-train`.
+        public var datasetName: String {
+            switch self {
+            case .mnist: return "mnist"
+            case .fashionMNIST: return "fashion-mnist"
+            }
+        }
+
+        /// The mean pixel of the training set on the 0...1 scale, as commonly used for normalisation.
+        public var mean: Float {
+            switch self {
+            case .mnist: return 0.1307
+            case .fashionMNIST: return 0.2860
+            }
+        }
+
+        /// The pixel standard deviation of the training set on the 0...1 scale.
+        public var std: Float {
+            switch self {
+            case .mnist: return 0.3081
+            case .fashionMNIST: return 0.3530
+            }
+        }
+
+        /// What to do when the files are missing.
+        var fetchAdvice: String {
+            switch self {
+            case .mnist:
+                return "run Scripts/fetch-mnist.sh to write them into data/mnist"
+            case .fashionMNIST:
+                return "download the four files of Fashion-MNIST (github.com/zalandoresearch/fashion-mnist) into it"
+            }
+        }
+    }
+
+    /// The base names of the training images, training labels, test images and test labels.
+    public static let fileNames = [
+        "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
+    ]
+
+    /// Loads the 60,000 training and 10,000 test images of `variant` from `directory`.
+    ///
+    /// Pixels are normalised with the variant's mean and standard deviation.
+    /// - Throws: `DataError` naming the folder and the files looked for when any is missing, or
+    ///   the file at fault when one is malformed.
+    public static func load(directory: String, variant: Variant = .mnist) throws(DataError) -> DatasetSplit {
+        let lookedFor = fileNames.map { "\($0)[.gz]" }.joined(separator: ", ")
+        guard FileBytes.isDirectory(directory) else {
+            throw DataError(
+                path: directory,
+                problem: "no such folder; it should hold \(lookedFor); \(variant.fetchAdvice)")
+        }
+        var found = [String]()
+        var missing = [String]()
+        for base in fileNames {
+            let plain = FileBytes.join(directory, base)
+            let compressed = plain + ".gz"
+            if FileBytes.isFile(plain) {
+                found.append(plain)
+            } else if FileBytes.isFile(compressed) {
+                found.append(compressed)
+            } else {
+                missing.append(base)
+            }
+        }
+        guard missing.isEmpty else {
+            throw DataError(
+                path: directory,
+                problem: "missing \(missing.map { "\($0)[.gz]" }.joined(separator: ", ")) "
+                    + "(looked for \(lookedFor)); \(variant.fetchAdvice)")
+        }
+        let train = try IDX.read(
+            images: found[0], labels: found[1], name: variant.datasetName + "-train",
+            mean: variant.mean, std: variant.std)
+        let test = try IDX.read(
+            images: found[2], labels: found[3], name: variant.datasetName + "-test",
+            mean: variant.mean, std: variant.std)
+        return DatasetSplit(train: train, test: test)
+    }
+}
