@@ -18,7 +18,10 @@ public final class MaxPool2d: Layer {
     }
 
     public func outputShape(for inputShape: [Int]) -> [Int] {
-        [inputShape[0], inputShape[1], (inputShape[2] - kernelSize) / stride + 1, (inputShape[3] - kernelSize) / stride + 1]
+        [
+            inputShape[0], inputShape[1], ConvolutionGeometry.windows(inputShape[2], kernel: kernelSize, stride: stride),
+            ConvolutionGeometry.windows(inputShape[3], kernel: kernelSize, stride: stride),
+        ]
     }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
@@ -93,7 +96,10 @@ public final class AvgPool2d: Layer {
     }
 
     public func outputShape(for inputShape: [Int]) -> [Int] {
-        [inputShape[0], inputShape[1], (inputShape[2] - kernelSize) / stride + 1, (inputShape[3] - kernelSize) / stride + 1]
+        [
+            inputShape[0], inputShape[1], ConvolutionGeometry.windows(inputShape[2], kernel: kernelSize, stride: stride),
+            ConvolutionGeometry.windows(inputShape[3], kernel: kernelSize, stride: stride),
+        ]
     }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {

@@ -21,8 +21,14 @@ public struct ConvolutionGeometry: Sendable, Equatable {
         self.padding = padding
     }
 
-    public var outputHeight: Int { (height + 2 * padding - kernelHeight) / stride + 1 }
-    public var outputWidth: Int { (width + 2 * padding - kernelWidth) / stride + 1 }
+    public var outputHeight: Int { Self.windows(height, kernel: kernelHeight, stride: stride, padding: padding) }
+    public var outputWidth: Int { Self.windows(width, kernel: kernelWidth, stride: stride, padding: padding) }
+
+    /// How many positions a window of `kernel` takes along `size` (zero when it does not fit).
+    public static func windows(_ size: Int, kernel: Int, stride: Int, padding: Int = 0) -> Int {
+        let span = size + 2 * padding - kernel
+        return span < 0 ? 0 : span / stride + 1
+    }
     /// Output positions per sample and channel.
     public var outputPlane: Int { outputHeight * outputWidth }
     /// Input positions per sample and channel.

@@ -8,7 +8,8 @@ import Testing
 /// The scalar checked is L = sum(forward(x) * R) for a fixed random R, accumulated in Double, so
 /// dL/dy = R. Step 1e-2 on Float32 values of order 1 gives central differences good to about
 /// 1e-3 absolute; the check allows 2e-2 relative to max(1, |analytic|), which catches every
-/// wrong index or missing term while tolerating Float32 rounding and kinks of ReLU and max-pool.
+/// wrong index or missing term while tolerating Float32 rounding. Points where a ReLU or max-pool
+/// switches inside the step are detected and skipped, and may not be more than a quarter.
 struct GradientCheck {
     var step: Float = 1e-2
     var tolerance: Float = 2e-2
@@ -50,19 +51,34 @@ struct GradientCheck {
         #expect(analytic.shape == variable.shape, "\(name) gradient shape", sourceLocation: sourceLocation)
         let indices = variable.count <= samplesPerTensor
             ? Array(0..<variable.count) : (0..<samplesPerTensor).map { _ in random.nextInt(below: variable.count) }
+        var kinks = 0
         for index in indices {
-            let original = variable[index]
-            variable[index] = original + step
-            let above = loss(layer, input, weights)
-            variable[index] = original - step
-            let below = loss(layer, input, weights)
-            variable[index] = original
-            let numeric = Float((above - below) / Double(2 * step))
+            let numeric = derivative(variable, index, step, layer, input, weights)
+            // Where a ReLU or max-pool switches within the step, the difference quotient is not a
+            // derivative; halving the step changes it then, and such points are skipped.
+            let refined = derivative(variable, index, step / 2, layer, input, weights)
+            if abs(numeric - refined) > tolerance * max(1, abs(refined)) {
+                kinks += 1
+                continue
+            }
             let error = abs(numeric - analytic[index])
             #expect(
                 error <= tolerance * max(1, abs(analytic[index])),
                 "\(name)[\(index)]: analytic \(analytic[index]), numeric \(numeric)", sourceLocation: sourceLocation)
         }
+        #expect(kinks * 4 <= indices.count, "\(name): \(kinks) of \(indices.count) points at kinks", sourceLocation: sourceLocation)
+    }
+
+    private func derivative(
+        _ variable: Tensor, _ index: Int, _ step: Float, _ layer: any Layer, _ input: Tensor, _ weights: Tensor
+    ) -> Float {
+        let original = variable[index]
+        variable[index] = original + step
+        let above = loss(layer, input, weights)
+        variable[index] = original - step
+        let below = loss(layer, input, weights)
+        variable[index] = original
+        return Float((above - below) / Double(2 * step))
     }
 }
 
