@@ -48,7 +48,7 @@ public final class BasicBlock: Layer {
         let shortcut = downsample?.forward(input, mode: mode) ?? input
         let sum = Tensor.reusing(self.sum, shape: main.shape)
         self.sum = sum
-        for index in 0..<sum.count { sum[index] = main[index] + shortcut[index] }
+        Elementwise.add(main.data, shortcut.data, sum.data, count: sum.count)
         let output = relu2.forward(sum, mode: mode)
         flops = FLOPCount(forward: mainPath.reduce(0) { $0 + $1.flops.forward } + (downsample?.flops.forward ?? 0) + sum.count + relu2.flops.forward)
         return output
@@ -63,7 +63,7 @@ public final class BasicBlock: Layer {
         guard let main, let shortcut else { return nil }
         let inputGradient = Tensor.reusing(self.inputGradient, shape: main.shape)
         self.inputGradient = inputGradient
-        for index in 0..<inputGradient.count { inputGradient[index] = main[index] + shortcut[index] }
+        Elementwise.add(main.data, shortcut.data, inputGradient.data, count: inputGradient.count)
         flops.backward += inputGradient.count
         return inputGradient
     }

@@ -14,9 +14,7 @@ public final class ReLU: Layer {
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
         let output = Tensor.reusing(self.output, shape: input.shape)
         self.output = output
-        let source = input.data
-        let target = output.data
-        for index in 0..<input.count { target[index] = max(source[index], 0) }
+        Elementwise.relu(input.data, output.data, count: input.count)
         flops = FLOPCount(forward: input.count)
         return output
     }
@@ -26,10 +24,7 @@ public final class ReLU: Layer {
         guard needsInputGradient else { return nil }
         let inputGradient = Tensor.reusing(self.inputGradient, shape: output.shape)
         self.inputGradient = inputGradient
-        let y = output.data
-        let dy = outputGradient.data
-        let dx = inputGradient.data
-        for index in 0..<output.count { dx[index] = y[index] > 0 ? dy[index] : 0 }
+        Elementwise.reluBackward(output.data, outputGradient.data, inputGradient.data, count: output.count)
         flops.backward = output.count
         return inputGradient
     }

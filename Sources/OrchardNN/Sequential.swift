@@ -10,9 +10,21 @@ public final class Sequential: Layer {
         self.layers = layers.map { (name: $0.0, layer: $0.1) }
     }
 
+    /// Whether the chain's input gradient is computed. When it is not, no layer before the first
+    /// one with parameters computes one either, since nothing would use it.
     public var needsInputGradient: Bool {
         get { layers.first?.layer.needsInputGradient ?? true }
-        set { layers.first?.layer.needsInputGradient = newValue }
+        set {
+            var needed = newValue
+            for entry in layers {
+                entry.layer.needsInputGradient = needed
+                var hasParameters = false
+                entry.layer.visitParameters(prefix: "") { _, parameter in
+                    hasParameters = hasParameters || parameter.kind.isTrainable
+                }
+                needed = needed || hasParameters
+            }
+        }
     }
 
     public func outputShape(for inputShape: [Int]) -> [Int] {

@@ -87,17 +87,17 @@ public enum Im2Col {
             let line = target + outputRow * outputWidth
             let inputRow = outputRow * g.stride - g.padding + kernelRow
             guard inputRow >= 0 && inputRow < g.height, !valid.isEmpty else {
-                line.update(repeating: 0, count: outputWidth)
+                Elementwise.fill(line, 0, count: outputWidth)
                 continue
             }
-            line.update(repeating: 0, count: valid.lowerBound)
+            Elementwise.fill(line, 0, count: valid.lowerBound)
             let sourceLine = source + inputRow * g.width - g.padding + kernelColumn
             if g.stride == 1 {
-                (line + valid.lowerBound).update(from: sourceLine + valid.lowerBound, count: valid.count)
+                Elementwise.copy(sourceLine + valid.lowerBound, line + valid.lowerBound, count: valid.count)
             } else {
                 for column in valid { line[column] = sourceLine[column * g.stride] }
             }
-            (line + valid.upperBound).update(repeating: 0, count: outputWidth - valid.upperBound)
+            Elementwise.fill(line + valid.upperBound, 0, count: outputWidth - valid.upperBound)
         }
     }
 

@@ -3,5 +3,6 @@ import ArgumentParser
 @main
 struct Orchard: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "orchard", abstract: "A distributed federated-pruning simulator.")
+        commandName: "orchard", abstract: "A distributed federated-pruning simulator.",
+        subcommands: [Train.self, Bench.self])
 }

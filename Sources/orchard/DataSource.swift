@@ -1,0 +1,22 @@
+import ArgumentParser
+import OrchardData
+
+/// The data sets `orchard train` can name, and where each is read from or how it is generated.
+enum DataSource {
+    static let names = ["mnist", "fashion-mnist", "cifar10", "cifar100", "synthetic-images", "synthetic-images-rgb"]
+
+    static func load(_ name: String, directory: String?, seed: UInt64) throws -> DatasetSplit {
+        switch name {
+        case "mnist": return try MNIST.load(directory: directory ?? "data/mnist", variant: .mnist)
+        case "fashion-mnist": return try MNIST.load(directory: directory ?? "data/fashion-mnist", variant: .fashionMNIST)
+        case "cifar10": return try CIFAR.load(directory: directory ?? "data/cifar10", variant: .cifar10)
+        case "cifar100": return try CIFAR.load(directory: directory ?? "data/cifar100", variant: .cifar100)
+        case "synthetic-images":
+            return SyntheticImages.generate(shape: [1, 28, 28], trainCount: 12_000, testCount: 2_000, seed: seed)
+        case "synthetic-images-rgb":
+            return SyntheticImages.generate(shape: [3, 32, 32], trainCount: 10_000, testCount: 2_000, seed: seed)
+        default:
+            throw ValidationError("--dataset '\(name)': known data sets are \(names.joined(separator: ", "))")
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import OrchardData
+import OrchardNN
+import OrchardTensor
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a model centrally on one data set (a reference point for federated runs).")
+
+    @Option(help: "Model: \(ModelZoo.names.joined(separator: ", ")).") var model = "lenet5"
+    @Option(help: "Data set: \(DataSource.names.joined(separator: ", ")).") var dataset = "mnist"
+    @Option(help: "Folder of the data set's files (mnist: data/mnist).") var dataDir: String?
+    @Option(help: "Passes over the training set.") var epochs = 1
+    @Option(help: "Samples per step.") var batch = 64
+    @Option(help: "Learning rate.") var lr: Float = 0.05
+    @Option(help: "SGD momentum.") var momentum: Float = 0
+    @Option(help: "Weight decay (L2).") var weightDecay: Float = 0
+    @Option(help: "Channel width multiplier of VGG and the ResNets.") var width = 1.0
+    @Option(help: "Run seed: weights, batch order and generated data derive from it.") var seed: UInt64 = 0
+    @Option(help: "OpenBLAS threads.") var threads = 1
+    @Option(help: "Use only the first N training samples.") var limit: Int?
+    @Flag(help: "Print one JSON object on stdout; progress goes to stderr.") var json = false
+
+    func validate() throws {
+        guard epochs > 0, batch > 0, threads > 0, lr > 0, momentum >= 0, weightDecay >= 0, width > 0 else {
+            throw ValidationError("--epochs, --batch, --threads, --lr and --width must be positive; --momentum and --weight-decay zero or more")
+        }
+        if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
+    }
+
+    func run() throws {
+        BLAS.setThreads(threads)
+        var split = try DataSource.load(dataset, directory: dataDir, seed: seed)
+        if let limit, limit < split.train.count { split.train = split.train.subset(Array(0..<limit)) }
+        MemoryLedger.resetPeak()
+        let network = try ModelZoo.make(model, sampleShape: split.train.sampleShape, classes: split.train.classCount, width: width, seed: seed)
+        let trainer = Trainer(network: network, learningRate: lr, momentum: momentum, weightDecay: weightDecay)
+        var order = BatchOrder(count: split.train.count, batchSize: batch, shuffle: RandomStream(seed: seed, purpose: "batches"))
+        let progress = ProgressBar(enabled: true)
+        var epochReports: [EpochReport] = []
+        var trainSeconds = 0.0
+        var last = EpochSummary()
+        for epoch in 1...epochs {
+            let start = ContinuousClock.now
+            last = trainer.trainEpoch(on: split.train, order: &order) { number, total, sofar in
+                progress.update(
+                    "epoch \(epoch)/\(epochs)", done: number, total: total,
+                    detail: "loss \(Format.decimal(sofar.loss, 4)) acc \(Format.decimal(100 * sofar.accuracy, 2))%")
+            }
+            trainSeconds += (ContinuousClock.now - start).seconds
+            let test = trainer.evaluate(on: split.test)
+            progress.finish("epoch \(epoch)/\(epochs): train loss \(Format.decimal(last.loss, 4)), test accuracy \(Format.decimal(100 * test.accuracy, 2))%")
+            epochReports.append(EpochReport(epoch: epoch, train_loss: last.loss, train_accuracy: last.accuracy, test_loss: test.loss, test_accuracy: test.accuracy))
+        }
+        let samples = Double(split.train.count * epochs)
+        let report = TrainReport(
+            model: model, dataset: split.train.name, parameters: network.trainableCount, epochs: epochReports,
+            test_accuracy: epochReports.last!.test_accuracy, test_loss: epochReports.last!.test_loss,
+            train_loss: last.loss, train_seconds: trainSeconds, samples_per_second: samples / trainSeconds,
+            peak_tensor_bytes: MemoryLedger.peakBytes, flops: trainer.flops.total, threads: threads, seed: seed)
+        if json { print(try JSONOutput.encode(report)) } else {
+            print("\(model) on \(split.train.name): test accuracy \(Format.decimal(100 * report.test_accuracy, 2))%, "
+                + "\(Int(report.samples_per_second)) samples/s, peak tensors \(Format.bytes(report.peak_tensor_bytes))")
+        }
+    }
+}
+
+struct EpochReport: Encodable {
+    let epoch: Int
+    let train_loss: Double
+    let train_accuracy: Double
+    let test_loss: Double
+    let test_accuracy: Double
+}
+
+/// The JSON object `orchard train --json` prints.
+struct TrainReport: Encodable {
+    let model: String
+    let dataset: String
+    let parameters: Int
+    let epochs: [EpochReport]
+    let test_accuracy: Double
+    let test_loss: Double
+    let train_loss: Double
+    let train_seconds: Double
+    let samples_per_second: Double
+    let peak_tensor_bytes: Int
+    let flops: Int
+    let threads: Int
+    let seed: UInt64
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
