@@ -16,7 +16,8 @@ let package = Package(
         .library(name: "OrchardData", targets: ["OrchardData"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C libraries. libzmq gets no pkgConfig: its .pc file drags in -isystem flags that
@@ -29,12 +30,16 @@ let package = Package(
         .target(name: "OrchardTensor", dependencies: ["COrchardBLAS"], swiftSettings: vectorised),
         .target(name: "OrchardData", dependencies: ["OrchardTensor", "COrchardZlib"], swiftSettings: vectorised),
         .target(name: "OrchardNN", dependencies: ["OrchardTensor", "OrchardData"], swiftSettings: vectorised),
+        .target(
+            name: "OrchardWire",
+            dependencies: ["COrchardZMQ", "OrchardTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .executableTarget(
             name: "orchard", dependencies: ["OrchardTensor", "OrchardNN", "OrchardData", argumentParser]),
 
         .testTarget(name: "OrchardTensorTests", dependencies: ["OrchardTensor"]),
         .testTarget(name: "OrchardNNTests", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData"]),
         .testTarget(name: "OrchardDataTests", dependencies: ["OrchardData", "OrchardTensor"]),
+        .testTarget(name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardTensor"]),
         .testTarget(name: "orchardTests", dependencies: ["orchard"]),
     ]
 )
