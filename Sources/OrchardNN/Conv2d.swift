@@ -1,3 +1,4 @@
+import Foundation
 import OrchardTensor
 
 /// A 2-D convolution over channel-major activations: input [C, N, H, W], output [C', N, H', W'].
@@ -19,7 +20,7 @@ public final class Conv2d: Layer {
     public private(set) var flops = FLOPCount.zero
 
     /// Bytes of unfolded columns a group may span; about half of a core's L2 cache.
-    public var columnBudgetBytes = 512 * 1024
+    public var columnBudgetBytes = Int(ProcessInfo.processInfo.environment["ORCHARD_COLUMN_BUDGET"] ?? "") ?? 512 * 1024
 
     private var input: Tensor?
     private var output: Tensor?

@@ -58,23 +58,52 @@ public enum Elementwise {
         return total
     }
 
-    /// Copies `count` values; for the short rows of im2col an inline loop beats a call to memcpy.
+    /// Copies `count` values; for the short rows of im2col eight-wide moves beat a call to memcpy.
     @inline(__always)
     public static func copy(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, count: Int) {
-        if count >= 64 {
-            target.update(from: source, count: count)
-        } else {
-            for i in 0..<count { target[i] = source[i] }
+        var i = 0
+        while i &+ 8 <= count {
+            UnsafeMutableRawPointer(target + i).storeBytes(
+                of: UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+            i &+= 8
+        }
+        while i < count {
+            target[i] = source[i]
+            i &+= 1
         }
     }
 
-    /// Sets `count` values to `value`; inline for short runs.
+    /// target += source over `count` values, eight at a time.
+    @inline(__always)
+    public static func accumulate(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i &+ 8 <= count {
+            let sum = UnsafeRawPointer(target + i).loadUnaligned(as: SIMD8<Float>.self)
+                + UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: SIMD8<Float>.self)
+            i &+= 8
+        }
+        while i < count {
+            target[i] += source[i]
+            i &+= 1
+        }
+    }
+
+    /// Sets `count` values to `value`; inline for short runs, memset for long ones.
     @inline(__always)
     public static func fill(_ target: UnsafeMutablePointer<Float>, _ value: Float, count: Int) {
-        if count >= 64 {
+        if count >= 256 {
             target.update(repeating: value, count: count)
-        } else {
-            for i in 0..<count { target[i] = value }
+            return
+        }
+        var i = 0
+        while i &+ 8 <= count {
+            UnsafeMutableRawPointer(target + i).storeBytes(of: SIMD8(repeating: value), as: SIMD8<Float>.self)
+            i &+= 8
+        }
+        while i < count {
+            target[i] = value
+            i &+= 1
         }
     }
 

@@ -6,6 +6,7 @@ public final class TensorStorage: @unchecked Sendable {
     public let count: Int
     /// What the bytes are for.
     public let role: TensorRole
+    private let scope: MemoryScope?
 
     init(count: Int, role: TensorRole) {
         self.count = count
@@ -14,11 +15,11 @@ public final class TensorStorage: @unchecked Sendable {
             byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
         base = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         base.initialize(repeating: 0, count: max(count, 1))
-        MemoryLedger.allocate(count * MemoryLayout<Float>.stride, role: role)
+        scope = MemoryLedger.allocate(count * MemoryLayout<Float>.stride, role: role)
     }
 
     deinit {
-        MemoryLedger.release(count * MemoryLayout<Float>.stride, role: role)
+        MemoryLedger.release(count * MemoryLayout<Float>.stride, role: role, scope: scope)
         base.deallocate()
     }
 }

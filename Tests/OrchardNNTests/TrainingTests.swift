@@ -34,12 +34,17 @@ struct TrainingTests {
     }
 
     @Test func ledgerCountsLiveBytesByRole() {
-        let before = MemoryLedger.liveBytes(.optimizerState)
-        do {
-            let buffer = Tensor(zeros: [1000], role: .optimizerState)
-            #expect(MemoryLedger.liveBytes(.optimizerState) - before >= 4000)
-            #expect(MemoryLedger.peakBytes >= buffer.byteCount)
+        let (_, counts) = MemoryScope.measure {
+            let kept = Tensor(zeros: [1000], role: .optimizerState)
+            _ = Tensor(zeros: [500], role: .activation)
+            return kept
         }
+        #expect(counts.allocations == 2)
+        #expect(counts.peak == 6000)
+        // The activation was freed inside the scope; the returned tensor was still live.
+        #expect(counts.byRole[TensorRole.activation.rawValue] == 0)
+        #expect(counts.total == 4000)
+        #expect(MemoryLedger.peakBytes >= 6000)
     }
 
     /// Four well-separated Gaussian blobs in 2-D: an MLP must fit them.
@@ -70,5 +75,24 @@ struct TrainingTests {
         let first = try train(seed: 1)
         #expect(first.accuracy > 0.95)
         #expect(try train(seed: 1).weights == first.weights)
+    }
+}
+
+@Suite("Steady state")
+struct SteadyStateTests {
+    /// Layers keep their buffers between steps, so once shapes are known a step allocates no tensor.
+    @Test(arguments: ["mlp", "lenet5", "resnet8", "vgg11"])
+    func stepsAllocateNothingOnceWarm(model: String) throws {
+        let shape = model == "mlp" || model == "lenet5" ? [1, 28, 28] : [3, 32, 32]
+        let network = try ModelZoo.make(model, sampleShape: shape, classes: 10, width: model == "vgg11" ? 0.125 : 0.5)
+        let trainer = Trainer(network: network, learningRate: 0.01, momentum: 0.9)
+        let batch = randomTensor([4] + shape, seed: 2)
+        let labels: [Int32] = [0, 1, 2, 3]
+        labels.withUnsafeBufferPointer { labels in
+            let (_, warming) = MemoryScope.measure { trainer.step(batch, labels: labels.baseAddress!) }
+            let (_, steady) = MemoryScope.measure { trainer.step(batch, labels: labels.baseAddress!) }
+            #expect(warming.allocations > 0)
+            #expect(steady.allocations == 0)
+        }
     }
 }

@@ -1,0 +1,126 @@
+/// Unfolds and folds convolution patches of channel-major activations ([C, N, H, W]).
+///
+/// The column matrix of samples `first..<first+count` has `patchSize` rows and `count *
+/// outputPlane` columns; column `s * outputPlane + p` is output position `p` of sample `first + s`.
+/// A convolution is then one GEMM, and its output lands directly in the channel-major layout.
+///
+/// Row (c, u, v) of a sample is its input plane c shifted by (u, v) and cut to the output grid, so
+/// each row is built from whole runs: a block of zero lines where the shift leaves the image
+/// vertically, and per line a zero margin, a copied run and a zero margin. The loops use wrapping
+/// arithmetic because every index is bounded by the geometry computed once per call.
+public enum Im2Col {
+    /// The output rows and columns whose input lies inside the image, for one kernel offset.
+    struct Span {
+        var first: Int
+        var end: Int
+
+        /// Positions o in 0..<outputs with 0 <= o * stride - padding + offset < size.
+        init(offset: Int, size: Int, outputs: Int, stride: Int, padding: Int) {
+            let shift = padding - offset
+            first = shift > 0 ? min(outputs, (shift + stride - 1) / stride) : 0
+            let limit = size + shift
+            end = limit > 0 ? min(outputs, (limit + stride - 1) / stride) : 0
+            end = max(first, end)
+        }
+    }
+
+    /// Fills `columns` with the patches of samples `first..<first+count` of a batch of `batch`.
+    public static func unfold(
+        _ input: UnsafePointer<Float>, batch: Int, first: Int, count: Int,
+        geometry g: ConvolutionGeometry, into columns: UnsafeMutablePointer<Float>
+    ) {
+        let plane = g.outputPlane
+        let rowLength = count &* plane
+        for channel in 0..<g.channels {
+            for kernelRow in 0..<g.kernelHeight {
+                let rows = Span(offset: kernelRow, size: g.height, outputs: g.outputHeight, stride: g.stride, padding: g.padding)
+                for kernelColumn in 0..<g.kernelWidth {
+                    let columnsSpan = Span(offset: kernelColumn, size: g.width, outputs: g.outputWidth, stride: g.stride, padding: g.padding)
+                    let row = (channel &* g.kernelHeight &+ kernelRow) &* g.kernelWidth &+ kernelColumn
+                    for sample in 0..<count {
+                        let source = input + (channel &* batch &+ first &+ sample) &* g.inputPlane
+                        let target = columns + (row &* rowLength &+ sample &* plane)
+                        unfoldPlane(source, target, g, kernelRow, kernelColumn, rows, columnsSpan)
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func unfoldPlane(
+        _ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry,
+        _ kernelRow: Int, _ kernelColumn: Int, _ rows: Span, _ columns: Span
+    ) {
+        let width = g.outputWidth
+        Elementwise.fill(target, 0, count: rows.first &* width)
+        let tail = rows.end &* width
+        Elementwise.fill(target + tail, 0, count: g.outputPlane &- tail)
+        let run = columns.end &- columns.first
+        var outputRow = rows.first
+        while outputRow < rows.end {
+            let line = target + outputRow &* width
+            let inputRow = outputRow &* g.stride &- g.padding &+ kernelRow
+            let sourceLine = source + (inputRow &* g.width &- g.padding &+ kernelColumn)
+            Elementwise.fill(line, 0, count: columns.first)
+            if g.stride == 1 {
+                Elementwise.copy(sourceLine + columns.first, line + columns.first, count: run)
+            } else {
+                var column = columns.first
+                while column < columns.end {
+                    line[column] = sourceLine[column &* g.stride]
+                    column &+= 1
+                }
+            }
+            Elementwise.fill(line + columns.end, 0, count: width &- columns.end)
+            outputRow &+= 1
+        }
+    }
+
+    /// Adds the patches in `columns` back into the input-shaped `gradient` (the adjoint of `unfold`).
+    public static func fold(
+        _ columns: UnsafePointer<Float>, batch: Int, first: Int, count: Int,
+        geometry g: ConvolutionGeometry, into gradient: UnsafeMutablePointer<Float>
+    ) {
+        let plane = g.outputPlane
+        let rowLength = count &* plane
+        for channel in 0..<g.channels {
+            for kernelRow in 0..<g.kernelHeight {
+                let rows = Span(offset: kernelRow, size: g.height, outputs: g.outputHeight, stride: g.stride, padding: g.padding)
+                for kernelColumn in 0..<g.kernelWidth {
+                    let columnsSpan = Span(offset: kernelColumn, size: g.width, outputs: g.outputWidth, stride: g.stride, padding: g.padding)
+                    let row = (channel &* g.kernelHeight &+ kernelRow) &* g.kernelWidth &+ kernelColumn
+                    for sample in 0..<count {
+                        let target = gradient + (channel &* batch &+ first &+ sample) &* g.inputPlane
+                        let source = columns + (row &* rowLength &+ sample &* plane)
+                        foldPlane(source, target, g, kernelRow, kernelColumn, rows, columnsSpan)
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func foldPlane(
+        _ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry,
+        _ kernelRow: Int, _ kernelColumn: Int, _ rows: Span, _ columns: Span
+    ) {
+        let run = columns.end &- columns.first
+        var outputRow = rows.first
+        while outputRow < rows.end {
+            let line = source + outputRow &* g.outputWidth
+            let inputRow = outputRow &* g.stride &- g.padding &+ kernelRow
+            let targetLine = target + (inputRow &* g.width &- g.padding &+ kernelColumn)
+            if g.stride == 1 {
+                Elementwise.accumulate(line + columns.first, into: targetLine + columns.first, count: run)
+            } else {
+                var column = columns.first
+                while column < columns.end {
+                    targetLine[column &* g.stride] += line[column]
+                    column &+= 1
+                }
+            }
+            outputRow &+= 1
+        }
+    }
+}
