@@ -41,6 +41,11 @@ public final class Network {
         _ = body.backward(logitsGradient)
     }
 
+    /// Per-layer times of the following steps, when set; nil (the default) costs nothing.
+    public var profile: LayerProfile? {
+        didSet { body.attach(profile, prefix: "") }
+    }
+
     /// FLOPs of the most recent forward and backward pass.
     public var flops: FLOPCount { body.flops }
 

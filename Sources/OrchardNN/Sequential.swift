@@ -4,6 +4,9 @@ import OrchardTensor
 public final class Sequential: Layer {
     public private(set) var layers: [(name: String, layer: any Layer)]
     public private(set) var flops = FLOPCount.zero
+    /// Where to record each entry's time, under `profilePrefix`; nil when not profiling.
+    var profile: LayerProfile?
+    var profilePrefix = ""
 
     /// Creates the chain; the first layer's input gradient follows `needsInputGradient`.
     public init(_ layers: [(String, any Layer)]) {
@@ -35,7 +38,11 @@ public final class Sequential: Layer {
         var value = input
         var total = FLOPCount.zero
         for entry in layers {
-            value = entry.layer.forward(value, mode: mode)
+            if let profile {
+                value = profile.time(qualified(profilePrefix, entry.name), forward: true, { entry.layer.forward(value, mode: mode) }, flops: { entry.layer.flops })
+            } else {
+                value = entry.layer.forward(value, mode: mode)
+            }
             total.forward += entry.layer.flops.forward
         }
         flops = total
@@ -47,11 +54,24 @@ public final class Sequential: Layer {
         var total = 0
         for entry in layers.reversed() {
             guard let current = gradient else { break }
-            gradient = entry.layer.backward(current)
+            if let profile {
+                gradient = profile.time(qualified(profilePrefix, entry.name), forward: false, { entry.layer.backward(current) }, flops: { entry.layer.flops })
+            } else {
+                gradient = entry.layer.backward(current)
+            }
             total += entry.layer.flops.backward
         }
         flops.backward = total
         return gradient
+    }
+
+    /// Attaches `profile` to this chain and the chains nested directly in it.
+    func attach(_ profile: LayerProfile?, prefix: String) {
+        self.profile = profile
+        profilePrefix = prefix
+        for entry in layers {
+            (entry.layer as? Sequential)?.attach(profile, prefix: qualified(prefix, entry.name))
+        }
     }
 
     public func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void) {

@@ -23,6 +23,8 @@ public struct StepBenchmark {
     public let network: Network
     public let batch: Int
     public var warmupSteps = 3
+    /// Where to record per-layer times of the timed steps, if anywhere.
+    public var profile: LayerProfile?
 
     public init(network: Network, batch: Int) {
         self.network = network
@@ -41,11 +43,13 @@ public struct StepBenchmark {
         let flopsBefore = trainer.flops
         labels.withUnsafeBufferPointer { labels in
             for _ in 0..<warmupSteps { trainer.step(input, labels: labels.baseAddress!) }
+            network.profile = profile
             for _ in 0..<steps {
                 let elapsed = clock.measure { trainer.step(input, labels: labels.baseAddress!) }
-                times.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15)
+                times.append(elapsed.inSeconds * 1e3)
             }
         }
+        network.profile = nil
         times.sort()
         let median = times.isEmpty ? 0 : times[times.count / 2]
         let totalSteps = max(1, warmupSteps + steps)

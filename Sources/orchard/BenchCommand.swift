@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import OrchardNN
 import OrchardTensor
 
@@ -18,6 +19,7 @@ struct Bench: ParsableCommand {
         @Option(help: "Channel width multiplier of VGG and the ResNets.") var width = 1.0
         @Option(help: "Classes of the output layer.") var classes = 10
         @Flag(help: "Print one JSON object instead of text.") var json = false
+        @Flag(help: "Also print each layer's share of the step time (to stderr).") var profile = false
 
         func validate() throws {
             guard batch > 0, steps > 0, threads > 0, classes > 1, width > 0 else {
@@ -30,7 +32,11 @@ struct Bench: ParsableCommand {
             let shape = try SampleShape.parse(input ?? SampleShape.defaultShape(for: model))
             MemoryLedger.resetPeak()
             let network = try ModelZoo.make(model, sampleShape: shape, classes: classes, width: width)
-            let result = StepBenchmark(network: network, batch: batch).run(steps: steps)
+            let layerProfile = profile ? LayerProfile() : nil
+            var benchmark = StepBenchmark(network: network, batch: batch)
+            benchmark.profile = layerProfile
+            let result = benchmark.run(steps: steps)
+            if let layerProfile { printProfile(layerProfile, steps: steps) }
             let report = StepReport(result, threads: threads, input: shape)
             if json {
                 print(try JSONOutput.encode(report))
@@ -43,6 +49,27 @@ struct Bench: ParsableCommand {
             }
         }
     }
+}
+
+/// Prints per-layer milliseconds per step and their GFLOP/s, largest first.
+func printProfile(_ profile: LayerProfile, steps: Int) {
+    let total = profile.entries.reduce(0) { $0 + $1.forwardSeconds + $1.backwardSeconds }
+    var lines = ["layer                          forward ms  backward ms   share   GFLOP/s"]
+    for entry in profile.entries.sorted(by: { $0.forwardSeconds + $0.backwardSeconds > $1.forwardSeconds + $1.backwardSeconds }) {
+        let seconds = entry.forwardSeconds + entry.backwardSeconds
+        let rate = seconds > 0 ? Double(entry.flops.total) / seconds / 1e9 : 0
+        lines.append(
+            entry.name.padding(toLength: 30, withPad: " ", startingAt: 0)
+                + Format.decimal(1e3 * entry.forwardSeconds / Double(steps), 3).leftPadded(11)
+                + Format.decimal(1e3 * entry.backwardSeconds / Double(steps), 3).leftPadded(13)
+                + (Format.decimal(100 * seconds / max(total, 1e-12), 1) + "%").leftPadded(8)
+                + Format.decimal(rate, 1).leftPadded(10))
+    }
+    FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }
 
 /// The JSON object `orchard bench step --json` prints.

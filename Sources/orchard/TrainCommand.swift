@@ -48,7 +48,7 @@ struct Train: ParsableCommand {
                     "epoch \(epoch)/\(epochs)", done: number, total: total,
                     detail: "loss \(Format.decimal(sofar.loss, 4)) acc \(Format.decimal(100 * sofar.accuracy, 2))%")
             }
-            trainSeconds += (ContinuousClock.now - start).seconds
+            trainSeconds += (ContinuousClock.now - start).inSeconds
             let test = trainer.evaluate(on: split.test)
             progress.finish("epoch \(epoch)/\(epochs): train loss \(Format.decimal(last.loss, 4)), test accuracy \(Format.decimal(100 * test.accuracy, 2))%")
             epochReports.append(EpochReport(epoch: epoch, train_loss: last.loss, train_accuracy: last.accuracy, test_loss: test.loss, test_accuracy: test.accuracy))
@@ -91,6 +91,3 @@ struct TrainReport: Encodable {
     let seed: UInt64
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
