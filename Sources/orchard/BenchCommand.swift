@@ -22,9 +22,13 @@ struct Bench: ParsableCommand {
         @Flag(help: "Also print each layer's share of the step time (to stderr).") var profile = false
 
         func validate() throws {
-            guard batch > 0, steps > 0, threads > 0, classes > 1, width > 0 else {
-                throw ValidationError("--batch, --steps and --threads must be positive, --classes at least 2, --width above 0")
-            }
+            try OptionCheck.positive("--batch", batch)
+            try OptionCheck.positive("--steps", steps)
+            try OptionCheck.positive("--threads", threads)
+            try OptionCheck.positive("--width", width)
+            guard classes > 1 else { throw ValidationError("--classes must be at least 2, got \(classes)") }
+            try OptionCheck.model(model)
+            if let input { _ = try SampleShape.parse(input) }
         }
 
         func run() throws {

@@ -5,6 +5,11 @@ import OrchardData
 enum DataSource {
     static let names = ["mnist", "fashion-mnist", "cifar10", "cifar100", "synthetic-images", "synthetic-images-rgb"]
 
+    /// Throws unless `name` is one of `names`, so that a misspelt name fails before any work.
+    static func check(_ name: String) throws {
+        guard names.contains(name) else { throw unknown(name) }
+    }
+
     static func load(_ name: String, directory: String?, seed: UInt64) throws -> DatasetSplit {
         switch name {
         case "mnist": return try MNIST.load(directory: directory ?? "data/mnist", variant: .mnist)
@@ -16,7 +21,11 @@ enum DataSource {
         case "synthetic-images-rgb":
             return SyntheticImages.generate(shape: [3, 32, 32], trainCount: 10_000, testCount: 2_000, seed: seed)
         default:
-            throw ValidationError("--dataset '\(name)': known data sets are \(names.joined(separator: ", "))")
+            throw unknown(name)
         }
+    }
+
+    private static func unknown(_ name: String) -> ValidationError {
+        ValidationError("--dataset '\(name)': known data sets are \(names.joined(separator: ", "))")
     }
 }

@@ -1,5 +1,26 @@
 import ArgumentParser
 import Foundation
+import OrchardNN
+
+/// Checks of option values, each throwing a `ValidationError` that names the option and the value.
+///
+/// Commands run them in `validate()`, so that a mistake fails at once, before any data is loaded,
+/// with the usage line of the command that was given.
+enum OptionCheck {
+    static func positive<Value: Numeric & Comparable>(_ option: String, _ value: Value) throws {
+        guard value > .zero else { throw ValidationError("\(option) must be positive, got \(value)") }
+    }
+
+    static func notNegative<Value: Numeric & Comparable>(_ option: String, _ value: Value) throws {
+        guard value >= .zero else { throw ValidationError("\(option) must be zero or more, got \(value)") }
+    }
+
+    static func model(_ name: String) throws {
+        guard ModelZoo.names.contains(name) else {
+            throw ValidationError("--model '\(name)': known models are \(ModelZoo.names.joined(separator: ", "))")
+        }
+    }
+}
 
 /// Parses sample shapes written as `1x28x28` or `60`.
 enum SampleShape {

@@ -23,10 +23,16 @@ struct Train: ParsableCommand {
     @Flag(help: "Print one JSON object on stdout; progress goes to stderr.") var json = false
 
     func validate() throws {
-        guard epochs > 0, batch > 0, threads > 0, lr > 0, momentum >= 0, weightDecay >= 0, width > 0 else {
-            throw ValidationError("--epochs, --batch, --threads, --lr and --width must be positive; --momentum and --weight-decay zero or more")
-        }
-        if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
+        try OptionCheck.positive("--epochs", epochs)
+        try OptionCheck.positive("--batch", batch)
+        try OptionCheck.positive("--threads", threads)
+        try OptionCheck.positive("--lr", lr)
+        try OptionCheck.positive("--width", width)
+        try OptionCheck.notNegative("--momentum", momentum)
+        try OptionCheck.notNegative("--weight-decay", weightDecay)
+        if let limit { try OptionCheck.positive("--limit", limit) }
+        try OptionCheck.model(model)
+        try DataSource.check(dataset)
     }
 
     func run() throws {
