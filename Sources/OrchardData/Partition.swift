@@ -19,9 +19,10 @@ public enum Partition {
         }
     }
 
-    /// The pathological non-IID split of McMahan et al. (2017): samples sorted by label are cut
-    /// into `clients * classesPerClient` shards and each client is dealt `classesPerClient` of
-    /// them at random.
+    /// The pathological non-IID split of McMahan and others (2017).
+    ///
+    /// Samples sorted by label are cut into `clients * classesPerClient` shards and each client is
+    /// dealt `classesPerClient` of them at random.
     ///
     /// Shards are cut within each class rather than across the sorted sequence, so that no shard
     /// straddles two labels and a client holds at most `classesPerClient` labels. Each class gets

@@ -43,7 +43,8 @@ public enum SyntheticFederated {
         alpha: Double, beta: Double, clients: Int, dimension: Int = 60, classes: Int = 10, seed: UInt64,
         testFraction: Double = 0.2
     ) -> [DatasetSplit] {
-        precondition(alpha >= 0 && beta >= 0, "alpha and beta are standard deviations: zero or more, not \(alpha), \(beta)")
+        precondition(
+            alpha >= 0 && beta >= 0, "alpha and beta are standard deviations: zero or more, not \(alpha), \(beta)")
         precondition(clients > 0, "SyntheticFederated needs at least one client, not \(clients)")
         precondition(dimension > 0, "dimension must be positive, not \(dimension)")
         precondition(classes >= 2, "SyntheticFederated needs at least two classes, not \(classes)")

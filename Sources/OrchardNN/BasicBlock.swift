@@ -18,12 +18,18 @@ public final class BasicBlock: Layer {
 
     /// Creates a block from `inputs` to `outputs` channels whose first convolution has `stride`.
     public init(_ inputs: Int, _ outputs: Int, stride: Int, random: inout RandomStream) {
-        conv1 = Conv2d(inputs, outputs, kernelSize: 3, stride: stride, padding: 1, bias: false, initializer: .kaimingNormalFanOut, random: &random)
+        conv1 = Conv2d(
+            inputs, outputs, kernelSize: 3, stride: stride, padding: 1, bias: false, initializer: .kaimingNormalFanOut,
+            random: &random)
         bn1 = BatchNorm(outputs)
-        conv2 = Conv2d(outputs, outputs, kernelSize: 3, stride: 1, padding: 1, bias: false, initializer: .kaimingNormalFanOut, random: &random)
+        conv2 = Conv2d(
+            outputs, outputs, kernelSize: 3, stride: 1, padding: 1, bias: false, initializer: .kaimingNormalFanOut,
+            random: &random)
         bn2 = BatchNorm(outputs)
         if stride != 1 || inputs != outputs {
-            let projection = Conv2d(inputs, outputs, kernelSize: 1, stride: stride, bias: false, initializer: .kaimingNormalFanOut, random: &random)
+            let projection = Conv2d(
+                inputs, outputs, kernelSize: 1, stride: stride, bias: false, initializer: .kaimingNormalFanOut,
+                random: &random)
             downsample = Sequential([("0", projection), ("1", BatchNorm(outputs))])
         } else {
             downsample = nil
@@ -40,7 +46,9 @@ public final class BasicBlock: Layer {
 
     private var mainPath: [any Layer] { [conv1, bn1, relu1, conv2, bn2] }
 
-    public func outputShape(for inputShape: [Int]) -> [Int] { conv2.outputShape(for: conv1.outputShape(for: inputShape)) }
+    public func outputShape(for inputShape: [Int]) -> [Int] {
+        conv2.outputShape(for: conv1.outputShape(for: inputShape))
+    }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
         var main = input
@@ -50,7 +58,9 @@ public final class BasicBlock: Layer {
         self.sum = sum
         Elementwise.add(main.data, shortcut.data, sum.data, count: sum.count)
         let output = relu2.forward(sum, mode: mode)
-        flops = FLOPCount(forward: mainPath.reduce(0) { $0 + $1.flops.forward } + (downsample?.flops.forward ?? 0) + sum.count + relu2.flops.forward)
+        flops = FLOPCount(
+            forward: mainPath.reduce(0) { $0 + $1.flops.forward } + (downsample?.flops.forward ?? 0) + sum.count
+                + relu2.flops.forward)
         return output
     }
 
@@ -59,7 +69,8 @@ public final class BasicBlock: Layer {
         var main: Tensor? = sumGradient
         for layer in mainPath.reversed() { main = main.flatMap { layer.backward($0) } }
         let shortcut = downsample.map { $0.backward(sumGradient) } ?? sumGradient
-        flops.backward = mainPath.reduce(0) { $0 + $1.flops.backward } + (downsample?.flops.backward ?? 0) + relu2.flops.backward
+        flops.backward =
+            mainPath.reduce(0) { $0 + $1.flops.backward } + (downsample?.flops.backward ?? 0) + relu2.flops.backward
         guard let main, let shortcut else { return nil }
         let inputGradient = Tensor.reusing(self.inputGradient, shape: main.shape)
         self.inputGradient = inputGradient

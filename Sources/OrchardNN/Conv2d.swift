@@ -66,7 +66,9 @@ public final class Conv2d: Layer {
     }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
-        precondition(input.shape.count == 4 && input.shape[0] == inputChannels, "Conv2d(\(inputChannels), \(outputChannels)) got \(input.shape)")
+        precondition(
+            input.shape.count == 4 && input.shape[0] == inputChannels,
+            "Conv2d(\(inputChannels), \(outputChannels)) got \(input.shape)")
         let g = geometry(input.shape)
         let batch = input.shape[1]
         let plane = g.outputPlane
@@ -128,8 +130,11 @@ public final class Conv2d: Layer {
             let count = min(group, batch - first)
             let (columns, leading) = unfoldedColumns(input, g, first: first, count: count)
             let gradientRows = outputGradient.data + first * plane
-            accumulateWeightGradient(gradientRows, columns, g, count: count, batch: batch, leading: leading, first: first == 0)
-            if let inputGradient { propagate(gradientRows, g, batch: batch, first: first, count: count, into: inputGradient) }
+            accumulateWeightGradient(
+                gradientRows, columns, g, count: count, batch: batch, leading: leading, first: first == 0)
+            if let inputGradient {
+                propagate(gradientRows, g, batch: batch, first: first, count: count, into: inputGradient)
+            }
         }
         if transposedWeightGradient(g) { transposeInto(weightGradient) }
         let multiplyAdds = outputChannels * g.patchSize * plane * batch
@@ -194,7 +199,8 @@ public final class Conv2d: Layer {
             transposeA: true, transposeB: false, m: g.patchSize, n: count * plane, k: outputChannels,
             a: weight.value.data, lda: g.patchSize, b: gradientRows, ldb: batch * plane,
             c: columnGradient.data, ldc: count * plane)
-        Im2Col.fold(columnGradient.data, batch: batch, first: first, count: count, geometry: g, into: inputGradient.data)
+        Im2Col.fold(
+            columnGradient.data, batch: batch, first: first, count: count, geometry: g, into: inputGradient.data)
     }
 
     public func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void) {

@@ -21,7 +21,9 @@ public final class Flatten: Layer {
         inputShape = input.shape
         let output = Tensor.reusing(self.output, shape: outputShape(for: input.shape))
         self.output = output
-        transposeBlocks(input.data, outer: input.shape[0], inner: input.shape[1], block: input.shape[2] * input.shape[3], into: output.data)
+        transposeBlocks(
+            input.data, outer: input.shape[0], inner: input.shape[1], block: input.shape[2] * input.shape[3],
+            into: output.data)
         return output
     }
 
@@ -29,7 +31,9 @@ public final class Flatten: Layer {
         guard needsInputGradient else { return nil }
         let inputGradient = Tensor.reusing(self.inputGradient, shape: inputShape)
         self.inputGradient = inputGradient
-        transposeBlocks(outputGradient.data, outer: inputShape[1], inner: inputShape[0], block: inputShape[2] * inputShape[3], into: inputGradient.data)
+        transposeBlocks(
+            outputGradient.data, outer: inputShape[1], inner: inputShape[0], block: inputShape[2] * inputShape[3],
+            into: inputGradient.data)
         return inputGradient
     }
 }
@@ -57,7 +61,9 @@ public final class ChannelMajor: Layer {
         if input.shape[1] == 1 { return input.reshaped(shape) }
         let output = Tensor.reusing(self.output, shape: shape)
         self.output = output
-        transposeBlocks(input.data, outer: input.shape[0], inner: input.shape[1], block: input.shape[2] * input.shape[3], into: output.data)
+        transposeBlocks(
+            input.data, outer: input.shape[0], inner: input.shape[1], block: input.shape[2] * input.shape[3],
+            into: output.data)
         return output
     }
 
@@ -66,7 +72,9 @@ public final class ChannelMajor: Layer {
         if inputShape[1] == 1 { return outputGradient.reshaped(inputShape) }
         let inputGradient = Tensor.reusing(self.inputGradient, shape: inputShape)
         self.inputGradient = inputGradient
-        transposeBlocks(outputGradient.data, outer: inputShape[1], inner: inputShape[0], block: inputShape[2] * inputShape[3], into: inputGradient.data)
+        transposeBlocks(
+            outputGradient.data, outer: inputShape[1], inner: inputShape[0], block: inputShape[2] * inputShape[3],
+            into: inputGradient.data)
         return inputGradient
     }
 }

@@ -21,11 +21,13 @@ public final class LayerProfile {
         let start = clock.now
         let result = body()
         let seconds = (clock.now - start).inSeconds
-        let position = index[name] ?? {
-            entries.append(Entry(name: name))
-            index[name] = entries.count - 1
-            return entries.count - 1
-        }()
+        let position =
+            index[name]
+            ?? {
+                entries.append(Entry(name: name))
+                index[name] = entries.count - 1
+                return entries.count - 1
+            }()
         if forward {
             entries[position].forwardSeconds += seconds
             entries[position].flops.forward += flops().forward

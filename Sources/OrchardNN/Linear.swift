@@ -30,7 +30,8 @@ public final class Linear: Layer {
     public func outputShape(for inputShape: [Int]) -> [Int] { [inputShape[0], outputs] }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
-        precondition(input.shape.count == 2 && input.shape[1] == inputs, "Linear(\(inputs), \(outputs)) got \(input.shape)")
+        precondition(
+            input.shape.count == 2 && input.shape[1] == inputs, "Linear(\(inputs), \(outputs)) got \(input.shape)")
         let batch = input.shape[0]
         let output = Tensor.reusing(self.output, shape: [batch, outputs])
         self.output = output

@@ -24,7 +24,8 @@ public struct ParameterArchive: Sendable {
         var offset = 0
         for named in network.parameters {
             let value = named.parameter.value
-            entries.append(ParameterEntry(name: named.name, shape: value.shape, kind: named.parameter.kind, offset: offset))
+            entries.append(
+                ParameterEntry(name: named.name, shape: value.shape, kind: named.parameter.kind, offset: offset))
             offset += value.count
         }
         var values = [Float](repeating: 0, count: offset)
@@ -54,7 +55,9 @@ public struct ParameterArchive: Sendable {
         }
         for (entry, named) in zip(entries, network.parameters) {
             guard entry.name == named.name, entry.shape == named.parameter.value.shape else {
-                throw ArchiveError("archive tensor \(entry.name) \(entry.shape) does not match \(named.name) \(named.parameter.value.shape)")
+                throw ArchiveError(
+                    "archive tensor \(entry.name) \(entry.shape) does not match \(named.name) \(named.parameter.value.shape)"
+                )
             }
         }
         values.withUnsafeBufferPointer { buffer in

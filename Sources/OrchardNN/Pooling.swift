@@ -19,7 +19,8 @@ public final class MaxPool2d: Layer {
 
     public func outputShape(for inputShape: [Int]) -> [Int] {
         [
-            inputShape[0], inputShape[1], ConvolutionGeometry.windows(inputShape[2], kernel: kernelSize, stride: stride),
+            inputShape[0], inputShape[1],
+            ConvolutionGeometry.windows(inputShape[2], kernel: kernelSize, stride: stride),
             ConvolutionGeometry.windows(inputShape[3], kernel: kernelSize, stride: stride),
         ]
     }
@@ -80,7 +81,9 @@ public final class MaxPool2d: Layer {
                 for outputColumn in 0..<outputWidth {
                     var index = top &+ 2 &* outputColumn
                     var best = source[base &+ index]
-                    if source[base &+ index &+ 1] > best { best = source[base &+ index &+ 1]; index = top &+ 2 &* outputColumn &+ 1 }
+                    if source[base &+ index &+ 1] > best {
+                        best = source[base &+ index &+ 1]; index = top &+ 2 &* outputColumn &+ 1
+                    }
                     let below = top &+ width &+ 2 &* outputColumn
                     if source[base &+ below] > best { best = source[base &+ below]; index = below }
                     if source[base &+ below &+ 1] > best { best = source[base &+ below &+ 1]; index = below &+ 1 }
@@ -130,7 +133,8 @@ public final class AvgPool2d: Layer {
 
     public func outputShape(for inputShape: [Int]) -> [Int] {
         [
-            inputShape[0], inputShape[1], ConvolutionGeometry.windows(inputShape[2], kernel: kernelSize, stride: stride),
+            inputShape[0], inputShape[1],
+            ConvolutionGeometry.windows(inputShape[2], kernel: kernelSize, stride: stride),
             ConvolutionGeometry.windows(inputShape[3], kernel: kernelSize, stride: stride),
         ]
     }

@@ -13,8 +13,10 @@ public final class Sequential: Layer {
         self.layers = layers.map { (name: $0.0, layer: $0.1) }
     }
 
-    /// Whether the chain's input gradient is computed. When it is not, no layer before the first
-    /// one with parameters computes one either, since nothing would use it.
+    /// Whether the chain's input gradient is computed.
+    ///
+    /// When it is not, no layer before the first one with parameters computes one either, since
+    /// nothing would use it.
     public var needsInputGradient: Bool {
         get { layers.first?.layer.needsInputGradient ?? true }
         set {
@@ -39,7 +41,9 @@ public final class Sequential: Layer {
         var total = FLOPCount.zero
         for entry in layers {
             if let profile {
-                value = profile.time(qualified(profilePrefix, entry.name), forward: true, { entry.layer.forward(value, mode: mode) }, flops: { entry.layer.flops })
+                value = profile.time(
+                    qualified(profilePrefix, entry.name), forward: true, { entry.layer.forward(value, mode: mode) },
+                    flops: { entry.layer.flops })
             } else {
                 value = entry.layer.forward(value, mode: mode)
             }
@@ -55,7 +59,9 @@ public final class Sequential: Layer {
         for entry in layers.reversed() {
             guard let current = gradient else { break }
             if let profile {
-                gradient = profile.time(qualified(profilePrefix, entry.name), forward: false, { entry.layer.backward(current) }, flops: { entry.layer.flops })
+                gradient = profile.time(
+                    qualified(profilePrefix, entry.name), forward: false, { entry.layer.backward(current) },
+                    flops: { entry.layer.flops })
             } else {
                 gradient = entry.layer.backward(current)
             }

@@ -15,7 +15,9 @@ public final class SoftmaxCrossEntropy {
     /// Returns the mean loss, the number of correct arg-max predictions, and d loss / d logits.
     ///
     /// The gradient tensor is owned by this object and reused by its next call.
-    public func callAsFunction(_ logits: Tensor, labels: UnsafePointer<Int32>) -> (loss: Float, correct: Int, gradient: Tensor) {
+    public func callAsFunction(_ logits: Tensor, labels: UnsafePointer<Int32>) -> (
+        loss: Float, correct: Int, gradient: Tensor
+    ) {
         let (batch, classes) = (logits.shape[0], logits.shape[1])
         let gradient = Tensor.reusing(self.gradient, shape: logits.shape)
         self.gradient = gradient

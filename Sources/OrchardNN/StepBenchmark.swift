@@ -53,7 +53,8 @@ public struct StepBenchmark {
         times.sort()
         let median = times.isEmpty ? 0 : times[times.count / 2]
         let totalSteps = max(1, warmupSteps + steps)
-        let state = MemoryLedger.liveBytes(.parameter) + MemoryLedger.liveBytes(.gradient)
+        let state =
+            MemoryLedger.liveBytes(.parameter) + MemoryLedger.liveBytes(.gradient)
             + MemoryLedger.liveBytes(.optimizerState)
         return Result(
             model: network.name, batch: batch, steps: steps, stepMillisecondsMedian: median,

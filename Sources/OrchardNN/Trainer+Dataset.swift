@@ -24,7 +24,8 @@ extension Trainer {
     ///
     /// `order` counts positions in `0..<data.count`; it keeps its shuffling stream between epochs.
     public func trainEpoch(
-        on data: Dataset, order: inout BatchOrder, progress: (_ batch: Int, _ batches: Int, _ sofar: EpochSummary) -> Void = { _, _, _ in }
+        on data: Dataset, order: inout BatchOrder,
+        progress: (_ batch: Int, _ batches: Int, _ sofar: EpochSummary) -> Void = { _, _, _ in }
     ) -> EpochSummary {
         precondition(order.count == data.count, "batch order over \(order.count) samples for \(data.count)")
         var summary = EpochSummary()
@@ -65,7 +66,9 @@ struct BatchBuffers {
         let input = Tensor.reusing(self.input, shape: [indices.count] + sampleShape, role: .data)
         self.input = input
         if labels.count != indices.count { labels = Array(repeating: 0, count: indices.count) }
-        labels.withUnsafeMutableBufferPointer { data.fillBatch(indices: indices, features: input.data, labels: $0.baseAddress!) }
+        labels.withUnsafeMutableBufferPointer {
+            data.fillBatch(indices: indices, features: input.data, labels: $0.baseAddress!)
+        }
         return (input, labels)
     }
 }

@@ -75,10 +75,12 @@ public enum Elementwise {
 
     /// target += source over `count` values, eight at a time.
     @inline(__always)
-    public static func accumulate(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+    public static func accumulate(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int)
+    {
         var i = 0
         while i &+ 8 <= count {
-            let sum = UnsafeRawPointer(target + i).loadUnaligned(as: SIMD8<Float>.self)
+            let sum =
+                UnsafeRawPointer(target + i).loadUnaligned(as: SIMD8<Float>.self)
                 + UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self)
             UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: SIMD8<Float>.self)
             i &+= 8

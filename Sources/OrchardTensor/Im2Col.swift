@@ -33,9 +33,12 @@ public enum Im2Col {
         let rowLength = count &* plane
         for channel in 0..<g.channels {
             for kernelRow in 0..<g.kernelHeight {
-                let rows = Span(offset: kernelRow, size: g.height, outputs: g.outputHeight, stride: g.stride, padding: g.padding)
+                let rows = Span(
+                    offset: kernelRow, size: g.height, outputs: g.outputHeight, stride: g.stride, padding: g.padding)
                 for kernelColumn in 0..<g.kernelWidth {
-                    let columnsSpan = Span(offset: kernelColumn, size: g.width, outputs: g.outputWidth, stride: g.stride, padding: g.padding)
+                    let columnsSpan = Span(
+                        offset: kernelColumn, size: g.width, outputs: g.outputWidth, stride: g.stride,
+                        padding: g.padding)
                     let row = (channel &* g.kernelHeight &+ kernelRow) &* g.kernelWidth &+ kernelColumn
                     for sample in 0..<count {
                         let source = input + (channel &* batch &+ first &+ sample) &* g.inputPlane
@@ -86,9 +89,12 @@ public enum Im2Col {
         let rowLength = count &* plane
         for channel in 0..<g.channels {
             for kernelRow in 0..<g.kernelHeight {
-                let rows = Span(offset: kernelRow, size: g.height, outputs: g.outputHeight, stride: g.stride, padding: g.padding)
+                let rows = Span(
+                    offset: kernelRow, size: g.height, outputs: g.outputHeight, stride: g.stride, padding: g.padding)
                 for kernelColumn in 0..<g.kernelWidth {
-                    let columnsSpan = Span(offset: kernelColumn, size: g.width, outputs: g.outputWidth, stride: g.stride, padding: g.padding)
+                    let columnsSpan = Span(
+                        offset: kernelColumn, size: g.width, outputs: g.outputWidth, stride: g.stride,
+                        padding: g.padding)
                     let row = (channel &* g.kernelHeight &+ kernelRow) &* g.kernelWidth &+ kernelColumn
                     for sample in 0..<count {
                         let target = gradient + (channel &* batch &+ first &+ sample) &* g.inputPlane

@@ -59,7 +59,9 @@ struct Bench: ParsableCommand {
 func printProfile(_ profile: LayerProfile, steps: Int) {
     let total = profile.entries.reduce(0) { $0 + $1.forwardSeconds + $1.backwardSeconds }
     var lines = ["layer                          forward ms  backward ms   share   GFLOP/s"]
-    for entry in profile.entries.sorted(by: { $0.forwardSeconds + $0.backwardSeconds > $1.forwardSeconds + $1.backwardSeconds }) {
+    for entry in profile.entries.sorted(by: {
+        $0.forwardSeconds + $0.backwardSeconds > $1.forwardSeconds + $1.backwardSeconds
+    }) {
         let seconds = entry.forwardSeconds + entry.backwardSeconds
         let rate = seconds > 0 ? Double(entry.flops.total) / seconds / 1e9 : 0
         lines.append(
@@ -73,7 +75,9 @@ func printProfile(_ profile: LayerProfile, steps: Int) {
 }
 
 extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
 }
 
 /// The JSON object `orchard bench step --json` prints.
@@ -102,7 +106,8 @@ struct StepReport: Encodable {
         step_ms_median = result.stepMillisecondsMedian
         step_ms_min = result.stepMillisecondsMinimum
         flops_per_step = result.flopsPerStep
-        gflops_per_second = result.stepMillisecondsMedian > 0 ? Double(result.flopsPerStep) / result.stepMillisecondsMedian / 1e6 : 0
+        gflops_per_second =
+            result.stepMillisecondsMedian > 0 ? Double(result.flopsPerStep) / result.stepMillisecondsMedian / 1e6 : 0
         peak_tensor_bytes = result.peakTensorBytes
         state_bytes = result.stateBytes
         blas_core = BLAS.coreName

@@ -13,7 +13,8 @@ enum DataSource {
     static func load(_ name: String, directory: String?, seed: UInt64) throws -> DatasetSplit {
         switch name {
         case "mnist": return try MNIST.load(directory: directory ?? "data/mnist", variant: .mnist)
-        case "fashion-mnist": return try MNIST.load(directory: directory ?? "data/fashion-mnist", variant: .fashionMNIST)
+        case "fashion-mnist":
+            return try MNIST.load(directory: directory ?? "data/fashion-mnist", variant: .fashionMNIST)
         case "cifar10": return try CIFAR.load(directory: directory ?? "data/cifar10", variant: .cifar10)
         case "cifar100": return try CIFAR.load(directory: directory ?? "data/cifar100", variant: .cifar100)
         case "synthetic-images":

@@ -40,9 +40,11 @@ struct Train: ParsableCommand {
         var split = try DataSource.load(dataset, directory: dataDir, seed: seed)
         if let limit, limit < split.train.count { split.train = split.train.subset(Array(0..<limit)) }
         MemoryLedger.resetPeak()
-        let network = try ModelZoo.make(model, sampleShape: split.train.sampleShape, classes: split.train.classCount, width: width, seed: seed)
+        let network = try ModelZoo.make(
+            model, sampleShape: split.train.sampleShape, classes: split.train.classCount, width: width, seed: seed)
         let trainer = Trainer(network: network, learningRate: lr, momentum: momentum, weightDecay: weightDecay)
-        var order = BatchOrder(count: split.train.count, batchSize: batch, shuffle: RandomStream(seed: seed, purpose: "batches"))
+        var order = BatchOrder(
+            count: split.train.count, batchSize: batch, shuffle: RandomStream(seed: seed, purpose: "batches"))
         let progress = ProgressBar(enabled: true)
         var epochReports: [EpochReport] = []
         var trainSeconds = 0.0
@@ -56,8 +58,13 @@ struct Train: ParsableCommand {
             }
             trainSeconds += (ContinuousClock.now - start).inSeconds
             let test = trainer.evaluate(on: split.test)
-            progress.finish("epoch \(epoch)/\(epochs): train loss \(Format.decimal(last.loss, 4)), test accuracy \(Format.decimal(100 * test.accuracy, 2))%")
-            epochReports.append(EpochReport(epoch: epoch, train_loss: last.loss, train_accuracy: last.accuracy, test_loss: test.loss, test_accuracy: test.accuracy))
+            progress.finish(
+                "epoch \(epoch)/\(epochs): train loss \(Format.decimal(last.loss, 4)), test accuracy \(Format.decimal(100 * test.accuracy, 2))%"
+            )
+            epochReports.append(
+                EpochReport(
+                    epoch: epoch, train_loss: last.loss, train_accuracy: last.accuracy, test_loss: test.loss,
+                    test_accuracy: test.accuracy))
         }
         let samples = Double(split.train.count * epochs)
         let report = TrainReport(
@@ -65,9 +72,13 @@ struct Train: ParsableCommand {
             test_accuracy: epochReports.last!.test_accuracy, test_loss: epochReports.last!.test_loss,
             train_loss: last.loss, train_seconds: trainSeconds, samples_per_second: samples / trainSeconds,
             peak_tensor_bytes: MemoryLedger.peakBytes, flops: trainer.flops.total, threads: threads, seed: seed)
-        if json { print(try JSONOutput.encode(report)) } else {
-            print("\(model) on \(split.train.name): test accuracy \(Format.decimal(100 * report.test_accuracy, 2))%, "
-                + "\(Int(report.samples_per_second)) samples/s, peak tensors \(Format.bytes(report.peak_tensor_bytes))")
+        if json {
+            print(try JSONOutput.encode(report))
+        } else {
+            print(
+                "\(model) on \(split.train.name): test accuracy \(Format.decimal(100 * report.test_accuracy, 2))%, "
+                    + "\(Int(report.samples_per_second)) samples/s, peak tensors \(Format.bytes(report.peak_tensor_bytes))"
+            )
         }
     }
 }
@@ -96,4 +107,3 @@ struct TrainReport: Encodable {
     let threads: Int
     let seed: UInt64
 }
-

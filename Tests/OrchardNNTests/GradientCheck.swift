@@ -49,7 +49,8 @@ struct GradientCheck {
             return
         }
         #expect(analytic.shape == variable.shape, "\(name) gradient shape", sourceLocation: sourceLocation)
-        let indices = variable.count <= samplesPerTensor
+        let indices =
+            variable.count <= samplesPerTensor
             ? Array(0..<variable.count) : (0..<samplesPerTensor).map { _ in random.nextInt(below: variable.count) }
         var kinks = 0
         for index in indices {
@@ -66,7 +67,9 @@ struct GradientCheck {
                 error <= tolerance * max(1, abs(analytic[index])),
                 "\(name)[\(index)]: analytic \(analytic[index]), numeric \(numeric)", sourceLocation: sourceLocation)
         }
-        #expect(kinks * 4 <= indices.count, "\(name): \(kinks) of \(indices.count) points at kinks", sourceLocation: sourceLocation)
+        #expect(
+            kinks * 4 <= indices.count, "\(name): \(kinks) of \(indices.count) points at kinks",
+            sourceLocation: sourceLocation)
     }
 
     private func derivative(

@@ -38,7 +38,8 @@ struct LayerForwardTests {
     @Test(arguments: [(3, 1, 1), (3, 2, 1), (1, 1, 0), (1, 2, 0), (5, 1, 2), (3, 3, 0), (4, 2, 1)])
     func convolutionMatchesDirectSum(shape: (kernel: Int, stride: Int, padding: Int)) {
         var random = RandomStream(seed: 21)
-        let layer = Conv2d(3, 4, kernelSize: shape.kernel, stride: shape.stride, padding: shape.padding, random: &random)
+        let layer = Conv2d(
+            3, 4, kernelSize: shape.kernel, stride: shape.stride, padding: shape.padding, random: &random)
         for budget in [1, 1 << 20] {
             layer.columnBudgetBytes = budget
             let x = randomTensor([3, 5, 7, 6], seed: 22)

@@ -22,7 +22,8 @@ struct LayerGradientTests {
     ])
     func conv2d(shape: (kernel: Int, stride: Int, padding: Int)) {
         var random = RandomStream(seed: 4)
-        let layer = Conv2d(3, 4, kernelSize: shape.kernel, stride: shape.stride, padding: shape.padding, random: &random)
+        let layer = Conv2d(
+            3, 4, kernelSize: shape.kernel, stride: shape.stride, padding: shape.padding, random: &random)
         layer.columnBudgetBytes = 1  // one sample per GEMM, so the grouping path is exercised too
         check.check(layer, input: randomTensor([3, 2, 6, 5], seed: 2))
     }

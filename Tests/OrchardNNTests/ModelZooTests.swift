@@ -5,6 +5,8 @@ import Testing
 
 @Suite("Model zoo")
 struct ModelZooTests {
+    /// Trained parameters of each zoo model.
+    ///
     /// Reference counts: PyTorch's for the same definitions (ResNet-18 for CIFAR 11,173,962;
     /// resnet14 is the FedTiny library's 175,258). VGG-11: eight conv+BN layers (9,220,480 + 5,504)
     /// and the 512-512-10 head (525,312 + 5,130).
@@ -29,10 +31,11 @@ struct ModelZooTests {
         }
         #expect(Set(names).count == names.count)
         let lenet = try ModelZoo.make("lenet5", sampleShape: [1, 28, 28], classes: 10)
-        #expect(lenet.parameters.map(\.name) == [
-            "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight", "fc1.bias",
-            "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias",
-        ])
+        #expect(
+            lenet.parameters.map(\.name) == [
+                "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight", "fc1.bias",
+                "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias",
+            ])
     }
 
     @Test func widthMultiplierScalesChannels() throws {
@@ -91,7 +94,9 @@ struct InputGradientTests {
         let network = try ModelZoo.make("mlp", sampleShape: [1, 28, 28], classes: 10)
         let trainer = Trainer(network: network, learningRate: 0.01)
         let labels: [Int32] = [1, 2]
-        labels.withUnsafeBufferPointer { _ = trainer.step(randomTensor([2, 1, 28, 28], seed: 1), labels: $0.baseAddress!) }
+        labels.withUnsafeBufferPointer {
+            _ = trainer.step(randomTensor([2, 1, 28, 28], seed: 1), labels: $0.baseAddress!)
+        }
         let weights = 784 * 300 + 300 * 100 + 100 * 10
         let hidden = 300 * 100 + 100 * 10
         let biases = 300 + 100 + 10

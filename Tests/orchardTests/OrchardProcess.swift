@@ -135,7 +135,8 @@ struct JSONReport {
     /// The number under `key`, integer or not.
     func number(_ key: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Double {
         let value = try #require(
-            fields[key] as? NSNumber, "no number '\(key)' among \(fields.keys.sorted())", sourceLocation: sourceLocation)
+            fields[key] as? NSNumber, "no number '\(key)' among \(fields.keys.sorted())", sourceLocation: sourceLocation
+        )
         return value.doubleValue
     }
 
@@ -170,7 +171,8 @@ struct TemporaryFolder {
     let path: String
 
     init() throws {
-        path = FileManager.default.temporaryDirectory
+        path =
+            FileManager.default.temporaryDirectory
             .appendingPathComponent("orchard-cli-tests-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }

@@ -10,12 +10,16 @@ public enum ModelZoo {
     /// - Parameters:
     ///   - width: multiplies every channel count of VGG and the ResNets (at least one channel stays).
     ///   - seed: the run seed; initial weights come from its `init` stream.
-    public static func make(_ name: String, sampleShape: [Int], classes: Int, width: Double = 1, seed: UInt64 = 0) throws -> Network {
+    public static func make(_ name: String, sampleShape: [Int], classes: Int, width: Double = 1, seed: UInt64 = 0)
+        throws -> Network
+    {
         var random = RandomStream(seed: seed, purpose: "init")
         let body: Sequential
         switch name {
         case "logreg":
-            body = Sequential([("flatten", SampleRows()), ("fc", Linear(features(sampleShape), classes, random: &random))])
+            body = Sequential([
+                ("flatten", SampleRows()), ("fc", Linear(features(sampleShape), classes, random: &random)),
+            ])
         case "mlp":
             body = multilayerPerceptron(inputs: features(sampleShape), classes: classes, random: &random)
         case "lenet5":
@@ -23,10 +27,14 @@ public enum ModelZoo {
         case "vgg11":
             body = try vgg11(try image(sampleShape, name), classes: classes, width: width, random: &random)
         case "resnet18":
-            body = try resnet(try image(sampleShape, name), stages: [64, 128, 256, 512], blocks: 2, classes: classes, width: width, random: &random)
+            body = try resnet(
+                try image(sampleShape, name), stages: [64, 128, 256, 512], blocks: 2, classes: classes, width: width,
+                random: &random)
         case "resnet8", "resnet14", "resnet20":
             let blocks = ["resnet8": 1, "resnet14": 2, "resnet20": 3][name]!
-            body = try resnet(try image(sampleShape, name), stages: [16, 32, 64], blocks: blocks, classes: classes, width: width, random: &random)
+            body = try resnet(
+                try image(sampleShape, name), stages: [16, 32, 64], blocks: blocks, classes: classes, width: width,
+                random: &random)
         default:
             throw ModelError("unknown model '\(name)'; known models: \(names.joined(separator: ", "))")
         }
@@ -40,7 +48,9 @@ public enum ModelZoo {
         return (shape[0], shape[1], shape[2])
     }
 
-    private static func scaled(_ channels: Int, _ width: Double) -> Int { max(1, Int((Double(channels) * width).rounded())) }
+    private static func scaled(_ channels: Int, _ width: Double) -> Int {
+        max(1, Int((Double(channels) * width).rounded()))
+    }
 
     /// MLP 784-300-100-10 (for MNIST): two ReLU hidden layers.
     static func multilayerPerceptron(inputs: Int, classes: Int, random: inout RandomStream) -> Sequential {
@@ -54,7 +64,9 @@ public enum ModelZoo {
 
     /// LeNet-5 as in the PyTorch tutorials: conv 5x5 to 6 channels (padding 2), max-pool, conv 5x5 to
     /// 16, max-pool, then 120-84-classes, all with ReLU; 61,706 parameters on MNIST.
-    static func lenet5(_ input: (channels: Int, height: Int, width: Int), classes: Int, random: inout RandomStream) throws -> Sequential {
+    static func lenet5(_ input: (channels: Int, height: Int, width: Int), classes: Int, random: inout RandomStream)
+        throws -> Sequential
+    {
         let convolutions: [(String, any Layer)] = [
             ("layout", ChannelMajor()),
             ("conv1", Conv2d(input.channels, 6, kernelSize: 5, padding: 2, random: &random)), ("relu1", ReLU()),
@@ -64,22 +76,31 @@ public enum ModelZoo {
             ("flatten", Flatten()),
         ]
         let flat = try flattenedSize(convolutions, input, model: "lenet5")
-        return Sequential(convolutions + [
-            ("fc1", Linear(flat, 120, random: &random)), ("relu3", ReLU()),
-            ("fc2", Linear(120, 84, random: &random)), ("relu4", ReLU()),
-            ("fc3", Linear(84, classes, random: &random)),
-        ])
+        return Sequential(
+            convolutions + [
+                ("fc1", Linear(flat, 120, random: &random)), ("relu3", ReLU()),
+                ("fc2", Linear(120, 84, random: &random)), ("relu4", ReLU()),
+                ("fc3", Linear(84, classes, random: &random)),
+            ])
     }
 
     /// VGG-11 with batch norm for small images: eight 3x3 convolutions with five max-pools, then a
     /// 512-512-classes classifier (the ImageNet head's 4096-wide layers would dwarf the rest at 32x32).
-    static func vgg11(_ input: (channels: Int, height: Int, width: Int), classes: Int, width: Double, random: inout RandomStream) throws -> Sequential {
+    static func vgg11(
+        _ input: (channels: Int, height: Int, width: Int), classes: Int, width: Double, random: inout RandomStream
+    ) throws -> Sequential {
         let plan: [Int?] = [64, nil, 128, nil, 256, 256, nil, 512, 512, nil, 512, 512, nil]
         var layers: [(String, any Layer)] = []
         var channels = input.channels
         for entry in plan {
             if let outputs = entry.map({ scaled($0, width) }) {
-                layers.append(("\(layers.count)", Conv2d(channels, outputs, kernelSize: 3, padding: 1, initializer: .kaimingNormalFanOut, random: &random)))
+                layers.append(
+                    (
+                        "\(layers.count)",
+                        Conv2d(
+                            channels, outputs, kernelSize: 3, padding: 1, initializer: .kaimingNormalFanOut,
+                            random: &random)
+                    ))
                 layers.append(("\(layers.count)", BatchNorm(outputs)))
                 layers.append(("\(layers.count)", ReLU()))
                 channels = outputs
@@ -108,7 +129,12 @@ public enum ModelZoo {
         let stem = scaled(stages[0], width)
         var layers: [(String, any Layer)] = [
             ("layout", ChannelMajor()),
-            ("conv1", Conv2d(input.channels, stem, kernelSize: 3, padding: 1, bias: false, initializer: .kaimingNormalFanOut, random: &random)),
+            (
+                "conv1",
+                Conv2d(
+                    input.channels, stem, kernelSize: 3, padding: 1, bias: false, initializer: .kaimingNormalFanOut,
+                    random: &random)
+            ),
             ("bn1", BatchNorm(stem)), ("relu", ReLU()),
         ]
         var channels = stem
@@ -130,7 +156,9 @@ public enum ModelZoo {
     }
 
     /// The features per sample after `layers`, or an error if the image is too small for them.
-    private static func flattenedSize(_ layers: [(String, any Layer)], _ input: (channels: Int, height: Int, width: Int), model: String) throws -> Int {
+    private static func flattenedSize(
+        _ layers: [(String, any Layer)], _ input: (channels: Int, height: Int, width: Int), model: String
+    ) throws -> Int {
         var shape = [1, input.channels, input.height, input.width]
         for (name, layer) in layers {
             shape = layer.outputShape(for: shape)
