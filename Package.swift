@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries. libzmq gets no pkgConfig: its .pc file drags in -isystem flags that
@@ -33,6 +34,7 @@ let package = Package(
         .target(
             name: "OrchardWire",
             dependencies: ["COrchardZMQ", "OrchardTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "OrchardTopology", dependencies: ["OrchardData", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "orchard", dependencies: ["OrchardTensor", "OrchardNN", "OrchardData", argumentParser]),
 
@@ -40,6 +42,7 @@ let package = Package(
         .testTarget(name: "OrchardNNTests", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData"]),
         .testTarget(name: "OrchardDataTests", dependencies: ["OrchardData", "OrchardTensor"]),
         .testTarget(name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardTensor"]),
+        .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology"]),
         .testTarget(name: "orchardTests", dependencies: ["orchard"]),
     ]
 )
