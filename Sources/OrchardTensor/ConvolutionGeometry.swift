@@ -19,10 +19,16 @@ public struct ConvolutionGeometry: Sendable, Equatable {
         self.kernelWidth = kernelWidth
         self.stride = stride
         self.padding = padding
+        // Stored, not computed: the kernels read these in their inner loops, and a division there
+        // cost as much as the copying.
+        outputHeight = Self.windows(height, kernel: kernelHeight, stride: stride, padding: padding)
+        outputWidth = Self.windows(width, kernel: kernelWidth, stride: stride, padding: padding)
+        outputPlane = outputHeight * outputWidth
+        inputPlane = height * width
     }
 
-    public var outputHeight: Int { Self.windows(height, kernel: kernelHeight, stride: stride, padding: padding) }
-    public var outputWidth: Int { Self.windows(width, kernel: kernelWidth, stride: stride, padding: padding) }
+    public let outputHeight: Int
+    public let outputWidth: Int
 
     /// How many positions a window of `kernel` takes along `size` (zero when it does not fit).
     public static func windows(_ size: Int, kernel: Int, stride: Int, padding: Int = 0) -> Int {
@@ -30,9 +36,9 @@ public struct ConvolutionGeometry: Sendable, Equatable {
         return span < 0 ? 0 : span / stride + 1
     }
     /// Output positions per sample and channel.
-    public var outputPlane: Int { outputHeight * outputWidth }
+    public let outputPlane: Int
     /// Input positions per sample and channel.
-    public var inputPlane: Int { height * width }
+    public let inputPlane: Int
     /// Rows of the column matrix: one per (channel, kernel row, kernel column).
     public var patchSize: Int { channels * kernelHeight * kernelWidth }
     /// Whether the column matrix is the input itself (1x1 kernel, stride 1, no padding).

@@ -59,18 +59,32 @@ public enum Elementwise {
     }
 
     /// Copies `count` values; for the short rows of im2col eight-wide moves beat a call to memcpy.
+    ///
+    /// A run of eight or more ends with one move that overlaps the previous one, so a run of any
+    /// length takes ceil(count / 8) vector moves and no scalar tail. Source and target must not
+    /// overlap.
     @inline(__always)
     public static func copy(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, count: Int) {
+        guard count >= 8 else {
+            var i = 0
+            while i < count {
+                target[i] = source[i]
+                i &+= 1
+            }
+            return
+        }
         var i = 0
-        while i &+ 8 <= count {
-            UnsafeMutableRawPointer(target + i).storeBytes(
-                of: UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+        while i &+ 8 < count {
+            move8(source + i, target + i)
             i &+= 8
         }
-        while i < count {
-            target[i] = source[i]
-            i &+= 1
-        }
+        move8(source + (count &- 8), target + (count &- 8))
+    }
+
+    @inline(__always)
+    static func move8(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(target).storeBytes(
+            of: UnsafeRawPointer(source).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
     }
 
     /// target += source over `count` values, eight at a time.

@@ -56,18 +56,19 @@ public enum Im2Col {
         _ kernelRow: Int, _ kernelColumn: Int, _ rows: Span, _ columns: Span
     ) {
         let width = g.outputWidth
-        Elementwise.fill(target, 0, count: rows.first &* width)
+        zero(target, count: rows.first &* width)
         let tail = rows.end &* width
-        Elementwise.fill(target + tail, 0, count: g.outputPlane &- tail)
+        zero(target + tail, count: g.outputPlane &- tail)
         let run = columns.end &- columns.first
+        let rightMargin = width &- columns.end
         var outputRow = rows.first
+        var sourceLine = source + ((outputRow &* g.stride &- g.padding &+ kernelRow) &* g.width &- g.padding &+ kernelColumn)
+        let sourceStep = g.stride &* g.width
         while outputRow < rows.end {
             let line = target + outputRow &* width
-            let inputRow = outputRow &* g.stride &- g.padding &+ kernelRow
-            let sourceLine = source + (inputRow &* g.width &- g.padding &+ kernelColumn)
-            Elementwise.fill(line, 0, count: columns.first)
+            if columns.first > 0 { zero(line, count: columns.first) }
             if g.stride == 1 {
-                Elementwise.copy(sourceLine + columns.first, line + columns.first, count: run)
+                copyRun(sourceLine + columns.first, line + columns.first, count: run)
             } else {
                 var column = columns.first
                 while column < columns.end {
@@ -75,9 +76,54 @@ public enum Im2Col {
                     column &+= 1
                 }
             }
-            Elementwise.fill(line + columns.end, 0, count: width &- columns.end)
+            if rightMargin > 0 { zero(line + columns.end, count: rightMargin) }
+            sourceLine += sourceStep
             outputRow &+= 1
         }
+    }
+
+    /// Copies a run with eight-, four- and two-wide moves and at most one scalar one.
+    @inline(__always)
+    private static func copyRun(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i &+ 8 <= count {
+            store(load(source + i), target + i)
+            i &+= 8
+        }
+        if i &+ 4 <= count {
+            UnsafeMutableRawPointer(target + i).storeBytes(
+                of: UnsafeRawPointer(source + i).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+            i &+= 4
+        }
+        if i &+ 2 <= count {
+            UnsafeMutableRawPointer(target + i).storeBytes(
+                of: UnsafeRawPointer(source + i).loadUnaligned(as: SIMD2<Float>.self), as: SIMD2<Float>.self)
+            i &+= 2
+        }
+        if i < count { target[i] = source[i] }
+    }
+
+    @inline(__always)
+    private static func zero(_ target: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i &+ 8 <= count {
+            store(SIMD8(), target + i)
+            i &+= 8
+        }
+        while i < count {
+            target[i] = 0
+            i &+= 1
+        }
+    }
+
+    @inline(__always)
+    private static func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    private static func store(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
     }
 
     /// Adds the patches in `columns` back into the input-shaped `gradient` (the adjoint of `unfold`).
@@ -118,7 +164,17 @@ public enum Im2Col {
             let inputRow = outputRow &* g.stride &- g.padding &+ kernelRow
             let targetLine = target + (inputRow &* g.width &- g.padding &+ kernelColumn)
             if g.stride == 1 {
-                Elementwise.accumulate(line + columns.first, into: targetLine + columns.first, count: run)
+                let from = line + columns.first
+                let into = targetLine + columns.first
+                var i = 0
+                while i &+ 8 <= run {
+                    store(load(into + i) + load(from + i), into + i)
+                    i &+= 8
+                }
+                while i < run {
+                    into[i] += from[i]
+                    i &+= 1
+                }
             } else {
                 var column = columns.first
                 while column < columns.end {
