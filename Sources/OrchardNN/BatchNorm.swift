@@ -75,36 +75,29 @@ public final class BatchNorm: Layer {
             let factor = scale.value[channel] * inverseStd[channel]
             let offset = shift.value[channel] - mean[channel] * factor
             for row in 0..<shape.rows {
-                let source = input.data + base + row * shape.rowStride
-                let target = output.data + base + row * shape.rowStride
-                for index in 0..<shape.run { target[index] = source[index] * factor + offset }
+                let at = base + row * shape.rowStride
+                Elementwise.scaleShift(input.data + at, output.data + at, factor: factor, offset: offset, count: shape.run)
             }
         }
         flops = FLOPCount(forward: (mode == .training ? 5 : 2) * input.count)
         return output
     }
 
+    /// Mean and biased variance of one channel (two passes, blocked sums), and the running update.
     private func updateStatistics(_ channel: Int, _ values: UnsafePointer<Float>, _ shape: Layout) {
-        var sum: Double = 0
-        for row in 0..<shape.rows {
-            let line = values + row * shape.rowStride
-            for index in 0..<shape.run { sum += Double(line[index]) }
-        }
         let count = Double(shape.count)
-        let batchMean = sum / count
-        var squares: Double = 0
+        var sum = 0.0
+        for row in 0..<shape.rows { sum += Elementwise.blockedSum(values + row * shape.rowStride, count: shape.run) }
+        let batchMean = Float(sum / count)
+        var squares = 0.0
         for row in 0..<shape.rows {
-            let line = values + row * shape.rowStride
-            for index in 0..<shape.run {
-                let deviation = Double(line[index]) - batchMean
-                squares += deviation * deviation
-            }
+            squares += Elementwise.blockedSquaredDeviations(values + row * shape.rowStride, mean: batchMean, count: shape.run)
         }
         let variance = squares / count
-        mean[channel] = Float(batchMean)
+        mean[channel] = batchMean
         inverseStd[channel] = Float(1 / (variance + Double(epsilon)).squareRoot())
         let unbiased = count > 1 ? squares / (count - 1) : variance
-        runningMean.value[channel] = (1 - momentum) * runningMean.value[channel] + momentum * Float(batchMean)
+        runningMean.value[channel] = (1 - momentum) * runningMean.value[channel] + momentum * batchMean
         runningVariance.value[channel] =
             (1 - momentum) * runningVariance.value[channel] + momentum * Float(unbiased)
     }
@@ -120,32 +113,28 @@ public final class BatchNorm: Layer {
             let channelMean = mean[channel]
             let invStd = inverseStd[channel]
             // dscale = sum(dy * xhat), dshift = sum(dy)
-            var sumGradient: Float = 0
-            var sumGradientNormalised: Float = 0
+            var sumGradient = 0.0
+            var sumWeighted = 0.0
             for row in 0..<shape.rows {
-                let x = input.data + base + row * shape.rowStride
-                let dy = outputGradient.data + base + row * shape.rowStride
-                for index in 0..<shape.run {
-                    sumGradient += dy[index]
-                    sumGradientNormalised += dy[index] * (x[index] - channelMean)
-                }
+                let at = base + row * shape.rowStride
+                let sums = Elementwise.blockedGradientSums(
+                    input.data + at, outputGradient.data + at, mean: channelMean, count: shape.run)
+                sumGradient += sums.gradient
+                sumWeighted += sums.weighted
             }
-            sumGradientNormalised *= invStd
+            let sumGradientNormalised = Float(sumWeighted) * invStd
             scale.gradient![channel] = sumGradientNormalised
-            shift.gradient![channel] = sumGradient
+            shift.gradient![channel] = Float(sumGradient)
             guard needsInputGradient else { continue }
             // dx = scale * invStd * (dy - mean(dy) - xhat * mean(dy * xhat))
             let factor = scale.value[channel] * invStd
-            let meanGradient = sumGradient / count
-            let meanGradientNormalised = sumGradientNormalised / count
+            let meanGradient = Float(sumGradient) / count
+            let slope = sumGradientNormalised / count * invStd
             for row in 0..<shape.rows {
-                let x = input.data + base + row * shape.rowStride
-                let dy = outputGradient.data + base + row * shape.rowStride
-                let dx = inputGradient.data + base + row * shape.rowStride
-                for index in 0..<shape.run {
-                    let normalised = (x[index] - channelMean) * invStd
-                    dx[index] = factor * (dy[index] - meanGradient - normalised * meanGradientNormalised)
-                }
+                let at = base + row * shape.rowStride
+                Elementwise.normalisationGradient(
+                    input.data + at, outputGradient.data + at, inputGradient.data + at, mean: channelMean,
+                    factor: factor, meanGradient: meanGradient, slope: slope, count: shape.run)
             }
         }
         flops.backward = (needsInputGradient ? 9 : 4) * input.count
