@@ -23,6 +23,33 @@ struct MessageCodecTests {
         }
     }
 
+    /// Parses hex such as `08 01 10 05` into bytes.
+    static func bytes(_ hex: String) -> [UInt8] {
+        hex.split(whereSeparator: \.isWhitespace).compactMap { UInt8($0, radix: 16) }
+    }
+
+    @Test func matchesTheExamplesInTheProtocolDocument() throws {
+        // docs/protocol.md section 2; the bytes are protoc's own encoding of the same messages,
+        // so a peer built from orchard.proto in any language reads and writes them alike.
+        let heartbeat = Message(runID: 42, body: .heartbeat(Heartbeat(hostID: "host-a", sequence: 7)))
+        let heartbeatBytes = Self.bytes("08 01 10 05 18 2a 72 0a 0a 06 68 6f 73 74 2d 61 10 07")
+        #expect(try codec.encode(heartbeat).byteArrays == [heartbeatBytes])
+
+        let task = Message(
+            runID: 42, round: 3,
+            body: .task(
+                TaskAssignment(taskID: 9, clientID: 5, kind: .train, model: "lenet5", hyperparameters: ["lr": 0.05])),
+            tensors: [TensorFrame(name: "fc.bias", tensor: Tensor(shape: [2], values: [1, -2]))])
+        let envelope = Self.bytes(
+            """
+            08 01 10 03 18 2a 20 03 62 22 08 09 10 05 1a 05 74 72 61 69 6e 22 06 6c 65 6e 65 74 35 2a 0d 0a
+            02 6c 72 11 9a 99 99 99 99 99 a9 3f a2 01 10 0a 07 66 63 2e 62 69 61 73 12 01 02 18 01 20 08
+            """)
+        let tensor = Self.bytes("00 00 80 3f 00 00 00 c0")
+        #expect(try codec.encode(task).byteArrays == [envelope, tensor])
+        #expect(try codec.decode([envelope, tensor]).message == task)
+    }
+
     @Test func everyKindIsCovered() {
         #expect(Set(Samples.everyKind().map(\.kind)) == Set(MessageKind.allCases))
     }
