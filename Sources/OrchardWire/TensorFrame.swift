@@ -123,6 +123,9 @@ public struct TensorFrame: Sendable, Equatable {
 
     /// Decodes into a new tensor of this shape, copying the frame's bytes once.
     public func tensor(role: TensorRole = .parameter) throws(WireError) -> Tensor {
+        guard encoding == .denseF32 else {
+            throw WireError(.unsupportedEncoding(tensor: 0, name: name, encoding: encoding.rawValue))
+        }
         let result = Tensor(zeros: shape, role: role)
         try decode(into: result)
         return result
