@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C libraries. libzmq gets no pkgConfig: its .pc file drags in -isystem flags that
@@ -35,14 +36,21 @@ let package = Package(
             name: "OrchardWire",
             dependencies: ["COrchardZMQ", "OrchardTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "OrchardTopology", dependencies: ["OrchardData", .product(name: "Yams", package: "Yams")]),
+        .target(name: "OrchardStore", dependencies: ["OrchardTensor", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "OrchardReport", dependencies: ["OrchardStore"]),
         .executableTarget(
-            name: "orchard", dependencies: ["OrchardTensor", "OrchardNN", "OrchardData", argumentParser]),
+            name: "orchard",
+            dependencies: [
+                "OrchardTensor", "OrchardNN", "OrchardData", "OrchardTopology", "OrchardStore", "OrchardReport",
+                argumentParser,
+            ]),
 
         .testTarget(name: "OrchardTensorTests", dependencies: ["OrchardTensor"]),
         .testTarget(name: "OrchardNNTests", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData"]),
         .testTarget(name: "OrchardDataTests", dependencies: ["OrchardData", "OrchardTensor"]),
         .testTarget(name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardTensor"]),
         .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology"]),
+        .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardReport"]),
         .testTarget(name: "orchardTests", dependencies: ["orchard"]),
     ]
 )
