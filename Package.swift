@@ -36,6 +36,7 @@ let package = Package(
             name: "OrchardWire",
             dependencies: ["COrchardZMQ", "OrchardTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "OrchardTopology", dependencies: ["OrchardData", .product(name: "Yams", package: "Yams")]),
+        .target(name: "OrchardFederation", dependencies: ["OrchardNN", "OrchardData", "OrchardTensor"]),
         .target(name: "OrchardStore", dependencies: ["OrchardTensor", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "OrchardReport", dependencies: ["OrchardStore"]),
         .executableTarget(
@@ -50,6 +51,7 @@ let package = Package(
         .testTarget(name: "OrchardDataTests", dependencies: ["OrchardData", "OrchardTensor"]),
         .testTarget(name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardTensor"]),
         .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology"]),
+        .testTarget(name: "OrchardFederationTests", dependencies: ["OrchardFederation", "OrchardNN", "OrchardData"]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardReport"]),
         .testTarget(name: "orchardTests", dependencies: ["orchard"]),
     ]

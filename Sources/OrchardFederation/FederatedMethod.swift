@@ -1,0 +1,97 @@
+import OrchardData
+import OrchardNN
+import OrchardTensor
+
+/// What every method is built from: the model, the local training settings and the method's own.
+public struct MethodSetup: Sendable {
+    public var seed: UInt64
+    public var model: String
+    public var width: Double
+    public var sampleShape: [Int]
+    public var classes: Int
+    public var training: LocalTraining
+    /// The method's own settings from the topology, by key.
+    public var settings: [String: Double]
+
+    public init(
+        seed: UInt64, model: String, width: Double = 1, sampleShape: [Int], classes: Int, training: LocalTraining,
+        settings: [String: Double] = [:]
+    ) {
+        self.seed = seed
+        self.model = model
+        self.width = width
+        self.sampleShape = sampleShape
+        self.classes = classes
+        self.training = training
+        self.settings = settings
+    }
+
+    /// A fresh network of the run's model; every process builds the same initial weights.
+    public func makeNetwork() throws -> Network {
+        try ModelZoo.make(model, sampleShape: sampleShape, classes: classes, width: width, seed: seed)
+    }
+}
+
+/// The local training every client does in a round.
+public struct LocalTraining: Sendable, Equatable {
+    public var epochs: Int
+    public var batch: Int
+    public var learningRate: Float
+    public var momentum: Float
+    public var weightDecay: Float
+
+    public init(epochs: Int = 1, batch: Int = 32, learningRate: Float = 0.05, momentum: Float = 0, weightDecay: Float = 0) {
+        self.epochs = epochs
+        self.batch = batch
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.weightDecay = weightDecay
+    }
+}
+
+/// The server half of a method: plans each round's tasks and folds the results into the global model.
+///
+/// The coordinator samples the round's clients, asks for their tasks, sends them, and hands back the
+/// results of the clients that answered, ordered by client id so that aggregation is deterministic.
+public protocol ServerMethod: AnyObject {
+    /// The global model, evaluated and checkpointed by the coordinator.
+    var global: Network { get }
+    /// The tasks of `round` for the sampled `clients`, in the same order.
+    func tasks(round: Int, clients: [Int]) throws -> [ClientTask]
+    /// Updates the global state from the round's results (outcome `ok` only, in client-id order).
+    func aggregate(round: Int, results: [ClientResult]) throws
+}
+
+/// The client half of a method: runs one task on one client's data.
+public protocol ClientMethod: AnyObject {
+    func run(_ task: ClientTask, on client: LocalClient) throws -> ClientResult
+}
+
+/// The methods Orchard knows, by the name a topology uses.
+public enum MethodRegistry {
+    public static let names = ["fedavg"]
+
+    /// The settings each method accepts, with their defaults.
+    public static func settings(of method: String) -> [String: Double]? {
+        switch method {
+        case "fedavg": return [:]
+        default: return nil
+        }
+    }
+
+    /// Builds the server half.
+    public static func server(_ name: String, setup: MethodSetup) throws -> any ServerMethod {
+        switch name {
+        case "fedavg": return try FedAvgServer(setup: setup)
+        default: throw FederationError("unknown method '\(name)'; known methods: \(names.joined(separator: ", "))")
+        }
+    }
+
+    /// Builds the client half; one serves every logical client of a host process.
+    public static func client(_ name: String, setup: MethodSetup) throws -> any ClientMethod {
+        switch name {
+        case "fedavg": return try FedAvgClient(setup: setup)
+        default: throw FederationError("unknown method '\(name)'; known methods: \(names.joined(separator: ", "))")
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import OrchardNN
+import OrchardTensor
+
+/// Sample-weighted averaging of clients' tensors into a network, the aggregation of FedAvg.
+///
+/// Sums run in Double and in the order the contributions are given (the coordinator gives them by
+/// client id), so the result is the same however many processes computed the contributions.
+public enum WeightedAverage {
+    /// Sets every state tensor of `network` to the average of the contributions' tensors of the same
+    /// name, each weighted by its share of the total weight. Running statistics are averaged too.
+    public static func apply(_ contributions: [(weight: Double, tensors: [NamedTensor])], to network: Network) throws {
+        let total = contributions.reduce(0) { $0 + $1.weight }
+        guard total > 0 else { throw FederationError("no contribution with a positive weight to average") }
+        let lookups = contributions.map { contribution in
+            Dictionary(contribution.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
+        }
+        for named in network.parameters {
+            let target = named.parameter.value
+            var sums = [Double](repeating: 0, count: target.count)
+            for (contribution, tensors) in zip(contributions, lookups) {
+                guard let source = tensors[named.name], source.count == target.count else {
+                    throw FederationError("a contribution lacks '\(named.name)' of \(target.count) values")
+                }
+                let share = contribution.weight / total
+                sums.withUnsafeMutableBufferPointer { sums in
+                    for index in 0..<target.count { sums[index] += share * Double(source[index]) }
+                }
+            }
+            for index in 0..<target.count { target[index] = Float(sums[index]) }
+        }
+    }
+}
