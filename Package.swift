@@ -37,12 +37,19 @@ let package = Package(
             dependencies: ["COrchardZMQ", "OrchardTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "OrchardTopology", dependencies: ["OrchardData", .product(name: "Yams", package: "Yams")]),
         .target(name: "OrchardFederation", dependencies: ["OrchardNN", "OrchardData", "OrchardTensor"]),
+        .target(
+            name: "OrchardRuntime",
+            dependencies: [
+                "OrchardWire", "OrchardFederation", "OrchardTopology", "OrchardStore", "OrchardData", "OrchardNN",
+                "OrchardTensor",
+            ]),
         .target(name: "OrchardStore", dependencies: ["OrchardTensor", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "OrchardReport", dependencies: ["OrchardStore"]),
         .executableTarget(
             name: "orchard",
             dependencies: [
                 "OrchardTensor", "OrchardNN", "OrchardData", "OrchardTopology", "OrchardStore", "OrchardReport",
+                "OrchardRuntime",
                 argumentParser,
             ]),
 
@@ -52,6 +59,7 @@ let package = Package(
         .testTarget(name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardTensor"]),
         .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology"]),
         .testTarget(name: "OrchardFederationTests", dependencies: ["OrchardFederation", "OrchardNN", "OrchardData"]),
+        .testTarget(name: "OrchardRuntimeTests", dependencies: ["OrchardRuntime", "OrchardWire", "OrchardFederation"]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardReport"]),
         .testTarget(name: "orchardTests", dependencies: ["orchard"]),
     ]

@@ -1,0 +1,137 @@
+import Foundation
+import OrchardFederation
+import OrchardTensor
+import OrchardWire
+
+/// A client host: one process serving several logical clients over one DEALER socket.
+///
+/// It says hello with the clients it serves, then runs each task it receives, one at a time, and
+/// answers with the result. Following the lazy-pirate pattern, a host that hears nothing from the
+/// coordinator (tasks or heartbeats) for `silenceLimit` closes its socket, connects anew and says
+/// hello again; it gives up after `giveUpAfter` of silence. A shutdown message ends it.
+public final class ClientHost {
+    public struct Settings: Sendable {
+        public var endpoint: String
+        public var hostID: String
+        public var silenceLimit: Duration = .seconds(15)
+        public var giveUpAfter: Duration = .seconds(120)
+        public var wire = WireSocketSettings()
+
+        public init(endpoint: String, hostID: String) {
+            self.endpoint = endpoint
+            self.hostID = hostID
+        }
+    }
+
+    let settings: Settings
+    let clients: [Int: LocalClient]
+    let profiles: [ClientProfile]
+    let method: any ClientMethod
+    let codec: MessageCodec
+    private let context: ZMQContext
+    private var socket: ZMQSocket?
+
+    /// Creates a host for `clients` (their data) with `profiles` (their capabilities, sent in hello).
+    public init(settings: Settings, clients: [LocalClient], profiles: [ClientProfile], method: any ClientMethod) throws {
+        self.settings = settings
+        self.clients = Dictionary(uniqueKeysWithValues: clients.map { ($0.id, $0) })
+        self.profiles = profiles
+        self.method = method
+        codec = MessageCodec(limits: settings.wire.limits)
+        context = try ZMQContext()
+    }
+
+    /// Serves tasks until the coordinator says shut down; throws when it stays silent too long.
+    public func run() throws {
+        try connect()
+        var lastHeard = ContinuousClock.now
+        while true {
+            guard let socket else { return }
+            var poller = ZMQPoller()
+            _ = poller.register(socket)
+            let events = try poller.poll(timeout: .seconds(1))
+            if events.first?.contains(.readable) == true {
+                lastHeard = .now
+                if try handle(try socket.receiveMessage()) == .stop { return }
+                continue
+            }
+            if StopSignal.isRequested { return }
+            let silence = ContinuousClock.now - lastHeard
+            if silence > settings.giveUpAfter {
+                throw RuntimeError("host \(settings.hostID): no word from \(settings.endpoint) for \(silence); giving up")
+            }
+            if silence > settings.silenceLimit {
+                // Lazy pirate: a fresh socket and a fresh hello, in case the coordinator restarted.
+                try connect()
+                lastHeard = .now - settings.silenceLimit / 2
+            }
+        }
+    }
+
+    private enum Next { case proceed, stop }
+
+    private func connect() throws {
+        socket?.close()
+        let fresh = try ZMQSocket.clientDealer(context: context, hostID: settings.hostID, settings: settings.wire)
+        try fresh.connect(settings.endpoint)
+        socket = fresh
+        let capabilities = profiles.map { profile in
+            ClientCapabilities(
+                clientID: UInt32(profile.id), memoryBudgetBytes: UInt64(profile.memoryBudget ?? 0),
+                computeFLOPsPerSecond: profile.flopsPerSecond, uplinkBitsPerSecond: profile.uplinkBitsPerSecond,
+                downlinkBitsPerSecond: profile.downlinkBitsPerSecond, latencySeconds: profile.latencySeconds)
+        }
+        let hello = Message(body: .hello(Hello(hostID: settings.hostID, clients: capabilities, softwareVersion: OrchardVersion.current)))
+        try fresh.send(try codec.encode(hello), to: nil)
+    }
+
+    private func handle(_ received: ZMQMessage) throws -> Next {
+        let decoded: DecodedMessage
+        do {
+            decoded = try codec.decode(received)
+        } catch {
+            try socket?.send(try codec.encode(error.reply(runID: 0, round: 0)), to: nil)
+            return .proceed
+        }
+        let message = decoded.message
+        switch message.body {
+        case .task(let assignment):
+            try socket?.send(try codec.encode(answer(message, assignment)), to: nil)
+        case .shutdown:
+            return .stop
+        case .welcome, .heartbeat:
+            break
+        case .error(let report):
+            FileHandle.standardError.write(Data("host \(settings.hostID): coordinator reported \(report.message)\n".utf8))
+        case .hello, .result:
+            break
+        }
+        return .proceed
+    }
+
+    /// Runs a task and builds its result message; a failure becomes an error result, not a crash.
+    private func answer(_ message: Message, _ assignment: TaskAssignment) -> Message {
+        let clientID = Int(assignment.clientID)
+        let result: ClientResult
+        do {
+            guard let client = clients[clientID] else {
+                throw RuntimeError("host \(settings.hostID) does not serve client \(clientID)")
+            }
+            let task = try TaskMessages.task(message, assignment: assignment)
+            let started = ContinuousClock.now
+            var ran = try method.run(task, on: client)
+            ran.metrics["wall_seconds"] = (ContinuousClock.now - started).inSeconds
+            result = ran
+        } catch {
+            result = ClientResult(
+                client: clientID, round: Int(message.round), kind: assignment.kind.rawValue, outcome: .error,
+                reason: "\(error)")
+        }
+        return TaskMessages.message(result, taskID: assignment.taskID, runID: message.runID)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}

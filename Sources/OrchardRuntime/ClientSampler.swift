@@ -1,0 +1,36 @@
+import OrchardTensor
+
+/// Chooses each round's clients from the run's seeded streams, the same way in every process.
+public struct ClientSampler: Sendable {
+    public let seed: UInt64
+    public let profiles: [ClientProfile]
+    public let perRound: Int
+
+    public init(seed: UInt64, profiles: [ClientProfile], perRound: Int) {
+        self.seed = seed
+        self.profiles = profiles
+        self.perRound = perRound
+    }
+
+    /// The clients online in `round`: each is, with its availability, by its own draw.
+    public func available(round: Int) -> [Int] {
+        profiles.filter { profile in
+            guard profile.availability < 1 else { return true }
+            var random = RandomStream(seed: seed, purpose: "availability", round, profile.id)
+            return random.nextDouble() < profile.availability
+        }.map(\.id)
+    }
+
+    /// Up to `perRound` of the online clients, drawn without replacement, in increasing id order.
+    public func sample(round: Int) -> [Int] {
+        var online = available(round: round)
+        guard online.count > perRound else { return online }
+        var random = RandomStream(seed: seed, purpose: "sample", round)
+        // A partial Fisher-Yates shuffle: the first perRound entries are a uniform sample.
+        for index in 0..<perRound {
+            let other = index + random.nextInt(below: online.count - index)
+            online.swapAt(index, other)
+        }
+        return online[0..<perRound].sorted()
+    }
+}

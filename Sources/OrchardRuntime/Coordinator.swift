@@ -1,0 +1,194 @@
+import Foundation
+import OrchardData
+import OrchardFederation
+import OrchardNN
+import OrchardTensor
+import OrchardWire
+
+/// The coordinator: one thread, one ROUTER socket, the round loop of a run.
+///
+/// It registers the hosts that say hello, then for each round samples clients, has the method's
+/// server half plan their tasks, sends them, waits for the results (or their wall-clock timeouts),
+/// lets the method aggregate, evaluates the global model when due, advances the virtual clock and
+/// hands the round to the recorder, which writes it in one transaction.
+public final class Coordinator {
+    public struct Settings: Sendable {
+        public var runID: UInt64 = 1
+        public var endpoint: String
+        public var rounds: Int
+        public var model: String
+        /// Wall-clock seconds a task may take before its client counts as timed out; a host's queued
+        /// tasks get one such span each, since a host runs its tasks one at a time.
+        public var taskTimeout: Double = 120
+        public var heartbeatInterval: Duration = .seconds(2)
+        /// Simulated seconds after which a straggler is dropped from the round.
+        public var deadline: Double?
+        /// The fraction of sampled clients whose results a round needs for aggregation.
+        public var quorum: Double = 0
+        public var evaluateEvery = 1
+        public var checkpointEvery = 1
+        public var startupTimeout: Duration = .seconds(120)
+        public var wire = WireSocketSettings()
+
+        public init(endpoint: String, rounds: Int, model: String) {
+            self.endpoint = endpoint
+            self.rounds = rounds
+            self.model = model
+        }
+    }
+
+    /// What the progress callback sees after each round.
+    public struct Progress: Sendable {
+        public var round: Int
+        public var rounds: Int
+        public var record: RoundRecord
+        public var simTime: Double
+        public var bytesUpTotal: Int
+        public var bytesDownTotal: Int
+    }
+
+    let settings: Settings
+    let profiles: [Int: ClientProfile]
+    let sampler: ClientSampler
+    let method: any ServerMethod
+    let evaluator: Trainer
+    let test: Dataset
+    weak var recorder: (any RoundRecorder)?
+    let codec: MessageCodec
+    let context: ZMQContext
+    let socket: ZMQSocket
+    /// Which host (by routing id) serves each client.
+    var hostOfClient: [Int: [UInt8]] = [:]
+    var lastHeartbeat = ContinuousClock.now
+    var heartbeatSequence: UInt64 = 0
+    var rejectedMessages = 0
+    var nextTaskID: UInt64 = 1
+    /// The pending task of each client in the current round, by task id.
+    var pending: [UInt64: (client: Int, kind: String, deadline: ContinuousClock.Instant)] = [:]
+    var arrived: [Int: (result: ClientResult, bytes: Int)] = [:]
+    var bytesUpTotal = 0
+    var bytesDownTotal = 0
+
+    public init(
+        settings: Settings, profiles: [ClientProfile], sampler: ClientSampler, method: any ServerMethod, test: Dataset,
+        recorder: (any RoundRecorder)?
+    ) throws {
+        self.settings = settings
+        self.profiles = Dictionary(uniqueKeysWithValues: profiles.map { ($0.id, $0) })
+        self.sampler = sampler
+        self.method = method
+        self.test = test
+        self.recorder = recorder
+        evaluator = Trainer(network: method.global, learningRate: 0)
+        codec = MessageCodec(limits: settings.wire.limits)
+        context = try ZMQContext()
+        socket = try ZMQSocket.coordinatorRouter(context: context, settings: settings.wire)
+        try socket.bind(settings.endpoint)
+    }
+
+    /// The endpoint actually bound (resolves a `tcp://127.0.0.1:*` wildcard port).
+    public var boundEndpoint: String { (try? socket.lastEndpoint()) ?? settings.endpoint }
+
+    /// Waits until every client has a host, or fails after the startup timeout naming the missing ones.
+    public func waitForHosts() throws {
+        let until = ContinuousClock.now + settings.startupTimeout
+        while hostOfClient.count < profiles.count {
+            if StopSignal.isRequested { throw RuntimeError("stopped while waiting for client hosts") }
+            if ContinuousClock.now > until {
+                let missing = profiles.keys.filter { hostOfClient[$0] == nil }.sorted()
+                throw RuntimeError(
+                    "\(missing.count) clients have no host after \(settings.startupTimeout) at \(boundEndpoint): "
+                        + Self.describe(missing))
+            }
+            try pump(until: .now + .milliseconds(200)) { false }
+        }
+    }
+
+    /// Tells every host the run is over.
+    public func shutdownHosts(reason: String) {
+        for host in Set(hostOfClient.values) {
+            if let encoded = try? codec.encode(Message(runID: settings.runID, body: .shutdown(Shutdown(reason: reason)))) {
+                try? socket.send(encoded, to: host)
+            }
+        }
+    }
+
+    /// Receives and handles messages until `until` or until `done()`, sending heartbeats on the way.
+    func pump(until: ContinuousClock.Instant, done: () -> Bool) throws {
+        var poller = ZMQPoller()
+        _ = poller.register(socket)
+        while ContinuousClock.now < until {
+            if StopSignal.isRequested { return }
+            sendHeartbeatsIfDue()
+            let wait = min(until - .now, settings.heartbeatInterval)
+            guard try poller.poll(timeout: max(wait, .zero)).first?.contains(.readable) == true else { continue }
+            try receiveOne()
+            if done() { return }
+        }
+    }
+
+    private func receiveOne() throws {
+        let received = try socket.receiveMessage(dontWait: true)
+        guard let (routingID, rest) = received.splittingRoutingID() else { return }
+        let decoded: DecodedMessage
+        do {
+            decoded = try codec.decode(rest)
+        } catch {
+            rejectedMessages += 1
+            try? socket.send(try codec.encode(error.reply(runID: settings.runID, round: 0)), to: routingID)
+            return
+        }
+        switch decoded.message.body {
+        case .hello(let hello):
+            register(hello, routingID: routingID)
+        case .result(let body):
+            accept(decoded, body: body)
+        case .error(let report):
+            FileHandle.standardError.write(Data("coordinator: host reported \(report.code): \(report.message)\n".utf8))
+        case .heartbeat, .welcome, .task, .shutdown:
+            break
+        }
+    }
+
+    private func register(_ hello: Hello, routingID: [UInt8]) {
+        var accepted: [UInt32] = []
+        for client in hello.clientIDs where profiles[Int(client)] != nil {
+            hostOfClient[Int(client)] = routingID
+            accepted.append(client)
+        }
+        let welcome = Welcome(
+            topologyName: settings.model, seed: sampler.seed, acceptedClientIDs: accepted,
+            heartbeatIntervalMilliseconds: UInt32(settings.heartbeatInterval.inSeconds * 1000))
+        if let encoded = try? codec.encode(Message(runID: settings.runID, body: .welcome(welcome))) {
+            try? socket.send(encoded, to: routingID)
+        }
+    }
+
+    private func accept(_ decoded: DecodedMessage, body: TaskResult) {
+        guard let task = pending.removeValue(forKey: body.taskID) else { return }  // late or unknown
+        do {
+            let result = try TaskMessages.result(decoded.message, body: body, kind: task.kind)
+            arrived[task.client] = (result, decoded.size.totalBytes)
+        } catch {
+            let failed = ClientResult(
+                client: task.client, round: Int(decoded.message.round), kind: task.kind, outcome: .error,
+                reason: "undecodable result: \(error)")
+            arrived[task.client] = (failed, decoded.size.totalBytes)
+        }
+    }
+
+    private func sendHeartbeatsIfDue() {
+        guard ContinuousClock.now - lastHeartbeat >= settings.heartbeatInterval else { return }
+        lastHeartbeat = .now
+        heartbeatSequence += 1
+        let beat = Message(runID: settings.runID, body: .heartbeat(Heartbeat(hostID: "coordinator", sequence: heartbeatSequence)))
+        guard let encoded = try? codec.encode(beat) else { return }
+        for host in Set(hostOfClient.values) { try? socket.send(encoded, to: host) }
+    }
+
+    static func describe(_ clients: [Int]) -> String {
+        clients.count <= 10
+            ? clients.map(String.init).joined(separator: ", ")
+            : clients.prefix(10).map(String.init).joined(separator: ", ") + ", ..."
+    }
+}

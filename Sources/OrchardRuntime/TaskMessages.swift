@@ -1,0 +1,63 @@
+import OrchardFederation
+import OrchardTensor
+import OrchardWire
+
+/// Turns the federation's tasks and results into wire messages and back.
+enum TaskMessages {
+    /// The task message; tensors become dense frames (shared frames passed in are reused).
+    static func message(
+        _ task: ClientTask, taskID: UInt64, runID: UInt64, model: String, timeoutSeconds: Double,
+        frames: [TensorFrame]
+    ) -> Message {
+        let assignment = TaskAssignment(
+            taskID: taskID, clientID: UInt32(task.client), kind: TaskKind(rawValue: task.kind), model: model,
+            hyperparameters: task.settings, settings: [:],
+            timeoutMilliseconds: UInt32(min(timeoutSeconds * 1000, Double(UInt32.max))))
+        return Message(runID: runID, round: UInt32(task.round), body: .task(assignment), tensors: frames)
+    }
+
+    /// Frames for named tensors.
+    static func frames(_ tensors: [NamedTensor]) -> [TensorFrame] {
+        tensors.map { TensorFrame(name: $0.name, tensor: $0.tensor) }
+    }
+
+    /// The federation's task from a received task message.
+    static func task(_ message: Message, assignment: TaskAssignment) throws -> ClientTask {
+        ClientTask(
+            client: Int(assignment.clientID), round: Int(message.round), kind: assignment.kind.rawValue,
+            settings: assignment.hyperparameters, tensors: try namedTensors(message.tensors))
+    }
+
+    /// The result message of a task.
+    static func message(_ result: ClientResult, taskID: UInt64, runID: UInt64) -> Message {
+        let status: ResultStatus
+        switch result.outcome {
+        case .ok: status = .ok
+        case .refused: status = .refused
+        case .error: status = .error
+        }
+        let body = TaskResult(
+            taskID: taskID, clientID: UInt32(result.client), status: status, reason: result.reason,
+            metrics: result.metrics)
+        return Message(
+            runID: runID, round: UInt32(result.round), body: .result(body),
+            tensors: result.outcome == .ok ? frames(result.tensors) : [])
+    }
+
+    /// The federation's result from a received result message.
+    static func result(_ message: Message, body: TaskResult, kind: String) throws -> ClientResult {
+        let outcome: TaskOutcome
+        switch body.status {
+        case .ok: outcome = .ok
+        case .refused: outcome = .refused
+        default: outcome = .error
+        }
+        return ClientResult(
+            client: Int(body.clientID), round: Int(message.round), kind: kind, outcome: outcome, reason: body.reason,
+            metrics: body.metrics, tensors: try namedTensors(message.tensors))
+    }
+
+    static func namedTensors(_ frames: [TensorFrame]) throws -> [NamedTensor] {
+        try frames.map { frame in NamedTensor(name: frame.name, tensor: try frame.tensor(role: .data)) }
+    }
+}
