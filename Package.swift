@@ -34,9 +34,12 @@ let package = Package(
         .target(
             name: "OrchardWire",
             dependencies: ["COrchardZMQ", "OrchardTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        .target(name: "OrchardTopology", dependencies: ["OrchardData", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "OrchardTopology",
+            dependencies: ["OrchardData", "OrchardNN", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
-            name: "orchard", dependencies: ["OrchardTensor", "OrchardNN", "OrchardData", argumentParser]),
+            name: "orchard",
+            dependencies: ["OrchardTensor", "OrchardNN", "OrchardData", "OrchardTopology", argumentParser]),
 
         .testTarget(name: "OrchardTensorTests", dependencies: ["OrchardTensor"]),
         .testTarget(name: "OrchardNNTests", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData"]),
