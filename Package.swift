@@ -35,7 +35,9 @@ let package = Package(
         .target(
             name: "OrchardWire",
             dependencies: ["COrchardZMQ", "OrchardTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        .target(name: "OrchardTopology", dependencies: ["OrchardData", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "OrchardTopology",
+            dependencies: ["OrchardData", "OrchardNN", .product(name: "Yams", package: "Yams")]),
         .target(name: "OrchardFederation", dependencies: ["OrchardNN", "OrchardData", "OrchardTensor"]),
         .target(
             name: "OrchardRuntime",
