@@ -1,0 +1,51 @@
+import Foundation
+
+/// Starts client-host processes on this machine, each serving a contiguous range of clients.
+public struct LocalLauncher {
+    public let executable: String
+    public let topologyFile: String
+    public let root: String
+
+    public init(executable: String, topologyFile: String, root: String) {
+        self.executable = executable
+        self.topologyFile = topologyFile
+        self.root = root
+    }
+
+    /// Splits `clients` ids into `processes` contiguous ranges whose sizes differ by at most one.
+    public static func ranges(clients: Int, processes: Int) -> [ClosedRange<Int>] {
+        let count = max(1, min(processes, clients))
+        return (0..<count).map { index in
+            let start = index * clients / count
+            let end = (index + 1) * clients / count
+            return start...(end - 1)
+        }
+    }
+
+    /// Starts one `orchard client` per range, connected to `endpoint`, with one BLAS thread each.
+    public func start(endpoint: String, ranges: [ClosedRange<Int>]) throws -> [Process] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_NUM_THREADS"] = "1"
+        return try ranges.enumerated().map { index, range in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = [
+                "client", "--connect", endpoint, "--topology", topologyFile, "--root", root,
+                "--clients", "\(range.lowerBound)-\(range.upperBound)", "--host-id", "host-\(index)",
+            ]
+            process.environment = environment
+            try process.run()
+            return process
+        }
+    }
+
+    /// Waits up to `grace` for the hosts to exit on their own, then terminates the rest.
+    public static func reap(_ processes: [Process], grace: Duration = .seconds(5)) {
+        let until = ContinuousClock.now + grace
+        while processes.contains(where: \.isRunning) && ContinuousClock.now < until {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        for process in processes where process.isRunning { process.terminate() }
+        for process in processes { process.waitUntilExit() }
+    }
+}

@@ -1,0 +1,54 @@
+import OrchardFederation
+import OrchardTopology
+
+/// What the coordinator and the hosts derive from a validated topology.
+public struct RunConfiguration: Sendable {
+    public let plan: RunPlan
+    public let setup: MethodSetup
+    public let profiles: [ClientProfile]
+
+    public init(_ plan: RunPlan) throws {
+        let topology = plan.topology
+        guard topology.training.freshOptimizer else {
+            throw RuntimeError(
+                "\(plan.file): training.fresh_optimizer: false is not supported: clients keep no optimizer state "
+                    + "between rounds, so each round starts a fresh SGD")
+        }
+        self.plan = plan
+        let numbers = topology.method.settings.compactMapValues(\.number)
+        setup = MethodSetup(
+            seed: topology.seed, model: topology.model.name, width: topology.model.width,
+            sampleShape: topology.dataset.sampleShape, classes: topology.dataset.classes,
+            training: LocalTraining(
+                epochs: topology.training.epochs, batch: topology.training.batch,
+                learningRate: Float(topology.training.learningRate), momentum: Float(topology.training.momentum),
+                weightDecay: Float(topology.training.weightDecay)),
+            settings: numbers)
+        // A group without a link or a speed is simulated as infinitely fast in that respect.
+        profiles = topology.clients.map { client in
+            ClientProfile(
+                id: client.id, group: client.group, memoryBudget: client.memory,
+                uplinkBitsPerSecond: client.link?.up ?? .infinity, downlinkBitsPerSecond: client.link?.down ?? .infinity,
+                latencySeconds: client.link?.latency ?? 0, flopsPerSecond: client.compute ?? .infinity,
+                availability: client.availability)
+        }
+    }
+
+    /// The coordinator's settings for this run, bound to `endpoint`.
+    public func coordinatorSettings(endpoint: String) -> Coordinator.Settings {
+        let topology = plan.topology
+        var settings = Coordinator.Settings(endpoint: endpoint, rounds: topology.rounds, model: topology.model.name)
+        settings.taskTimeout = topology.timeouts.task
+        settings.heartbeatInterval = .milliseconds(Int64(topology.timeouts.heartbeat * 1000))
+        settings.deadline = topology.deadline
+        settings.quorum = topology.quorum
+        settings.evaluateEvery = topology.evaluateEvery
+        settings.checkpointEvery = topology.checkpointEvery
+        return settings
+    }
+
+    /// The sampler of the run's clients.
+    public var sampler: ClientSampler {
+        ClientSampler(seed: plan.topology.seed, profiles: profiles, perRound: plan.topology.clientsPerRound)
+    }
+}
