@@ -1,0 +1,113 @@
+import Foundation
+import OrchardData
+import OrchardFederation
+import OrchardNN
+import Testing
+
+@testable import OrchardRuntime
+
+/// Collects what the coordinator commits.
+final class MemoryRecorder: RoundRecorder {
+    var rounds: [RoundRecord] = []
+    var checkpoints: [CheckpointRecord] = []
+
+    func commit(_ round: RoundRecord, checkpoint: CheckpointRecord?) throws {
+        rounds.append(round)
+        if let checkpoint { checkpoints.append(checkpoint) }
+    }
+}
+
+@Suite("Coordinator with hosts over real sockets", .serialized)
+struct CoordinatorTests {
+    let setup = MethodSetup(
+        seed: 4, model: "logreg", sampleShape: [1, 28, 28], classes: 10,
+        training: LocalTraining(epochs: 1, batch: 16, learningRate: 0.05))
+
+    func shards() throws -> (clients: [LocalClient], test: Dataset) {
+        let split = SyntheticImages.generate(shape: [1, 28, 28], trainCount: 240, testCount: 60, seed: 4)
+        let parts = try Partition.iid(count: split.train.count, clients: 6, seed: 4)
+        return (parts.enumerated().map { LocalClient(id: $0.offset, data: split.train.subset($0.element)) }, split.test)
+    }
+
+    /// Runs hosts on threads, each with its own sockets and its own client method.
+    func startHosts(_ groups: [[LocalClient]], endpoint: String, profiles: [ClientProfile]) -> [Thread] {
+        groups.enumerated().map { index, clients in
+            let setup = setup
+            let thread = Thread {
+                do {
+                    let method = try FedAvgClient(setup: setup)
+                    let host = try ClientHost(
+                        settings: ClientHost.Settings(endpoint: endpoint, hostID: "test-host-\(index)"), clients: clients,
+                        profiles: profiles.filter { profile in clients.contains { $0.id == profile.id } }, method: method)
+                    try host.run()
+                } catch {
+                    Issue.record("host \(index) failed: \(error)")
+                }
+            }
+            thread.start()
+            return thread
+        }
+    }
+
+    @Test func roundsOverTheWireEqualRoundsInProcess() throws {
+        let (clients, test) = try shards()
+        let profiles = clients.map { ClientProfile(id: $0.id, flopsPerSecond: 1e9) }
+        var settings = Coordinator.Settings(endpoint: "tcp://127.0.0.1:*", rounds: 3, model: "logreg")
+        settings.evaluateEvery = 3
+        settings.checkpointEvery = 2
+        let server = try FedAvgServer(setup: setup)
+        let recorder = MemoryRecorder()
+        let sampler = ClientSampler(seed: 4, profiles: profiles, perRound: 4)
+        let coordinator = try Coordinator(
+            settings: settings, profiles: profiles, sampler: sampler, method: server, test: test, recorder: recorder)
+        let hosts = startHosts([Array(clients[0..<2]), Array(clients[2...])], endpoint: coordinator.boundEndpoint, profiles: profiles)
+        try coordinator.waitForHosts()
+        let outcome = try coordinator.run()
+        coordinator.shutdownHosts(reason: "test over")
+        while hosts.contains(where: { !$0.isFinished }) { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(outcome == .completed)
+
+        // The same rounds without sockets or processes.
+        let reference = try FedAvgServer(setup: setup)
+        let local = try FedAvgClient(setup: setup)
+        for round in 0..<3 {
+            let results = try reference.tasks(round: round, clients: sampler.sample(round: round)).map { task in
+                var result = try local.run(task, on: clients[task.client])
+                result.tensors = result.tensors.map { NamedTensor(name: $0.name, tensor: $0.tensor.copy()) }
+                return result
+            }
+            try reference.aggregate(round: round, results: results)
+        }
+        #expect(ParameterArchive(server.global).values == ParameterArchive(reference.global).values)
+
+        #expect(recorder.rounds.map(\.round) == [0, 1, 2])
+        #expect(recorder.checkpoints.map(\.round) == [1, 2])
+        #expect(recorder.rounds.allSatisfy { $0.answered == 4 && $0.messages.count == 8 })
+        #expect(recorder.rounds[2].testAccuracy != nil && recorder.rounds[0].testAccuracy == nil)
+        let down = recorder.rounds[0].messages.filter { $0.direction == .down }
+        #expect(down.allSatisfy { $0.bytes > 7850 * 4 })
+        #expect(recorder.rounds[0].simSeconds > 0)
+    }
+
+    @Test func aHostThatNeverAnswersIsTimedOutAndTheRoundGoesOn() throws {
+        let (clients, test) = try shards()
+        let profiles = clients.map { ClientProfile(id: $0.id) }
+        var settings = Coordinator.Settings(endpoint: "tcp://127.0.0.1:*", rounds: 1, model: "logreg")
+        settings.taskTimeout = 1
+        let recorder = MemoryRecorder()
+        let coordinator = try Coordinator(
+            settings: settings, profiles: profiles, sampler: ClientSampler(seed: 4, profiles: profiles, perRound: 6),
+            method: try FedAvgServer(setup: setup), test: test, recorder: recorder)
+        // Clients 0-3 have a real host; clients 4 and 5 are claimed by a silent socket.
+        let hosts = startHosts([Array(clients[0..<4])], endpoint: coordinator.boundEndpoint, profiles: profiles)
+        let silent = try SilentHost(endpoint: coordinator.boundEndpoint, clients: [4, 5])
+        try coordinator.waitForHosts()
+        _ = try coordinator.run()
+        coordinator.shutdownHosts(reason: "test over")
+        while hosts.contains(where: { !$0.isFinished }) { Thread.sleep(forTimeInterval: 0.01) }
+        withExtendedLifetime(silent) {}
+        let record = try #require(recorder.rounds.first)
+        #expect(record.answered == 4)
+        #expect(record.clients.filter { $0.status == .timeout }.map(\.client) == [4, 5])
+    }
+}

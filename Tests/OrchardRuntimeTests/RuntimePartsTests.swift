@@ -1,0 +1,47 @@
+import Testing
+
+@testable import OrchardRuntime
+
+@Suite("Runtime parts")
+struct RuntimePartsTests {
+    @Test func samplingIsSeededWithoutReplacementAndSorted() {
+        let profiles = (0..<20).map { ClientProfile(id: $0) }
+        let sampler = ClientSampler(seed: 5, profiles: profiles, perRound: 6)
+        let first = sampler.sample(round: 3)
+        #expect(first.count == 6)
+        #expect(Set(first).count == 6)
+        #expect(first == first.sorted())
+        #expect(sampler.sample(round: 3) == first)
+        #expect((0..<10).map { sampler.sample(round: $0) }.contains { $0 != first })
+        #expect(ClientSampler(seed: 5, profiles: profiles, perRound: 50).sample(round: 0) == Array(0..<20))
+    }
+
+    @Test func availabilityThinsTheOnlineClients() {
+        let profiles = (0..<400).map { ClientProfile(id: $0, availability: 0.25) }
+        let sampler = ClientSampler(seed: 9, profiles: profiles, perRound: 400)
+        let online = sampler.available(round: 1).count
+        // Binomial(400, 0.25): mean 100, standard deviation about 8.7.
+        #expect(online > 60 && online < 140)
+        #expect(sampler.available(round: 1).count == online)
+    }
+
+    @Test func virtualClockAddsLatencyTransfersAndCompute() {
+        let profile = ClientProfile(
+            id: 0, uplinkBitsPerSecond: 1e6, downlinkBitsPerSecond: 4e6, latencySeconds: 0.05, flopsPerSecond: 1e9)
+        // 0.05 + 500,000 B * 8 / 4e6 + 2e9 / 1e9 + 250,000 B * 8 / 1e6 = 0.05 + 1 + 2 + 2
+        let seconds = VirtualClock.taskSeconds(profile: profile, bytesDown: 500_000, bytesUp: 250_000, flops: 2e9)
+        #expect(abs(seconds - 5.05) < 1e-12)
+        #expect(VirtualClock.roundSeconds(included: [1, 3, 2], droppedAtDeadline: false, deadline: 10) == 3)
+        #expect(VirtualClock.roundSeconds(included: [1, 3], droppedAtDeadline: true, deadline: 10) == 10)
+        let unlimited = ClientProfile(id: 1, uplinkBitsPerSecond: .infinity, downlinkBitsPerSecond: .infinity, flopsPerSecond: .infinity)
+        #expect(VirtualClock.taskSeconds(profile: unlimited, bytesDown: 10, bytesUp: 10, flops: 10) == 0)
+    }
+
+    @Test func clientListsAndHostRanges() throws {
+        #expect(try HostSession.parseClients("0-3,7, 9-10") == [0, 1, 2, 3, 7, 9, 10])
+        #expect(throws: RuntimeError.self) { try HostSession.parseClients("5-2") }
+        #expect(throws: RuntimeError.self) { try HostSession.parseClients("a") }
+        #expect(LocalLauncher.ranges(clients: 10, processes: 4) == [0...1, 2...4, 5...6, 7...9])
+        #expect(LocalLauncher.ranges(clients: 3, processes: 8) == [0...0, 1...1, 2...2])
+    }
+}
