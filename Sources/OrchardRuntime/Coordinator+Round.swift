@@ -76,8 +76,12 @@ extension Coordinator {
         arrived.removeAll()
         var frameCache: [ObjectIdentifier: TensorFrame] = [:]
         var queued: [[UInt8]: Int] = [:]
+        var load: [[UInt8]: Int] = [:]
         let start = ContinuousClock.now
-        for task in tasks {
+        // The largest tasks are placed first, each on the least loaded host that serves its client,
+        // so hosts that serve the same clients finish a round at about the same time.
+        let ordered = tasks.sorted { (workOfClient[$0.client] ?? 1, $1.client) > (workOfClient[$1.client] ?? 1, $0.client) }
+        for task in ordered {
             let frames = task.tensors.map { named -> TensorFrame in
                 let key = ObjectIdentifier(named.tensor.storage)
                 if let frame = frameCache[key], frame.name == named.name { return frame }
@@ -94,12 +98,14 @@ extension Coordinator {
             var record = emptyRecord(task)
             record.bytesDown = encoded.size.totalBytes
             messages.append(MessageRecord(client: task.client, direction: .down, kind: "task", encoding: "dense_f32", bytes: record.bytesDown))
-            guard let host = hostOfClient[task.client] else {
+            let candidates = (hostsOfClient[task.client] ?? []).filter { !silentHosts.contains($0) }
+            guard let host = candidates.min(by: { load[$0, default: 0] < load[$1, default: 0] }) else {
                 record.status = .dropped
-                record.reason = "no host serves this client"
+                record.reason = hostsOfClient[task.client] == nil ? "no host serves this client" : "its hosts are silent"
                 records[task.client] = record
                 continue
             }
+            load[host, default: 0] += workOfClient[task.client] ?? 1
             do {
                 try socket.send(encoded, to: host)
             } catch {
@@ -111,7 +117,7 @@ extension Coordinator {
             let position = queued[host, default: 0] + 1
             queued[host] = position
             let deadline = start + .milliseconds(Int64(settings.taskTimeout * 1000) * Int64(position))
-            pending[taskID] = (task.client, task.kind, deadline)
+            pending[taskID] = (task.client, task.kind, deadline, host)
             records[task.client] = record
         }
     }
@@ -119,6 +125,7 @@ extension Coordinator {
     /// Turns what arrived (and what did not) into records; returns the results in client-id order.
     private func collect(into records: inout [Int: ClientRoundRecord], messages: inout [MessageRecord]) -> [ClientResult] {
         for task in pending.values {
+            silentHosts.insert(task.host)
             records[task.client]?.status = .timeout
             records[task.client]?.reason = "no result within the wall-clock timeout"
         }

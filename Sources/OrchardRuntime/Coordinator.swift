@@ -28,6 +28,8 @@ public final class Coordinator {
         public var evaluateEvery = 1
         public var checkpointEvery = 1
         public var startupTimeout: Duration = .seconds(120)
+        /// How many hosts to wait for before the first round, beyond covering every client.
+        public var expectedHosts = 1
         public var wire = WireSocketSettings()
 
         public init(endpoint: String, rounds: Int, model: String) {
@@ -57,22 +59,29 @@ public final class Coordinator {
     let codec: MessageCodec
     let context: ZMQContext
     let socket: ZMQSocket
-    /// Which host (by routing id) serves each client.
-    var hostOfClient: [Int: [UInt8]] = [:]
+    /// The hosts (by routing id) that serve each client, in the order they said hello.
+    var hostsOfClient: [Int: [[UInt8]]] = [:]
+    /// Every host that said hello, and those whose last task timed out (not given work until they
+    /// say hello again).
+    var hosts: [[UInt8]] = []
+    var silentHosts: Set<[UInt8]> = []
+    /// The training samples of each client, the unit of a host's load when tasks are spread.
+    let workOfClient: [Int: Int]
     var lastHeartbeat = ContinuousClock.now
     var heartbeatSequence: UInt64 = 0
     var rejectedMessages = 0
     var nextTaskID: UInt64 = 1
     /// The pending task of each client in the current round, by task id.
-    var pending: [UInt64: (client: Int, kind: String, deadline: ContinuousClock.Instant)] = [:]
+    var pending: [UInt64: (client: Int, kind: String, deadline: ContinuousClock.Instant, host: [UInt8])] = [:]
     var arrived: [Int: (result: ClientResult, bytes: Int)] = [:]
     var bytesUpTotal = 0
     var bytesDownTotal = 0
 
     public init(
         settings: Settings, profiles: [ClientProfile], sampler: ClientSampler, method: any ServerMethod, test: Dataset,
-        recorder: (any RoundRecorder)?
+        recorder: (any RoundRecorder)?, workOfClient: [Int: Int] = [:]
     ) throws {
+        self.workOfClient = workOfClient
         self.settings = settings
         self.profiles = Dictionary(uniqueKeysWithValues: profiles.map { ($0.id, $0) })
         self.sampler = sampler
@@ -89,16 +98,18 @@ public final class Coordinator {
     /// The endpoint actually bound (resolves a `tcp://127.0.0.1:*` wildcard port).
     public var boundEndpoint: String { (try? socket.lastEndpoint()) ?? settings.endpoint }
 
-    /// Waits until every client has a host, or fails after the startup timeout naming the missing ones.
+    /// Waits until every client has a host and the expected hosts are there, or fails after the
+    /// startup timeout naming the clients without one.
     public func waitForHosts() throws {
         let until = ContinuousClock.now + settings.startupTimeout
-        while hostOfClient.count < profiles.count {
+        while hostsOfClient.count < profiles.count || hosts.count < settings.expectedHosts {
             if StopSignal.isRequested { throw RuntimeError("stopped while waiting for client hosts") }
             if ContinuousClock.now > until {
-                let missing = profiles.keys.filter { hostOfClient[$0] == nil }.sorted()
+                let missing = profiles.keys.filter { hostsOfClient[$0] == nil }.sorted()
                 throw RuntimeError(
-                    "\(missing.count) clients have no host after \(settings.startupTimeout) at \(boundEndpoint): "
-                        + Self.describe(missing))
+                    "after \(settings.startupTimeout) at \(boundEndpoint), \(hosts.count) of \(settings.expectedHosts) "
+                        + "hosts said hello and \(missing.count) clients have none"
+                        + (missing.isEmpty ? "" : ": " + Self.describe(missing)))
             }
             try pump(until: .now + .milliseconds(200)) { false }
         }
@@ -106,7 +117,7 @@ public final class Coordinator {
 
     /// Tells every host the run is over.
     public func shutdownHosts(reason: String) {
-        for host in Set(hostOfClient.values) {
+        for host in hosts {
             if let encoded = try? codec.encode(Message(runID: settings.runID, body: .shutdown(Shutdown(reason: reason)))) {
                 try? socket.send(encoded, to: host)
             }
@@ -152,8 +163,12 @@ public final class Coordinator {
 
     private func register(_ hello: Hello, routingID: [UInt8]) {
         var accepted: [UInt32] = []
+        if !hosts.contains(routingID) { hosts.append(routingID) }
+        silentHosts.remove(routingID)
         for client in hello.clientIDs where profiles[Int(client)] != nil {
-            hostOfClient[Int(client)] = routingID
+            if !(hostsOfClient[Int(client)]?.contains(routingID) ?? false) {
+                hostsOfClient[Int(client), default: []].append(routingID)
+            }
             accepted.append(client)
         }
         let welcome = Welcome(
@@ -183,7 +198,7 @@ public final class Coordinator {
         heartbeatSequence += 1
         let beat = Message(runID: settings.runID, body: .heartbeat(Heartbeat(hostID: "coordinator", sequence: heartbeatSequence)))
         guard let encoded = try? codec.encode(beat) else { return }
-        for host in Set(hostOfClient.values) { try? socket.send(encoded, to: host) }
+        for host in hosts { try? socket.send(encoded, to: host) }
     }
 
     static func describe(_ clients: [Int]) -> String {

@@ -11,13 +11,15 @@ public final class CoordinatorSession {
     let method: any ServerMethod
 
     /// Prepares the run of `plan` and binds `endpoint` (`tcp://127.0.0.1:*` picks a free port).
-    public init(plan: RunPlan, endpoint: String, recorder: (any RoundRecorder)?) throws {
+    public init(plan: RunPlan, endpoint: String, expectedHosts: Int = 1, recorder: (any RoundRecorder)?) throws {
         configuration = try RunConfiguration(plan)
         let data = try RunData.load(plan, clients: [])
         method = try MethodRegistry.server(plan.topology.method.name, setup: configuration.setup)
+        var settings = configuration.coordinatorSettings(endpoint: endpoint)
+        settings.expectedHosts = expectedHosts
         coordinator = try Coordinator(
-            settings: configuration.coordinatorSettings(endpoint: endpoint), profiles: configuration.profiles,
-            sampler: configuration.sampler, method: method, test: data.test, recorder: recorder)
+            settings: settings, profiles: configuration.profiles, sampler: configuration.sampler, method: method,
+            test: data.test, recorder: recorder, workOfClient: data.sizes)
     }
 
     /// The global model, for checkpoints and hashes.

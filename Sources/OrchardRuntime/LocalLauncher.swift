@@ -1,6 +1,11 @@
 import Foundation
 
-/// Starts client-host processes on this machine, each serving a contiguous range of clients.
+/// Starts client-host processes on this machine.
+///
+/// Every local host serves every client (each builds all the shards, which on one machine costs only
+/// memory), so the coordinator can give each task to whichever host has the least work queued:
+/// clients' shards differ in size under label or quantity skew, and fixed ranges would leave one
+/// host idle while another still trains. Results do not depend on the host that computed them.
 public struct LocalLauncher {
     public let executable: String
     public let topologyFile: String
@@ -23,6 +28,8 @@ public struct LocalLauncher {
     }
 
     /// Starts one `orchard client` per range, connected to `endpoint`, with one BLAS thread each.
+    ///
+    /// `orchard run` passes the same range, all the clients, to every host.
     public func start(endpoint: String, ranges: [ClosedRange<Int>]) throws -> [Process] {
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = "1"

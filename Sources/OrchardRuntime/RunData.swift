@@ -10,6 +10,8 @@ public struct RunData: Sendable {
     public let test: Dataset
     /// The training shard of each requested client.
     public let shards: [Int: Dataset]
+    /// The training samples of every client, requested or not.
+    public let sizes: [Int: Int]
 
     /// Loads or generates the data of `plan`, keeping the shards of `clients` (all when nil).
     public static func load(_ plan: RunPlan, clients wanted: Set<Int>? = nil) throws -> RunData {
@@ -22,7 +24,8 @@ public struct RunData: Sendable {
                 classes: settings.classes, seed: topology.seed, testFraction: settings.testFraction)
             var shards: [Int: Dataset] = [:]
             for (client, split) in splits.enumerated() where keep(client) { shards[client] = split.train }
-            return RunData(test: concatenate(splits.map(\.test)), shards: shards)
+            let sizes = Dictionary(uniqueKeysWithValues: splits.enumerated().map { ($0.offset, $0.element.train.count) })
+            return RunData(test: concatenate(splits.map(\.test)), shards: shards, sizes: sizes)
         }
         var split = try source(plan)
         if let limit = topology.dataset.limit, limit < split.train.count {
@@ -31,7 +34,8 @@ public struct RunData: Sendable {
         let parts = try partition(split.train, topology)
         var shards: [Int: Dataset] = [:]
         for (client, indices) in parts.enumerated() where keep(client) { shards[client] = split.train.subset(indices) }
-        return RunData(test: split.test, shards: shards)
+        let sizes = Dictionary(uniqueKeysWithValues: parts.enumerated().map { ($0.offset, $0.element.count) })
+        return RunData(test: split.test, shards: shards, sizes: sizes)
     }
 
     private static func source(_ plan: RunPlan) throws -> DatasetSplit {

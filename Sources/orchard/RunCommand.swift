@@ -20,10 +20,11 @@ struct Run: ParsableCommand {
         BLAS.setThreads(1)
         StopSignal.install()
         let plan = try TopologyCommand.load(topology, root: root)
-        let session = try CoordinatorSession(plan: plan, endpoint: "tcp://127.0.0.1:*", recorder: nil)
         let count = processes ?? ProcessInfo.processInfo.activeProcessorCount
+        let session = try CoordinatorSession(
+            plan: plan, endpoint: "tcp://127.0.0.1:*", expectedHosts: count, recorder: nil)
         let launcher = LocalLauncher(executable: Self.executablePath, topologyFile: topology, root: root)
-        let ranges = LocalLauncher.ranges(clients: plan.topology.clientCount, processes: count)
+        let ranges = Array(repeating: 0...(plan.topology.clientCount - 1), count: count)
         let hosts = try launcher.start(endpoint: session.coordinator.boundEndpoint, ranges: ranges)
         defer { LocalLauncher.reap(hosts) }
         let progress = ProgressBar(enabled: true)
