@@ -13,44 +13,93 @@ extension Coordinator {
 
     /// Runs rounds `first..<settings.rounds` from simulated time `simTime`; stops between messages
     /// when a stop is requested, keeping every round committed so far.
+    ///
+    /// A round's evaluation and commit overlap the next round's training: the next round's tasks
+    /// carry the very model that is evaluated, so they are sent first and the hosts train while the
+    /// coordinator evaluates and writes.
     public func run(from first: Int = 0, simTime start: Double = 0, progress: (Progress) -> Void = { _ in }) throws
         -> Outcome
     {
         var simTime = start
         var lastCommitted: Int? = first > 0 ? first - 1 : nil
-        for round in first..<settings.rounds {
-            guard let record = try runRound(round, simStart: simTime) else { return .stopped(afterRound: lastCommitted) }
-            simTime += record.simSeconds
-            lastCommitted = round
+        var finished: Finished?
+        func conclude(_ done: Finished) throws {
+            let record = try commit(done)
+            lastCommitted = record.round
             progress(
                 Progress(
-                    round: round, rounds: settings.rounds, record: record, simTime: simTime,
-                    bytesUpTotal: bytesUpTotal, bytesDownTotal: bytesDownTotal))
+                    round: record.round, rounds: settings.rounds, record: record,
+                    simTime: record.simStart + record.simSeconds, bytesUpTotal: bytesUpTotal,
+                    bytesDownTotal: bytesDownTotal))
         }
+        for round in first..<settings.rounds {
+            let started = try startRound(round, simStart: simTime)
+            if let previous = finished { try conclude(previous) }
+            guard let done = try finishRound(started) else { return .stopped(afterRound: lastCommitted) }
+            simTime += done.record.simSeconds
+            finished = done
+        }
+        if let last = finished { try conclude(last) }
         return .completed
     }
 
-    /// One round from sampling to commit; nil when a stop was requested before it could commit.
-    func runRound(_ round: Int, simStart: Double) throws -> RoundRecord? {
-        let wallStart = ContinuousClock.now
-        var overhead = Duration.zero
-        let sampled = sampler.sample(round: round)
-        let tasks = try method.tasks(round: round, clients: sampled)
-        var records: [Int: ClientRoundRecord] = [:]
-        var messages: [MessageRecord] = []
-        overhead += try ContinuousClock().measure { try send(tasks, round: round, records: &records, messages: &messages) }
+    /// A round whose tasks are out.
+    struct Started {
+        var round: Int
+        var simStart: Double
+        var wallStart: ContinuousClock.Instant
+        var overhead: Duration
+        var sampled: [Int]
+        var records: [Int: ClientRoundRecord]
+        var messages: [MessageRecord]
+    }
+
+    /// A round whose results are aggregated, waiting for its evaluation and commit.
+    struct Finished {
+        var record: RoundRecord
+        var overhead: Duration
+        var wallStart: ContinuousClock.Instant
+    }
+
+    /// Samples the round's clients and sends their tasks.
+    func startRound(_ round: Int, simStart: Double) throws -> Started {
+        var started = Started(
+            round: round, simStart: simStart, wallStart: .now, overhead: .zero, sampled: sampler.sample(round: round),
+            records: [:], messages: [])
+        started.overhead = try ContinuousClock().measure {
+            let tasks = try method.tasks(round: round, clients: started.sampled)
+            try send(tasks, round: round, records: &started.records, messages: &started.messages)
+        }
+        return started
+    }
+
+    /// Waits for the results and aggregates them; nil when a stop was requested first.
+    func finishRound(_ started: Started) throws -> Finished? {
+        var started = started
         try pump(until: pending.values.map(\.deadline).max() ?? .now) { pending.isEmpty }
         if StopSignal.isRequested { return nil }
+        var overhead = started.overhead
         var results: [ClientResult] = []
-        overhead += ContinuousClock().measure { results = collect(into: &records, messages: &messages) }
+        overhead += ContinuousClock().measure { results = collect(into: &started.records, messages: &started.messages) }
         let included = results.filter { $0.outcome == .ok }
-        let quorumMet = Double(included.count) >= settings.quorum * Double(sampled.count) && !included.isEmpty
-        if quorumMet { overhead += try ContinuousClock().measure { try method.aggregate(round: round, results: included) } }
+        let quorumMet = Double(included.count) >= settings.quorum * Double(started.sampled.count) && !included.isEmpty
+        if quorumMet {
+            overhead += try ContinuousClock().measure { try method.aggregate(round: started.round, results: included) }
+        }
         var record = RoundRecord(
-            round: round, phase: quorumMet ? "train" : "train (quorum not met)", simStart: simStart,
-            simSeconds: roundSeconds(records), wallSeconds: 0, coordinatorSeconds: 0, evaluationSeconds: 0,
-            sampled: sampled.count, clients: sampled.compactMap { records[$0] }, messages: messages)
+            round: started.round, phase: quorumMet ? "train" : "train (quorum not met)", simStart: started.simStart,
+            simSeconds: roundSeconds(started.records), wallSeconds: 0, coordinatorSeconds: 0, evaluationSeconds: 0,
+            sampled: started.sampled.count, clients: started.sampled.compactMap { started.records[$0] },
+            messages: started.messages)
         record.trainLoss = meanLoss(included)
+        record.wallSeconds = (ContinuousClock.now - started.wallStart).inSeconds
+        return Finished(record: record, overhead: overhead, wallStart: started.wallStart)
+    }
+
+    /// Evaluates the model the round produced (when due), checkpoints it (when due) and commits.
+    func commit(_ done: Finished) throws -> RoundRecord {
+        var record = done.record
+        let round = record.round
         if (round + 1) % settings.evaluateEvery == 0 || round == settings.rounds - 1 {
             record.evaluationSeconds = ContinuousClock().measure {
                 let summary = evaluator.evaluate(on: test)
@@ -59,10 +108,9 @@ extension Coordinator {
             }.inSeconds
         }
         let checkpoint = (round + 1) % settings.checkpointEvery == 0 || round == settings.rounds - 1
-            ? makeCheckpoint(round: round, simTime: simStart + record.simSeconds) : nil
-        record.wallSeconds = (ContinuousClock.now - wallStart).inSeconds
+            ? makeCheckpoint(round: round, simTime: record.simStart + record.simSeconds) : nil
         let writing = try ContinuousClock().measure { try recorder?.commit(record, checkpoint: checkpoint) }
-        record.coordinatorSeconds = (overhead + writing).inSeconds
+        record.coordinatorSeconds = (done.overhead + writing).inSeconds
         bytesUpTotal += record.bytesUp
         bytesDownTotal += record.bytesDown
         return record
