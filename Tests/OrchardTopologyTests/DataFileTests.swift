@@ -44,6 +44,12 @@ struct DataFileTests {
             mentioning: ["lacks train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz]; it should hold"])
     }
 
+    @Test("a path that is not text is reported once, without a second report about the default folder")
+    func badPath() {
+        let diagnostics = Fixture.diagnostics(Self.topology("{kind: mnist, path: [a, b]}"))
+        #expect(diagnostics.map(\.description) == ["test.yaml:3:30: dataset.path: expected text, got a list"])
+    }
+
     @Test("an absolute path is used as written")
     func absolutePath() throws {
         let folder = try ScratchFolder()

@@ -48,6 +48,17 @@ struct ShippedTopologyTests {
         #expect(topology.method.name == "fedavg")
     }
 
+    @Test("the complete example of docs/topology.md is valid")
+    func documentedExample() throws {
+        let reference = try String(contentsOfFile: Fixture.packageRoot + "/docs/topology.md", encoding: .utf8)
+        let start = try #require(reference.range(of: "## A complete example\n\n```yaml\n"))
+        let end = try #require(reference.range(of: "```", range: start.upperBound..<reference.endIndex))
+        let example = String(reference[start.upperBound..<end.lowerBound])
+        let plan = try Fixture.plan(example, checksDataFiles: false)
+        #expect(plan.topology.clientCount == 100)
+        #expect(plan.topology.groups.map(\.name) == ["phones", "laptops"])
+    }
+
     @Test("the MNIST examples name the folder Scripts/fetch-mnist.sh writes")
     func mnistFolder() throws {
         let root = try ScratchFolder()
