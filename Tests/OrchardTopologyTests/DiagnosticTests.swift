@@ -21,6 +21,13 @@ struct DiagnosticTests {
             mentioning: ["did you mean 'latency'?", "known keys here: up, down, latency"])
     }
 
+    @Test("a key written outside its section says where it belongs")
+    func keyOutsideItsSection() {
+        let diagnostics = Fixture.diagnostics(Fixture.minimal + "\n    up: 5Mbps\nepochs: 2\n")
+        Fixture.expect(diagnostics, path: "groups[0].up", line: 7, column: 5, mentioning: ["belongs under link:"])
+        Fixture.expect(diagnostics, path: "epochs", line: 8, column: 1, mentioning: ["belongs under training:"])
+    }
+
     @Test("a key that belongs to another kind says which")
     func misplacedKey() {
         let text = Fixture.minimal.replacingOccurrences(of: "test_samples: 50}", with: "test_samples: 50, alpha: 1}")

@@ -9,7 +9,7 @@ struct SeveralMistakesTests {
         rounds: -1
         sed: 3
         dataset: {kind: synthetic-images, noise: -1}
-        model: {name: lenet5, width: 2}
+        model: {name: lenet5, widht: 2}
         training: {lr: 0, momentum: 1.5, fresh_optimizer: maybe}
         deadline: 10
         quorum: 0
@@ -23,17 +23,21 @@ struct SeveralMistakesTests {
           - name: laptops
             count: 2
             speed: 20GFLOPS
+          - name: boards
+            count: 2
+            memory: 100KiB
         """
 
     @Test("every mistake is reported at its own line and column")
     func everyMistake() {
         let diagnostics = Fixture.diagnostics(Self.text)
         let expected: [(path: String, marker: String)] = [
-            ("rounds", "-1"), ("sed", "sed"), ("dataset.noise", "-1}"), ("model.width", "2}"),
+            ("rounds", "-1"), ("sed", "sed"), ("dataset.noise", "-1}"), ("model.widht", "widht"),
             ("training.lr", "0,"), ("training.momentum", "1.5"), ("training.fresh_optimizer", "maybe"),
             ("deadline", "10"), ("quorum", "quorum: |0"), ("groups[0].count", "count: |0"), ("groups[0].memory", "4Mb"),
             ("groups[0].link.up", "5Mbs"), ("groups[0].link.latency", "-4ms"), ("groups[0].compute", "2GHz"),
             ("groups[0].availability", "110%"), ("groups[1].speed", "speed"),
+            ("groups[2].memory", "100KiB"),
         ]
         #expect(diagnostics.map(\.path) == expected.map(\.path), "\(diagnostics.map(\.description))")
         for (path, marker) in expected {

@@ -55,6 +55,7 @@ struct ValidateCommandTests {
         let outcome = try await OrchardProcess.run(["validate", file, "--root", folder.path, "--json"])
         #expect(outcome.status == 1, "\(outcome)")
         let report = try JSONReport(parsing: outcome.standardOutput.trimmingCharacters(in: .newlines))
+        #expect(report.fields["valid"] as? Bool == false)
         let diagnostics = try report.objects("diagnostics")
         #expect(diagnostics.count == 6)
         let first = try #require(diagnostics.first)
@@ -81,6 +82,7 @@ struct ValidateCommandTests {
             "validate", Self.packageRoot + "/topologies/quickstart.yaml", "--root", Self.packageRoot, "--json",
         ])
         let report = try outcome.report()
+        #expect(report.fields["valid"] as? Bool == true)
         #expect(try report.string("name") == "quickstart")
         #expect(try report.integer("clients") == 12)
         #expect(try report.integer("trainable_parameters") == 49_410)
