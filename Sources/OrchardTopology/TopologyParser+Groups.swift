@@ -5,6 +5,10 @@ extension TopologyParser {
     /// The keys a group accepts.
     static let groupKeys = ["name", "count", "memory", "link", "compute", "availability"]
 
+    /// The most clients one group may have: more than any federated data set has users, and small
+    /// enough that no sum of counts can overflow.
+    static let maximumGroupSize = 10_000_000
+
     /// `groups:`, a non-empty list, with nil in place of each group that has a mistake.
     func readGroups(_ node: Node, _ path: String) -> [ClientGroup?]? {
         guard case .sequence(let sequence) = node else {
@@ -41,7 +45,9 @@ extension TopologyParser {
         guard let section = Section(node, path: path, log: log, expected: "a group: a mapping with at least count")
         else { return (nil, nil) }
         let name = section.read("name", log.text) ?? "group\(index)"
-        let count = section.read("count", required: true) { log.integer($0, $1, atLeast: 1) }
+        let count = section.read("count", required: true) {
+            log.integer($0, $1, atLeast: 1, atMost: Self.maximumGroupSize)
+        }
         let memory = section.read("memory", nullMeansAbsent: true, log.byteSize)
         let link = section.read("link", nullMeansAbsent: true, readLink)
         let compute = section.read("compute", nullMeansAbsent: true, log.flopRate)

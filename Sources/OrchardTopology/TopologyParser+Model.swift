@@ -87,12 +87,8 @@ extension TopologyParser {
         case .boolean:
             return log.boolean(node, path).map(SettingValue.boolean)
         case .integer(let range):
-            guard let value = log.integer(node, path, atLeast: range.lowerBound) else { return nil }
-            guard value <= range.upperBound else {
-                log.report("must be at most \(range.upperBound), got \(value)", at: node.mark, path: path)
-                return nil
-            }
-            return .integer(value)
+            return log.integer(node, path, atLeast: range.lowerBound, atMost: range.upperBound).map(
+                SettingValue.integer)
         case .number(let range):
             guard let value = log.number(node, path, .finite) else { return nil }
             guard range.contains(value) else {

@@ -122,6 +122,14 @@ struct DiagnosticTests {
         Fixture.expect(diagnostics, path: path, line: 7, column: column, mentioning: mentions)
     }
 
+    @Test("a group may have at most ten million clients")
+    func hugeGroup() {
+        let text = Fixture.minimal.replacingOccurrences(of: "count: 4", with: "count: 10_000_001")
+        Fixture.expect(
+            Fixture.diagnostics(text), path: "groups[0].count", line: 6, column: 12,
+            mentioning: ["must be at most 10,000,000, got 10_000_001"])
+    }
+
     @Test("bad units are named with the key path, the value and examples")
     func badUnits() throws {
         let text = Fixture.minimal + "\n    link: {up: 5Mbs, down: 20Mbps, latency: 40}\n    memory: 4Mb\n"
@@ -201,6 +209,10 @@ struct DiagnosticTests {
         Fixture.expect(
             Fixture.diagnostics(greedy), path: "partition.minimum", line: 7, column: 39,
             mentioning: ["4 clients with at least 60 samples each need 240", "200 training samples"])
+        let huge = Fixture.minimal + "\npartition: {kind: quantity-skew, minimum: 9_000_000_000_000_000_000}\n"
+        Fixture.expect(
+            Fixture.diagnostics(huge), path: "partition.minimum", line: 7, column: 43,
+            mentioning: ["need more samples"])
         let tooMany = Fixture.minimal.replacingOccurrences(of: "count: 4", with: "count: 201")
         Fixture.expect(
             Fixture.diagnostics(tooMany), path: "groups", line: 6, column: 3,
