@@ -160,7 +160,10 @@ extension TopologyParser {
             for key in keys { owners[key, default: []].append(other) }
         }
         return owners.mapValues { kinds in
-            "applies to kind \(kinds.sorted().joined(separator: " and ")), not to \(kind)"
+            let sorted = kinds.sorted()
+            let list =
+                sorted.count == 1 ? sorted[0] : sorted.dropLast().joined(separator: ", ") + " and " + sorted.last!
+            return "applies to kind\(sorted.count == 1 ? "" : "s") \(list), not to \(kind)"
         }
     }
 }

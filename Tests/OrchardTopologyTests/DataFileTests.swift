@@ -50,6 +50,14 @@ struct DataFileTests {
         #expect(diagnostics.map(\.description) == ["test.yaml:3:30: dataset.path: expected text, got a list"])
     }
 
+    @Test("a key of the real data sets under a generated one names the kinds it applies to")
+    func misplacedLimit() {
+        let diagnostics = Fixture.diagnostics(Self.topology("{kind: synthetic-images, limit: 100}"))
+        Fixture.expect(
+            diagnostics, path: "dataset.limit", line: 3, column: 35,
+            mentioning: ["applies to kinds cifar10, cifar100, fashion-mnist and mnist, not to synthetic-images"])
+    }
+
     @Test("an absolute path is used as written")
     func absolutePath() throws {
         let folder = try ScratchFolder()
