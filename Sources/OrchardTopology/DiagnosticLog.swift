@@ -20,6 +20,9 @@ final class DiagnosticLog {
     /// Whether a value was written at `path`.
     func wasWritten(_ path: String) -> Bool { marks[path] != nil }
 
+    /// Whether a mistake was already recorded about the value at `path`.
+    func hasDiagnostic(at path: String) -> Bool { diagnostics.contains { $0.path == path } }
+
     /// Records a mistake at `mark`.
     func report(_ message: String, at mark: Mark?, path: String) {
         diagnostics.append(

@@ -54,6 +54,13 @@ public struct MemoryFloor: Sendable, Equatable {
     /// The optimizer's momentum buffers.
     public let optimizer: Int
 
+    /// Creates a floor from its three parts, in bytes.
+    public init(parameters: Int, gradients: Int, optimizer: Int) {
+        self.parameters = parameters
+        self.gradients = gradients
+        self.optimizer = optimizer
+    }
+
     /// The sum of the three.
     public var total: Int { parameters + gradients + optimizer }
 }

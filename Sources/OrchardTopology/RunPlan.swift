@@ -43,8 +43,9 @@ public struct RunPlan: Sendable {
             settings.isEmpty ? topology.method.name : "\(topology.method.name) (\(settings.joined(separator: ", ")))"
         let training = topology.training
         let data = topology.dataset.dataDescription + ", " + topology.partition.displayName
+        let rounds = topology.rounds == 1 ? "1 round" : "\(topology.rounds) rounds"
         var sentences = [
-            "\(topology.name): \(topology.rounds) rounds of \(method) with \(topology.clientsPerRound) of "
+            "\(topology.name): \(rounds) of \(method) with \(topology.clientsPerRound) of "
                 + "\(topology.clientCount) clients per round, in \(topology.groups.count) "
                 + "group\(topology.groups.count == 1 ? "" : "s") (\(groups.joined(separator: "; ")))."
         ]

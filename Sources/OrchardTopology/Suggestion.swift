@@ -25,20 +25,27 @@ enum Suggestion {
         closest(to: written, among: candidates).map { "; did you mean '\($0)'?" } ?? ""
     }
 
-    /// The number of single-character insertions, deletions and substitutions that turn one
-    /// string into the other.
+    /// The number of single-character insertions, deletions, substitutions and swaps of two
+    /// neighbours that turn one string into the other (the optimal string alignment distance), so
+    /// that `mnsit` is one step from `mnist`.
     static func editDistance(_ first: [Character], _ second: [Character]) -> Int {
         if first.isEmpty { return second.count }
         if second.isEmpty { return first.count }
+        // Three rows of the dynamic programme: two back (for swaps), one back, and the current one.
+        var beforePrevious = [Int](repeating: 0, count: second.count + 1)
         var previous = Array(0...second.count)
         var current = [Int](repeating: 0, count: second.count + 1)
-        for (row, letter) in first.enumerated() {
-            current[0] = row + 1
-            for (column, other) in second.enumerated() {
-                let substitution = previous[column] + (letter == other ? 0 : 1)
-                current[column + 1] = min(substitution, previous[column + 1] + 1, current[column] + 1)
+        for row in 1...first.count {
+            current[0] = row
+            for column in 1...second.count {
+                let same = first[row - 1] == second[column - 1]
+                current[column] = min(
+                    previous[column - 1] + (same ? 0 : 1), previous[column] + 1, current[column - 1] + 1)
+                if row > 1, column > 1, first[row - 1] == second[column - 2], first[row - 2] == second[column - 1] {
+                    current[column] = min(current[column], beforePrevious[column - 2] + 1)
+                }
             }
-            swap(&previous, &current)
+            (beforePrevious, previous, current) = (previous, current, beforePrevious)
         }
         return previous[second.count]
     }

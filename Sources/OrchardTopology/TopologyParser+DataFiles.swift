@@ -11,7 +11,9 @@ extension TopologyParser {
     func checkDataFiles(_ dataset: DatasetSpec) -> String? {
         guard let written = dataset.path else { return nil }
         let folder = TopologyLoader.resolve(written, root: root)
-        guard checksDataFiles else { return folder }
+        // A path that could not be read has its diagnostic; looking for the default folder instead
+        // would only add a confusing second one.
+        guard checksDataFiles, !log.hasDiagnostic(at: "dataset.path") else { return folder }
         let path = log.wasWritten("dataset.path") ? "dataset.path" : "dataset.kind"
         let shown = written == folder ? folder : "\(written) (\(folder), relative paths resolving against \(root))"
         guard isDirectory(folder) else {

@@ -128,18 +128,19 @@ extension TopologyParser {
         }
         switch partition {
         case .dirichlet(_, let minimum), .quantitySkew(_, let minimum):
-            if clients * minimum > samples {
+            let (needed, overflow) = clients.multipliedReportingOverflow(by: minimum)
+            if overflow || needed > samples {
                 log.report(
-                    "\(clients) clients with at least \(minimum) samples each need \(clients * minimum) samples, more "
-                        + "than the \(source) training samples; lower minimum or use fewer clients",
-                    path: "partition.minimum")
+                    "\(clients) clients with at least \(minimum) samples each need "
+                        + "\(overflow ? "more" : "\(needed)") samples, more than the \(source) training samples; "
+                        + "lower minimum or use fewer clients", path: "partition.minimum")
             }
         case .shards(let classesPerClient):
-            let shards = clients * classesPerClient
-            if shards > samples {
+            let (shards, overflow) = clients.multipliedReportingOverflow(by: classesPerClient)
+            if overflow || shards > samples {
                 log.report(
-                    "\(clients) clients with \(classesPerClient) shards each make \(shards) shards, more than the "
-                        + "\(source) training samples", path: "partition.classes_per_client")
+                    "\(clients) clients with \(classesPerClient) shards each make \(overflow ? "more" : "\(shards)") "
+                        + "shards than the \(source) training samples", path: "partition.classes_per_client")
             } else if shards < dataset.classes {
                 log.report(
                     "\(clients) clients with \(classesPerClient) shard\(classesPerClient == 1 ? "" : "s") each make "
@@ -159,7 +160,10 @@ extension TopologyParser {
             for key in keys { owners[key, default: []].append(other) }
         }
         return owners.mapValues { kinds in
-            "applies to kind \(kinds.sorted().joined(separator: " and ")), not to \(kind)"
+            let sorted = kinds.sorted()
+            let list =
+                sorted.count == 1 ? sorted[0] : sorted.dropLast().joined(separator: ", ") + " and " + sorted.last!
+            return "applies to kind\(sorted.count == 1 ? "" : "s") \(list), not to \(kind)"
         }
     }
 }

@@ -5,9 +5,12 @@ extension TopologyParser {
     /// The keys a group accepts.
     static let groupKeys = ["name", "count", "memory", "link", "compute", "availability"]
 
-    /// `groups:`, a non-empty list; nil unless every group was read without a mistake, since the
-    /// client ids depend on every count.
-    func readGroups(_ node: Node, _ path: String) -> [ClientGroup]? {
+    /// The most clients one group may have: more than any federated data set has users, and small
+    /// enough that no sum of counts can overflow.
+    static let maximumGroupSize = 10_000_000
+
+    /// `groups:`, a non-empty list, with nil in place of each group that has a mistake.
+    func readGroups(_ node: Node, _ path: String) -> [ClientGroup?]? {
         guard case .sequence(let sequence) = node else {
             log.report(
                 "expected a list of groups (each a mapping with count and optionally name, memory, link, compute "
@@ -34,8 +37,7 @@ extension TopologyParser {
             }
             groups.append(group)
         }
-        let complete = groups.compactMap { $0 }
-        return complete.count == groups.count ? complete : nil
+        return groups
     }
 
     /// One group, and its name even when the rest has mistakes, so that duplicate names are still found.
@@ -43,12 +45,16 @@ extension TopologyParser {
         guard let section = Section(node, path: path, log: log, expected: "a group: a mapping with at least count")
         else { return (nil, nil) }
         let name = section.read("name", log.text) ?? "group\(index)"
-        let count = section.read("count", required: true) { log.integer($0, $1, atLeast: 1) }
+        let count = section.read("count", required: true) {
+            log.integer($0, $1, atLeast: 1, atMost: Self.maximumGroupSize)
+        }
         let memory = section.read("memory", nullMeansAbsent: true, log.byteSize)
         let link = section.read("link", nullMeansAbsent: true, readLink)
         let compute = section.read("compute", nullMeansAbsent: true, log.flopRate)
         let availability = section.read("availability", log.fraction) ?? 1
-        section.finish(known: Self.groupKeys)
+        section.finish(
+            known: Self.groupKeys,
+            elsewhere: Dictionary(uniqueKeysWithValues: ["up", "down", "latency"].map { ($0, "belongs under link:") }))
         // A value that could not be read leaves nil behind (no budget, no link), which is harmless:
         // its diagnostic already keeps the topology from loading.
         guard let count else { return (name, nil) }

@@ -18,7 +18,8 @@ extension TopologyParser {
         section.finish(known: ["name", "width"])
         guard let name else { return nil }
         if let width, width != 1, !ModelSpec.hasWidth(name) {
-            log.report("width applies to vgg11 and the ResNets; \(name) has a fixed width", path: "\(path).width")
+            log.report(
+                "width applies to vgg11 and the ResNets; \(name) has a fixed width", path: KeyPath.child(path, "width"))
             return nil
         }
         return ModelSpec(name: name, width: width ?? 1)
@@ -86,12 +87,8 @@ extension TopologyParser {
         case .boolean:
             return log.boolean(node, path).map(SettingValue.boolean)
         case .integer(let range):
-            guard let value = log.integer(node, path, atLeast: range.lowerBound) else { return nil }
-            guard value <= range.upperBound else {
-                log.report("must be at most \(range.upperBound), got \(value)", at: node.mark, path: path)
-                return nil
-            }
-            return .integer(value)
+            return log.integer(node, path, atLeast: range.lowerBound, atMost: range.upperBound).map(
+                SettingValue.integer)
         case .number(let range):
             guard let value = log.number(node, path, .finite) else { return nil }
             guard range.contains(value) else {
@@ -130,7 +127,7 @@ extension TopologyParser {
 
     /// Reports every group whose memory budget cannot hold the model's training floor.
     func checkBudgets(
-        _ groups: [ClientGroup], footprint: ModelFootprint, model: ModelSpec, method: MethodSpec,
+        _ groups: [ClientGroup?], footprint: ModelFootprint, model: ModelSpec, method: MethodSpec,
         training: LocalTraining
     ) {
         let density = methods.descriptor(named: method.name)?.trainingDensity(method.settings) ?? 1
@@ -140,7 +137,7 @@ extension TopologyParser {
             training.momentum > 0
             ? "momentum buffers \(UnitFormat.bytes(floor.optimizer))" : "no momentum buffers since momentum is 0"
         for (index, group) in groups.enumerated() {
-            guard let memory = group.memory, memory < floor.total else { continue }
+            guard let memory = group?.memory, memory < floor.total else { continue }
             log.report(
                 "memory budget \(UnitFormat.bytes(memory)) is too small for \(model.name) "
                     + "(\(UnitFormat.count(footprint.trainableCount)) trainable parameters, \(dense)): training needs "

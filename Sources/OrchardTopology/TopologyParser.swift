@@ -17,6 +17,20 @@ final class TopologyParser {
         "clients_per_round", "eval_every", "deadline", "timeouts", "quorum", "checkpoint_every",
     ]
 
+    /// Keys that belong in a section, with where, for when they are written at the top.
+    static let nestedKeys: [String: String] = {
+        var places: [String: String] = [:]
+        for key in ["epochs", "batch", "lr", "momentum", "weight_decay", "fresh_optimizer"] {
+            places[key] = "belongs under training:"
+        }
+        for key in ["count", "memory", "link", "compute", "availability"] {
+            places[key] = "belongs to a group, under groups:"
+        }
+        for key in ["task", "heartbeat"] { places[key] = "belongs under timeouts:" }
+        for key in ["kind", "path", "limit"] { places[key] = "belongs under dataset:" }
+        return places
+    }()
+
     init(file: String, root: String, checksDataFiles: Bool, methods: MethodRegistry) {
         log = DiagnosticLog(file: file)
         self.root = root
@@ -39,14 +53,17 @@ final class TopologyParser {
         let model = top.read("model", required: true, readModel)
         let method = readMethod(top)
         let training = top.read("training", readTraining) ?? LocalTraining()
-        let groups = top.read("groups", required: true, readGroups)
+        // Each group as read, nil where it has a mistake: the ids need every count, but the
+        // budgets of the groups read well can still be checked.
+        let groupsRead = top.read("groups", required: true, readGroups)
+        let groups = groupsRead.flatMap { read in read.contains { $0 == nil } ? nil : read.compactMap { $0 } }
         let clientsPerRound = top.read("clients_per_round") { log.integer($0, $1, atLeast: 1) }
         let evaluateEvery = top.read("eval_every") { log.integer($0, $1, atLeast: 1) } ?? 1
         let deadline = top.read("deadline", nullMeansAbsent: true) { log.duration($0, $1, .positive) }
         let timeouts = top.read("timeouts", readTimeouts) ?? Timeouts()
         let quorum = top.read("quorum", log.fraction) ?? 0.5
         let checkpointEvery = top.read("checkpoint_every") { log.integer($0, $1, atLeast: 0) } ?? 10
-        top.finish(known: Self.topKeys)
+        top.finish(known: Self.topKeys, elsewhere: Self.nestedKeys)
 
         let clientCount = groups?.reduce(0) { $0 + $1.count }
         if let clientCount, let clientsPerRound, clientsPerRound > clientCount {
@@ -64,8 +81,8 @@ final class TopologyParser {
         }
         let dataDirectory = dataset.flatMap(checkDataFiles)
         let footprint = dataset.flatMap { dataset in model.flatMap { measure($0, for: dataset) } }
-        if let footprint, let model, let method, let groups {
-            checkBudgets(groups, footprint: footprint, model: model, method: method, training: training)
+        if let footprint, let model, let method, let groupsRead {
+            checkBudgets(groupsRead, footprint: footprint, model: model, method: method, training: training)
         }
 
         guard log.diagnostics.isEmpty, let name, let rounds, let dataset, let partition, let model, let method,

@@ -218,11 +218,10 @@ public enum Units {
     private static func unknown(
         _ text: String, unit: String, value: Double, what: String, expected: String, among spellings: [String]
     ) -> UnitError {
-        let hint =
-            (spellings.first { $0.lowercased() == unit.lowercased() && $0 != unit })
-            .map { "did you mean \(format(value))\($0)? " }
-            ?? Suggestion.closest(to: unit, among: spellings).map { "did you mean \(format(value))\($0)? " } ?? ""
-        return UnitError(text: text, "'\(text)' is not \(what); \(hint)(\(expected))")
+        let exactButCase = spellings.first { $0.lowercased() == unit.lowercased() && $0 != unit }
+        let hint = (exactButCase ?? Suggestion.closest(to: unit, among: spellings))
+            .map { "; did you mean \(format(value))\($0)?" }
+        return UnitError(text: text, "'\(text)' is not \(what)\(hint ?? "") (\(expected))")
     }
 
     /// `value` as the user would write it: no trailing `.0`.

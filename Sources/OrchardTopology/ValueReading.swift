@@ -68,8 +68,8 @@ extension DiagnosticLog {
         return text
     }
 
-    /// A whole number of at least `minimum`, such as `10` or `60_000`.
-    func integer(_ node: Node, _ path: String, atLeast minimum: Int) -> Int? {
+    /// A whole number in `minimum...maximum`, such as `10` or `60_000`.
+    func integer(_ node: Node, _ path: String, atLeast minimum: Int, atMost maximum: Int = Int.max) -> Int? {
         guard let text = plainText(node, path, expected: "a whole number") else { return nil }
         guard let value = Self.wholeNumber(text) else {
             let hint = Units.number(text) != nil ? " (it has a fractional part or is too large)" : ""
@@ -78,6 +78,10 @@ extension DiagnosticLog {
         }
         guard value >= minimum else {
             report("must be at least \(minimum), got \(text)", at: node.mark, path: path)
+            return nil
+        }
+        guard value <= maximum else {
+            report("must be at most \(UnitFormat.count(maximum)), got \(text)", at: node.mark, path: path)
             return nil
         }
         return value

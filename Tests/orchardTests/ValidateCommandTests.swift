@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+/// `orchard validate`: every mistake on stderr with its line and column and a failing exit status,
+/// or a summary and success.
+@Suite("orchard validate")
+struct ValidateCommandTests {
+    /// The package root: this file is Tests/orchardTests/ValidateCommandTests.swift.
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    static let badTopology = """
+        name: bad
+        rounds: 0
+        seeed: 4
+        dataset: mnist
+        model: lenet5
+        groups:
+          - name: phones
+            count: 10
+            memory: 64KiB
+            link: {up: 5Mbs, down: 20Mbps, latency: 40ms}
+        clients_per_round: 11
+        """
+
+    @Test("a bad topology: each mistake on its own line of stderr with file:line:column, exit status 1")
+    func badTopology() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let file = try folder.write("bad.yaml", Array(Self.badTopology.utf8))
+        let outcome = try await OrchardProcess.run(["validate", file, "--root", folder.path])
+        #expect(outcome.exitedNormally && outcome.status == 1, "\(outcome)")
+        #expect(outcome.standardOutput.isEmpty, "\(outcome)")
+        let lines = outcome.errorLines
+        let expected = [
+            "\(file):2:9: rounds: must be at least 1, got 0",
+            "\(file):3:1: seeed: unknown key; did you mean 'seed'?",
+            "\(file):4:10: dataset.kind: data folder data/mnist (\(folder.path)/data/mnist",
+            "\(file):9:13: groups[0].memory: memory budget 64KiB is too small for lenet5",
+            "\(file):10:16: groups[0].link.up: '5Mbs' is not a bit rate; did you mean 5Mbps?",
+            "\(file):11:20: clients_per_round: 11 clients per round, but the groups have only 10",
+            "orchard validate: 6 mistakes in \(file)",
+        ]
+        #expect(lines.count == expected.count, "\(outcome)")
+        for (line, start) in zip(lines, expected) {
+            #expect(line.hasPrefix(start), "expected a line starting \"\(start)\" in \(outcome)")
+        }
+    }
+
+    @Test("--json on a bad topology prints the diagnostics as one JSON object")
+    func badTopologyJSON() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let file = try folder.write("bad.yaml", Array(Self.badTopology.utf8))
+        let outcome = try await OrchardProcess.run(["validate", file, "--root", folder.path, "--json"])
+        #expect(outcome.status == 1, "\(outcome)")
+        let report = try JSONReport(parsing: outcome.standardOutput.trimmingCharacters(in: .newlines))
+        #expect(report.fields["valid"] as? Bool == false)
+        let diagnostics = try report.objects("diagnostics")
+        #expect(diagnostics.count == 6)
+        let first = try #require(diagnostics.first)
+        #expect(try first.string("path") == "rounds")
+        #expect(try first.integer("line") == 2)
+        #expect(try first.integer("column") == 9)
+        #expect(try first.string("file") == file)
+    }
+
+    @Test("the quickstart validates: exit 0 and a summary on stdout")
+    func quickstart() async throws {
+        let outcome = try await OrchardProcess.run([
+            "validate", Self.packageRoot + "/topologies/quickstart.yaml", "--root", Self.packageRoot,
+        ])
+        #expect(outcome.exitedNormally && outcome.status == 0, "\(outcome)")
+        #expect(outcome.standardError.isEmpty, "\(outcome)")
+        #expect(outcome.standardOutput.hasPrefix("quickstart: 20 rounds of fedavg with 6 of 12 clients per round"))
+        #expect(outcome.standardOutput.contains("Synthetic(0.5, 0.5)"))
+    }
+
+    @Test("--json on a valid topology gives its clients by group and the model's size")
+    func quickstartJSON() async throws {
+        let outcome = try await OrchardProcess.run([
+            "validate", Self.packageRoot + "/topologies/quickstart.yaml", "--root", Self.packageRoot, "--json",
+        ])
+        let report = try outcome.report()
+        #expect(report.fields["valid"] as? Bool == true)
+        #expect(try report.string("name") == "quickstart")
+        #expect(try report.integer("clients") == 12)
+        #expect(try report.integer("trainable_parameters") == 49_410)
+        let groups = try report.objects("groups")
+        #expect(try groups.map { try $0.integer("count") } == [6, 3, 3])
+        #expect(try groups.map { try $0.integer("first_client") } == [0, 6, 9])
+        #expect(try groups.map { try $0.integer("memory_bytes") } == [4 << 20, 64 << 20, 512 << 10])
+    }
+
+    @Test("an MNIST topology validates against a root that holds the four files")
+    func mnistWithFiles() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(atPath: folder.file("data/mnist"), withIntermediateDirectories: true)
+        for name in ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte"] {
+            try folder.write("data/mnist/" + name, [])
+        }
+        try folder.write("data/mnist/t10k-labels-idx1-ubyte.gz", [])
+        let outcome = try await OrchardProcess.run([
+            "validate", Self.packageRoot + "/topologies/mnist-fedavg-10.yaml", "--root", folder.path,
+        ])
+        #expect(outcome.status == 0, "\(outcome)")
+        #expect(outcome.standardOutput.contains("MNIST from data/mnist"))
+    }
+
+    @Test("a file that does not exist is named, with exit status 1")
+    func missingFile() async throws {
+        let outcome = try await OrchardProcess.run(["validate", "/nonexistent/topology.yaml"])
+        #expect(outcome.status == 1, "\(outcome)")
+        #expect(outcome.errorLines.first == "/nonexistent/topology.yaml: no such file")
+    }
+}
