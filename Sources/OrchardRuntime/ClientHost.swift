@@ -23,7 +23,7 @@ public final class ClientHost {
         }
     }
 
-    let settings: Settings
+    var settings: Settings
     let clients: [Int: LocalClient]
     let profiles: [ClientProfile]
     let method: any ClientMethod
@@ -99,7 +99,11 @@ public final class ClientHost {
             try socket?.send(try codec.encode(answer(message, assignment)), to: nil)
         case .shutdown:
             return .stop
-        case .welcome, .heartbeat:
+        case .welcome(let welcome):
+            // Three missed heartbeats mean the coordinator is gone (or restarted without us).
+            let interval = Duration.milliseconds(Int64(welcome.heartbeatIntervalMilliseconds))
+            settings.silenceLimit = max(interval * 3, .seconds(5))
+        case .heartbeat:
             break
         case .error(let report):
             FileHandle.standardError.write(Data("host \(settings.hostID): coordinator reported \(report.message)\n".utf8))

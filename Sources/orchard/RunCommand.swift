@@ -28,15 +28,7 @@ struct Run: ParsableCommand {
         let hosts = try launcher.start(endpoint: session.coordinator.boundEndpoint, ranges: ranges)
         defer { LocalLauncher.reap(hosts) }
         let progress = ProgressBar(enabled: true)
-        let outcome = try session.execute(from: 0, simTime: 0) { step in
-            let record = step.record
-            let accuracy = record.testAccuracy.map { " acc \(Format.decimal(100 * $0, 2))%" } ?? ""
-            progress.update(
-                "round", done: step.round + 1, total: step.rounds,
-                detail: "\(record.answered)/\(record.sampled) answered\(accuracy), "
-                    + "up \(Format.bytes(step.bytesUpTotal)) down \(Format.bytes(step.bytesDownTotal)), "
-                    + "sim \(Format.decimal(step.simTime, 1)) s")
-        }
+        let outcome = try session.execute(from: 0, simTime: 0) { progress.round($0) }
         progress.finish("\(plan.topology.name): \(outcome == .completed ? "completed" : "stopped")")
     }
 
