@@ -51,6 +51,6 @@ let package = Package(
         .testTarget(name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardTensor"]),
         .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology"]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardReport"]),
-        .testTarget(name: "orchardTests", dependencies: ["orchard"]),
+        .testTarget(name: "orchardTests", dependencies: ["orchard", "OrchardStore"]),
     ]
 )

@@ -4,5 +4,5 @@ import ArgumentParser
 struct Orchard: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orchard", abstract: "A distributed federated-pruning simulator.",
-        subcommands: [Train.self, Bench.self])
+        subcommands: [Train.self, Bench.self, Report.self])
 }
