@@ -63,6 +63,6 @@ let package = Package(
         .testTarget(name: "OrchardFederationTests", dependencies: ["OrchardFederation", "OrchardNN", "OrchardData"]),
         .testTarget(name: "OrchardRuntimeTests", dependencies: ["OrchardRuntime", "OrchardWire", "OrchardFederation"]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardReport"]),
-        .testTarget(name: "orchardTests", dependencies: ["orchard"]),
+        .testTarget(name: "orchardTests", dependencies: ["orchard", "OrchardStore"]),
     ]
 )

@@ -4,5 +4,7 @@ import ArgumentParser
 struct Orchard: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orchard", abstract: "A distributed federated-pruning simulator.",
-        subcommands: [Train.self, Bench.self, Validate.self, Run.self, CoordinatorCommand.self, Client.self])
+        subcommands: [
+            Train.self, Bench.self, Validate.self, Run.self, CoordinatorCommand.self, Client.self, Report.self,
+        ])
 }

@@ -1,0 +1,162 @@
+import Foundation
+import GRDB
+
+/// An Orchard run file: one SQLite database (WAL) holding runs, their rounds, messages and checkpoints.
+///
+/// The coordinator is the only writer: `create(at:replacing:)` and `open(at:access:)` with
+/// `.readWrite` take a lock that a second writing process cannot get (it fails with
+/// `StoreError.locked`). Readers, such as `orchard report` on a run in progress, open the file
+/// `.readOnly` and see every round committed so far. Every method throws `StoreError`, which names
+/// the file.
+///
+/// ```swift
+/// let store = try RunStore.create(at: "runs/quickstart.sqlite")
+/// let run = try store.startRun(info)
+/// try store.registerClients(clients, run: run)
+/// for round in 1...rounds { try store.commitRound(commit(round), run: run) }
+/// try store.finishRun(run, status: .completed)
+/// ```
+///
+/// A `RunStore` may be used from any thread; its calls are serialised.
+public final class RunStore: Sendable {
+    /// How a store is opened.
+    public enum Access: Sendable {
+        /// Read and write; takes the writer lock and upgrades an older schema.
+        case readWrite
+        /// Read only; takes no lock and changes nothing in the file.
+        case readOnly
+    }
+
+    /// The database file's path, as given.
+    public let path: String
+    /// Whether writes are refused.
+    public let isReadOnly: Bool
+    /// The one connection.
+    let database: DatabaseQueue
+    /// The writer's lock, `nil` for a read-only store.
+    private let writerLock: WriterLock?
+
+    private init(path: String, database: DatabaseQueue, writerLock: WriterLock?) {
+        self.path = path
+        self.database = database
+        self.writerLock = writerLock
+        self.isReadOnly = writerLock == nil
+    }
+
+    /// Creates a new store file at `path`, in WAL mode with the current schema.
+    ///
+    /// - Parameter replacing: whether to delete an existing file (and its `-wal` and `-shm`
+    ///   companions) first; without it an existing file is an error.
+    public static func create(at path: String, replacing: Bool = false) throws(StoreError) -> RunStore {
+        let lock = try WriterLock.acquire(for: path)
+        if FileManager.default.fileExists(atPath: path) {
+            guard replacing else {
+                lock.release()
+                throw .fileExists(path: path)
+            }
+            for companion in [path, path + "-wal", path + "-shm"]
+            where FileManager.default.fileExists(atPath: companion) {
+                do {
+                    try FileManager.default.removeItem(atPath: companion)
+                } catch {
+                    throw .cannotOpen(path: path, detail: "cannot remove \(companion): \(error.localizedDescription)")
+                }
+            }
+        }
+        let database = try connect(path: path, readOnly: false)
+        try withStoreErrors(path: path, operation: "creating the schema") {
+            try database.writeWithoutTransaction { db in
+                // The journal mode is recorded in the file, so every later connection uses WAL.
+                let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+                guard mode == "wal" else {
+                    throw StoreError.cannotOpen(path: path, detail: "SQLite refused WAL mode (got \(mode ?? "none"))")
+                }
+            }
+            try Schema.migrator.migrate(database)
+        }
+        return RunStore(path: path, database: database, writerLock: lock)
+    }
+
+    /// Opens an existing store file, checking that it is an Orchard store this binary understands.
+    ///
+    /// A read-write store upgrades a file of an older schema; a file of a newer one is refused.
+    public static func open(at path: String, access: Access = .readWrite) throws(StoreError) -> RunStore {
+        try checkFile(path)
+        let lock = access == .readWrite ? try WriterLock.acquire(for: path) : nil
+        let database = try connect(path: path, readOnly: access == .readOnly)
+        let missing = try checkSchema(database, path: path)
+        if !missing.isEmpty {
+            guard access == .readWrite else { throw .olderSchema(path: path, missingMigrations: missing) }
+            try withStoreErrors(path: path, operation: "upgrading the schema") {
+                try Schema.migrator.migrate(database)
+            }
+        }
+        return RunStore(path: path, database: database, writerLock: lock)
+    }
+
+    /// Closes the database and gives up the writer lock; the store cannot be used afterwards.
+    ///
+    /// Dropping the last reference does the same; `close()` reports an error that closing meets.
+    public func close() throws(StoreError) {
+        defer { writerLock?.release() }
+        try withStoreErrors(path: path, operation: "closing") { try database.close() }
+    }
+
+    /// Throws unless the store may write.
+    func requireWritable() throws(StoreError) {
+        if isReadOnly { throw .readOnly(path: path) }
+    }
+
+    /// Fails early, with a clear error, on a path that names no file or an empty one.
+    private static func checkFile(_ path: String) throws(StoreError) {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw .fileNotFound(path: path)
+        }
+        if isFolder.boolValue { throw .notSQLite(path: path, detail: "it is a folder") }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        if size == 0 { throw .emptyFile(path: path) }
+    }
+
+    /// Opens the SQLite connection with the store's settings.
+    private static func connect(path: String, readOnly: Bool) throws(StoreError) -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.readonly = readOnly
+        configuration.foreignKeysEnabled = true
+        // Readers and the writer wait for each other's short transactions rather than failing.
+        configuration.busyMode = .timeout(10)
+        configuration.label = "OrchardStore"
+        if !readOnly {
+            // In WAL mode, NORMAL loses no committed transaction when the process dies, only
+            // (possibly) the last ones on a power failure, and it syncs far less than FULL.
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        }
+        return try withStoreErrors(path: path, operation: "opening") {
+            try DatabaseQueue(path: path, configuration: configuration)
+        }
+    }
+
+    /// Checks the application id and migrations; returns the migrations the file lacks.
+    private static func checkSchema(_ database: DatabaseQueue, path: String) throws(StoreError) -> [String] {
+        try withStoreErrors(path: path, operation: "reading the schema") {
+            try database.read { db in
+                let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+                let applied = try Schema.migrator.appliedIdentifiers(db)
+                guard applicationID == Schema.applicationID, !applied.isEmpty else {
+                    let tables = try String.fetchAll(
+                        db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name LIMIT 6")
+                    if tables.isEmpty {
+                        throw StoreError.notOrchard(path: path, detail: "an SQLite file with no tables")
+                    }
+                    let listed = tables.prefix(5).joined(separator: ", ") + (tables.count > 5 ? ", ..." : "")
+                    throw StoreError.notOrchard(
+                        path: path, detail: "an SQLite file whose tables (\(listed)) are not Orchard's")
+                }
+                let known = Schema.migrationNames
+                let unknown = applied.subtracting(known).sorted()
+                if !unknown.isEmpty { throw StoreError.newerSchema(path: path, unknownMigrations: unknown) }
+                return known.filter { !applied.contains($0) }
+            }
+        }
+    }
+}
