@@ -1,6 +1,7 @@
 import Foundation
 import OrchardFederation
 import OrchardNN
+import OrchardStore
 import OrchardTensor
 import OrchardWire
 
@@ -11,32 +12,33 @@ extension Coordinator {
         case stopped(afterRound: Int?)
     }
 
-    /// Runs rounds `first..<settings.rounds` from simulated time `simTime`; stops between messages
-    /// when a stop is requested, keeping every round committed so far.
+    /// Runs rounds `first...settings.rounds` (numbered from 1) from simulated time `simTime`; stops
+    /// between messages when a stop is requested, keeping every round committed so far.
     ///
     /// A round's evaluation and commit overlap the next round's training: the next round's tasks
     /// carry the very model that is evaluated, so they are sent first and the hosts train while the
     /// coordinator evaluates and writes.
-    public func run(from first: Int = 0, simTime start: Double = 0, progress: (Progress) -> Void = { _ in }) throws
+    public func run(from first: Int = 1, simTime start: Double = 0, progress: (Progress) -> Void = { _ in }) throws
         -> Outcome
     {
         var simTime = start
-        var lastCommitted: Int? = first > 0 ? first - 1 : nil
+        var lastCommitted: Int? = first > 1 ? first - 1 : nil
         var finished: Finished?
         func conclude(_ done: Finished) throws {
-            let record = try commit(done)
-            lastCommitted = record.round
+            let commit = try self.commit(done)
+            lastCommitted = commit.round.round
             progress(
                 Progress(
-                    round: record.round, rounds: settings.rounds, record: record,
-                    simTime: record.simStart + record.simSeconds, bytesUpTotal: bytesUpTotal,
+                    round: commit.round.round, rounds: settings.rounds, commit: commit,
+                    simTime: commit.round.simStart + commit.round.simSeconds, bytesUpTotal: bytesUpTotal,
                     bytesDownTotal: bytesDownTotal))
         }
-        for round in first..<settings.rounds {
+        guard first <= settings.rounds else { return .completed }
+        for round in first...settings.rounds {
             let started = try startRound(round, simStart: simTime)
             if let previous = finished { try conclude(previous) }
             guard let done = try finishRound(started) else { return .stopped(afterRound: lastCommitted) }
-            simTime += done.record.simSeconds
+            simTime += done.commit.round.simSeconds
             finished = done
         }
         if let last = finished { try conclude(last) }
@@ -50,25 +52,30 @@ extension Coordinator {
         var wallStart: ContinuousClock.Instant
         var overhead: Duration
         var sampled: [Int]
-        var records: [Int: ClientRoundRecord]
-        var messages: [MessageRecord]
+        var traffic: RoundTraffic
+    }
+
+    /// What the coordinator gathers about each client during a round.
+    struct RoundTraffic {
+        var clients: [Int: ClientRoundRecord] = [:]
+        var bytesDown: [Int: Int] = [:]
+        var messages: [MessageRecord] = []
     }
 
     /// A round whose results are aggregated, waiting for its evaluation and commit.
     struct Finished {
-        var record: RoundRecord
+        var commit: RoundCommit
         var overhead: Duration
-        var wallStart: ContinuousClock.Instant
     }
 
     /// Samples the round's clients and sends their tasks.
     func startRound(_ round: Int, simStart: Double) throws -> Started {
         var started = Started(
             round: round, simStart: simStart, wallStart: .now, overhead: .zero, sampled: sampler.sample(round: round),
-            records: [:], messages: [])
+            traffic: RoundTraffic())
         started.overhead = try ContinuousClock().measure {
             let tasks = try method.tasks(round: round, clients: started.sampled)
-            try send(tasks, round: round, records: &started.records, messages: &started.messages)
+            try send(tasks, round: round, traffic: &started.traffic)
         }
         return started
     }
@@ -80,46 +87,46 @@ extension Coordinator {
         if StopSignal.isRequested { return nil }
         var overhead = started.overhead
         var results: [ClientResult] = []
-        overhead += ContinuousClock().measure { results = collect(into: &started.records, messages: &started.messages) }
-        let included = results.filter { $0.outcome == .ok }
-        let quorumMet = Double(included.count) >= settings.quorum * Double(started.sampled.count) && !included.isEmpty
+        overhead += ContinuousClock().measure { results = collect(into: &started.traffic) }
+        let quorumMet = Double(results.count) >= settings.quorum * Double(started.sampled.count) && !results.isEmpty
         if quorumMet {
-            overhead += try ContinuousClock().measure { try method.aggregate(round: started.round, results: included) }
+            overhead += try ContinuousClock().measure { try method.aggregate(round: started.round, results: results) }
         }
-        var record = RoundRecord(
+        let clients = started.sampled.compactMap { started.traffic.clients[$0] }
+        let answered = clients.filter { $0.status == .ok }.count
+        let round = RoundRecord(
             round: started.round, phase: quorumMet ? "train" : "train (quorum not met)", simStart: started.simStart,
-            simSeconds: roundSeconds(started.records), wallSeconds: 0, coordinatorSeconds: 0, evaluationSeconds: 0,
-            sampled: started.sampled.count, clients: started.sampled.compactMap { started.records[$0] },
-            messages: started.messages)
-        record.trainLoss = meanLoss(included)
-        record.wallSeconds = (ContinuousClock.now - started.wallStart).inSeconds
-        return Finished(record: record, overhead: overhead, wallStart: started.wallStart)
+            simSeconds: roundSeconds(clients), wallSeconds: (ContinuousClock.now - started.wallStart).inSeconds,
+            coordinatorSeconds: 0, sampled: started.sampled.count, answered: answered,
+            dropped: clients.count - answered, trainLoss: meanLoss(results))
+        let commit = RoundCommit(round: round, clientRounds: clients, messages: started.traffic.messages)
+        return Finished(commit: commit, overhead: overhead)
     }
 
     /// Evaluates the model the round produced (when due), checkpoints it (when due) and commits.
-    func commit(_ done: Finished) throws -> RoundRecord {
-        var record = done.record
-        let round = record.round
-        if (round + 1) % settings.evaluateEvery == 0 || round == settings.rounds - 1 {
-            record.evaluationSeconds = ContinuousClock().measure {
-                let summary = evaluator.evaluate(on: test)
-                record.testAccuracy = summary.accuracy
-                record.testLoss = summary.loss
-            }.inSeconds
+    func commit(_ done: Finished) throws -> RoundCommit {
+        var commit = done.commit
+        let round = commit.round.round
+        if round % settings.evaluateEvery == 0 || round == settings.rounds {
+            let summary = evaluator.evaluate(on: test)
+            commit.round.testAccuracy = summary.accuracy
+            commit.round.testLoss = summary.loss
         }
-        let checkpoint = (round + 1) % settings.checkpointEvery == 0 || round == settings.rounds - 1
-            ? makeCheckpoint(round: round, simTime: record.simStart + record.simSeconds) : nil
-        let writing = try ContinuousClock().measure { try recorder?.commit(record, checkpoint: checkpoint) }
-        record.coordinatorSeconds = (done.overhead + writing).inSeconds
-        bytesUpTotal += record.bytesUp
-        bytesDownTotal += record.bytesDown
-        return record
+        if (settings.checkpointEvery > 0 && round % settings.checkpointEvery == 0) || round == settings.rounds {
+            commit.checkpoint = checkpointState()
+        }
+        // The write's own time is measured around the commit, so it is counted in the next figure
+        // the coordinator reports rather than in the row it writes.
+        commit.round.coordinatorSeconds = (done.overhead + lastWriteSeconds).inSeconds
+        let writing = try ContinuousClock().measure { try recorder?.commit(commit) }
+        lastWriteSeconds = writing
+        bytesUpTotal += commit.messages.filter { $0.direction == .up }.reduce(0) { $0 + $1.bytes }
+        bytesDownTotal += commit.messages.filter { $0.direction == .down }.reduce(0) { $0 + $1.bytes }
+        return commit
     }
 
     /// Encodes and sends the tasks; frames of tensors that several tasks share are encoded once.
-    private func send(
-        _ tasks: [ClientTask], round: Int, records: inout [Int: ClientRoundRecord], messages: inout [MessageRecord]
-    ) throws {
+    private func send(_ tasks: [ClientTask], round: Int, traffic: inout RoundTraffic) throws {
         pending.removeAll()
         arrived.removeAll()
         var frameCache: [ObjectIdentifier: TensorFrame] = [:]
@@ -143,14 +150,15 @@ extension Coordinator {
                 task, taskID: taskID, runID: settings.runID, model: settings.model, timeoutSeconds: settings.taskTimeout,
                 frames: frames)
             let encoded = try codec.encode(message)
-            var record = emptyRecord(task)
-            record.bytesDown = encoded.size.totalBytes
-            messages.append(MessageRecord(client: task.client, direction: .down, kind: "task", encoding: "dense_f32", bytes: record.bytesDown))
+            var record = ClientRoundRecord(
+                clientID: task.client, task: task.kind, status: .ok, memoryBudgetBytes: profiles[task.client]?.memoryBudget)
+            traffic.bytesDown[task.client] = encoded.size.totalBytes
+            traffic.messages.append(Self.messageRecord(encoded.size, client: task.client, direction: .down, kind: "task"))
             let candidates = (hostsOfClient[task.client] ?? []).filter { !silentHosts.contains($0) }
             guard let host = candidates.min(by: { load[$0, default: 0] < load[$1, default: 0] }) else {
                 record.status = .dropped
                 record.reason = hostsOfClient[task.client] == nil ? "no host serves this client" : "its hosts are silent"
-                records[task.client] = record
+                traffic.clients[task.client] = record
                 continue
             }
             load[host, default: 0] += workOfClient[task.client] ?? 1
@@ -159,44 +167,45 @@ extension Coordinator {
             } catch {
                 record.status = .dropped
                 record.reason = "host unreachable: \(error)"
-                records[task.client] = record
+                traffic.clients[task.client] = record
                 continue
             }
             let position = queued[host, default: 0] + 1
             queued[host] = position
             let deadline = start + .milliseconds(Int64(settings.taskTimeout * 1000) * Int64(position))
             pending[taskID] = (task.client, task.kind, deadline, host)
-            records[task.client] = record
+            traffic.clients[task.client] = record
         }
     }
 
-    /// Turns what arrived (and what did not) into records; returns the results in client-id order.
-    private func collect(into records: inout [Int: ClientRoundRecord], messages: inout [MessageRecord]) -> [ClientResult] {
+    /// Turns what arrived (and what did not) into records; returns the usable results in client-id order.
+    private func collect(into traffic: inout RoundTraffic) -> [ClientResult] {
         for task in pending.values {
             silentHosts.insert(task.host)
-            records[task.client]?.status = .timeout
-            records[task.client]?.reason = "no result within the wall-clock timeout"
+            traffic.clients[task.client]?.status = .timeout
+            traffic.clients[task.client]?.reason = "no result within the wall-clock timeout"
         }
         pending.removeAll()
         var results: [ClientResult] = []
         for client in arrived.keys.sorted() {
-            guard let (result, bytes) = arrived[client], var record = records[client] else { continue }
-            record.bytesUp = bytes
-            messages.append(MessageRecord(client: client, direction: .up, kind: "result", encoding: "dense_f32", bytes: bytes))
+            guard let (result, size) = arrived[client], var record = traffic.clients[client] else { continue }
+            traffic.messages.append(Self.messageRecord(size, client: client, direction: .up, kind: "result"))
             record.samples = Int(result.metrics["samples"] ?? 0)
             record.loss = result.metrics["loss"]
-            record.flops = result.metrics["flops"] ?? 0
+            record.accuracy = result.metrics["accuracy"]
+            record.flops = result.metrics["flops"].map { Int($0) }
             record.measuredPeakBytes = result.metrics["peak_memory_bytes"].map { Int($0) }
-            record.wallSeconds = result.metrics["wall_seconds"] ?? 0
+            record.wallSeconds = result.metrics["wall_seconds"]
             if let profile = profiles[client] {
                 record.simSeconds = VirtualClock.taskSeconds(
-                    profile: profile, bytesDown: record.bytesDown, bytesUp: bytes, flops: record.flops)
+                    profile: profile, bytesDown: traffic.bytesDown[client] ?? 0, bytesUp: size.totalBytes,
+                    flops: result.metrics["flops"] ?? 0)
             }
             switch result.outcome {
             case .ok:
-                if let deadline = settings.deadline, record.simSeconds > deadline {
+                if let deadline = settings.deadline, let seconds = record.simSeconds, seconds > deadline {
                     record.status = .dropped
-                    record.reason = "simulated \(record.simSeconds) s passed the round deadline of \(deadline) s"
+                    record.reason = Self.deadlineReason(seconds, deadline)
                 } else {
                     results.append(result)
                 }
@@ -207,22 +216,26 @@ extension Coordinator {
                 record.status = .error
                 record.reason = result.reason
             }
-            records[client] = record
+            traffic.clients[client] = record
         }
         arrived.removeAll()
         return results
     }
 
-    private func emptyRecord(_ task: ClientTask) -> ClientRoundRecord {
-        ClientRoundRecord(
-            client: task.client, task: task.kind, status: .ok, reason: "", samples: 0, loss: nil, flops: 0,
-            memoryBudget: profiles[task.client]?.memoryBudget, measuredPeakBytes: nil, simSeconds: 0, wallSeconds: 0,
-            bytesDown: 0, bytesUp: 0)
+    static func deadlineReason(_ seconds: Double, _ deadline: Double) -> String {
+        "simulated \(seconds) s passed the round deadline of \(deadline) s"
     }
 
-    private func roundSeconds(_ records: [Int: ClientRoundRecord]) -> Double {
-        let included = records.values.filter { $0.status == .ok }.map(\.simSeconds)
-        let straggled = records.values.contains { $0.status == .dropped && $0.reason.contains("deadline") }
+    static func messageRecord(_ size: WireSize, client: Int, direction: MessageDirection, kind: String) -> MessageRecord {
+        MessageRecord(
+            clientID: client, direction: direction, kind: kind,
+            encoding: size.tensorBytesByEncoding.keys.map(\.description).sorted().joined(separator: "+"),
+            bytes: size.totalBytes, envelopeBytes: size.envelopeBytes)
+    }
+
+    private func roundSeconds(_ clients: [ClientRoundRecord]) -> Double {
+        let included = clients.filter { $0.status == .ok }.compactMap(\.simSeconds)
+        let straggled = clients.contains { $0.status == .dropped && ($0.reason ?? "").contains("deadline") }
         return VirtualClock.roundSeconds(included: included, droppedAtDeadline: straggled, deadline: settings.deadline)
     }
 
@@ -236,9 +249,11 @@ extension Coordinator {
     }
 
     /// The global model's state, to be stored with the round.
-    func makeCheckpoint(round: Int, simTime: Double) -> CheckpointRecord {
+    func checkpointState() -> CheckpointState {
         let archive = ParameterArchive(method.global)
-        return CheckpointRecord(
-            round: round, simTime: simTime, entries: archive.entries.map { ($0.name, $0.shape) }, values: archive.values)
+        let entries = archive.entries.map {
+            CheckpointEntry(name: $0.name, shape: $0.shape, kind: $0.kind.rawValue, offset: $0.offset)
+        }
+        return CheckpointState(entries: entries, values: archive.values)
     }
 }

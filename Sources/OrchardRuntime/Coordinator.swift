@@ -2,6 +2,7 @@ import Foundation
 import OrchardData
 import OrchardFederation
 import OrchardNN
+import OrchardStore
 import OrchardTensor
 import OrchardWire
 
@@ -43,7 +44,7 @@ public final class Coordinator {
     public struct Progress: Sendable {
         public var round: Int
         public var rounds: Int
-        public var record: RoundRecord
+        public var commit: RoundCommit
         public var simTime: Double
         public var bytesUpTotal: Int
         public var bytesDownTotal: Int
@@ -73,7 +74,9 @@ public final class Coordinator {
     var nextTaskID: UInt64 = 1
     /// The pending task of each client in the current round, by task id.
     var pending: [UInt64: (client: Int, kind: String, deadline: ContinuousClock.Instant, host: [UInt8])] = [:]
-    var arrived: [Int: (result: ClientResult, bytes: Int)] = [:]
+    var arrived: [Int: (result: ClientResult, size: WireSize)] = [:]
+    /// How long the previous commit took; reported with the next round.
+    var lastWriteSeconds = Duration.zero
     var bytesUpTotal = 0
     var bytesDownTotal = 0
 
@@ -183,12 +186,12 @@ public final class Coordinator {
         guard let task = pending.removeValue(forKey: body.taskID) else { return }  // late or unknown
         do {
             let result = try TaskMessages.result(decoded.message, body: body, kind: task.kind)
-            arrived[task.client] = (result, decoded.size.totalBytes)
+            arrived[task.client] = (result, decoded.size)
         } catch {
             let failed = ClientResult(
                 client: task.client, round: Int(decoded.message.round), kind: task.kind, outcome: .error,
                 reason: "undecodable result: \(error)")
-            arrived[task.client] = (failed, decoded.size.totalBytes)
+            arrived[task.client] = (failed, decoded.size)
         }
     }
 

@@ -2,41 +2,104 @@ import Foundation
 import OrchardData
 import OrchardFederation
 import OrchardNN
+import OrchardStore
 import OrchardTopology
 
-/// Everything the coordinator side of a run does: data, method, hosts, rounds, and the ending.
+/// Everything the coordinator side of a run does: store, data, method, hosts, rounds, the ending.
 public final class CoordinatorSession {
     public let configuration: RunConfiguration
     public let coordinator: Coordinator
+    public let store: RunStore
+    public let run: RunID
     let method: any ServerMethod
+    let recorder: StoreRecorder
+    /// The round to run first and the simulated time it starts at (after a checkpoint when resuming).
+    public let firstRound: Int
+    public let simTime: Double
 
-    /// Prepares the run of `plan` and binds `endpoint` (`tcp://127.0.0.1:*` picks a free port).
-    public init(plan: RunPlan, endpoint: String, expectedHosts: Int = 1, recorder: (any RoundRecorder)?) throws {
+    /// Prepares a run of `plan` recorded in `database`, bound to `endpoint`.
+    ///
+    /// A new run needs a database file that does not exist yet. With `resume`, the file's latest run
+    /// continues from its last checkpoint: the rounds committed after it are deleted and run again,
+    /// which gives the same model as an uninterrupted run because every random choice is derived
+    /// from the seed and the round.
+    public init(
+        plan: RunPlan, database: String, resume: Bool, endpoint: String, expectedHosts: Int = 1
+    ) throws {
         configuration = try RunConfiguration(plan)
         let data = try RunData.load(plan, clients: [])
         method = try MethodRegistry.server(plan.topology.method.name, setup: configuration.setup)
+        if resume {
+            store = try RunStore.open(at: database)
+            guard let latest = try store.latestRun() else { throw RuntimeError("\(database): no run to resume") }
+            let record = try store.runRecord(latest)
+            guard record.info.topologyYAML == plan.source else {
+                throw RuntimeError(
+                    "\(database): run \(latest) was started from another topology than \(plan.file); "
+                        + "resume it with the same file, or start a new run with another --db")
+            }
+            run = latest
+            let point = try store.prepareResume(run: latest)
+            if let checkpoint = point.checkpoint {
+                let archive = try ParameterArchive(
+                    entries: ParameterArchive(method.global).entries, values: checkpoint.state.values)
+                try archive.load(into: method.global)
+            }
+            firstRound = point.nextRound
+            simTime = point.checkpoint?.simTime ?? 0
+        } else {
+            store = try RunStore.create(at: database)
+            let topology = plan.topology
+            run = try store.startRun(
+                RunInfo(
+                    name: topology.name, topologyYAML: plan.source, method: topology.method.name,
+                    model: topology.model.name, dataset: topology.dataset.displayName, seed: topology.seed,
+                    orchardVersion: OrchardVersion.current, processes: expectedHosts, plannedRounds: topology.rounds,
+                    checkpointInterval: topology.checkpointEvery))
+            try store.registerClients(Self.clientRecords(configuration.profiles, sizes: data.sizes), run: run)
+            firstRound = 1
+            simTime = 0
+        }
+        recorder = StoreRecorder(store: store, run: run)
         var settings = configuration.coordinatorSettings(endpoint: endpoint)
         settings.expectedHosts = expectedHosts
+        settings.runID = UInt64(run.rawValue)
         coordinator = try Coordinator(
             settings: settings, profiles: configuration.profiles, sampler: configuration.sampler, method: method,
             test: data.test, recorder: recorder, workOfClient: data.sizes)
     }
 
-    /// The global model, for checkpoints and hashes.
+    /// The global model.
     public var global: Network { method.global }
 
-    /// Restores the global state saved after `round`, so the run continues with the round after it.
-    public func restore(values: [Float]) throws {
-        let archive = try ParameterArchive(entries: ParameterArchive(method.global).entries, values: values)
-        try archive.load(into: method.global)
+    /// Waits for the hosts, runs the rounds, tells the hosts to stop, and marks the run's status.
+    public func execute(progress: (Coordinator.Progress) -> Void) throws -> Coordinator.Outcome {
+        do {
+            defer { coordinator.shutdownHosts(reason: StopSignal.isRequested ? "stopped" : "run complete") }
+            try coordinator.waitForHosts()
+            let outcome = try coordinator.run(from: firstRound, simTime: simTime, progress: progress)
+            switch outcome {
+            case .completed: try store.finishRun(run, status: .completed)
+            case .stopped(let round):
+                try store.finishRun(run, status: .stopped, detail: "stopped after round \(round.map(String.init) ?? "none")")
+            }
+            return outcome
+        } catch {
+            try? store.finishRun(run, status: .failed, detail: "\(error)")
+            throw error
+        }
     }
 
-    /// Waits for the hosts, runs the rounds from `first`, and tells the hosts to stop.
-    public func execute(from first: Int, simTime: Double, progress: (Coordinator.Progress) -> Void) throws
-        -> Coordinator.Outcome
-    {
-        defer { coordinator.shutdownHosts(reason: StopSignal.isRequested ? "stopped" : "run complete") }
-        try coordinator.waitForHosts()
-        return try coordinator.run(from: first, simTime: simTime, progress: progress)
+    /// The store's description of each client; a link or speed the topology leaves out is written as 0.
+    static func clientRecords(_ profiles: [ClientProfile], sizes: [Int: Int]) -> [ClientRecord] {
+        func finite(_ value: Double) -> Double { value.isFinite ? value : 0 }
+        return profiles.map { profile in
+            ClientRecord(
+                clientID: profile.id, group: profile.group, memoryBudgetBytes: profile.memoryBudget,
+                uplinkBitsPerSecond: finite(profile.uplinkBitsPerSecond),
+                downlinkBitsPerSecond: finite(profile.downlinkBitsPerSecond), latencySeconds: profile.latencySeconds,
+                computeFLOPsPerSecond: finite(profile.flopsPerSecond), availability: profile.availability,
+                trainSamples: sizes[profile.id] ?? 0)
+        }
     }
 }

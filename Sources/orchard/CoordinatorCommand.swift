@@ -11,6 +11,8 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "The topology file.") var topology: String
     @Option(help: "Where to listen, such as tcp://0.0.0.0:5555.") var bind = "tcp://0.0.0.0:5555"
     @Option(help: "Hosts to wait for before the first round (at least every client must have one).") var hosts = 1
+    @Option(help: "The run's SQLite file (default: runs/NAME.sqlite).") var db: String?
+    @Flag(help: "Continue the run in --db from its last checkpoint.") var resume = false
     @Option(help: "Folder that relative data paths resolve against.") var root = "."
 
     func validate() throws {
@@ -21,21 +23,21 @@ struct CoordinatorCommand: ParsableCommand {
         BLAS.setThreads(1)
         StopSignal.install()
         let plan = try TopologyCommand.load(topology, root: root)
-        let session = try CoordinatorSession(plan: plan, endpoint: bind, expectedHosts: hosts, recorder: nil)
+        let database = db ?? "runs/\(plan.topology.name).sqlite"
+        let session = try CoordinatorSession(
+            plan: plan, database: database, resume: resume, endpoint: bind, expectedHosts: hosts)
         FileHandle.standardError.write(Data("coordinator: listening on \(session.coordinator.boundEndpoint)\n".utf8))
-        let progress = ProgressBar(enabled: true)
-        let outcome = try session.execute(from: 0, simTime: 0) { progress.round($0) }
-        progress.finish("\(plan.topology.name): \(outcome == .completed ? "completed" : "stopped")")
+        try RunOutput.execute(session, name: plan.topology.name, database: database)
     }
 }
 
 extension ProgressBar {
     /// Shows a round's line: clients answered, accuracy, bytes so far and simulated time.
     func round(_ step: Coordinator.Progress) {
-        let record = step.record
+        let record = step.commit.round
         let accuracy = record.testAccuracy.map { " acc \(Format.decimal(100 * $0, 2))%" } ?? ""
         update(
-            "round", done: step.round + 1, total: step.rounds,
+            "round", done: step.round, total: step.rounds,
             detail: "\(record.answered)/\(record.sampled) answered\(accuracy), "
                 + "up \(Format.bytes(step.bytesUpTotal)) down \(Format.bytes(step.bytesDownTotal)), "
                 + "sim \(Format.decimal(step.simTime, 1)) s")
