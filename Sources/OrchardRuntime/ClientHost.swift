@@ -1,4 +1,8 @@
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import OrchardFederation
 import OrchardTensor
 import OrchardWire
@@ -15,6 +19,8 @@ public final class ClientHost {
         public var hostID: String
         public var silenceLimit: Duration = .seconds(15)
         public var giveUpAfter: Duration = .seconds(120)
+        /// The process that started this host, if it should end with it (hosts of `orchard run`).
+        public var parentProcess: Int32?
         public var wire = WireSocketSettings()
 
         public init(endpoint: String, hostID: String) {
@@ -56,6 +62,7 @@ public final class ClientHost {
                 continue
             }
             if StopSignal.isRequested { return }
+            if let parent = settings.parentProcess, getppid() != parent { return }  // orphaned: the run is gone
             let silence = ContinuousClock.now - lastHeard
             if silence > settings.giveUpAfter {
                 throw RuntimeError("host \(settings.hostID): no word from \(settings.endpoint) for \(silence); giving up")

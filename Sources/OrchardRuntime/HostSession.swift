@@ -22,7 +22,9 @@ public enum HostSession {
     }
 
     /// Serves `clients` of the run `plan` describes, connected to `endpoint`.
-    public static func serve(plan: RunPlan, clients: [Int], endpoint: String, hostID: String) throws {
+    public static func serve(
+        plan: RunPlan, clients: [Int], endpoint: String, hostID: String, parentProcess: Int32? = nil
+    ) throws {
         let configuration = try RunConfiguration(plan)
         let known = Set(configuration.profiles.map(\.id))
         let unknown = clients.filter { !known.contains($0) }
@@ -33,8 +35,10 @@ public enum HostSession {
         let data = try RunData.load(plan, clients: Set(clients))
         let locals = clients.compactMap { id in data.shards[id].map { LocalClient(id: id, data: $0) } }
         let method = try MethodRegistry.client(plan.topology.method.name, setup: configuration.setup)
+        var settings = ClientHost.Settings(endpoint: endpoint, hostID: hostID)
+        settings.parentProcess = parentProcess
         let host = try ClientHost(
-            settings: ClientHost.Settings(endpoint: endpoint, hostID: hostID), clients: locals,
+            settings: settings, clients: locals,
             profiles: configuration.profiles.filter { Set(clients).contains($0.id) }, method: method)
         try host.run()
     }

@@ -39,6 +39,7 @@ public struct LocalLauncher {
             process.arguments = [
                 "client", "--connect", endpoint, "--topology", topologyFile, "--root", root,
                 "--clients", "\(range.lowerBound)-\(range.upperBound)", "--host-id", "host-\(index)",
+                "--parent", "\(ProcessInfo.processInfo.processIdentifier)",
             ]
             process.environment = environment
             try process.run()

@@ -14,6 +14,7 @@ struct Client: ParsableCommand {
     @Option(help: "This host's name, unique among the run's hosts.") var hostID: String?
     @Option(help: "Folder that relative data paths resolve against.") var root = "."
     @Option(help: "OpenBLAS threads.") var threads = 1
+    @Option(help: "Exit when this process is gone (set by `orchard run` for its hosts).") var parent: Int32?
 
     func run() throws {
         BLAS.setThreads(threads)
@@ -21,7 +22,7 @@ struct Client: ParsableCommand {
         let plan = try TopologyCommand.load(topology, root: root)
         let ids = try HostSession.parseClients(clients)
         let name = hostID ?? "host-\(ProcessInfo.processInfo.processIdentifier)"
-        try HostSession.serve(plan: plan, clients: ids, endpoint: connect, hostID: name)
+        try HostSession.serve(plan: plan, clients: ids, endpoint: connect, hostID: name, parentProcess: parent)
     }
 }
 
