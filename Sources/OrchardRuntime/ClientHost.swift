@@ -82,11 +82,13 @@ public final class ClientHost {
         let fresh = try ZMQSocket.clientDealer(context: context, hostID: settings.hostID, settings: settings.wire)
         try fresh.connect(settings.endpoint)
         socket = fresh
+        // The protocol writes 0 for a figure the topology leaves unsimulated (an unlimited link or speed).
+        func finite(_ value: Double) -> Double { value.isFinite ? value : 0 }
         let capabilities = profiles.map { profile in
             ClientCapabilities(
                 clientID: UInt32(profile.id), memoryBudgetBytes: UInt64(profile.memoryBudget ?? 0),
-                computeFLOPsPerSecond: profile.flopsPerSecond, uplinkBitsPerSecond: profile.uplinkBitsPerSecond,
-                downlinkBitsPerSecond: profile.downlinkBitsPerSecond, latencySeconds: profile.latencySeconds)
+                computeFLOPsPerSecond: finite(profile.flopsPerSecond), uplinkBitsPerSecond: finite(profile.uplinkBitsPerSecond),
+                downlinkBitsPerSecond: finite(profile.downlinkBitsPerSecond), latencySeconds: profile.latencySeconds)
         }
         let hello = Message(body: .hello(Hello(hostID: settings.hostID, clients: capabilities, softwareVersion: OrchardVersion.current)))
         try fresh.send(try codec.encode(hello), to: nil)

@@ -2,19 +2,16 @@ import Foundation
 import OrchardData
 import OrchardFederation
 import OrchardNN
+import OrchardStore
 import Testing
 
 @testable import OrchardRuntime
 
 /// Collects what the coordinator commits.
 final class MemoryRecorder: RoundRecorder {
-    var rounds: [RoundRecord] = []
-    var checkpoints: [CheckpointRecord] = []
+    var commits: [RoundCommit] = []
 
-    func commit(_ round: RoundRecord, checkpoint: CheckpointRecord?) throws {
-        rounds.append(round)
-        if let checkpoint { checkpoints.append(checkpoint) }
-    }
+    func commit(_ round: RoundCommit) throws { commits.append(round) }
 }
 
 @Suite("Coordinator with hosts over real sockets", .serialized)
@@ -70,7 +67,7 @@ struct CoordinatorTests {
         // The same rounds without sockets or processes.
         let reference = try FedAvgServer(setup: setup)
         let local = try FedAvgClient(setup: setup)
-        for round in 0..<3 {
+        for round in 1...3 {
             let results = try reference.tasks(round: round, clients: sampler.sample(round: round)).map { task in
                 var result = try local.run(task, on: clients[task.client])
                 result.tensors = result.tensors.map { NamedTensor(name: $0.name, tensor: $0.tensor.copy()) }
@@ -80,13 +77,13 @@ struct CoordinatorTests {
         }
         #expect(ParameterArchive(server.global).values == ParameterArchive(reference.global).values)
 
-        #expect(recorder.rounds.map(\.round) == [0, 1, 2])
-        #expect(recorder.checkpoints.map(\.round) == [1, 2])
-        #expect(recorder.rounds.allSatisfy { $0.answered == 4 && $0.messages.count == 8 })
-        #expect(recorder.rounds[2].testAccuracy != nil && recorder.rounds[0].testAccuracy == nil)
-        let down = recorder.rounds[0].messages.filter { $0.direction == .down }
-        #expect(down.allSatisfy { $0.bytes > 7850 * 4 })
-        #expect(recorder.rounds[0].simSeconds > 0)
+        #expect(recorder.commits.map(\.round.round) == [1, 2, 3])
+        #expect(recorder.commits.map { $0.checkpoint != nil } == [false, true, true])
+        #expect(recorder.commits.allSatisfy { $0.round.answered == 4 && $0.messages.count == 8 })
+        #expect(recorder.commits[2].round.testAccuracy != nil && recorder.commits[0].round.testAccuracy == nil)
+        let down = recorder.commits[0].messages.filter { $0.direction == .down }
+        #expect(down.allSatisfy { $0.bytes > 7850 * 4 && $0.encoding == "DENSE_F32" })
+        #expect(recorder.commits[0].round.simSeconds > 0)
     }
 
     @Test func aHostThatNeverAnswersIsTimedOutAndTheRoundGoesOn() throws {
@@ -106,8 +103,8 @@ struct CoordinatorTests {
         coordinator.shutdownHosts(reason: "test over")
         while hosts.contains(where: { !$0.isFinished }) { Thread.sleep(forTimeInterval: 0.01) }
         withExtendedLifetime(silent) {}
-        let record = try #require(recorder.rounds.first)
-        #expect(record.answered == 4)
-        #expect(record.clients.filter { $0.status == .timeout }.map(\.client) == [4, 5])
+        let commit = try #require(recorder.commits.first)
+        #expect(commit.round.answered == 4)
+        #expect(commit.clientRounds.filter { $0.status == .timeout }.map(\.clientID) == [4, 5])
     }
 }
