@@ -50,7 +50,10 @@ public final class ClientHost {
     /// Serves tasks until the coordinator says shut down; throws when it stays silent too long.
     public func run() throws {
         try connect()
+        // The last message from the coordinator, and the last (re)connection: silence past the
+        // limit since both reconnects; silence past `giveUpAfter` since the last message ends the host.
         var lastHeard = ContinuousClock.now
+        var lastAttempt = ContinuousClock.now
         while true {
             guard let socket else { return }
             var poller = ZMQPoller()
@@ -61,16 +64,17 @@ public final class ClientHost {
                 if try handle(try socket.receiveMessage()) == .stop { return }
                 continue
             }
+            let now = ContinuousClock.now
             if StopSignal.isRequested { return }
             if let parent = settings.parentProcess, getppid() != parent { return }  // orphaned: the run is gone
-            let silence = ContinuousClock.now - lastHeard
-            if silence > settings.giveUpAfter {
-                throw RuntimeError("host \(settings.hostID): no word from \(settings.endpoint) for \(silence); giving up")
+            if now - lastHeard > settings.giveUpAfter {
+                throw RuntimeError(
+                    "host \(settings.hostID): no word from \(settings.endpoint) for \(now - lastHeard); giving up")
             }
-            if silence > settings.silenceLimit {
+            if now - max(lastHeard, lastAttempt) > settings.silenceLimit {
                 // Lazy pirate: a fresh socket and a fresh hello, in case the coordinator restarted.
                 try connect()
-                lastHeard = .now - settings.silenceLimit / 2
+                lastAttempt = now
             }
         }
     }

@@ -30,7 +30,15 @@ public enum StopSignal {
     public static func request() { requested.store(true, ordering: .relaxed) }
 
     /// Routes SIGINT and SIGTERM to the flag.
+    ///
+    /// Both are unblocked first: a process started by Foundation's `Process` inherits a signal mask
+    /// that blocks them, and a host started that way would otherwise never see its stop.
     public static func install() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
         signal(SIGINT) { _ in StopSignal.request() }
         signal(SIGTERM) { _ in StopSignal.request() }
     }
