@@ -126,6 +126,28 @@ struct RunCommandTests {
         #expect(try await finalHash(database) == finalHash(reference))
     }
 
+    @Test func ctrlCStopsCleanlyAndTheRunCanGoOn() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let topology = folder.file("e2e.yaml")
+        try smallTopology(rounds: 60).write(toFile: topology, atomically: true, encoding: .utf8)
+        let database = folder.file("stopped.sqlite")
+        let run = try BackgroundOrchard(["run", topology, "--processes", "2", "--db", database])
+        try await waitForRound(8, in: database)
+        Foundation.kill(run.process.processIdentifier, SIGINT)
+        run.process.waitUntilExit()
+        #expect(run.process.terminationReason == .exit && run.process.terminationStatus == 0, "\(run.errors)")
+        #expect(run.errors.contains("continue with --resume"))
+        let store = try RunStore.open(at: database, access: .readOnly)
+        let stopped = try #require(try store.latestRun())
+        #expect(try store.runRecord(stopped).status == .stopped)
+        let kept = try #require(try store.lastCommittedRound(run: stopped))
+        #expect(kept >= 8 && kept < 60)
+        let resumed = try await OrchardProcess.run(["run", topology, "--processes", "2", "--db", database, "--resume"])
+        #expect(resumed.status == 0, "\(resumed)")
+        #expect(try store.runRecord(stopped).status == .completed)
+    }
+
     @Test func anInvalidTopologyStartsNothing() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
