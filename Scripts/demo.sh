@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds a release binary, and runs the main job on embedded data.
+# Installs what is missing, builds a release binary, and runs the quickstart federation on data
+# Orchard generates itself: a coordinator and client-host processes on this machine, recorded in
+# runs/quickstart.sqlite, then its report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -7,6 +9,6 @@ Scripts/install-deps.sh
 swift build -c release --product orchard
 orchard=".build/release/orchard"
 
-echo "== LeNet-5, one epoch on the generated 1x28x28 image set"
-"$orchard" train --model lenet5 --dataset synthetic-images --epochs 1 --batch 64 --lr 0.05 \
-    --momentum 0.9 --seed 0
+rm -f runs/quickstart.sqlite runs/quickstart.sqlite-wal runs/quickstart.sqlite-shm
+"$orchard" validate topologies/quickstart.yaml
+"$orchard" run topologies/quickstart.yaml --db runs/quickstart.sqlite
