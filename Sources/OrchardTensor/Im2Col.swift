@@ -24,10 +24,22 @@ public enum Im2Col {
         }
     }
 
-    /// Fills `columns` with the patches of samples `first..<first+count` of a batch of `batch`.
-    public static func unfold(
-        _ input: UnsafePointer<Float>, batch: Int, first: Int, count: Int,
-        geometry g: ConvolutionGeometry, into columns: UnsafeMutablePointer<Float>
+    /// One (channel, kernel offset, sample) plane pair of the column matrix and the activations.
+    struct PlanePair {
+        /// Offset of the sample's input plane in the activations.
+        var activation: Int
+        /// Offset of the plane's slice in the column matrix.
+        var column: Int
+        var kernelRow: Int
+        var kernelColumn: Int
+        var rows: Span
+        var columns: Span
+    }
+
+    /// Calls `body` for every plane pair of samples `first..<first+count`, in column-matrix order.
+    @inline(__always)
+    static func forEachPlane(
+        batch: Int, first: Int, count: Int, geometry g: ConvolutionGeometry, _ body: (PlanePair) -> Void
     ) {
         let plane = g.outputPlane
         let rowLength = count &* plane
@@ -36,17 +48,31 @@ public enum Im2Col {
                 let rows = Span(
                     offset: kernelRow, size: g.height, outputs: g.outputHeight, stride: g.stride, padding: g.padding)
                 for kernelColumn in 0..<g.kernelWidth {
-                    let columnsSpan = Span(
+                    let columns = Span(
                         offset: kernelColumn, size: g.width, outputs: g.outputWidth, stride: g.stride,
                         padding: g.padding)
                     let row = (channel &* g.kernelHeight &+ kernelRow) &* g.kernelWidth &+ kernelColumn
                     for sample in 0..<count {
-                        let source = input + (channel &* batch &+ first &+ sample) &* g.inputPlane
-                        let target = columns + (row &* rowLength &+ sample &* plane)
-                        unfoldPlane(source, target, g, kernelRow, kernelColumn, rows, columnsSpan)
+                        body(
+                            PlanePair(
+                                activation: (channel &* batch &+ first &+ sample) &* g.inputPlane,
+                                column: row &* rowLength &+ sample &* plane, kernelRow: kernelRow,
+                                kernelColumn: kernelColumn, rows: rows, columns: columns))
                     }
                 }
             }
+        }
+    }
+
+    /// Fills `columns` with the patches of samples `first..<first+count` of a batch of `batch`.
+    public static func unfold(
+        _ input: UnsafePointer<Float>, batch: Int, first: Int, count: Int,
+        geometry g: ConvolutionGeometry, into columns: UnsafeMutablePointer<Float>
+    ) {
+        forEachPlane(batch: batch, first: first, count: count, geometry: g) { pair in
+            unfoldPlane(
+                input + pair.activation, columns + pair.column, g, pair.kernelRow, pair.kernelColumn, pair.rows,
+                pair.columns)
         }
     }
 
@@ -131,24 +157,10 @@ public enum Im2Col {
         _ columns: UnsafePointer<Float>, batch: Int, first: Int, count: Int,
         geometry g: ConvolutionGeometry, into gradient: UnsafeMutablePointer<Float>
     ) {
-        let plane = g.outputPlane
-        let rowLength = count &* plane
-        for channel in 0..<g.channels {
-            for kernelRow in 0..<g.kernelHeight {
-                let rows = Span(
-                    offset: kernelRow, size: g.height, outputs: g.outputHeight, stride: g.stride, padding: g.padding)
-                for kernelColumn in 0..<g.kernelWidth {
-                    let columnsSpan = Span(
-                        offset: kernelColumn, size: g.width, outputs: g.outputWidth, stride: g.stride,
-                        padding: g.padding)
-                    let row = (channel &* g.kernelHeight &+ kernelRow) &* g.kernelWidth &+ kernelColumn
-                    for sample in 0..<count {
-                        let target = gradient + (channel &* batch &+ first &+ sample) &* g.inputPlane
-                        let source = columns + (row &* rowLength &+ sample &* plane)
-                        foldPlane(source, target, g, kernelRow, kernelColumn, rows, columnsSpan)
-                    }
-                }
-            }
+        forEachPlane(batch: batch, first: first, count: count, geometry: g) { pair in
+            foldPlane(
+                columns + pair.column, gradient + pair.activation, g, pair.kernelRow, pair.kernelColumn, pair.rows,
+                pair.columns)
         }
     }
 
