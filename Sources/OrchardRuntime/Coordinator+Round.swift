@@ -99,7 +99,9 @@ extension Coordinator {
             simSeconds: roundSeconds(clients), wallSeconds: (ContinuousClock.now - started.wallStart).inSeconds,
             coordinatorSeconds: 0, sampled: started.sampled.count, answered: answered,
             dropped: clients.count - answered, trainLoss: meanLoss(results))
-        let commit = RoundCommit(round: round, clientRounds: clients, messages: started.traffic.messages)
+        // The control traffic since the last round (hellos, welcomes, heartbeats) is this round's too.
+        let commit = RoundCommit(round: round, clientRounds: clients, messages: started.traffic.messages + controlMessages)
+        controlMessages.removeAll()
         return Finished(commit: commit, overhead: overhead)
     }
 
@@ -226,11 +228,12 @@ extension Coordinator {
         "simulated \(seconds) s passed the round deadline of \(deadline) s"
     }
 
-    static func messageRecord(_ size: WireSize, client: Int, direction: MessageDirection, kind: String) -> MessageRecord {
-        MessageRecord(
+    static func messageRecord(_ size: WireSize, client: Int?, direction: MessageDirection, kind: String) -> MessageRecord {
+        let encodings = size.tensorBytesByEncoding.keys.map(\.description).sorted()
+        return MessageRecord(
             clientID: client, direction: direction, kind: kind,
-            encoding: size.tensorBytesByEncoding.keys.map(\.description).sorted().joined(separator: "+"),
-            bytes: size.totalBytes, envelopeBytes: size.envelopeBytes)
+            encoding: encodings.isEmpty ? "none" : encodings.joined(separator: "+"), bytes: size.totalBytes,
+            envelopeBytes: size.envelopeBytes)
     }
 
     private func roundSeconds(_ clients: [ClientRoundRecord]) -> Double {

@@ -75,6 +75,8 @@ public final class Coordinator {
     /// The pending task of each client in the current round, by task id.
     var pending: [UInt64: (client: Int, kind: String, deadline: ContinuousClock.Instant, host: [UInt8])] = [:]
     var arrived: [Int: (result: ClientResult, size: WireSize)] = [:]
+    /// Hello, welcome, heartbeat and error messages since the last round, recorded with the next one.
+    var controlMessages: [MessageRecord] = []
     /// How long the previous commit took; reported with the next round.
     var lastWriteSeconds = Duration.zero
     var bytesUpTotal = 0
@@ -120,11 +122,7 @@ public final class Coordinator {
 
     /// Tells every host the run is over.
     public func shutdownHosts(reason: String) {
-        for host in hosts {
-            if let encoded = try? codec.encode(Message(runID: settings.runID, body: .shutdown(Shutdown(reason: reason)))) {
-                try? socket.send(encoded, to: host)
-            }
-        }
+        for host in hosts { sendControl(Message(runID: settings.runID, body: .shutdown(Shutdown(reason: reason))), to: host) }
     }
 
     /// Receives and handles messages until `until` or until `done()`, sending heartbeats on the way.
@@ -149,8 +147,13 @@ public final class Coordinator {
             decoded = try codec.decode(rest)
         } catch {
             rejectedMessages += 1
-            try? socket.send(try codec.encode(error.reply(runID: settings.runID, round: 0)), to: routingID)
+            controlMessages.append(
+                MessageRecord(clientID: nil, direction: .up, kind: "invalid", encoding: "none", bytes: rest.totalByteCount))
+            sendControl(error.reply(runID: settings.runID, round: 0), to: routingID)
             return
+        }
+        if decoded.message.kind != .result {
+            controlMessages.append(Self.messageRecord(decoded.size, client: nil, direction: .up, kind: "\(decoded.message.kind)"))
         }
         switch decoded.message.body {
         case .hello(let hello):
@@ -177,9 +180,13 @@ public final class Coordinator {
         let welcome = Welcome(
             topologyName: settings.model, seed: sampler.seed, acceptedClientIDs: accepted,
             heartbeatIntervalMilliseconds: UInt32(settings.heartbeatInterval.inSeconds * 1000))
-        if let encoded = try? codec.encode(Message(runID: settings.runID, body: .welcome(welcome))) {
-            try? socket.send(encoded, to: routingID)
-        }
+        sendControl(Message(runID: settings.runID, body: .welcome(welcome)), to: routingID)
+    }
+
+    /// Sends a message that is not a task and records its bytes.
+    func sendControl(_ message: Message, to host: [UInt8]) {
+        guard let encoded = try? codec.encode(message), (try? socket.send(encoded, to: host)) != nil else { return }
+        controlMessages.append(Self.messageRecord(encoded.size, client: nil, direction: .down, kind: "\(message.kind)"))
     }
 
     private func accept(_ decoded: DecodedMessage, body: TaskResult) {
@@ -200,8 +207,7 @@ public final class Coordinator {
         lastHeartbeat = .now
         heartbeatSequence += 1
         let beat = Message(runID: settings.runID, body: .heartbeat(Heartbeat(hostID: "coordinator", sequence: heartbeatSequence)))
-        guard let encoded = try? codec.encode(beat) else { return }
-        for host in hosts { try? socket.send(encoded, to: host) }
+        for host in hosts { sendControl(beat, to: host) }
     }
 
     static func describe(_ clients: [Int]) -> String {

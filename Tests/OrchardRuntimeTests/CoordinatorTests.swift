@@ -79,9 +79,16 @@ struct CoordinatorTests {
 
         #expect(recorder.commits.map(\.round.round) == [1, 2, 3])
         #expect(recorder.commits.map { $0.checkpoint != nil } == [false, true, true])
-        #expect(recorder.commits.allSatisfy { $0.round.answered == 4 && $0.messages.count == 8 })
+        #expect(recorder.commits.allSatisfy { commit in
+            commit.round.answered == 4 && commit.messages.filter { $0.kind == "task" || $0.kind == "result" }.count == 8
+        })
+        // The two hosts' hellos and their welcomes are recorded with the first round.
+        let control = recorder.commits[0].messages.filter { $0.clientID == nil }
+        #expect(control.filter { $0.kind == "hello" && $0.direction == .up }.count == 2)
+        #expect(control.filter { $0.kind == "welcome" && $0.direction == .down }.count == 2)
+        #expect(control.allSatisfy { $0.encoding == "none" && $0.bytes > 0 })
         #expect(recorder.commits[2].round.testAccuracy != nil && recorder.commits[0].round.testAccuracy == nil)
-        let down = recorder.commits[0].messages.filter { $0.direction == .down }
+        let down = recorder.commits[0].messages.filter { $0.kind == "task" }
         #expect(down.allSatisfy { $0.bytes > 7850 * 4 && $0.encoding == "DENSE_F32" })
         #expect(recorder.commits[0].round.simSeconds > 0)
     }
