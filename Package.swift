@@ -62,7 +62,8 @@ let package = Package(
         .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology"]),
         .testTarget(name: "OrchardFederationTests", dependencies: ["OrchardFederation", "OrchardNN", "OrchardData"]),
         .testTarget(
-            name: "OrchardRuntimeTests", dependencies: ["OrchardRuntime", "OrchardWire", "OrchardFederation", "OrchardStore"]),
+            name: "OrchardRuntimeTests",
+            dependencies: ["OrchardRuntime", "OrchardWire", "OrchardFederation", "OrchardStore"]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardReport"]),
         .testTarget(name: "orchardTests", dependencies: ["orchard", "OrchardStore"]),
     ]

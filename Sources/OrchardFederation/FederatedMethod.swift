@@ -40,7 +40,9 @@ public struct LocalTraining: Sendable, Equatable {
     public var momentum: Float
     public var weightDecay: Float
 
-    public init(epochs: Int = 1, batch: Int = 32, learningRate: Float = 0.05, momentum: Float = 0, weightDecay: Float = 0) {
+    public init(
+        epochs: Int = 1, batch: Int = 32, learningRate: Float = 0.05, momentum: Float = 0, weightDecay: Float = 0
+    ) {
         self.epochs = epochs
         self.batch = batch
         self.learningRate = learningRate

@@ -6,8 +6,10 @@ import OrchardTensor
 /// Sums run in Double and in the order the contributions are given (the coordinator gives them by
 /// client id), so the result is the same however many processes computed the contributions.
 public enum WeightedAverage {
-    /// Sets every state tensor of `network` to the average of the contributions' tensors of the same
-    /// name, each weighted by its share of the total weight. Running statistics are averaged too.
+    /// Sets every state tensor of `network` to the weighted average of the contributions' tensors.
+    ///
+    /// Each contribution counts with its share of the total weight; tensors are matched by name, and
+    /// running statistics are averaged like the rest.
     public static func apply(_ contributions: [(weight: Double, tensors: [NamedTensor])], to network: Network) throws {
         let total = contributions.reduce(0) { $0 + $1.weight }
         guard total > 0 else { throw FederationError("no contribution with a positive weight to average") }

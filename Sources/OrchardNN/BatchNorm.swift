@@ -76,7 +76,8 @@ public final class BatchNorm: Layer {
             let offset = shift.value[channel] - mean[channel] * factor
             for row in 0..<shape.rows {
                 let at = base + row * shape.rowStride
-                Elementwise.scaleShift(input.data + at, output.data + at, factor: factor, offset: offset, count: shape.run)
+                Elementwise.scaleShift(
+                    input.data + at, output.data + at, factor: factor, offset: offset, count: shape.run)
             }
         }
         flops = FLOPCount(forward: (mode == .training ? 5 : 2) * input.count)
@@ -91,7 +92,8 @@ public final class BatchNorm: Layer {
         let batchMean = Float(sum / count)
         var squares = 0.0
         for row in 0..<shape.rows {
-            squares += Elementwise.blockedSquaredDeviations(values + row * shape.rowStride, mean: batchMean, count: shape.run)
+            squares += Elementwise.blockedSquaredDeviations(
+                values + row * shape.rowStride, mean: batchMean, count: shape.run)
         }
         let variance = squares / count
         mean[channel] = batchMean

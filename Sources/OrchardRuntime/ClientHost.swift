@@ -1,11 +1,11 @@
 import Foundation
+import OrchardFederation
+import OrchardTensor
+import OrchardWire
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import OrchardFederation
-import OrchardTensor
-import OrchardWire
 
 /// A client host: one process serving several logical clients over one DEALER socket.
 ///
@@ -38,7 +38,8 @@ public final class ClientHost {
     private var socket: ZMQSocket?
 
     /// Creates a host for `clients` (their data) with `profiles` (their capabilities, sent in hello).
-    public init(settings: Settings, clients: [LocalClient], profiles: [ClientProfile], method: any ClientMethod) throws {
+    public init(settings: Settings, clients: [LocalClient], profiles: [ClientProfile], method: any ClientMethod) throws
+    {
         self.settings = settings
         self.clients = Dictionary(uniqueKeysWithValues: clients.map { ($0.id, $0) })
         self.profiles = profiles
@@ -91,10 +92,13 @@ public final class ClientHost {
         let capabilities = profiles.map { profile in
             ClientCapabilities(
                 clientID: UInt32(profile.id), memoryBudgetBytes: UInt64(profile.memoryBudget ?? 0),
-                computeFLOPsPerSecond: finite(profile.flopsPerSecond), uplinkBitsPerSecond: finite(profile.uplinkBitsPerSecond),
+                computeFLOPsPerSecond: finite(profile.flopsPerSecond),
+                uplinkBitsPerSecond: finite(profile.uplinkBitsPerSecond),
                 downlinkBitsPerSecond: finite(profile.downlinkBitsPerSecond), latencySeconds: profile.latencySeconds)
         }
-        let hello = Message(body: .hello(Hello(hostID: settings.hostID, clients: capabilities, softwareVersion: OrchardVersion.current)))
+        let hello = Message(
+            body: .hello(Hello(hostID: settings.hostID, clients: capabilities, softwareVersion: OrchardVersion.current))
+        )
         try fresh.send(try codec.encode(hello), to: nil)
     }
 
@@ -119,7 +123,8 @@ public final class ClientHost {
         case .heartbeat:
             break
         case .error(let report):
-            FileHandle.standardError.write(Data("host \(settings.hostID): coordinator reported \(report.message)\n".utf8))
+            FileHandle.standardError.write(
+                Data("host \(settings.hostID): coordinator reported \(report.message)\n".utf8))
         case .hello, .result:
             break
         }

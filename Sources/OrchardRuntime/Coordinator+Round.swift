@@ -100,7 +100,8 @@ extension Coordinator {
             coordinatorSeconds: 0, sampled: started.sampled.count, answered: answered,
             dropped: clients.count - answered, trainLoss: meanLoss(results))
         // The control traffic since the last round (hellos, welcomes, heartbeats) is this round's too.
-        let commit = RoundCommit(round: round, clientRounds: clients, messages: started.traffic.messages + controlMessages)
+        let commit = RoundCommit(
+            round: round, clientRounds: clients, messages: started.traffic.messages + controlMessages)
         controlMessages.removeAll()
         return Finished(commit: commit, overhead: overhead)
     }
@@ -137,7 +138,9 @@ extension Coordinator {
         let start = ContinuousClock.now
         // The largest tasks are placed first, each on the least loaded host that serves its client,
         // so hosts that serve the same clients finish a round at about the same time.
-        let ordered = tasks.sorted { (workOfClient[$0.client] ?? 1, $1.client) > (workOfClient[$1.client] ?? 1, $0.client) }
+        let ordered = tasks.sorted {
+            (workOfClient[$0.client] ?? 1, $1.client) > (workOfClient[$1.client] ?? 1, $0.client)
+        }
         for task in ordered {
             let frames = task.tensors.map { named -> TensorFrame in
                 let key = ObjectIdentifier(named.tensor.storage)
@@ -149,17 +152,21 @@ extension Coordinator {
             let taskID = nextTaskID
             nextTaskID += 1
             let message = TaskMessages.message(
-                task, taskID: taskID, runID: settings.runID, model: settings.model, timeoutSeconds: settings.taskTimeout,
+                task, taskID: taskID, runID: settings.runID, model: settings.model,
+                timeoutSeconds: settings.taskTimeout,
                 frames: frames)
             let encoded = try codec.encode(message)
             var record = ClientRoundRecord(
-                clientID: task.client, task: task.kind, status: .ok, memoryBudgetBytes: profiles[task.client]?.memoryBudget)
+                clientID: task.client, task: task.kind, status: .ok,
+                memoryBudgetBytes: profiles[task.client]?.memoryBudget)
             traffic.bytesDown[task.client] = encoded.size.totalBytes
-            traffic.messages.append(Self.messageRecord(encoded.size, client: task.client, direction: .down, kind: "task"))
+            traffic.messages.append(
+                Self.messageRecord(encoded.size, client: task.client, direction: .down, kind: "task"))
             let candidates = (hostsOfClient[task.client] ?? []).filter { !silentHosts.contains($0) }
             guard let host = candidates.min(by: { load[$0, default: 0] < load[$1, default: 0] }) else {
                 record.status = .dropped
-                record.reason = hostsOfClient[task.client] == nil ? "no host serves this client" : "its hosts are silent"
+                record.reason =
+                    hostsOfClient[task.client] == nil ? "no host serves this client" : "its hosts are silent"
                 traffic.clients[task.client] = record
                 continue
             }
@@ -228,7 +235,9 @@ extension Coordinator {
         "simulated \(seconds) s passed the round deadline of \(deadline) s"
     }
 
-    static func messageRecord(_ size: WireSize, client: Int?, direction: MessageDirection, kind: String) -> MessageRecord {
+    static func messageRecord(_ size: WireSize, client: Int?, direction: MessageDirection, kind: String)
+        -> MessageRecord
+    {
         let encodings = size.tensorBytesByEncoding.keys.map(\.description).sorted()
         return MessageRecord(
             clientID: client, direction: direction, kind: kind,

@@ -122,7 +122,9 @@ public final class Coordinator {
 
     /// Tells every host the run is over.
     public func shutdownHosts(reason: String) {
-        for host in hosts { sendControl(Message(runID: settings.runID, body: .shutdown(Shutdown(reason: reason))), to: host) }
+        for host in hosts {
+            sendControl(Message(runID: settings.runID, body: .shutdown(Shutdown(reason: reason))), to: host)
+        }
     }
 
     /// Receives and handles messages until `until` or until `done()`, sending heartbeats on the way.
@@ -148,12 +150,14 @@ public final class Coordinator {
         } catch {
             rejectedMessages += 1
             controlMessages.append(
-                MessageRecord(clientID: nil, direction: .up, kind: "invalid", encoding: "none", bytes: rest.totalByteCount))
+                MessageRecord(
+                    clientID: nil, direction: .up, kind: "invalid", encoding: "none", bytes: rest.totalByteCount))
             sendControl(error.reply(runID: settings.runID, round: 0), to: routingID)
             return
         }
         if decoded.message.kind != .result {
-            controlMessages.append(Self.messageRecord(decoded.size, client: nil, direction: .up, kind: "\(decoded.message.kind)"))
+            controlMessages.append(
+                Self.messageRecord(decoded.size, client: nil, direction: .up, kind: "\(decoded.message.kind)"))
         }
         switch decoded.message.body {
         case .hello(let hello):
@@ -206,7 +210,8 @@ public final class Coordinator {
         guard ContinuousClock.now - lastHeartbeat >= settings.heartbeatInterval else { return }
         lastHeartbeat = .now
         heartbeatSequence += 1
-        let beat = Message(runID: settings.runID, body: .heartbeat(Heartbeat(hostID: "coordinator", sequence: heartbeatSequence)))
+        let beat = Message(
+            runID: settings.runID, body: .heartbeat(Heartbeat(hostID: "coordinator", sequence: heartbeatSequence)))
         for host in hosts { sendControl(beat, to: host) }
     }
 

@@ -81,7 +81,8 @@ public final class CoordinatorSession {
             switch outcome {
             case .completed: try store.finishRun(run, status: .completed)
             case .stopped(let round):
-                try store.finishRun(run, status: .stopped, detail: "stopped after round \(round.map(String.init) ?? "none")")
+                try store.finishRun(
+                    run, status: .stopped, detail: "stopped after round \(round.map(String.init) ?? "none")")
             }
             return outcome
         } catch {

@@ -28,7 +28,8 @@ public struct RunConfiguration: Sendable {
         profiles = topology.clients.map { client in
             ClientProfile(
                 id: client.id, group: client.group, memoryBudget: client.memory,
-                uplinkBitsPerSecond: client.link?.up ?? .infinity, downlinkBitsPerSecond: client.link?.down ?? .infinity,
+                uplinkBitsPerSecond: client.link?.up ?? .infinity,
+                downlinkBitsPerSecond: client.link?.down ?? .infinity,
                 latencySeconds: client.link?.latency ?? 0, flopsPerSecond: client.compute ?? .infinity,
                 availability: client.availability)
         }

@@ -24,7 +24,8 @@ public struct RunData: Sendable {
                 classes: settings.classes, seed: topology.seed, testFraction: settings.testFraction)
             var shards: [Int: Dataset] = [:]
             for (client, split) in splits.enumerated() where keep(client) { shards[client] = split.train }
-            let sizes = Dictionary(uniqueKeysWithValues: splits.enumerated().map { ($0.offset, $0.element.train.count) })
+            let sizes = Dictionary(
+                uniqueKeysWithValues: splits.enumerated().map { ($0.offset, $0.element.train.count) })
             return RunData(test: concatenate(splits.map(\.test)), shards: shards, sizes: sizes)
         }
         var split = try source(plan)
@@ -66,9 +67,11 @@ public struct RunData: Sendable {
                 labels: train.labels, classes: train.classCount, clients: clients, alpha: alpha,
                 minimumPerClient: minimum, seed: seed)
         case .shards(let classesPerClient):
-            return try Partition.shards(labels: train.labels, clients: clients, classesPerClient: classesPerClient, seed: seed)
+            return try Partition.shards(
+                labels: train.labels, clients: clients, classesPerClient: classesPerClient, seed: seed)
         case .quantitySkew(let alpha, let minimum):
-            return try Partition.quantitySkew(count: train.count, clients: clients, alpha: alpha, minimumPerClient: minimum, seed: seed)
+            return try Partition.quantitySkew(
+                count: train.count, clients: clients, alpha: alpha, minimumPerClient: minimum, seed: seed)
         }
     }
 
@@ -91,7 +94,8 @@ public struct RunData: Sendable {
             offset += part.count
         }
         let name = first.name.replacingOccurrences(of: "-client", with: "")
-        return Dataset(name: name, sampleShape: first.sampleShape, classCount: first.classCount, labels: labels, floats: features)
+        return Dataset(
+            name: name, sampleShape: first.sampleShape, classCount: first.classCount, labels: labels, floats: features)
     }
 }
 

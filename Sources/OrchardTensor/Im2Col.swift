@@ -88,7 +88,8 @@ public enum Im2Col {
         let run = columns.end &- columns.first
         let rightMargin = width &- columns.end
         var outputRow = rows.first
-        var sourceLine = source + ((outputRow &* g.stride &- g.padding &+ kernelRow) &* g.width &- g.padding &+ kernelColumn)
+        var sourceLine =
+            source + ((outputRow &* g.stride &- g.padding &+ kernelRow) &* g.width &- g.padding &+ kernelColumn)
         let sourceStep = g.stride &* g.width
         while outputRow < rows.end {
             let line = target + outputRow &* width

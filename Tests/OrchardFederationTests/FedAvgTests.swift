@@ -25,7 +25,9 @@ struct FedAvgTests {
         for named in first.parameters { named.parameter.value.fill(1) }
         for named in second.parameters { named.parameter.value.fill(4) }
         try WeightedAverage.apply([(1, first.stateTensors), (2, second.stateTensors)], to: network)
-        for named in network.parameters { #expect(named.parameter.value.values.allSatisfy { $0 == 3 }, "\(named.name)") }
+        for named in network.parameters {
+            #expect(named.parameter.value.values.allSatisfy { $0 == 3 }, "\(named.name)")
+        }
     }
 
     @Test func resultsDoNotDependOnWhichHostRanThem() throws {
@@ -35,7 +37,9 @@ struct FedAvgTests {
         // One host serving all three, in order, against three hosts each serving one.
         let shared = try FedAvgClient(setup: setup)
         let together = try tasks.map { try shared.run($0, on: clients[$0.client]).tensors.map { $0.tensor.values } }
-        let apart = try tasks.map { try FedAvgClient(setup: setup).run($0, on: clients[$0.client]).tensors.map { $0.tensor.values } }
+        let apart = try tasks.map {
+            try FedAvgClient(setup: setup).run($0, on: clients[$0.client]).tensors.map { $0.tensor.values }
+        }
         #expect(together == apart)
     }
 

@@ -34,8 +34,10 @@ struct CoordinatorTests {
                 do {
                     let method = try FedAvgClient(setup: setup)
                     let host = try ClientHost(
-                        settings: ClientHost.Settings(endpoint: endpoint, hostID: "test-host-\(index)"), clients: clients,
-                        profiles: profiles.filter { profile in clients.contains { $0.id == profile.id } }, method: method)
+                        settings: ClientHost.Settings(endpoint: endpoint, hostID: "test-host-\(index)"),
+                        clients: clients,
+                        profiles: profiles.filter { profile in clients.contains { $0.id == profile.id } },
+                        method: method)
                     try host.run()
                 } catch {
                     Issue.record("host \(index) failed: \(error)")
@@ -57,7 +59,8 @@ struct CoordinatorTests {
         let sampler = ClientSampler(seed: 4, profiles: profiles, perRound: 4)
         let coordinator = try Coordinator(
             settings: settings, profiles: profiles, sampler: sampler, method: server, test: test, recorder: recorder)
-        let hosts = startHosts([Array(clients[0..<2]), Array(clients[2...])], endpoint: coordinator.boundEndpoint, profiles: profiles)
+        let hosts = startHosts(
+            [Array(clients[0..<2]), Array(clients[2...])], endpoint: coordinator.boundEndpoint, profiles: profiles)
         try coordinator.waitForHosts()
         let outcome = try coordinator.run()
         coordinator.shutdownHosts(reason: "test over")
@@ -79,9 +82,11 @@ struct CoordinatorTests {
 
         #expect(recorder.commits.map(\.round.round) == [1, 2, 3])
         #expect(recorder.commits.map { $0.checkpoint != nil } == [false, true, true])
-        #expect(recorder.commits.allSatisfy { commit in
-            commit.round.answered == 4 && commit.messages.filter { $0.kind == "task" || $0.kind == "result" }.count == 8
-        })
+        #expect(
+            recorder.commits.allSatisfy { commit in
+                commit.round.answered == 4
+                    && commit.messages.filter { $0.kind == "task" || $0.kind == "result" }.count == 8
+            })
         // The two hosts' hellos and their welcomes are recorded with the first round.
         let control = recorder.commits[0].messages.filter { $0.clientID == nil }
         #expect(control.filter { $0.kind == "hello" && $0.direction == .up }.count == 2)

@@ -33,7 +33,8 @@ struct RuntimePartsTests {
         #expect(abs(seconds - 5.05) < 1e-12)
         #expect(VirtualClock.roundSeconds(included: [1, 3, 2], droppedAtDeadline: false, deadline: 10) == 3)
         #expect(VirtualClock.roundSeconds(included: [1, 3], droppedAtDeadline: true, deadline: 10) == 10)
-        let unlimited = ClientProfile(id: 1, uplinkBitsPerSecond: .infinity, downlinkBitsPerSecond: .infinity, flopsPerSecond: .infinity)
+        let unlimited = ClientProfile(
+            id: 1, uplinkBitsPerSecond: .infinity, downlinkBitsPerSecond: .infinity, flopsPerSecond: .infinity)
         #expect(VirtualClock.taskSeconds(profile: unlimited, bytesDown: 10, bytesUp: 10, flops: 10) == 0)
     }
 

@@ -14,6 +14,7 @@ final class SilentHost {
                 clientID: $0, memoryBudgetBytes: 0, computeFLOPsPerSecond: 1, uplinkBitsPerSecond: 1,
                 downlinkBitsPerSecond: 1, latencySeconds: 0)
         }
-        try socket.send(try MessageCodec().encode(Message(body: .hello(Hello(hostID: "silent", clients: capabilities)))), to: nil)
+        try socket.send(
+            try MessageCodec().encode(Message(body: .hello(Hello(hostID: "silent", clients: capabilities)))), to: nil)
     }
 }

@@ -3,7 +3,9 @@ import OrchardStore
 import Testing
 
 /// A small federation for the end-to-end runs: Synthetic(0.5, 0.5), an MLP, FedAvg, quick rounds.
-func smallTopology(rounds: Int, checkpointEvery: Int = 5, taskTimeout: String = "10min", groups: String? = nil) -> String {
+func smallTopology(rounds: Int, checkpointEvery: Int = 5, taskTimeout: String = "10min", groups: String? = nil)
+    -> String
+{
     """
     name: e2e
     seed: 7
@@ -91,7 +93,9 @@ struct RunCommandTests {
         var hashes: [String] = []
         for processes in [1, 2, 4] {
             let database = folder.file("run-\(processes).sqlite")
-            let outcome = try await OrchardProcess.run(["run", topology, "--processes", "\(processes)", "--db", database])
+            let outcome = try await OrchardProcess.run([
+                "run", topology, "--processes", "\(processes)", "--db", database,
+            ])
             #expect(outcome.status == 0, "\(outcome)")
             #expect(outcome.standardOutput.contains("Final model sha256"))
             hashes.append(try await finalHash(database))
@@ -172,8 +176,12 @@ struct RunCommandTests {
             "coordinator", "--topology", topology, "--bind", "tcp://127.0.0.1:*", "--hosts", "2", "--db", database,
         ])
         let endpoint = try await coordinator.listeningEndpoint()
-        let steady = try BackgroundOrchard(["client", "--connect", endpoint, "--topology", topology, "--clients", "0-5", "--host-id", "a"])
-        var flaky = try BackgroundOrchard(["client", "--connect", endpoint, "--topology", topology, "--clients", "6-11", "--host-id", "b"])
+        let steady = try BackgroundOrchard([
+            "client", "--connect", endpoint, "--topology", topology, "--clients", "0-5", "--host-id", "a",
+        ])
+        var flaky = try BackgroundOrchard([
+            "client", "--connect", endpoint, "--topology", topology, "--clients", "6-11", "--host-id", "b",
+        ])
         do {
             try await waitForRound(5, in: database, limit: .seconds(60))
         } catch {
@@ -185,7 +193,9 @@ struct RunCommandTests {
         let run = try #require(try store.latestRun())
         let killedAfter = try #require(try store.lastCommittedRound(run: run))
         try await waitForRound(killedAfter + 4, in: database)
-        flaky = try BackgroundOrchard(["client", "--connect", endpoint, "--topology", topology, "--clients", "6-11", "--host-id", "b"])
+        flaky = try BackgroundOrchard([
+            "client", "--connect", endpoint, "--topology", topology, "--clients", "6-11", "--host-id", "b",
+        ])
         let returnedAfter = try #require(try store.lastCommittedRound(run: run))
 
         // Served again: within a minute, a later round has a client of the returned host answering.

@@ -41,6 +41,7 @@ public final class FedAvgClient: ClientMethod {
             "samples": Double(client.data.count), "loss": summary.loss, "accuracy": summary.accuracy,
             "flops": Double(trainer.flops.total), "peak_memory_bytes": Double(MemoryLedger.peakBytes),
         ]
-        return ClientResult(client: client.id, round: task.round, kind: task.kind, metrics: metrics, tensors: network.stateTensors)
+        return ClientResult(
+            client: client.id, round: task.round, kind: task.kind, metrics: metrics, tensors: network.stateTensors)
     }
 }

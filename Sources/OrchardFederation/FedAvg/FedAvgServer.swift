@@ -17,7 +17,9 @@ public final class FedAvgServer: ServerMethod {
 
     public func tasks(round: Int, clients: [Int]) throws -> [ClientTask] {
         let settings = FedAvgClient.settings(setup.training)
-        return clients.map { ClientTask(client: $0, round: round, kind: "train", settings: settings, tensors: global.stateTensors) }
+        return clients.map {
+            ClientTask(client: $0, round: round, kind: "train", settings: settings, tensors: global.stateTensors)
+        }
     }
 
     public func aggregate(round: Int, results: [ClientResult]) throws {
@@ -25,7 +27,8 @@ public final class FedAvgServer: ServerMethod {
         guard !usable.isEmpty else { return }
         let contributions = try usable.map { result -> (weight: Double, tensors: [NamedTensor]) in
             guard let samples = result.metrics["samples"], samples > 0 else {
-                throw FederationError("the train result of client \(result.client) in round \(round) reports no samples")
+                throw FederationError(
+                    "the train result of client \(result.client) in round \(round) reports no samples")
             }
             return (samples, result.tensors)
         }
