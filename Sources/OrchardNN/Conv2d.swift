@@ -20,6 +20,9 @@ public final class Conv2d: Layer {
 
     /// Bytes of unfolded columns a group may span; about half of a core's L2 cache.
     public var columnBudgetBytes = 512 * 1024
+    /// Whether stride-1 windows run over wide rows (see `Conv2d+Wide.swift`); tests turn it off to
+    /// check the plain im2col path against it.
+    public var usesWideRows = true
 
     private var input: Tensor?
     private var output: Tensor?
@@ -27,6 +30,9 @@ public final class Conv2d: Layer {
     private var columns: Tensor?
     private var columnGradient: Tensor?
     private var weightGradientScratch: Tensor?
+    var paddedInput: Tensor?
+    private var paddedGradient: Tensor?
+    private var wideOutput: Tensor?
 
     /// Creates the layer with weights drawn from `random`; the weight is [out, in, k, k].
     public init(
@@ -80,18 +86,92 @@ public final class Conv2d: Layer {
                 (output.data + channel * batch * plane).update(repeating: bias.value[channel], count: batch * plane)
             }
         }
-        let group = groupSize(g, batch: batch)
-        for first in Swift.stride(from: 0, to: batch, by: group) {
-            let count = min(group, batch - first)
-            let (columns, leading) = unfoldedColumns(input, g, first: first, count: count)
-            BLAS.gemm(
-                transposeA: false, transposeB: false, m: outputChannels, n: count * plane, k: g.patchSize,
-                a: weight.value.data, lda: g.patchSize, b: columns, ldb: leading,
-                beta: bias == nil ? 0 : 1, c: output.data + first * plane, ldc: batch * plane)
+        if isWide(g) {
+            wideForward(input, g, into: output)
+        } else {
+            let group = groupSize(g, batch: batch)
+            for first in Swift.stride(from: 0, to: batch, by: group) {
+                let count = min(group, batch - first)
+                let (columns, leading) = unfoldedColumns(input, g, first: first, count: count)
+                BLAS.gemm(
+                    transposeA: false, transposeB: false, m: outputChannels, n: count * plane, k: g.patchSize,
+                    a: weight.value.data, lda: g.patchSize, b: columns, ldb: leading,
+                    beta: bias == nil ? 0 : 1, c: output.data + first * plane, ldc: batch * plane)
+            }
         }
         let multiplyAdds = outputChannels * g.patchSize * plane * batch
         flops = FLOPCount(forward: 2 * multiplyAdds + (bias == nil ? 0 : output.count))
         return output
+    }
+
+    /// Whether this geometry runs over wide rows: stride 1, a window larger than one value, and no
+    /// more than 15% of thrown-away positions (so 3x3 windows on 16x16 and 32x32 images, not on 8x8).
+    func isWide(_ g: ConvolutionGeometry) -> Bool {
+        usesWideRows && g.stride == 1 && !g.isPointwise
+            && 100 * (g.width + 2 * g.padding) <= 115 * g.outputWidth
+    }
+
+    /// The wide forward pass: pad once, then per group one run per column row, a GEMM, a compaction.
+    private func wideForward(_ input: Tensor, _ g: ConvolutionGeometry, into output: Tensor) {
+        let w = WideGeometry(base: g, batch: input.shape[1])
+        let padded = pad(input, w)
+        let group = wideGroupSize(w)
+        let columns = Tensor.reusing(self.columns, shape: [g.patchSize, group * w.widePlane], role: .workspace)
+        let wide = Tensor.reusing(wideOutput, shape: [outputChannels, group * w.widePlane], role: .workspace)
+        self.columns = columns
+        wideOutput = wide
+        for first in Swift.stride(from: 0, to: w.batch, by: group) {
+            let count = min(group, w.batch - first)
+            unfoldWide(padded, w, first: first, count: count, into: columns)
+            BLAS.gemm(
+                transposeA: false, transposeB: false, m: outputChannels, n: count * w.widePlane, k: g.patchSize,
+                a: weight.value.data, lda: g.patchSize, b: columns.data, ldb: count * w.widePlane,
+                c: wide.data, ldc: count * w.widePlane)
+            compact(wide, w, first: first, count: count, into: output)
+        }
+        if let bias {
+            let run = w.batch * g.outputPlane
+            for channel in 0..<outputChannels {
+                let rows = output.data + channel * run
+                let value = bias.value[channel]
+                for index in 0..<run { rows[index] += value }
+            }
+        }
+    }
+
+    /// The wide backward pass: dW from wide columns and zero-spread dY, dX folded into the padded input.
+    private func wideBackward(_ outputGradient: Tensor, _ g: ConvolutionGeometry, into inputGradient: Tensor?) {
+        guard let padded = paddedInput else { preconditionFailure("Conv2d wide backward without its forward") }
+        let w = WideGeometry(base: g, batch: outputGradient.shape[1])
+        let group = wideGroupSize(w)
+        let columns = Tensor.reusing(self.columns, shape: [g.patchSize, group * w.widePlane], role: .workspace)
+        let wide = Tensor.reusing(wideOutput, shape: [outputChannels, group * w.widePlane], role: .workspace)
+        var paddedGradient: Tensor?
+        if inputGradient != nil {
+            let buffer = Tensor.reusing(self.paddedGradient, shape: [w.paddedCount], role: .workspace)
+            buffer.zero()
+            self.paddedGradient = buffer
+            paddedGradient = buffer
+        }
+        for first in Swift.stride(from: 0, to: w.batch, by: group) {
+            let count = min(group, w.batch - first)
+            let positions = count * w.widePlane
+            unfoldWide(padded, w, first: first, count: count, into: columns)
+            expand(outputGradient, w, first: first, count: count, into: wide)
+            accumulateWeightGradient(
+                wide.data, leading: positions, columns.data, leading: positions, g, positions: positions,
+                first: first == 0)
+            guard let paddedGradient else { continue }
+            let columnGradient = Tensor.reusing(
+                self.columnGradient, shape: [g.patchSize, group * w.widePlane], role: .workspace)
+            self.columnGradient = columnGradient
+            BLAS.gemm(
+                transposeA: true, transposeB: false, m: g.patchSize, n: positions, k: outputChannels,
+                a: weight.value.data, lda: g.patchSize, b: wide.data, ldb: positions,
+                c: columnGradient.data, ldc: positions)
+            foldWide(columnGradient, w, first: first, count: count, into: paddedGradient)
+        }
+        if let paddedGradient, let inputGradient { unpad(paddedGradient, w, into: inputGradient) }
     }
 
     /// The column matrix of a group and its leading dimension: the input itself when pointwise.
@@ -121,19 +201,24 @@ public final class Conv2d: Layer {
         var inputGradient: Tensor?
         if needsInputGradient {
             let gradient = Tensor.reusing(self.inputGradient, shape: input.shape)
-            gradient.zero()
+            if !isWide(g) { gradient.zero() }
             self.inputGradient = gradient
             inputGradient = gradient
         }
-        let group = groupSize(g, batch: batch)
-        for first in Swift.stride(from: 0, to: batch, by: group) {
-            let count = min(group, batch - first)
-            let (columns, leading) = unfoldedColumns(input, g, first: first, count: count)
-            let gradientRows = outputGradient.data + first * plane
-            accumulateWeightGradient(
-                gradientRows, columns, g, count: count, batch: batch, leading: leading, first: first == 0)
-            if let inputGradient {
-                propagate(gradientRows, g, batch: batch, first: first, count: count, into: inputGradient)
+        if isWide(g) {
+            wideBackward(outputGradient, g, into: inputGradient)
+        } else {
+            let group = groupSize(g, batch: batch)
+            for first in Swift.stride(from: 0, to: batch, by: group) {
+                let count = min(group, batch - first)
+                let (columns, leading) = unfoldedColumns(input, g, first: first, count: count)
+                let gradientRows = outputGradient.data + first * plane
+                accumulateWeightGradient(
+                    gradientRows, leading: batch * plane, columns, leading: leading, g, positions: count * plane,
+                    first: first == 0)
+                if let inputGradient {
+                    propagate(gradientRows, g, batch: batch, first: first, count: count, into: inputGradient)
+                }
             }
         }
         if transposedWeightGradient(g) { transposeInto(weightGradient) }
@@ -149,23 +234,22 @@ public final class Conv2d: Layer {
 
     /// Adds a group's share to dW: dY[out, group] columns^T[group, patch], in the faster orientation.
     private func accumulateWeightGradient(
-        _ gradientRows: UnsafePointer<Float>, _ columns: UnsafePointer<Float>, _ g: ConvolutionGeometry,
-        count: Int, batch: Int, leading: Int, first: Bool
+        _ gradientRows: UnsafePointer<Float>, leading gradientLeading: Int, _ columns: UnsafePointer<Float>,
+        leading: Int, _ g: ConvolutionGeometry, positions: Int, first: Bool
     ) {
-        let plane = g.outputPlane
         if transposedWeightGradient(g) {
             let scratch = Tensor.reusing(weightGradientScratch, shape: [g.patchSize, outputChannels], role: .workspace)
             weightGradientScratch = scratch
             // dW^T[patch, out] (+)= columns[patch, group] dY^T[group, out]
             BLAS.gemm(
-                transposeA: false, transposeB: true, m: g.patchSize, n: outputChannels, k: count * plane,
-                a: columns, lda: leading, b: gradientRows, ldb: batch * plane,
+                transposeA: false, transposeB: true, m: g.patchSize, n: outputChannels, k: positions,
+                a: columns, lda: leading, b: gradientRows, ldb: gradientLeading,
                 beta: first ? 0 : 1, c: scratch.data, ldc: outputChannels)
         } else {
             // dW[out, patch] (+)= dY[out, group] columns^T[group, patch]
             BLAS.gemm(
-                transposeA: false, transposeB: true, m: outputChannels, n: g.patchSize, k: count * plane,
-                a: gradientRows, lda: batch * plane, b: columns, ldb: leading,
+                transposeA: false, transposeB: true, m: outputChannels, n: g.patchSize, k: positions,
+                a: gradientRows, lda: gradientLeading, b: columns, ldb: leading,
                 beta: first ? 0 : 1, c: weight.gradient!.data, ldc: g.patchSize)
         }
     }

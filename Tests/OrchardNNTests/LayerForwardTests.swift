@@ -42,7 +42,7 @@ struct LayerForwardTests {
             3, 4, kernelSize: shape.kernel, stride: shape.stride, padding: shape.padding, random: &random)
         for budget in [1, 1 << 20] {
             layer.columnBudgetBytes = budget
-            let x = randomTensor([3, 5, 7, 6], seed: 22)
+            let x = randomTensor([3, 3, 8, 30], seed: 22)  // wide enough for the wide-row path
             let y = layer.forward(x, mode: .training)
             let expected = directConvolution(layer, x)
             #expect(y.count == expected.count)
@@ -88,5 +88,17 @@ struct LayerForwardTests {
         let y = layer.forward(Tensor(shape: [2, 2], values: [1, 1, 0, 3]), mode: .training)
         #expect(y.values == [1.5, -2.5])
         #expect(ReLU().forward(y, mode: .training).values == [1.5, 0])
+    }
+}
+
+@Suite("Wide rows")
+struct WideRowTests {
+    @Test func wideRowsAreUsedWhereFewPositionsAreThrownAway() {
+        var random = RandomStream(seed: 1)
+        let layer = Conv2d(3, 4, kernelSize: 3, padding: 1, random: &random)
+        #expect(layer.isWide(layer.geometry([3, 1, 32, 32])))
+        #expect(!layer.isWide(layer.geometry([3, 1, 8, 8])))
+        let strided = Conv2d(3, 4, kernelSize: 3, stride: 2, padding: 1, random: &random)
+        #expect(!strided.isWide(strided.geometry([3, 1, 32, 32])))
     }
 }

@@ -102,3 +102,17 @@ struct LayerGradientTests {
         }
     }
 }
+
+@Suite("Wide-row convolution, every gradient entry")
+struct WideGradientTests {
+    /// Every input and weight entry, not a sample: the edges of the padded image are where a wrong
+    /// index in the wide-row fold would hide.
+    @Test(arguments: [(3, 1), (5, 2)])
+    func everyEntryMatchesFiniteDifferences(window: (kernel: Int, padding: Int)) {
+        var random = RandomStream(seed: 8)
+        let layer = Conv2d(2, 3, kernelSize: window.kernel, padding: window.padding, random: &random)
+        let input = randomTensor([2, 2, 5, 28], seed: 9)
+        #expect(layer.isWide(layer.geometry(input.shape)))
+        GradientCheck(samplesPerTensor: 10_000).check(layer, input: input)
+    }
+}
