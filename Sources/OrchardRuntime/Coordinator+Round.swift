@@ -138,8 +138,9 @@ extension Coordinator {
         let start = ContinuousClock.now
         // The largest tasks are placed first, each on the least loaded host that serves its client,
         // so hosts that serve the same clients finish a round at about the same time.
-        let ordered = tasks.sorted {
-            (workOfClient[$0.client] ?? 1, $1.client) > (workOfClient[$1.client] ?? 1, $0.client)
+        let ordered = tasks.sorted { first, second in
+            let (firstWork, secondWork) = (workOfClient[first.client] ?? 1, workOfClient[second.client] ?? 1)
+            return firstWork != secondWork ? firstWork > secondWork : first.client < second.client
         }
         for task in ordered {
             let frames = task.tensors.map { named -> TensorFrame in

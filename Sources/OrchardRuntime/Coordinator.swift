@@ -15,6 +15,8 @@ import OrchardWire
 public final class Coordinator {
     public struct Settings: Sendable {
         public var runID: UInt64 = 1
+        /// The topology's name, told to the hosts in the welcome.
+        public var name = ""
         public var endpoint: String
         public var rounds: Int
         public var model: String
@@ -182,7 +184,7 @@ public final class Coordinator {
             accepted.append(client)
         }
         let welcome = Welcome(
-            topologyName: settings.model, seed: sampler.seed, acceptedClientIDs: accepted,
+            topologyName: settings.name, seed: sampler.seed, acceptedClientIDs: accepted,
             heartbeatIntervalMilliseconds: UInt32(settings.heartbeatInterval.inSeconds * 1000))
         sendControl(Message(runID: settings.runID, body: .welcome(welcome)), to: routingID)
     }

@@ -39,6 +39,7 @@ public struct RunConfiguration: Sendable {
     public func coordinatorSettings(endpoint: String) -> Coordinator.Settings {
         let topology = plan.topology
         var settings = Coordinator.Settings(endpoint: endpoint, rounds: topology.rounds, model: topology.model.name)
+        settings.name = topology.name
         settings.taskTimeout = topology.timeouts.task
         settings.heartbeatInterval = .milliseconds(Int64(topology.timeouts.heartbeat * 1000))
         settings.deadline = topology.deadline

@@ -1,3 +1,4 @@
+import Foundation
 import OrchardData
 import OrchardTensor
 import OrchardTopology
@@ -96,11 +97,5 @@ public struct RunData: Sendable {
         let name = first.name.replacingOccurrences(of: "-client", with: "")
         return Dataset(
             name: name, sampleShape: first.sampleShape, classCount: first.classCount, labels: labels, floats: features)
-    }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }
