@@ -157,6 +157,9 @@ public final class Coordinator {
             sendControl(error.reply(runID: settings.runID, round: 0), to: routingID)
             return
         }
+        // Any message shows the host is alive: one that was only slow (its result came after the
+        // deadline and is dropped) gets work again.
+        silentHosts.remove(routingID)
         if decoded.message.kind != .result {
             controlMessages.append(
                 Self.messageRecord(decoded.size, client: nil, direction: .up, kind: "\(decoded.message.kind)"))
