@@ -34,22 +34,13 @@ public final class SGD {
             let velocity: Tensor
             if let existing = velocities[index] {
                 velocity = existing
-                let v = velocity.data
-                let beta = momentum
-                for i in 0..<count {
-                    v[i] = beta * v[i] + g[i] + decay * p[i]
-                    p[i] -= rate * v[i]
-                }
             } else {
-                // PyTorch starts the buffer at the first gradient rather than at zero.
+                // PyTorch starts the buffer at the first gradient rather than at zero, which a zero
+                // buffer gives too: 0 * momentum + g + decay * p.
                 velocity = Tensor(zeros: parameter.value.shape, role: .optimizerState)
                 velocities[index] = velocity
-                let v = velocity.data
-                for i in 0..<count {
-                    v[i] = g[i] + decay * p[i]
-                    p[i] -= rate * v[i]
-                }
             }
+            Elementwise.momentumStep(p, g, velocity.data, rate: rate, momentum: momentum, decay: decay, count: count)
         }
     }
 

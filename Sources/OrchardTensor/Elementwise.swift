@@ -34,6 +34,26 @@ public enum Elementwise {
         }
     }
 
+    /// One SGD step with momentum: v = momentum * v + g + decay * p; p -= rate * v.
+    public static func momentumStep(
+        _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>,
+        rate: Float, momentum: Float, decay: Float, count: Int
+    ) {
+        var i = 0
+        while i &+ 16 <= count {
+            let parameter = load(p + i)
+            let velocity = momentum * load(v + i) + load(g + i) + decay * parameter
+            store(velocity, v + i)
+            store(parameter - rate * velocity, p + i)
+            i &+= 16
+        }
+        while i < count {
+            v[i] = momentum * v[i] + g[i] + decay * p[i]
+            p[i] -= rate * v[i]
+            i &+= 1
+        }
+    }
+
     /// z = x + y.
     public static func add(
         _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>, count: Int
