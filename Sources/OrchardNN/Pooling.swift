@@ -1,9 +1,22 @@
 import OrchardTensor
 
+/// A square pooling window without padding, and the output shape it gives.
+struct PoolingWindow {
+    let kernelSize: Int
+    let stride: Int
+
+    func outputShape(for inputShape: [Int]) -> [Int] {
+        [
+            inputShape[0], inputShape[1],
+            ConvolutionGeometry.windows(inputShape[2], kernel: kernelSize, stride: stride),
+            ConvolutionGeometry.windows(inputShape[3], kernel: kernelSize, stride: stride),
+        ]
+    }
+}
+
 /// Max pooling over channel-major images with a square window and no padding.
 public final class MaxPool2d: Layer {
-    public let kernelSize: Int
-    public let stride: Int
+    let window: PoolingWindow
     public var needsInputGradient = true
     public private(set) var flops = FLOPCount.zero
     private var output: Tensor?
@@ -13,17 +26,12 @@ public final class MaxPool2d: Layer {
     private var winners: [Int32] = []
 
     public init(kernelSize: Int, stride: Int? = nil) {
-        self.kernelSize = kernelSize
-        self.stride = stride ?? kernelSize
+        window = PoolingWindow(kernelSize: kernelSize, stride: stride ?? kernelSize)
     }
 
-    public func outputShape(for inputShape: [Int]) -> [Int] {
-        [
-            inputShape[0], inputShape[1],
-            ConvolutionGeometry.windows(inputShape[2], kernel: kernelSize, stride: stride),
-            ConvolutionGeometry.windows(inputShape[3], kernel: kernelSize, stride: stride),
-        ]
-    }
+    public var kernelSize: Int { window.kernelSize }
+    public var stride: Int { window.stride }
+    public func outputShape(for inputShape: [Int]) -> [Int] { window.outputShape(for: inputShape) }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
         let shape = outputShape(for: input.shape)
@@ -118,8 +126,7 @@ public final class MaxPool2d: Layer {
 
 /// Average pooling over channel-major images with a square window and no padding.
 public final class AvgPool2d: Layer {
-    public let kernelSize: Int
-    public let stride: Int
+    let window: PoolingWindow
     public var needsInputGradient = true
     public private(set) var flops = FLOPCount.zero
     private var output: Tensor?
@@ -127,17 +134,12 @@ public final class AvgPool2d: Layer {
     private var inputShape: [Int] = []
 
     public init(kernelSize: Int, stride: Int? = nil) {
-        self.kernelSize = kernelSize
-        self.stride = stride ?? kernelSize
+        window = PoolingWindow(kernelSize: kernelSize, stride: stride ?? kernelSize)
     }
 
-    public func outputShape(for inputShape: [Int]) -> [Int] {
-        [
-            inputShape[0], inputShape[1],
-            ConvolutionGeometry.windows(inputShape[2], kernel: kernelSize, stride: stride),
-            ConvolutionGeometry.windows(inputShape[3], kernel: kernelSize, stride: stride),
-        ]
-    }
+    public var kernelSize: Int { window.kernelSize }
+    public var stride: Int { window.stride }
+    public func outputShape(for inputShape: [Int]) -> [Int] { window.outputShape(for: inputShape) }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
         let shape = outputShape(for: input.shape)
