@@ -48,6 +48,9 @@ public final class CoordinatorSession {
             firstRound = point.nextRound
             simTime = point.checkpoint?.simTime ?? 0
         } else {
+            guard !FileManager.default.fileExists(atPath: database) else {
+                throw RuntimeError("\(database) already exists: continue its run with --resume, or choose another --db")
+            }
             store = try RunStore.create(at: database)
             let topology = plan.topology
             run = try store.startRun(
