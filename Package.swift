@@ -55,16 +55,17 @@ let package = Package(
                 argumentParser,
             ]),
 
+        .target(name: "OrchardTestSupport", path: "Tests/OrchardTestSupport"),
         .testTarget(name: "OrchardTensorTests", dependencies: ["OrchardTensor"]),
         .testTarget(name: "OrchardNNTests", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData"]),
-        .testTarget(name: "OrchardDataTests", dependencies: ["OrchardData", "OrchardTensor"]),
+        .testTarget(name: "OrchardDataTests", dependencies: ["OrchardData", "OrchardTensor", "OrchardTestSupport"]),
         .testTarget(name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardTensor"]),
         .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology"]),
         .testTarget(name: "OrchardFederationTests", dependencies: ["OrchardFederation", "OrchardNN", "OrchardData"]),
         .testTarget(
             name: "OrchardRuntimeTests",
             dependencies: ["OrchardRuntime", "OrchardWire", "OrchardFederation", "OrchardStore"]),
-        .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardReport"]),
-        .testTarget(name: "orchardTests", dependencies: ["orchard", "OrchardStore"]),
+        .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardReport", "OrchardTestSupport"]),
+        .testTarget(name: "orchardTests", dependencies: ["orchard", "OrchardStore", "OrchardTestSupport"]),
     ]
 )

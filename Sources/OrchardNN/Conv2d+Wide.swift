@@ -30,64 +30,83 @@ extension Conv2d {
         return max(1, min(w.batch, columnBudgetBytes / max(perSample, 1)))
     }
 
+    /// Copies `rows` rows of `width` values between buffers whose rows are `from` and `to` apart.
+    ///
+    /// Padding, unpadding, compacting the wide output and spreading dY are all this copy with other
+    /// strides.
+    @inline(__always)
+    private func copyRows(
+        _ source: UnsafePointer<Float>, from sourceStride: Int, _ target: UnsafeMutablePointer<Float>,
+        to targetStride: Int, rows: Int, width: Int
+    ) {
+        for row in 0..<rows { (target + row * targetStride).update(from: source + row * sourceStride, count: width) }
+    }
+
     /// Copies the input into the interior of the zero-bordered padded buffer.
     func pad(_ input: Tensor, _ w: WideGeometry) -> Tensor {
         let padded = Tensor.reusing(paddedInput, shape: [w.paddedCount], role: .workspace)
         paddedInput = padded
         let (height, width, margin) = (w.base.height, w.base.width, w.base.padding)
         for plane in 0..<(w.base.channels * w.batch) {
-            let source = input.data + plane * height * width
-            let target = padded.data + plane * w.paddedPlane + margin * w.paddedWidth + margin
-            for row in 0..<height {
-                (target + row * w.paddedWidth).update(from: source + row * width, count: width)
-            }
+            copyRows(
+                input.data + plane * height * width, from: width,
+                padded.data + plane * w.paddedPlane + margin * w.paddedWidth + margin, to: w.paddedWidth,
+                rows: height, width: width)
         }
         return padded
     }
 
-    /// Fills the wide column matrix of samples `first..<first+count`: one contiguous run per row.
-    func unfoldWide(_ padded: Tensor, _ w: WideGeometry, first: Int, count: Int, into columns: Tensor) {
+    /// Copies the interior of the padded input gradient into dX.
+    func unpad(_ padded: Tensor, _ w: WideGeometry, into gradient: Tensor) {
+        let (height, width, margin) = (w.base.height, w.base.width, w.base.padding)
+        for plane in 0..<(w.base.channels * w.batch) {
+            copyRows(
+                padded.data + plane * w.paddedPlane + margin * w.paddedWidth + margin, from: w.paddedWidth,
+                gradient.data + plane * height * width, to: width, rows: height, width: width)
+        }
+    }
+
+    /// Calls `body` with the padded-plane offset and the column-matrix offset of every wide run of
+    /// samples `first..<first+count`.
+    @inline(__always)
+    private func forEachWideRun(_ w: WideGeometry, first: Int, count: Int, _ body: (Int, Int) -> Void) {
         let k = kernelSize
         for channel in 0..<w.base.channels {
             for offset in 0..<(k * k) {
                 let row = channel * k * k + offset
                 let shift = (offset / k) * w.paddedWidth + offset % k
                 for sample in 0..<count {
-                    let source = padded.data + (channel * w.batch + first + sample) * w.paddedPlane + shift
-                    let target = columns.data + (row * count + sample) * w.widePlane
-                    target.update(from: source, count: w.widePlane)
+                    body(
+                        (channel * w.batch + first + sample) * w.paddedPlane + shift,
+                        (row * count + sample) * w.widePlane)
                 }
             }
+        }
+    }
+
+    /// Fills the wide column matrix of samples `first..<first+count`: one contiguous run per row.
+    func unfoldWide(_ padded: Tensor, _ w: WideGeometry, first: Int, count: Int, into columns: Tensor) {
+        forEachWideRun(w, first: first, count: count) { paddedOffset, columnOffset in
+            (columns.data + columnOffset).update(from: padded.data + paddedOffset, count: w.widePlane)
         }
     }
 
     /// Adds a wide column gradient back into the padded input gradient, one run per row.
     func foldWide(_ columns: Tensor, _ w: WideGeometry, first: Int, count: Int, into padded: Tensor) {
-        let k = kernelSize
-        for channel in 0..<w.base.channels {
-            for offset in 0..<(k * k) {
-                let row = channel * k * k + offset
-                let shift = (offset / k) * w.paddedWidth + offset % k
-                for sample in 0..<count {
-                    let target = padded.data + (channel * w.batch + first + sample) * w.paddedPlane + shift
-                    let source = columns.data + (row * count + sample) * w.widePlane
-                    for index in 0..<w.widePlane { target[index] += source[index] }
-                }
-            }
+        forEachWideRun(w, first: first, count: count) { paddedOffset, columnOffset in
+            let (target, source) = (padded.data + paddedOffset, columns.data + columnOffset)
+            for index in 0..<w.widePlane { target[index] += source[index] }
         }
     }
 
     /// Copies the kept positions of a group's wide output [out, count * widePlane] into the output.
     func compact(_ wide: Tensor, _ w: WideGeometry, first: Int, count: Int, into output: Tensor) {
-        let (outputHeight, outputWidth) = (w.base.outputHeight, w.base.outputWidth)
-        let plane = w.base.outputPlane
         for channel in 0..<outputChannels {
             for sample in 0..<count {
-                let source = wide.data + (channel * count + sample) * w.widePlane
-                let target = output.data + (channel * w.batch + first + sample) * plane
-                for row in 0..<outputHeight {
-                    (target + row * outputWidth).update(from: source + row * w.paddedWidth, count: outputWidth)
-                }
+                copyRows(
+                    wide.data + (channel * count + sample) * w.widePlane, from: w.paddedWidth,
+                    output.data + (channel * w.batch + first + sample) * w.base.outputPlane, to: w.base.outputWidth,
+                    rows: w.base.outputHeight, width: w.base.outputWidth)
             }
         }
     }
@@ -95,27 +114,12 @@ extension Conv2d {
     /// Spreads a group's rows of dY into wide rows with zeros at the thrown-away positions.
     func expand(_ gradient: Tensor, _ w: WideGeometry, first: Int, count: Int, into wide: Tensor) {
         wide.zero()
-        let (outputHeight, outputWidth) = (w.base.outputHeight, w.base.outputWidth)
-        let plane = w.base.outputPlane
         for channel in 0..<outputChannels {
             for sample in 0..<count {
-                let source = gradient.data + (channel * w.batch + first + sample) * plane
-                let target = wide.data + (channel * count + sample) * w.widePlane
-                for row in 0..<outputHeight {
-                    (target + row * w.paddedWidth).update(from: source + row * outputWidth, count: outputWidth)
-                }
-            }
-        }
-    }
-
-    /// Copies the interior of the padded input gradient into dX.
-    func unpad(_ padded: Tensor, _ w: WideGeometry, into gradient: Tensor) {
-        let (height, width, margin) = (w.base.height, w.base.width, w.base.padding)
-        for plane in 0..<(w.base.channels * w.batch) {
-            let source = padded.data + plane * w.paddedPlane + margin * w.paddedWidth + margin
-            let target = gradient.data + plane * height * width
-            for row in 0..<height {
-                (target + row * width).update(from: source + row * w.paddedWidth, count: width)
+                copyRows(
+                    gradient.data + (channel * w.batch + first + sample) * w.base.outputPlane, from: w.base.outputWidth,
+                    wide.data + (channel * count + sample) * w.widePlane, to: w.paddedWidth,
+                    rows: w.base.outputHeight, width: w.base.outputWidth)
             }
         }
     }

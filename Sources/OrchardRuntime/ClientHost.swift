@@ -1,5 +1,6 @@
 import Foundation
 import OrchardFederation
+import OrchardNN
 import OrchardTensor
 import OrchardWire
 
@@ -151,9 +152,4 @@ public final class ClientHost {
         }
         return TaskMessages.message(result, taskID: assignment.taskID, runID: message.runID)
     }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

@@ -72,7 +72,6 @@ public final class Coordinator {
     let workOfClient: [Int: Int]
     var lastHeartbeat = ContinuousClock.now
     var heartbeatSequence: UInt64 = 0
-    var rejectedMessages = 0
     var nextTaskID: UInt64 = 1
     /// The pending task of each client in the current round, by task id.
     var pending: [UInt64: (client: Int, kind: String, deadline: ContinuousClock.Instant, host: [UInt8])] = [:]
@@ -150,7 +149,6 @@ public final class Coordinator {
         do {
             decoded = try codec.decode(rest)
         } catch {
-            rejectedMessages += 1
             controlMessages.append(
                 MessageRecord(
                     clientID: nil, direction: .up, kind: "invalid", encoding: "none", bytes: rest.totalByteCount))

@@ -17,28 +17,16 @@ public struct LocalLauncher {
         self.root = root
     }
 
-    /// Splits `clients` ids into `processes` contiguous ranges whose sizes differ by at most one.
-    public static func ranges(clients: Int, processes: Int) -> [ClosedRange<Int>] {
-        let count = max(1, min(processes, clients))
-        return (0..<count).map { index in
-            let start = index * clients / count
-            let end = (index + 1) * clients / count
-            return start...(end - 1)
-        }
-    }
-
-    /// Starts one `orchard client` per range, connected to `endpoint`, with one BLAS thread each.
-    ///
-    /// `orchard run` passes the same range, all the clients, to every host.
-    public func start(endpoint: String, ranges: [ClosedRange<Int>]) throws -> [Process] {
+    /// Starts `processes` hosts serving `clients`, connected to `endpoint`, with one BLAS thread each.
+    public func start(endpoint: String, processes: Int, clients: ClosedRange<Int>) throws -> [Process] {
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = "1"
-        return try ranges.enumerated().map { index, range in
+        return try (0..<processes).map { index in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = [
                 "client", "--connect", endpoint, "--topology", topologyFile, "--root", root,
-                "--clients", "\(range.lowerBound)-\(range.upperBound)", "--host-id", "host-\(index)",
+                "--clients", "\(clients.lowerBound)-\(clients.upperBound)", "--host-id", "host-\(index)",
                 "--parent", "\(ProcessInfo.processInfo.processIdentifier)",
             ]
             process.environment = environment

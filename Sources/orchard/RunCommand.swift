@@ -31,8 +31,8 @@ struct Run: ParsableCommand {
         let session = try CoordinatorSession(
             plan: plan, database: database, resume: resume, endpoint: "tcp://127.0.0.1:*", expectedHosts: count)
         let launcher = LocalLauncher(executable: Self.executablePath, topologyFile: topology, root: root)
-        let ranges = Array(repeating: 0...(plan.topology.clientCount - 1), count: count)
-        let hosts = try launcher.start(endpoint: session.coordinator.boundEndpoint, ranges: ranges)
+        let hosts = try launcher.start(
+            endpoint: session.coordinator.boundEndpoint, processes: count, clients: 0...(plan.topology.clientCount - 1))
         defer { LocalLauncher.reap(hosts) }
         try RunOutput.execute(session, name: plan.topology.name, database: database)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import OrchardData
+import OrchardTestSupport
 import Testing
 
 @Suite("CIFAR loader")
@@ -30,7 +31,7 @@ struct CIFARTests {
     }
 
     @Test func cifar10RoundTripInStandardSubfolder() throws {
-        let scratch = try ScratchFolder()
+        let scratch = try TemporaryFolder()
         try Self.writeCIFAR10(in: scratch.file("cifar-10-batches-bin"))
         let split = try CIFAR.load(directory: scratch.path, variant: .cifar10)
         #expect(split.train.count == 5)
@@ -52,7 +53,7 @@ struct CIFARTests {
     }
 
     @Test func cifar10FilesDirectlyInFolder() throws {
-        let scratch = try ScratchFolder()
+        let scratch = try TemporaryFolder()
         try Self.writeCIFAR10(in: scratch.path)
         let split = try CIFAR.load(directory: scratch.path, variant: .cifar10)
         #expect(split.train.count == 5)
@@ -60,7 +61,7 @@ struct CIFARTests {
     }
 
     @Test func cifar100UsesFineLabels() throws {
-        let scratch = try ScratchFolder()
+        let scratch = try TemporaryFolder()
         let folder = scratch.file("cifar-100-binary")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Data(Self.records(labels: [[19, 99], [0, 42], [3, 7]])).write(
@@ -75,7 +76,7 @@ struct CIFARTests {
     }
 
     @Test func rejectsPartialRecord() throws {
-        let scratch = try ScratchFolder()
+        let scratch = try TemporaryFolder()
         try Self.writeCIFAR10(in: scratch.path)
         let broken = try scratch.write("data_batch_3.bin", Array(Self.records(labels: [[1], [2]]).dropLast(100)))
         expectDataError(mentioning: [
@@ -86,7 +87,7 @@ struct CIFARTests {
     }
 
     @Test func rejectsLabelOutOfRange() throws {
-        let scratch = try ScratchFolder()
+        let scratch = try TemporaryFolder()
         try Self.writeCIFAR10(in: scratch.path)
         let broken = try scratch.write("test_batch.bin", Self.records(labels: [[1], [2], [10]]))
         expectDataError(mentioning: [broken, "record 2", "byte offset 6146", "label 10", "outside 0...9"]) {
@@ -104,7 +105,7 @@ struct CIFARTests {
     }
 
     @Test func missingFilesAreListed() throws {
-        let scratch = try ScratchFolder()
+        let scratch = try TemporaryFolder()
         try Self.writeCIFAR10(in: scratch.file("cifar-10-batches-bin"))
         try FileManager.default.removeItem(atPath: scratch.file("cifar-10-batches-bin/data_batch_4.bin"))
         expectDataError(mentioning: [scratch.path, "missing data_batch_4.bin", "cifar-10-batches-bin"]) {

@@ -1,4 +1,5 @@
 import OrchardData
+import OrchardTestSupport
 import Testing
 
 @Suite("IDX reader")
@@ -25,14 +26,14 @@ struct IDXTests {
     }
 
     @Test func roundTripPlain() throws {
-        let folder = try ScratchFolder()
+        let folder = try TemporaryFolder()
         let images = try folder.write("images", Self.imageBytes())
         let labels = try folder.write("labels", IDXBytes.labels(Self.labels))
         expectRoundTrip(try IDX.read(images: images, labels: labels, name: "tiny", mean: 0.5, std: 0.25))
     }
 
     @Test func roundTripGzip() throws {
-        let folder = try ScratchFolder()
+        let folder = try TemporaryFolder()
         let images = try folder.writeGzipped("images.gz", Self.imageBytes())
         let labels = try folder.writeGzipped("labels.gz", IDXBytes.labels(Self.labels))
         let data = try IDX.read(images: images, labels: labels, name: "tiny", mean: 0.5, std: 0.25)
@@ -42,7 +43,7 @@ struct IDXTests {
 
     @Test func gzipWithTwoMembers() throws {
         // `cat a.gz b.gz` is valid gzip and must read as the two contents concatenated.
-        let folder = try ScratchFolder()
+        let folder = try TemporaryFolder()
         let whole = Self.imageBytes()
         let first = try FileSystem.bytes(of: folder.writeGzipped("first.gz", Array(whole[..<10])))
         let second = try FileSystem.bytes(of: folder.writeGzipped("second.gz", Array(whole[10...])))
@@ -52,7 +53,7 @@ struct IDXTests {
     }
 
     @Test func rejectsMissingFile() throws {
-        let folder = try ScratchFolder()
+        let folder = try TemporaryFolder()
         let labels = try folder.write("labels", IDXBytes.labels(Self.labels))
         expectDataError(mentioning: [folder.file("absent"), "no such file"]) {
             _ = try IDX.read(images: folder.file("absent"), labels: labels, name: "x", mean: 0, std: 1)
@@ -60,7 +61,7 @@ struct IDXTests {
     }
 
     @Test func rejectsWrongMagic() throws {
-        let folder = try ScratchFolder()
+        let folder = try TemporaryFolder()
         let labels = try folder.write("labels", IDXBytes.labels(Self.labels))
         // A label file given as the image file.
         expectDataError(mentioning: [labels, "wrong magic number 0x00000801", "0x00000803", "label file"]) {
@@ -77,7 +78,7 @@ struct IDXTests {
     }
 
     @Test func rejectsTruncatedFiles() throws {
-        let folder = try ScratchFolder()
+        let folder = try TemporaryFolder()
         let labels = try folder.write("labels", IDXBytes.labels(Self.labels))
         let short = try folder.write("short", Array(Self.imageBytes().dropLast(5)))
         expectDataError(mentioning: [short, "truncated", "header says 4 images of 3x2 (40 bytes)", "has 35 bytes"]) {
@@ -96,7 +97,7 @@ struct IDXTests {
     }
 
     @Test func rejectsCutGzipStream() throws {
-        let folder = try ScratchFolder()
+        let folder = try TemporaryFolder()
         let whole = try FileSystem.bytes(of: folder.writeGzipped("full.gz", Self.imageBytes()))
         let cut = try folder.write("cut.gz", Array(whole.dropLast(12)))
         let labels = try folder.write("labels", IDXBytes.labels(Self.labels))
@@ -112,7 +113,7 @@ struct IDXTests {
     }
 
     @Test func rejectsExtraBytes() throws {
-        let folder = try ScratchFolder()
+        let folder = try TemporaryFolder()
         let images = try folder.write("images", Self.imageBytes() + [1, 2, 3])
         let labels = try folder.write("labels", IDXBytes.labels(Self.labels))
         expectDataError(mentioning: [images, "extra bytes", "(40 bytes)", "has 43 bytes", "3 too many"]) {
@@ -121,7 +122,7 @@ struct IDXTests {
     }
 
     @Test func rejectsCountMismatch() throws {
-        let folder = try ScratchFolder()
+        let folder = try TemporaryFolder()
         let images = try folder.write("images", Self.imageBytes())
         let labels = try folder.write("labels", IDXBytes.labels([1, 2, 3]))
         expectDataError(mentioning: [labels, "count mismatch", "3 labels", "4 images", images]) {
@@ -130,7 +131,7 @@ struct IDXTests {
     }
 
     @Test func rejectsLabelOutOfRange() throws {
-        let folder = try ScratchFolder()
+        let folder = try TemporaryFolder()
         let images = try folder.write("images", Self.imageBytes())
         let labels = try folder.write("labels", IDXBytes.labels([1, 2, 10, 3]))
         expectDataError(mentioning: [labels, "label 10 of sample 2", "outside 0...9"]) {

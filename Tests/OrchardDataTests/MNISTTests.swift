@@ -1,5 +1,6 @@
 import Foundation
 import OrchardData
+import OrchardTestSupport
 import Testing
 
 /// The folder `Scripts/fetch-mnist.sh` writes to, found from this file's place in the repository.
@@ -10,7 +11,7 @@ let repositoryMNISTFolder = URL(fileURLWithPath: #filePath)
 @Suite("MNIST loader")
 struct MNISTTests {
     /// Writes a tiny MNIST-shaped set (4x4 images) into `folder`, gzipping the files named in `gzipped`.
-    func writeTinySet(in folder: ScratchFolder, gzipped: Set<String> = []) throws {
+    func writeTinySet(in folder: TemporaryFolder, gzipped: Set<String> = []) throws {
         let parts: [(String, [UInt8])] = [
             (
                 "train-images-idx3-ubyte",
@@ -33,7 +34,7 @@ struct MNISTTests {
     }
 
     @Test func loadsPlainAndGzippedFiles() throws {
-        let folder = try ScratchFolder()
+        let folder = try TemporaryFolder()
         try writeTinySet(in: folder, gzipped: ["train-images-idx3-ubyte", "t10k-labels-idx1-ubyte"])
         let split = try MNIST.load(directory: folder.path, variant: .mnist)
         #expect(split.train.count == 6)
@@ -46,7 +47,7 @@ struct MNISTTests {
     }
 
     @Test func fashionVariantUsesItsNormalisation() throws {
-        let folder = try ScratchFolder()
+        let folder = try TemporaryFolder()
         try writeTinySet(in: folder)
         let split = try MNIST.load(directory: folder.path + "/", variant: .fashionMNIST)
         let pixel = IDXBytes.pixels(count: 2, rows: 4, columns: 4)[5]
@@ -63,7 +64,7 @@ struct MNISTTests {
     }
 
     @Test func missingFileIsNamed() throws {
-        let folder = try ScratchFolder()
+        let folder = try TemporaryFolder()
         try writeTinySet(in: folder)
         try FileManager.default.removeItem(atPath: folder.file("t10k-labels-idx1-ubyte"))
         expectDataError(mentioning: [
@@ -74,7 +75,7 @@ struct MNISTTests {
     }
 
     @Test func malformedFileIsNamed() throws {
-        let folder = try ScratchFolder()
+        let folder = try TemporaryFolder()
         try writeTinySet(in: folder)
         let labels = try folder.write("train-labels-idx1-ubyte", IDXBytes.labels([0, 1, 2]))
         expectDataError(mentioning: [labels, "3 labels", "6 images"]) {

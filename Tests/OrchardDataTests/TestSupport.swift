@@ -1,31 +1,9 @@
 import Foundation
 import OrchardData
+import OrchardTestSupport
 import Testing
 
-/// A fresh folder under the system's temporary folder, removed when the test is done with it.
-final class ScratchFolder {
-    let path: String
-
-    init() throws {
-        path =
-            FileManager.default.temporaryDirectory
-            .appendingPathComponent("orchard-data-tests-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    /// The path of `name` inside the folder.
-    func file(_ name: String) -> String { path + "/" + name }
-
-    /// Writes `bytes` to `name` and returns its path.
-    @discardableResult
-    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let target = file(name)
-        try Data(bytes).write(to: URL(fileURLWithPath: target))
-        return target
-    }
-
+extension TemporaryFolder {
     /// Writes `bytes` gzip-compressed (by /usr/bin/gzip) to `name`, which should end in `.gz`.
     @discardableResult
     func writeGzipped(_ name: String, _ bytes: [UInt8]) throws -> String {

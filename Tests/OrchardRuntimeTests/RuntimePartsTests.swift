@@ -38,11 +38,9 @@ struct RuntimePartsTests {
         #expect(VirtualClock.taskSeconds(profile: unlimited, bytesDown: 10, bytesUp: 10, flops: 10) == 0)
     }
 
-    @Test func clientListsAndHostRanges() throws {
+    @Test func clientLists() throws {
         #expect(try HostSession.parseClients("0-3,7, 9-10") == [0, 1, 2, 3, 7, 9, 10])
         #expect(throws: RuntimeError.self) { try HostSession.parseClients("5-2") }
         #expect(throws: RuntimeError.self) { try HostSession.parseClients("a") }
-        #expect(LocalLauncher.ranges(clients: 10, processes: 4) == [0...1, 2...4, 5...6, 7...9])
-        #expect(LocalLauncher.ranges(clients: 3, processes: 8) == [0...0, 1...1, 2...2])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import OrchardStore
+import OrchardTestSupport
 import Testing
 
 @testable import OrchardReport

@@ -1,5 +1,6 @@
 import Foundation
 import OrchardStore
+import OrchardTestSupport
 import Testing
 
 /// Writing rounds: what goes in comes back, a failed commit leaves nothing, and the rules hold.

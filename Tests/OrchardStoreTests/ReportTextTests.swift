@@ -1,6 +1,7 @@
 import Foundation
 import OrchardReport
 import OrchardStore
+import OrchardTestSupport
 import Testing
 
 /// The text report: headline figures, aligned tables, long tables cut in the middle.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OrchardStore
+import OrchardTestSupport
 import Testing
 
 /// What resuming a killed coordinator relies on: the latest checkpoint, and deleting the rounds after it.

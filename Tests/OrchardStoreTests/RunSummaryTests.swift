@@ -1,6 +1,7 @@
 import Foundation
 import OrchardReport
 import OrchardStore
+import OrchardTestSupport
 import Testing
 
 /// The report's figures for `SyntheticRun`, each worked out by hand from the table in its documentation.

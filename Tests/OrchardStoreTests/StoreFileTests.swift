@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OrchardStore
+import OrchardTestSupport
 import Testing
 
 /// Creating and opening store files: the schema, WAL, and the errors for files that are not stores.

@@ -1,31 +1,6 @@
 import Foundation
 import OrchardStore
-
-/// A fresh folder under the system's temporary folder, for its owner to `remove()` in a `defer`.
-struct TemporaryFolder {
-    let path: String
-
-    init() throws {
-        path =
-            FileManager.default.temporaryDirectory
-            .appendingPathComponent("orchard-store-tests-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    /// Deletes the folder and everything in it.
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-
-    /// The path of `name` inside the folder.
-    func file(_ name: String) -> String { path + "/" + name }
-
-    /// Writes `bytes` to `name` inside the folder and returns its path.
-    @discardableResult
-    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let target = file(name)
-        try Data(bytes).write(to: URL(fileURLWithPath: target))
-        return target
-    }
-}
+import OrchardTestSupport
 
 /// A small run written through the store's API, whose figures are worked out by hand in
 /// `SyntheticRun.expected...` and in the tests that use it.

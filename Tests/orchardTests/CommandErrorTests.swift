@@ -1,3 +1,4 @@
+import OrchardTestSupport
 import Testing
 
 /// Mistakes on the command line and in data files: a clear message on stderr, a non-zero exit

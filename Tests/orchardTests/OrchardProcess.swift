@@ -1,4 +1,5 @@
 import Foundation
+import OrchardTestSupport
 import Testing
 
 /// Runs the built `orchard` executable as a child process and collects what it printed.
@@ -163,31 +164,5 @@ struct JSONReport {
             fields[key] as? [[String: Any]], "no list of objects '\(key)' in \(fields)",
             sourceLocation: sourceLocation)
         return list.map(JSONReport.init(fields:))
-    }
-}
-
-/// A fresh folder under the system's temporary folder, for its owner to `remove()` in a `defer`.
-struct TemporaryFolder {
-    let path: String
-
-    init() throws {
-        path =
-            FileManager.default.temporaryDirectory
-            .appendingPathComponent("orchard-cli-tests-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    /// Deletes the folder and everything in it.
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-
-    /// The path of `name` inside the folder.
-    func file(_ name: String) -> String { path + "/" + name }
-
-    /// Writes `bytes` to `name` inside the folder and returns its path.
-    @discardableResult
-    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let target = file(name)
-        try Data(bytes).write(to: URL(fileURLWithPath: target))
-        return target
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import OrchardStore
+import OrchardTestSupport
 import Testing
 
 /// `orchard report` on store files written through the store's API, and on files that are not stores.

@@ -1,5 +1,6 @@
 import Foundation
 import OrchardStore
+import OrchardTestSupport
 import Testing
 
 /// A small federation for the end-to-end runs: Synthetic(0.5, 0.5), an MLP, FedAvg, quick rounds.

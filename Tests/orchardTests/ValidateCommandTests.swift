@@ -1,4 +1,5 @@
 import Foundation
+import OrchardTestSupport
 import Testing
 
 /// `orchard validate`: every mistake on stderr with its line and column and a failing exit status,
