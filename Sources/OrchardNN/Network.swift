@@ -29,6 +29,8 @@ public final class Network {
         var parameters: [NamedParameter] = []
         body.visitParameters(prefix: "") { parameters.append(NamedParameter(name: $0, parameter: $1)) }
         self.parameters = parameters
+        trainableParameters = parameters.map(\.parameter).filter { $0.kind.isTrainable }
+        trainableCount = trainableParameters.reduce(0) { $0 + $1.value.count }
     }
 
     /// Logits [N, classes] of a batch [N, sample...]; valid until the next forward.
@@ -50,12 +52,12 @@ public final class Network {
     public var flops: FLOPCount { body.flops }
 
     /// The parameters the optimizer trains (not running statistics).
-    public var trainableParameters: [Parameter] {
-        parameters.map(\.parameter).filter { $0.kind.isTrainable }
-    }
+    public let trainableParameters: [Parameter]
 
     /// The number of trained values, as PyTorch's `sum(p.numel() for p in model.parameters())`.
-    public var trainableCount: Int { trainableParameters.reduce(0) { $0 + $1.value.count } }
+    ///
+    /// Stored, since every training step reads it to count the update's FLOPs.
+    public let trainableCount: Int
 
     /// The number of values in the state, running statistics included.
     public var stateCount: Int { parameters.reduce(0) { $0 + $1.parameter.value.count } }
