@@ -17,18 +17,19 @@ public enum WeightedAverage {
             Dictionary(contribution.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
         }
         for named in network.parameters {
-            let target = named.parameter.value
-            var sums = [Double](repeating: 0, count: target.count)
+            let count = named.parameter.denseCount
+            var sums = [Double](repeating: 0, count: count)
             for (contribution, tensors) in zip(contributions, lookups) {
-                guard let source = tensors[named.name], source.count == target.count else {
-                    throw FederationError("a contribution lacks '\(named.name)' of \(target.count) values")
+                guard let source = tensors[named.name], source.count == count else {
+                    throw FederationError("a contribution lacks '\(named.name)' of \(count) values")
                 }
                 let share = contribution.weight / total
                 sums.withUnsafeMutableBufferPointer { sums in
-                    for index in 0..<target.count { sums[index] += share * Double(source[index]) }
+                    for index in 0..<count { sums[index] += share * Double(source[index]) }
                 }
             }
-            for index in 0..<target.count { target[index] = Float(sums[index]) }
+            let average = sums.map { Float($0) }
+            average.withUnsafeBufferPointer { named.parameter.assignDense($0.baseAddress!) }
         }
     }
 }

@@ -79,6 +79,15 @@ public final class BasicBlock: Layer {
         return inputGradient
     }
 
+    public func visitLayers(prefix: String, inputShape: [Int], _ visit: (String, any Layer, [Int]) -> Void) {
+        let inner = conv1.outputShape(for: inputShape)
+        visit(qualified(prefix, "conv1"), conv1, inputShape)
+        visit(qualified(prefix, "bn1"), bn1, inner)
+        visit(qualified(prefix, "conv2"), conv2, inner)
+        visit(qualified(prefix, "bn2"), bn2, inner)
+        downsample?.visitLayers(prefix: qualified(prefix, "downsample"), inputShape: inputShape, visit)
+    }
+
     public func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void) {
         conv1.visitParameters(prefix: qualified(prefix, "conv1"), visit)
         bn1.visitParameters(prefix: qualified(prefix, "bn1"), visit)

@@ -7,7 +7,7 @@ import OrchardTensor
 /// in cache. Because activations are channel-major, each GEMM writes its rows straight into the
 /// output, and a 1x1 stride-1 convolution needs no unfolding at all. The backward pass unfolds
 /// again rather than keeping the columns of the whole batch, trading a cheap copy for memory.
-public final class Conv2d: Layer {
+public final class Conv2d: PrunableLayer {
     public let inputChannels: Int
     public let outputChannels: Int
     public let kernelSize: Int
@@ -16,7 +16,7 @@ public final class Conv2d: Layer {
     public let weight: Parameter
     public let bias: Parameter?
     public var needsInputGradient = true
-    public private(set) var flops = FLOPCount.zero
+    public internal(set) var flops = FLOPCount.zero
 
     /// Bytes of unfolded columns a group may span; about half of a core's L2 cache.
     public var columnBudgetBytes = 512 * 1024
@@ -24,7 +24,7 @@ public final class Conv2d: Layer {
     /// check the plain im2col path against it.
     public var usesWideRows = true
 
-    private var input: Tensor?
+    var input: Tensor?
     private var output: Tensor?
     private var inputGradient: Tensor?
     private var columns: Tensor?
@@ -33,6 +33,10 @@ public final class Conv2d: Layer {
     var paddedInput: Tensor?
     private var paddedGradient: Tensor?
     private var wideOutput: Tensor?
+    /// The output gradient of the last backward pass, which a search over pruned positions reads.
+    var outputGradient: Tensor?
+    /// The kernels of a compact sparse weight, made for the input geometry in use.
+    var sparseKernel: SparseConvolutionKernel?
 
     /// Creates the layer with weights drawn from `random`; the weight is [out, in, k, k].
     public init(
@@ -81,6 +85,10 @@ public final class Conv2d: Layer {
         let output = Tensor.reusing(self.output, shape: outputShape(for: input.shape))
         self.output = output
         self.input = mode == .training ? input : nil
+        if weight.isCompact {
+            sparseForward(input, g, into: output)
+            return output
+        }
         if let bias {
             for channel in 0..<outputChannels {
                 (output.data + channel * batch * plane).update(repeating: bias.value[channel], count: batch * plane)
@@ -189,6 +197,7 @@ public final class Conv2d: Layer {
 
     public func backward(_ outputGradient: Tensor) -> Tensor? {
         guard let input else { preconditionFailure("Conv2d.backward without a training forward") }
+        self.outputGradient = outputGradient
         let g = geometry(input.shape)
         let batch = input.shape[1]
         let plane = g.outputPlane
@@ -199,6 +208,14 @@ public final class Conv2d: Layer {
             }
         }
         var inputGradient: Tensor?
+        if weight.isCompact {
+            if needsInputGradient {
+                inputGradient = Tensor.reusing(self.inputGradient, shape: input.shape)
+                self.inputGradient = inputGradient
+            }
+            sparseBackward(outputGradient, g, into: inputGradient)
+            return inputGradient
+        }
         if needsInputGradient {
             let gradient = Tensor.reusing(self.inputGradient, shape: input.shape)
             if !isWide(g) { gradient.zero() }
@@ -222,6 +239,7 @@ public final class Conv2d: Layer {
             }
         }
         if transposedWeightGradient(g) { transposeInto(weightGradient) }
+        weight.maskGradient()
         let multiplyAdds = outputChannels * g.patchSize * plane * batch
         flops.backward = 2 * multiplyAdds * (needsInputGradient ? 2 : 1) + (bias == nil ? 0 : outputGradient.count)
         return inputGradient

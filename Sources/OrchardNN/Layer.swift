@@ -19,23 +19,6 @@ public enum ParameterKind: String, Sendable {
     public var isTrainable: Bool { self != .runningMean && self != .runningVariance }
 }
 
-/// A tensor a layer owns across steps, and its gradient if it is trained.
-public final class Parameter {
-    /// The current values.
-    public let value: Tensor
-    /// The gradient of the loss, written by each backward pass; `nil` for running statistics.
-    public let gradient: Tensor?
-    /// What it is.
-    public let kind: ParameterKind
-
-    /// Creates a parameter of the given shape; trainable kinds get a gradient tensor.
-    public init(shape: [Int], kind: ParameterKind) {
-        value = Tensor(zeros: shape, role: .parameter)
-        gradient = kind.isTrainable ? Tensor(zeros: shape, role: .gradient) : nil
-        self.kind = kind
-    }
-}
-
 /// A stage of a network with an explicit forward and backward pass.
 ///
 /// A layer owns the tensors it returns and reuses them while the batch shape stays the same, so a
@@ -56,10 +39,17 @@ public protocol Layer: AnyObject {
     func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void)
     /// Floating-point operations of the most recent forward and backward pass.
     var flops: FLOPCount { get }
+    /// Calls `visit` with each innermost layer, its dotted name and the input shape it gets when
+    /// this layer gets `inputShape`, in a stable order.
+    func visitLayers(prefix: String, inputShape: [Int], _ visit: (String, any Layer, [Int]) -> Void)
 }
 
 extension Layer {
     public func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void) {}
+
+    public func visitLayers(prefix: String, inputShape: [Int], _ visit: (String, any Layer, [Int]) -> Void) {
+        visit(prefix, self, inputShape)
+    }
 }
 
 /// Floating-point operations, counting a multiply-add as two and an elementwise operation as one.

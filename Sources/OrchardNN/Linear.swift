@@ -1,7 +1,7 @@
 import OrchardTensor
 
 /// A fully connected layer: y = x W^T + b, with W of shape [outputs, inputs] as in PyTorch.
-public final class Linear: Layer {
+public final class Linear: PrunableLayer {
     public let inputs: Int
     public let outputs: Int
     public let weight: Parameter
@@ -12,6 +12,10 @@ public final class Linear: Layer {
     private var input: Tensor?
     private var output: Tensor?
     private var inputGradient: Tensor?
+    /// The output gradient of the last backward pass, which a search over pruned positions reads.
+    private var outputGradient: Tensor?
+    /// The kernels of a compact sparse weight, made on first use.
+    private lazy var sparseKernel = SparseLinearKernel(inputs: inputs, outputs: outputs)
 
     /// Creates the layer with weights drawn from `random`.
     public init(
@@ -36,6 +40,12 @@ public final class Linear: Layer {
         let output = Tensor.reusing(self.output, shape: [batch, outputs])
         self.output = output
         self.input = mode == .training ? input : nil
+        if weight.isCompact, let pattern = weight.pattern {
+            sparseKernel.forward(pattern, values: weight.value.data, input: input, output: output)
+            if let bias { addRows(bias.value.data, to: output.data, rows: batch, columns: outputs) }
+            flops = FLOPCount(forward: 2 * batch * pattern.count + (bias == nil ? 0 : batch * outputs))
+            return output
+        }
         if let bias {
             for row in 0..<batch { (output.data + row * outputs).update(from: bias.value.data, count: outputs) }
         }
@@ -49,12 +59,15 @@ public final class Linear: Layer {
 
     public func backward(_ outputGradient: Tensor) -> Tensor? {
         guard let input else { preconditionFailure("Linear.backward without a training forward") }
+        self.outputGradient = outputGradient
+        if weight.isCompact { return sparseBackward(outputGradient, input: input) }
         let batch = input.shape[0]
         // dW[out, in] = dY^T[out, batch] X[batch, in]
         BLAS.gemm(
             transposeA: true, transposeB: false, m: outputs, n: inputs, k: batch,
             a: outputGradient.data, lda: outputs, b: input.data, ldb: inputs,
             c: weight.gradient!.data, ldc: inputs)
+        weight.maskGradient()
         var backwardFLOPs = 2 * batch * inputs * outputs
         if let gradient = bias?.gradient {
             sumRows(outputGradient.data, rows: batch, columns: outputs, into: gradient.data)
@@ -76,9 +89,56 @@ public final class Linear: Layer {
         return result
     }
 
+    /// The backward pass of a compact sparse weight: gradients at kept entries only.
+    private func sparseBackward(_ outputGradient: Tensor, input: Tensor) -> Tensor? {
+        let pattern = weight.pattern!
+        let batch = input.shape[0]
+        sparseKernel.weightGradient(
+            pattern, outputGradient: outputGradient, input: input, into: weight.gradient!.data)
+        var backwardFLOPs = 2 * batch * pattern.count
+        if let gradient = bias?.gradient {
+            sumRows(outputGradient.data, rows: batch, columns: outputs, into: gradient.data)
+            backwardFLOPs += batch * outputs
+        }
+        var result: Tensor?
+        if needsInputGradient {
+            let inputGradient = Tensor.reusing(self.inputGradient, shape: input.shape)
+            self.inputGradient = inputGradient
+            sparseKernel.inputGradient(
+                pattern, values: weight.value.data, outputGradient: outputGradient, into: inputGradient)
+            backwardFLOPs += 2 * batch * pattern.count
+            result = inputGradient
+        }
+        flops.backward = backwardFLOPs
+        return result
+    }
+
+    /// The gradient of the loss at arbitrary flat positions of the weight, from the last backward
+    /// pass, whatever the storage; what a search over pruned positions reads, tile by tile.
+    public func weightGradient(at positions: UnsafeBufferPointer<Int32>, into gradients: UnsafeMutablePointer<Float>) {
+        guard let input, let outputGradient else {
+            preconditionFailure("Linear.weightGradient without a training forward and backward")
+        }
+        sparseKernel.gradient(
+            at: positions.baseAddress!, count: positions.count, outputGradient: outputGradient, input: input,
+            into: gradients)
+    }
+
+    public func prefersCompact(density: Double, inputShape: [Int]) -> Bool {
+        SparseDispatch.prefersSparse(linearDensity: density, inputs: inputs, outputs: outputs, batch: inputShape[0])
+    }
+
     public func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void) {
         visit(qualified(prefix, "weight"), weight)
         if let bias { visit(qualified(prefix, "bias"), bias) }
+    }
+}
+
+/// Adds `vector` to every row of a row-major [rows, columns] matrix.
+func addRows(_ vector: UnsafePointer<Float>, to matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+    for row in 0..<rows {
+        let line = matrix + row * columns
+        for column in 0..<columns { line[column] += vector[column] }
     }
 }
 

@@ -30,7 +30,7 @@ public final class Network {
         body.visitParameters(prefix: "") { parameters.append(NamedParameter(name: $0, parameter: $1)) }
         self.parameters = parameters
         trainableParameters = parameters.map(\.parameter).filter { $0.kind.isTrainable }
-        trainableCount = trainableParameters.reduce(0) { $0 + $1.value.count }
+        trainableCount = trainableParameters.reduce(0) { $0 + $1.denseCount }
     }
 
     /// Logits [N, classes] of a batch [N, sample...]; valid until the next forward.
@@ -59,8 +59,11 @@ public final class Network {
     /// Stored, since every training step reads it to count the update's FLOPs.
     public let trainableCount: Int
 
+    /// The number of trained values actually stored: the kept entries of compact sparse weights.
+    public var storedTrainableCount: Int { trainableParameters.reduce(0) { $0 + $1.value.count } }
+
     /// The number of values in the state, running statistics included.
-    public var stateCount: Int { parameters.reduce(0) { $0 + $1.parameter.value.count } }
+    public var stateCount: Int { parameters.reduce(0) { $0 + $1.parameter.denseCount } }
 
     /// The parameter with the given name.
     public func parameter(named name: String) -> Parameter? {

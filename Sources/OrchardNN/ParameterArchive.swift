@@ -12,6 +12,9 @@ public struct ParameterEntry: Equatable, Sendable {
 
 /// A network's whole state as one contiguous Float32 buffer plus a name table.
 ///
+/// Sparse weights are written dense, zeros at pruned positions; loading into a pruned network
+/// keeps its masks and takes only the kept positions.
+///
 /// The buffer is what travels as one wire frame and what a checkpoint stores as one blob; the
 /// table says where each named tensor lies in it.
 public struct ParameterArchive: Sendable {
@@ -23,15 +26,18 @@ public struct ParameterArchive: Sendable {
         var entries: [ParameterEntry] = []
         var offset = 0
         for named in network.parameters {
-            let value = named.parameter.value
+            let parameter = named.parameter
             entries.append(
-                ParameterEntry(name: named.name, shape: value.shape, kind: named.parameter.kind, offset: offset))
-            offset += value.count
+                ParameterEntry(name: named.name, shape: parameter.shape, kind: parameter.kind, offset: offset))
+            offset += parameter.denseCount
         }
         var values = [Float](repeating: 0, count: offset)
         values.withUnsafeMutableBufferPointer { buffer in
             for (entry, named) in zip(entries, network.parameters) {
-                (buffer.baseAddress! + entry.offset).update(from: named.parameter.value.data, count: entry.count)
+                let dense = named.parameter.denseValue()
+                withExtendedLifetime(dense) {
+                    (buffer.baseAddress! + entry.offset).update(from: dense.data, count: entry.count)
+                }
             }
         }
         self.entries = entries
@@ -54,15 +60,15 @@ public struct ParameterArchive: Sendable {
             throw ArchiveError("archive has \(entries.count) tensors, \(network.name) has \(network.parameters.count)")
         }
         for (entry, named) in zip(entries, network.parameters) {
-            guard entry.name == named.name, entry.shape == named.parameter.value.shape else {
+            guard entry.name == named.name, entry.shape == named.parameter.shape else {
                 throw ArchiveError(
-                    "archive tensor \(entry.name) \(entry.shape) does not match \(named.name) \(named.parameter.value.shape)"
+                    "archive tensor \(entry.name) \(entry.shape) does not match \(named.name) \(named.parameter.shape)"
                 )
             }
         }
         values.withUnsafeBufferPointer { buffer in
             for (entry, named) in zip(entries, network.parameters) {
-                named.parameter.value.data.update(from: buffer.baseAddress! + entry.offset, count: entry.count)
+                named.parameter.assignDense(buffer.baseAddress! + entry.offset)
             }
         }
     }

@@ -10,19 +10,20 @@ public final class SGD {
     public let momentum: Float
     public let weightDecay: Float
     private let parameters: [Parameter]
-    private var velocities: [Tensor?]
 
     public init(parameters: [Parameter], learningRate: Float, momentum: Float = 0, weightDecay: Float = 0) {
         self.parameters = parameters.filter { $0.gradient != nil }
         self.learningRate = learningRate
         self.momentum = momentum
         self.weightDecay = weightDecay
-        velocities = Array(repeating: nil, count: self.parameters.count)
     }
 
     /// Applies one update from the gradients the last backward pass wrote.
+    ///
+    /// Compact sparse parameters update only their kept entries; the momentum lives on the
+    /// parameter, so that pruning and regrowing carries it over (and zeroes it where weights grow).
     public func step() {
-        for (index, parameter) in parameters.enumerated() {
+        for parameter in parameters {
             let p = parameter.value.data
             let g = parameter.gradient!.data
             let count = parameter.value.count
@@ -31,22 +32,19 @@ public final class SGD {
                 for i in 0..<count { p[i] -= rate * (g[i] + decay * p[i]) }
                 continue
             }
-            let velocity: Tensor
-            if let existing = velocities[index] {
-                velocity = existing
-            } else {
-                // PyTorch starts the buffer at the first gradient rather than at zero, which a zero
-                // buffer gives too: 0 * momentum + g + decay * p.
-                velocity = Tensor(zeros: parameter.value.shape, role: .optimizerState)
-                velocities[index] = velocity
-            }
+            // PyTorch starts the buffer at the first gradient rather than at zero, which a zero
+            // buffer gives too: 0 * momentum + g + decay * p.
+            let velocity = parameter.momentum ?? Tensor(zeros: parameter.value.shape, role: .optimizerState)
+            parameter.momentum = velocity
             Elementwise.momentumStep(p, g, velocity.data, rate: rate, momentum: momentum, decay: decay, count: count)
         }
     }
 
     /// Forgets the momentum buffers, as a fresh optimizer would.
-    public func reset() { velocities = Array(repeating: nil, count: parameters.count) }
+    public func reset() {
+        for parameter in parameters { parameter.momentum = nil }
+    }
 
     /// Bytes of optimizer state held now.
-    public var stateBytes: Int { velocities.reduce(0) { $0 + ($1?.byteCount ?? 0) } }
+    public var stateBytes: Int { parameters.reduce(0) { $0 + ($1.momentum?.byteCount ?? 0) } }
 }

@@ -80,6 +80,14 @@ public final class Sequential: Layer {
         }
     }
 
+    public func visitLayers(prefix: String, inputShape: [Int], _ visit: (String, any Layer, [Int]) -> Void) {
+        var shape = inputShape
+        for entry in layers {
+            entry.layer.visitLayers(prefix: qualified(prefix, entry.name), inputShape: shape, visit)
+            shape = entry.layer.outputShape(for: shape)
+        }
+    }
+
     public func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void) {
         for entry in layers { entry.layer.visitParameters(prefix: qualified(prefix, entry.name), visit) }
     }

@@ -28,8 +28,8 @@ public final class Trainer {
         let result = criterion(logits, labels: labels)
         network.backward(result.gradient)
         optimizer.step()
-        let count = network.trainableCount
-        // The update reads a gradient and writes a value per parameter: two FLOPs, four with momentum.
+        let count = network.storedTrainableCount
+        // The update reads a gradient and writes a value per stored value: two FLOPs, four with momentum.
         flops = flops + network.flops + FLOPCount(backward: count * (optimizer.momentum == 0 ? 2 : 4))
         return (result.loss, result.correct)
     }

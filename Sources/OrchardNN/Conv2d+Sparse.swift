@@ -1,0 +1,87 @@
+import OrchardTensor
+
+/// The convolution with a compact sparse weight, and the gradient at arbitrary weight positions.
+extension Conv2d {
+    /// The forward pass through the sparse kernel, bias added after it.
+    func sparseForward(_ input: Tensor, _ g: ConvolutionGeometry, into output: Tensor) {
+        let pattern = weight.pattern!
+        let kernel = sparseKernel(for: g)
+        kernel.forward(pattern, values: weight.value.data, input: input, output: output)
+        let batch = input.shape[1]
+        let run = batch * g.outputPlane
+        if let bias {
+            for channel in 0..<outputChannels {
+                let rows = output.data + channel * run
+                let value = bias.value[channel]
+                for index in 0..<run { rows[index] += value }
+            }
+        }
+        flops = FLOPCount(forward: 2 * pattern.count * run + (bias == nil ? 0 : output.count))
+    }
+
+    /// The backward pass through the sparse kernel: gradients at kept entries only.
+    func sparseBackward(_ outputGradient: Tensor, _ g: ConvolutionGeometry, into inputGradient: Tensor?) {
+        let pattern = weight.pattern!
+        sparseKernel(for: g).backward(
+            pattern, values: weight.value.data, outputGradient: outputGradient, inputGradient: inputGradient,
+            weightGradientValues: weight.gradient!.data)
+        let run = outputGradient.shape[1] * g.outputPlane
+        flops.backward = 2 * pattern.count * run * (inputGradient == nil ? 1 : 2) + (bias == nil ? 0 : outputGradient.count)
+    }
+
+    /// The kernel object for this geometry, made anew when the input geometry changes.
+    private func sparseKernel(for g: ConvolutionGeometry) -> SparseConvolutionKernel {
+        if let kernel = sparseKernel, kernel.geometry == g { return kernel }
+        let kernel = SparseConvolutionKernel(geometry: g, outputChannels: outputChannels)
+        sparseKernel = kernel
+        return kernel
+    }
+
+    public func prefersCompact(density: Double, inputShape: [Int]) -> Bool {
+        SparseDispatch.prefersSparse(
+            convolutionDensity: density, geometry: geometry(inputShape), outputChannels: outputChannels,
+            batch: inputShape[1])
+    }
+
+    /// The gradient of the loss at arbitrary flat positions of the weight [out, in, k, k], from the
+    /// last forward and backward pass, whatever the storage: what a search over pruned positions
+    /// reads, tile by tile, without a dense gradient.
+    ///
+    /// Each position is one sum over the batch and the output plane, dW[o, c, i, j] =
+    /// Σ dY[o, n, y, x] · X[c, n, y·s + i − p, x·s + j − p], skipping windows that fall on padding.
+    public func weightGradient(at positions: UnsafeBufferPointer<Int32>, into gradients: UnsafeMutablePointer<Float>) {
+        guard let input, let outputGradient else {
+            preconditionFailure("Conv2d.weightGradient without a training forward and backward")
+        }
+        if weight.isCompact, let kernel = sparseKernel {
+            // The kernel kept its padded input and wide dY from the pass: one contiguous dot each.
+            kernel.gradient(at: positions.baseAddress!, count: positions.count, into: gradients)
+            return
+        }
+        let g = geometry(input.shape)
+        let batch = input.shape[1]
+        let area = kernelSize * kernelSize
+        for (slot, position) in positions.enumerated() {
+            let flat = Int(position)
+            let output = flat / (inputChannels * area)
+            let channel = flat / area % inputChannels
+            let (row, column) = (flat % area / kernelSize, flat % kernelSize)
+            var sum: Float = 0
+            for sample in 0..<batch {
+                let gradientPlane = outputGradient.data + (output * batch + sample) * g.outputPlane
+                let inputPlane = input.data + (channel * batch + sample) * g.inputPlane
+                for y in 0..<g.outputHeight {
+                    let sourceRow = y * stride + row - padding
+                    guard sourceRow >= 0 && sourceRow < g.height else { continue }
+                    let gradientLine = gradientPlane + y * g.outputWidth
+                    let inputLine = inputPlane + sourceRow * g.width
+                    for x in 0..<g.outputWidth {
+                        let sourceColumn = x * stride + column - padding
+                        if sourceColumn >= 0 && sourceColumn < g.width { sum += gradientLine[x] * inputLine[sourceColumn] }
+                    }
+                }
+            }
+            gradients[slot] = sum
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import OrchardTensor
+import Testing
+
+@testable import OrchardNN
+
+/// Random kept positions: each of `count` positions kept with probability `density`.
+func randomMask(count: Int, density: Double, seed: UInt64) -> [Int32] {
+    var random = RandomStream(seed: seed, purpose: "test-mask")
+    return (0..<count).compactMap { random.nextDouble() < density ? Int32($0) : nil }
+}
+
+/// Masks of every prunable weight of `network` at `density`.
+func randomMasks(_ network: Network, density: Double, seed: UInt64) -> [String: [Int32]] {
+    var masks: [String: [Int32]] = [:]
+    for (index, entry) in network.prunableLayers().enumerated() {
+        masks[entry.name] = randomMask(
+            count: entry.layer.weight.denseCount, density: density, seed: seed + UInt64(index))
+    }
+    return masks
+}
+
+/// The largest difference between two tensors relative to the larger magnitude (at least 1).
+func relativeDifference(_ a: Tensor, _ b: Tensor) -> Float {
+    precondition(a.count == b.count)
+    var worst: Float = 0
+    for index in 0..<a.count {
+        worst = max(worst, abs(a[index] - b[index]) / max(1, abs(a[index]), abs(b[index])))
+    }
+    return worst
+}
+
+@Suite("Sparse weights in layers and networks")
+struct SparseTrainingTests {
+    /// Two copies of a small model on one batch, one stored compactly and one masked, trained the
+    /// same way, must agree: the sparse kernels compute what dense kernels on the masked weight do.
+    /// Tolerance: 1e-4 relative, for float sums taken in another order over a few steps.
+    @Test(arguments: ["lenet5", "resnet8"])
+    func compactTrainingEqualsMaskedTraining(model: String) throws {
+        let shape = model == "lenet5" ? [1, 28, 28] : [3, 12, 12]
+        let width = model == "lenet5" ? 1.0 : 0.5
+        let compact = try ModelZoo.make(model, sampleShape: shape, classes: 10, width: width, seed: 3)
+        let masked = try ModelZoo.make(model, sampleShape: shape, classes: 10, width: width, seed: 3)
+        let masks = randomMasks(compact, density: 0.1, seed: 5)
+        try compact.applyMasks(masks, batch: 4, storage: .compact)
+        try masked.applyMasks(masks, batch: 4, storage: .masked)
+        #expect(compact.prunableLayers().allSatisfy { $0.layer.weight.isCompact })
+        #expect(masked.prunableLayers().allSatisfy { !$0.layer.weight.isCompact })
+        let input = randomTensor([4] + shape, seed: 9)
+        let labels: [Int32] = [1, 7, 3, 0]
+        let trainers = [compact, masked].map { Trainer(network: $0, learningRate: 0.05, momentum: 0.9) }
+        for _ in 0..<3 {
+            for trainer in trainers { labels.withUnsafeBufferPointer { _ = trainer.step(input, labels: $0.baseAddress!) } }
+        }
+        for (left, right) in zip(compact.parameters, masked.parameters) {
+            #expect(relativeDifference(left.parameter.denseValue(), right.parameter.denseValue()) < 1e-4, "\(left.name)")
+        }
+        // Pruned positions of the masked copy never moved off zero.
+        for entry in masked.prunableLayers() {
+            let kept = Set(masks[entry.name]!)
+            let value = entry.layer.weight.value
+            #expect((0..<value.count).allSatisfy { kept.contains(Int32($0)) || value[$0] == 0 }, "\(entry.name)")
+        }
+        #expect(compact.masks == masks)
+    }
+
+    /// The gradient at arbitrary positions, read after a pass, equals the dense layer's gradient.
+    @Test(arguments: [false, true])
+    func gradientAtPositionsMatchesDenseGradient(compact: Bool) throws {
+        let dense = try ModelZoo.make("lenet5", sampleShape: [1, 28, 28], classes: 10, seed: 4)
+        let pruned = try ModelZoo.make("lenet5", sampleShape: [1, 28, 28], classes: 10, seed: 4)
+        let masks = randomMasks(pruned, density: 0.2, seed: 6)
+        try pruned.applyMasks(masks, batch: 2, storage: compact ? .compact : .masked)
+        try dense.applyMasks(masks, batch: 2, storage: .masked)
+        dense.removeMasks()  // dense again, pruned positions at zero: same function as `pruned`
+        let input = randomTensor([2, 1, 28, 28], seed: 2)
+        let criterion = SoftmaxCrossEntropy()
+        let labels: [Int32] = [4, 8]
+        for network in [dense, pruned] {
+            let logits = network.forward(input, mode: .training)
+            let result = labels.withUnsafeBufferPointer { criterion(logits, labels: $0.baseAddress!) }
+            network.backward(result.gradient)
+        }
+        for (denseEntry, entry) in zip(dense.prunableLayers(), pruned.prunableLayers()) {
+            let count = entry.layer.weight.denseCount
+            let positions = (0..<count).map(Int32.init)
+            var gradients = [Float](repeating: 0, count: count)
+            positions.withUnsafeBufferPointer { positions in
+                gradients.withUnsafeMutableBufferPointer { gradients in
+                    if let conv = entry.layer as? Conv2d {
+                        conv.weightGradient(at: positions, into: gradients.baseAddress!)
+                    } else if let linear = entry.layer as? Linear {
+                        linear.weightGradient(at: positions, into: gradients.baseAddress!)
+                    }
+                }
+            }
+            let expected = denseEntry.layer.weight.gradient!
+            let worst = (0..<count).map { abs(gradients[$0] - expected[$0]) / max(1, abs(expected[$0])) }.max()!
+            #expect(worst < 1e-4, "\(entry.name)")
+        }
+    }
+
+    /// Pruning again carries kept values and momentum over and starts regrown positions at zero.
+    @Test func repruningCarriesValuesAndMomentum() {
+        let parameter = Parameter(shape: [2, 3], kind: .weight)
+        for index in 0..<6 { parameter.value[index] = Float(index + 1) }
+        parameter.momentum = Tensor(shape: [2, 3], values: [10, 20, 30, 40, 50, 60], role: .optimizerState)
+        parameter.prune(to: SparsePattern(rows: 2, columns: 3, flatIndices: [0, 2, 4]), compact: true)
+        #expect(parameter.value.values == [1, 3, 5])
+        #expect(parameter.momentum?.values == [10, 30, 50])
+        #expect(parameter.gradient?.count == 3)
+        parameter.prune(to: SparsePattern(rows: 2, columns: 3, flatIndices: [1, 2, 5]), compact: true)
+        #expect(parameter.value.values == [0, 3, 0])
+        #expect(parameter.momentum?.values == [0, 30, 0])
+        parameter.prune(to: SparsePattern(rows: 2, columns: 3, flatIndices: [2, 3]), compact: false)
+        #expect(parameter.value.values == [0, 0, 3, 0, 0, 0])
+        #expect(parameter.denseValue().values == [0, 0, 3, 0, 0, 0])
+        parameter.prune(to: nil, compact: false)
+        #expect(parameter.pattern == nil && parameter.value.count == 6)
+    }
+
+    /// A compact model's parameters, gradients and momentum shrink with the density, as the
+    /// engine's ledger counts them, index arrays included.
+    @Test func compactStateBytesScaleWithDensity() throws {
+        func stateBytes(density: Double) throws -> Int {
+            let (bytes, _) = try MemoryScope.measure { () throws -> Int in
+                let network = try ModelZoo.make("mlp", sampleShape: [784], classes: 10)
+                if density < 1 { try network.applyMasks(randomMasks(network, density: density, seed: 1), batch: 8, storage: .compact) }
+                let trainer = Trainer(network: network, learningRate: 0.1, momentum: 0.9)
+                let input = randomTensor([8, 784], seed: 3)
+                let labels = [Int32](repeating: 1, count: 8)
+                labels.withUnsafeBufferPointer { _ = trainer.step(input, labels: $0.baseAddress!) }
+                return network.trainableParameters.reduce(0) {
+                    $0 + $1.storedBytes + ($1.gradient?.byteCount ?? 0) + ($1.momentum?.byteCount ?? 0)
+                }
+            }
+            return bytes
+        }
+        let dense = try stateBytes(density: 1)
+        let sparse = try stateBytes(density: 0.01)
+        // 266,610 trained values dense at 12 bytes each; at 1% about 2,700 kept values at 16 bytes
+        // plus dense biases and row starts: far below 5% of the dense bytes.
+        #expect(dense == 266_610 * 12)
+        #expect(Double(sparse) < 0.05 * Double(dense))
+    }
+
+    @Test func archiveOfSparseNetworkIsDenseAndLoadsBack() throws {
+        let network = try ModelZoo.make("lenet5", sampleShape: [1, 28, 28], classes: 10, seed: 1)
+        let masks = randomMasks(network, density: 0.05, seed: 2)
+        try network.applyMasks(masks, batch: 8, storage: .compact)
+        let archive = ParameterArchive(network)
+        #expect(archive.values.count == network.stateCount)
+        let copy = try ModelZoo.make("lenet5", sampleShape: [1, 28, 28], classes: 10, seed: 9)
+        try copy.applyMasks(masks, batch: 8, storage: .masked)
+        try archive.load(into: copy)
+        #expect(ParameterArchive(copy).values == archive.values)
+        #expect(throws: NetworkError.self) { try copy.applyMasks(["nope.weight": []], batch: 1) }
+        #expect(throws: NetworkError.self) { try copy.applyMasks(["fc1.weight": [3, 2]], batch: 1) }
+    }
+}
