@@ -31,6 +31,8 @@ extension Message {
             descriptor.encoding =
                 Orchard_Wire_V1_TensorEncoding(rawValue: Int(tensor.encoding.rawValue)) ?? .unspecified
             descriptor.byteLength = UInt64(tensor.byteLength)
+            // The frame's initialisers keep the round within 0...UInt32.max.
+            descriptor.sinceRound = UInt32(tensor.sinceRound ?? 0)
             return descriptor
         }
         return envelope

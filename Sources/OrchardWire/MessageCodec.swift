@@ -8,7 +8,8 @@ import SwiftProtobuf
 /// this order and before it allocates anything sized by the peer: the frame count, the total
 /// bytes, the envelope's size, its version and kind, the envelope itself, the body's fields, and
 /// for each tensor its encoding, rank, element count and declared bytes against the limits, then
-/// against its shape and its frame.
+/// against its shape and its frame, and for a sparse or mask frame every count, Rice parameter and
+/// position of its layout.
 public struct MessageCodec: Sendable {
     /// The largest message the decoder accepts.
     public var limits: DecodingLimits
@@ -155,20 +156,34 @@ public struct MessageCodec: Sendable {
                     .tensorTooLarge(
                         tensor: index, name: name, bytes: descriptor.byteLength, limit: limits.maxTensorBytes))
             }
-            let expected = encoding.denseByteLength(elements: elements) ?? .max
-            guard descriptor.byteLength == expected else {
-                throw WireError(
-                    .shapeMismatch(tensor: index, name: name, byteLength: descriptor.byteLength, expected: expected))
+            // Dense frames' sizes follow from the shape; sparse and mask frames are checked against
+            // their layout once the frame is known to be the declared size.
+            if let expected = encoding.denseByteLength(elements: elements) {
+                guard descriptor.byteLength == expected else {
+                    throw WireError(
+                        .shapeMismatch(tensor: index, name: name, byteLength: descriptor.byteLength, expected: expected)
+                    )
+                }
             }
             guard descriptor.byteLength == UInt64(payload.count) else {
                 throw WireError(
                     .byteLengthMismatch(
                         tensor: index, name: name, declared: descriptor.byteLength, frameBytes: payload.count))
             }
-            // Every dimension is at most maxElements by now, so the conversion cannot trap.
+            guard encoding == .maskUnchanged || descriptor.sinceRound == 0 else {
+                throw WireError(
+                    .malformedTensor(
+                        tensor: index, name: name,
+                        problem: "since_round \(descriptor.sinceRound) on a \(encoding) frame; it is for MASK_UNCHANGED"
+                    ))
+            }
+            // Every dimension is at most maxElements by now, so the conversions cannot trap.
             let shape = descriptor.shape.map { Int($0) }
             tensors.append(
-                TensorFrame(checkedName: descriptor.name, shape: shape, encoding: encoding, payload: payload))
+                try TensorFrame(
+                    validatingName: descriptor.name, shape: shape, elements: Int(elements), encoding: encoding,
+                    payload: payload, sinceRound: encoding == .maskUnchanged ? Int(descriptor.sinceRound) : nil,
+                    tensor: index))
         }
         return tensors
     }

@@ -41,6 +41,13 @@ public struct WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case byteLengthMismatch(tensor: Int, name: String, declared: UInt64, frameBytes: Int)
         /// A tensor frame was to be decoded into a tensor of another shape.
         case tensorShapeMismatch(name: String, frame: [Int], tensor: [Int])
+        /// Tensor `tensor`'s sparse or mask frame is not what its layout allows (a count, length,
+        /// Rice parameter or position out of place), or positions given to encode are not
+        /// strictly ascending below the element count; `problem` says which.
+        case malformedTensor(tensor: Int, name: String, problem: String)
+        /// A `MASK_UNCHANGED` frame was to be decoded into values; only the receiver, which holds
+        /// the mask of round `sinceRound`, can resolve it.
+        case unresolvedMask(name: String, sinceRound: Int)
     }
 
     /// What is wrong.
@@ -67,8 +74,9 @@ public struct WireError: Error, Equatable, Sendable, CustomStringConvertible {
             .tensorTooLarge:
             .limitExceeded
         case .noFrames, .malformedEnvelope, .bodyMismatch, .invalidField, .frameCountMismatch,
-            .shapeMismatch, .byteLengthMismatch, .tensorShapeMismatch:
+            .shapeMismatch, .byteLengthMismatch, .tensorShapeMismatch, .malformedTensor:
             .malformed
+        case .unresolvedMask: .unexpectedMessage
         }
     }
 
@@ -80,9 +88,11 @@ public struct WireError: Error, Equatable, Sendable, CustomStringConvertible {
             0
         case .unsupportedEncoding(let tensor, _, _), .rankTooLarge(let tensor, _, _, _),
             .tooManyElements(let tensor, _, _, _), .tensorTooLarge(let tensor, _, _, _),
-            .shapeMismatch(let tensor, _, _, _), .byteLengthMismatch(let tensor, _, _, _):
+            .shapeMismatch(let tensor, _, _, _), .byteLengthMismatch(let tensor, _, _, _),
+            .malformedTensor(let tensor, _, _):
             tensor + 1
-        case .noFrames, .tooManyFrames, .messageTooLarge, .frameCountMismatch, .tensorShapeMismatch:
+        case .noFrames, .tooManyFrames, .messageTooLarge, .frameCountMismatch, .tensorShapeMismatch,
+            .unresolvedMask:
             nil
         }
     }
@@ -137,6 +147,10 @@ public struct WireError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(Self.tensor(tensor, name)): byte_length \(declared), but the frame holds \(actual) bytes"
         case .tensorShapeMismatch(let name, let frame, let tensor):
             return "tensor '\(name)' of shape \(frame) cannot be decoded into a tensor of shape \(tensor)"
+        case .malformedTensor(let tensor, let name, let problem):
+            return "\(Self.tensor(tensor, name)): \(problem)"
+        case .unresolvedMask(let name, let round):
+            return "tensor '\(name)' is the mask of round \(round), unchanged: only its holder can resolve it"
         }
     }
 

@@ -14,6 +14,9 @@ public struct WireSize: Sendable, Equatable {
     public var tensorBytesByEncoding: [TensorEncoding: Int]
     /// The ZMTP framing of all frames, in bytes.
     public var framingBytes: Int
+    /// The analytic minimum of the tensor frames, the sum of their
+    /// `TensorFrame.analyticMinimumBytes`: the figure `tensorBytes` is compared with.
+    public var analyticMinimumBytes: Double
 
     /// The size of an envelope and the tensor frames that follow it.
     public init(envelopeBytes: Int, tensors: [TensorFrame]) {
@@ -22,6 +25,12 @@ public struct WireSize: Sendable, Equatable {
         tensorBytes = tensors.reduce(0) { $0 + $1.byteLength }
         tensorBytesByEncoding = tensors.reduce(into: [:]) { $0[$1.encoding, default: 0] += $1.byteLength }
         framingBytes = Self.framing(envelopeBytes) + tensors.reduce(0) { $0 + Self.framing($1.byteLength) }
+        analyticMinimumBytes = tensors.reduce(0) { $0 + $1.analyticMinimumBytes }
+    }
+
+    /// The tensor bytes over their analytic minimum: 1 at the minimum; `nil` when the minimum is 0.
+    public var tensorBytesOverAnalyticMinimum: Double? {
+        analyticMinimumBytes > 0 ? Double(tensorBytes) / analyticMinimumBytes : nil
     }
 
     /// The envelope and tensor bytes: the message's payload.

@@ -7,6 +7,7 @@ import Testing
 ///
 /// Every input must end as a decoded message or a `WireError` (typed throws guarantee nothing
 /// else escapes; a trap would end the test process). Valid inputs must decode to what was sent.
+/// Task and result messages carry dense, sparse and mask frames of every encoding.
 @Suite("Decoder fuzzing")
 struct DecoderFuzzTests {
     static let inputCount = 12_000
@@ -16,6 +17,9 @@ struct DecoderFuzzTests {
         var decoded = 0
         var rejections = RejectionCounts()
         var byStrategy: [String: (decoded: Int, rejected: Int)] = [:]
+        /// Decoded tensor frames by encoding, and rejections of malformed sparse or mask frames.
+        var decodedByEncoding: [TensorEncoding: Int] = [:]
+        var malformedTensors = 0
     }
 
     @Test func randomAndMutatedMessages() throws {
@@ -34,12 +38,18 @@ struct DecoderFuzzTests {
                 // and its tensors must convert without trapping.
                 let again = try codec.decode(try codec.encode(decoded.message).byteArrays)
                 #expect(try codec.encode(again.message).byteArrays == codec.encode(decoded.message).byteArrays)
-                for tensor in decoded.message.tensors { _ = try tensor.tensor(role: .data) }
+                for tensor in decoded.message.tensors {
+                    tally.decodedByEncoding[tensor.encoding, default: 0] += 1
+                    let payload = try tensor.decodedPayload(role: .data)
+                    #expect(try TensorFrame(name: tensor.name, payload: payload).keptCount ?? 0 <= tensor.elementCount)
+                    if tensor.encoding != .maskUnchanged { _ = try tensor.tensor(role: .data) }
+                }
                 if let original {
                     #expect(try codec.encode(decoded.message).byteArrays == original, "\(strategy) changed on the way")
                 }
             } catch {
                 tally.rejections.record(error)
+                if case .malformedTensor = error.reason { tally.malformedTensors += 1 }
                 tally.byStrategy[strategy, default: (0, 0)].rejected += 1
                 #expect(original == nil, "valid \(strategy) input rejected: \(error)")
                 _ = try codec.encode(error.reply())
@@ -51,6 +61,13 @@ struct DecoderFuzzTests {
         )
         print("fuzz: rejections by code: \(tally.rejections.byCode.sorted { $0.key.rawValue < $1.key.rawValue })")
         print("fuzz: by strategy: \(tally.byStrategy.sorted { $0.key < $1.key })")
+        print(
+            "fuzz: decoded frames by encoding: \(tally.decodedByEncoding.sorted { $0.key.rawValue < $1.key.rawValue }), "
+                + "\(tally.malformedTensors) malformed sparse or mask frames rejected")
+        for encoding in TensorEncoding.allCases {
+            #expect(tally.decodedByEncoding[encoding, default: 0] > 0, "no \(encoding) frame decoded")
+        }
+        #expect(tally.malformedTensors > 0)
         #expect(tally.decoded + tally.rejections.total == Self.inputCount)
         #expect(tally.decoded >= Self.inputCount / 5)
         #expect(tally.rejections.total >= Self.inputCount / 5)
@@ -138,19 +155,47 @@ struct DecoderFuzzTests {
         var tensors: [TensorFrame] = []
         if body.kind.carriesTensors {
             for index in 0..<random.nextInt(below: 4) {
-                let shape = (0..<random.nextInt(below: 4)).map { _ in random.nextInt(below: 5) }
-                tensors.append(TensorFrame(name: "t\(index)", tensor: Samples.tensor(shape, random: &random)))
+                tensors.append(randomFrame(name: "t\(index)", &random))
             }
         }
         return Message(
             runID: random.next(), round: UInt32(truncatingIfNeeded: random.next()), body: body, tensors: tensors)
     }
 
+    /// A dense, sparse or mask frame of a small random shape; sparse densities range from empty to
+    /// full, so that every encoding and the degenerate cases occur.
+    static func randomFrame(name: String, _ random: inout RandomStream) -> TensorFrame {
+        let shape = (0..<random.nextInt(below: 4)).map { _ in random.nextInt(below: 5) }
+        // At most 59 x 59 elements, so that a full frame stays within the fuzz limit of 64 KiB.
+        let sparseShape = (0..<1 + random.nextInt(below: 2)).map { _ in random.nextInt(below: 60) }
+        let elements = sparseShape.reduce(1, *)
+        let density = [0, 0.01, 0.05, 0.3, 0.9, 1][random.nextInt(below: 6)]
+        let indices = randomPositions(elements: elements, density: density, random: &random)
+        let precision: ValuePrecision = random.nextInt(below: 2) == 0 ? .float32 : .float16
+        let payload: TensorPayload
+        switch random.nextInt(below: 6) {
+        case 0, 1: payload = .dense(Samples.tensor(shape, random: &random))
+        case 2, 3:
+            let values = indices.map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: random.next())) }
+            payload = .sparse(shape: sparseShape, indices: indices, values: values)
+        case 4: payload = .mask(shape: sparseShape, indices: indices)
+        default: payload = .maskUnchanged(shape: sparseShape, sinceRound: random.nextInt(below: 1000))
+        }
+        // The payloads are valid by construction.
+        return try! TensorFrame(name: name, payload: payload, precision: precision)
+    }
+
     /// A valid message's frames changed at the byte or frame level.
     static func mutated(_ frames: [[UInt8]], _ random: inout RandomStream) -> (String, [[UInt8]], [[UInt8]]?) {
         var frames = frames
         let target = random.nextInt(below: frames.count)
-        switch random.nextInt(below: 7) {
+        switch random.nextInt(below: 8) {
+        case 7 where frames.count > 1 && frames[target].count >= 5 && target > 0:
+            // A sparse header's count or Rice parameter, or a bitmap's first bytes, set to an
+            // extreme: the fields a sparse decoder must check before it trusts them.
+            let offset = random.nextInt(below: 5)
+            frames[target][offset] = [0x00, 0x01, 0x1f, 0x20, 0x7f, 0xff][random.nextInt(below: 6)]
+            return ("sparse header", frames, nil)
         case 0:
             for _ in 0..<1 + random.nextInt(below: 4) where !frames[target].isEmpty {
                 let bit = random.nextInt(below: frames[target].count * 8)
@@ -199,12 +244,13 @@ struct DecoderFuzzTests {
                     envelope.tensors.append(descriptor)
                 }
                 let index = random.nextInt(below: envelope.tensors.count)
-                switch random.nextInt(below: 4) {
+                switch random.nextInt(below: 5) {
                 case 0: envelope.tensors[index].shape = (0..<random.nextInt(below: 12)).map { _ in pick(&random) }
                 case 1: envelope.tensors[index].byteLength = pick(&random)
                 case 2:
                     envelope.tensors[index].encoding =
-                        Orchard_Wire_V1_TensorEncoding(rawValue: random.nextInt(below: 9) - 1) ?? .unspecified
+                        Orchard_Wire_V1_TensorEncoding(rawValue: random.nextInt(below: 12) - 1) ?? .unspecified
+                case 3: envelope.tensors[index].sinceRound = UInt32(truncatingIfNeeded: pick(&random))
                 default: envelope.tensors[index].name = random.nextInt(below: 2) == 0 ? "" : envelope.tensors[0].name
                 }
             }

@@ -187,7 +187,7 @@ struct StrictDecodingTests {
                 == .tensorTooLarge(tensor: 0, name: "w", bytes: .max, limit: DecodingLimits.standard.maxTensorBytes))
     }
 
-    @Test(arguments: [0, 2, 3, 4, 5, 6, 99, -7])
+    @Test(arguments: [0, 10, 99, -7])
     func unsupportedEncoding(_ raw: Int) throws {
         let frames = try frames(of: task) {
             $0.tensors[0].encoding = Orchard_Wire_V1_TensorEncoding(rawValue: raw) ?? .unspecified

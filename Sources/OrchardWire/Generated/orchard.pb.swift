@@ -106,8 +106,9 @@ nonisolated enum Orchard_Wire_V1_Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
 
 }
 
-/// How a tensor frame's bytes represent the tensor. Only DENSE_F32 is produced and accepted by
-/// version 1 receivers; the other values are reserved for the sparse and half-precision encodings.
+/// How a tensor frame's bytes represent the tensor; docs/protocol.md section 2 gives each layout
+/// byte by byte. Sparse frames keep a subset of positions (strictly ascending flat indices); a mask
+/// frame carries positions only.
 nonisolated enum Orchard_Wire_V1_TensorEncoding: SwiftProtobuf.Enum, Swift.CaseIterable {
   typealias RawValue = Int
   case unspecified // = 0
@@ -124,11 +125,20 @@ nonisolated enum Orchard_Wire_V1_TensorEncoding: SwiftProtobuf.Enum, Swift.CaseI
   /// occupancy bitmap, then binary16 values of the set positions
   case bitmapF16 // = 4
 
-  /// delta-coded positions, then binary32 values
+  /// Rice-coded position gaps, then binary32 values
   case deltaF32 // = 5
 
-  /// delta-coded positions, then binary16 values
+  /// Rice-coded position gaps, then binary16 values
   case deltaF16 // = 6
+
+  /// occupancy bitmap only: a mask without values
+  case maskBitmap // = 7
+
+  /// Rice-coded position gaps only: a mask without values
+  case maskDelta // = 8
+
+  /// empty frame: the mask held since round `since_round`
+  case maskUnchanged // = 9
   case UNRECOGNIZED(Int)
 
   init() {
@@ -144,6 +154,9 @@ nonisolated enum Orchard_Wire_V1_TensorEncoding: SwiftProtobuf.Enum, Swift.CaseI
     case 4: self = .bitmapF16
     case 5: self = .deltaF32
     case 6: self = .deltaF16
+    case 7: self = .maskBitmap
+    case 8: self = .maskDelta
+    case 9: self = .maskUnchanged
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -157,6 +170,9 @@ nonisolated enum Orchard_Wire_V1_TensorEncoding: SwiftProtobuf.Enum, Swift.CaseI
     case .bitmapF16: return 4
     case .deltaF32: return 5
     case .deltaF16: return 6
+    case .maskBitmap: return 7
+    case .maskDelta: return 8
+    case .maskUnchanged: return 9
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -170,6 +186,9 @@ nonisolated enum Orchard_Wire_V1_TensorEncoding: SwiftProtobuf.Enum, Swift.CaseI
     .bitmapF16,
     .deltaF32,
     .deltaF16,
+    .maskBitmap,
+    .maskDelta,
+    .maskUnchanged,
   ]
 
 }
@@ -304,6 +323,9 @@ nonisolated struct Orchard_Wire_V1_TensorDescriptor: Sendable {
 
   /// must equal the size of the frame
   var byteLength: UInt64 = 0
+
+  /// MASK_UNCHANGED: the round whose mask still holds; else 0
+  var sinceRound: UInt32 = 0
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -598,7 +620,7 @@ nonisolated extension Orchard_Wire_V1_Kind: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Orchard_Wire_V1_TensorEncoding: SwiftProtobuf._ProtoNameProviding {
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0TENSOR_ENCODING_UNSPECIFIED\0\u{1}TENSOR_ENCODING_DENSE_F32\0\u{1}TENSOR_ENCODING_DENSE_F16\0\u{1}TENSOR_ENCODING_BITMAP_F32\0\u{1}TENSOR_ENCODING_BITMAP_F16\0\u{1}TENSOR_ENCODING_DELTA_F32\0\u{1}TENSOR_ENCODING_DELTA_F16\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0TENSOR_ENCODING_UNSPECIFIED\0\u{1}TENSOR_ENCODING_DENSE_F32\0\u{1}TENSOR_ENCODING_DENSE_F16\0\u{1}TENSOR_ENCODING_BITMAP_F32\0\u{1}TENSOR_ENCODING_BITMAP_F16\0\u{1}TENSOR_ENCODING_DELTA_F32\0\u{1}TENSOR_ENCODING_DELTA_F16\0\u{1}TENSOR_ENCODING_MASK_BITMAP\0\u{1}TENSOR_ENCODING_MASK_DELTA\0\u{1}TENSOR_ENCODING_MASK_UNCHANGED\0")
 }
 
 nonisolated extension Orchard_Wire_V1_ResultStatus: SwiftProtobuf._ProtoNameProviding {
@@ -611,7 +633,7 @@ nonisolated extension Orchard_Wire_V1_ErrorCode: SwiftProtobuf._ProtoNameProvidi
 
 nonisolated extension Orchard_Wire_V1_TensorDescriptor: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".TensorDescriptor"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}shape\0\u{1}encoding\0\u{3}byte_length\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}shape\0\u{1}encoding\0\u{3}byte_length\0\u{3}since_round\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -623,6 +645,7 @@ nonisolated extension Orchard_Wire_V1_TensorDescriptor: SwiftProtobuf.Message, S
       case 2: try { try decoder.decodeRepeatedUInt64Field(value: &self.shape) }()
       case 3: try { try decoder.decodeSingularEnumField(value: &self.encoding) }()
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.byteLength) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.sinceRound) }()
       default: break
       }
     }
@@ -641,6 +664,9 @@ nonisolated extension Orchard_Wire_V1_TensorDescriptor: SwiftProtobuf.Message, S
     if self.byteLength != 0 {
       try visitor.visitSingularUInt64Field(value: self.byteLength, fieldNumber: 4)
     }
+    if self.sinceRound != 0 {
+      try visitor.visitSingularUInt32Field(value: self.sinceRound, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -649,6 +675,7 @@ nonisolated extension Orchard_Wire_V1_TensorDescriptor: SwiftProtobuf.Message, S
     if lhs.shape != rhs.shape {return false}
     if lhs.encoding != rhs.encoding {return false}
     if lhs.byteLength != rhs.byteLength {return false}
+    if lhs.sinceRound != rhs.sinceRound {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

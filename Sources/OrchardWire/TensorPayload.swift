@@ -1,0 +1,61 @@
+import OrchardTensor
+
+/// What a tensor frame carries, in the form the runtime works with.
+///
+/// Make a frame with `TensorFrame(name:payload:precision:)`, which picks the cheapest encoding
+/// (`docs/protocol.md` section 2), and read one back with `TensorFrame.decodedPayload(role:)`. A
+/// list of named tensors travels as one frame per name, in the message's `tensors`, each encoded
+/// on its own: a task or result can mix dense weights, sparse updates and masks.
+///
+/// Positions are flat row-major indices into the dense shape, strictly ascending, each below the
+/// shape's element count (at most 2^31 elements for the sparse and mask cases).
+public enum TensorPayload: Sendable {
+    /// Every element.
+    case dense(Tensor)
+    /// The kept positions of a tensor of dense shape `shape` and their values, in the same order;
+    /// the positions not listed are pruned. Decoding gives `.dense` when every position is kept,
+    /// since the dense encoding is then the cheapest.
+    case sparse(shape: [Int], indices: [Int32], values: [Float])
+    /// The kept positions alone, such as a pruning mask.
+    case mask(shape: [Int], indices: [Int32])
+    /// The mask the receiver already holds from round `sinceRound` still holds; nothing is sent
+    /// but the shape and the round, and the receiver resolves it against its own copy.
+    case maskUnchanged(shape: [Int], sinceRound: Int)
+
+    /// The dense shape.
+    public var shape: [Int] {
+        switch self {
+        case .dense(let tensor): tensor.shape
+        case .sparse(let shape, _, _), .mask(let shape, _), .maskUnchanged(let shape, _): shape
+        }
+    }
+}
+
+extension TensorPayload: Equatable {
+    /// Payloads are equal when their cases, shapes, positions and value bit patterns are, so that
+    /// a NaN equals itself and -0 differs from +0, as they travel.
+    public static func == (lhs: TensorPayload, rhs: TensorPayload) -> Bool {
+        switch (lhs, rhs) {
+        case (.dense(let left), .dense(let right)):
+            return left.shape == right.shape && left.values.map(\.bitPattern) == right.values.map(\.bitPattern)
+        case (.sparse(let leftShape, let leftIndices, let leftValues), .sparse(let shape, let indices, let values)):
+            return leftShape == shape && leftIndices == indices
+                && leftValues.map(\.bitPattern) == values.map(\.bitPattern)
+        case (.mask(let leftShape, let leftIndices), .mask(let shape, let indices)):
+            return leftShape == shape && leftIndices == indices
+        case (.maskUnchanged(let leftShape, let leftRound), .maskUnchanged(let shape, let round)):
+            return leftShape == shape && leftRound == round
+        default:
+            return false
+        }
+    }
+}
+
+/// How a sender writes the values of dense and sparse frames.
+public enum ValuePrecision: Sendable, Equatable {
+    /// IEEE 754 binary32: every bit pattern travels unchanged.
+    case float32
+    /// IEEE 754 binary16, rounded to nearest with ties to even: half the bytes, a relative error of
+    /// at most 2^-11 in binary16's normal range (`HalfFloat` gives the full bound).
+    case float16
+}
