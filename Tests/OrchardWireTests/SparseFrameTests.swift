@@ -171,6 +171,23 @@ struct SparseFrameTests {
         #expect(TensorFrame.binaryEntropy(0.5) == 1 && TensorFrame.binaryEntropy(0) == 0)
     }
 
+    @Test func protocolExampleBytes() throws {
+        // docs/protocol.md section 2, "Example".
+        let payload = TensorPayload.sparse(shape: [100], indices: [3, 4, 40], values: [1, -2, 0.5])
+        let single = try TensorFrame(name: "w", payload: payload)
+        #expect(single.encoding == .deltaF32)
+        #expect(
+            single.payload.bytes == [
+                0x03, 0x00, 0x00, 0x00, 0x03, 0x17, 0x70, 0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x00,
+                0x00, 0x3f,
+            ])
+        let half = try TensorFrame(name: "w", payload: payload, precision: .float16)
+        #expect(half.encoding == .deltaF16)
+        #expect(half.payload.bytes == [0x03, 0x00, 0x00, 0x00, 0x03, 0x17, 0x70, 0x00, 0x3c, 0x00, 0xc0, 0x00, 0x38])
+        #expect(
+            RiceCoding.bitCount([3, 4, 40], parameter: 2) == 17 && RiceCoding.bitCount([3, 4, 40], parameter: 4) == 17)
+    }
+
     @Test func denseCallSitesAreUnchanged() throws {
         let tensor = Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
         let frame = TensorFrame(name: "w", tensor: tensor)
