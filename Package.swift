@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "OrchardTopology",
             dependencies: ["OrchardData", "OrchardNN", .product(name: "Yams", package: "Yams")]),
-        .target(name: "OrchardFederation", dependencies: ["OrchardNN", "OrchardData", "OrchardTensor"]),
+        .target(name: "OrchardFederation", dependencies: ["OrchardNN", "OrchardData", "OrchardTensor", "OrchardWire"]),
         .target(
             name: "OrchardRuntime",
             dependencies: [

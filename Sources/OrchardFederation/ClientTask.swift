@@ -1,14 +1,62 @@
 import OrchardTensor
+import OrchardWire
 
-/// A tensor with the parameter name it belongs to.
+/// A tensor with the parameter name it belongs to, in the form it travels: dense, sparse (kept
+/// positions and their values), a mask alone, or a note that a mask is unchanged.
+///
+/// Copies share one box, so a payload a method hands to many clients in a round is one object,
+/// which the coordinator encodes once.
 public struct NamedTensor {
     public let name: String
-    public let tensor: Tensor
+    private let box: PayloadBox
 
+    /// A dense tensor.
     public init(name: String, tensor: Tensor) {
-        self.name = name
-        self.tensor = tensor
+        self.init(name: name, payload: .dense(tensor))
     }
+
+    /// Any payload.
+    public init(name: String, payload: TensorPayload) {
+        self.name = name
+        box = PayloadBox(payload)
+    }
+
+    /// What travels.
+    public var payload: TensorPayload { box.payload }
+
+    /// The identity of the shared payload, the same for every copy of this value.
+    public var payloadIdentity: ObjectIdentifier { ObjectIdentifier(box) }
+
+    /// The dense values: the tensor itself, or a sparse payload scattered into zeros.
+    /// - Throws: `FederationError` for a mask, which has no values.
+    public func denseTensor() throws -> Tensor {
+        switch payload {
+        case .dense(let tensor): return tensor
+        case .sparse(let shape, let indices, let values):
+            let dense = Tensor(zeros: shape, role: .data)
+            for (index, value) in zip(indices, values) { dense[Int(index)] = value }
+            return dense
+        case .mask, .maskUnchanged:
+            throw FederationError("tensor '\(name)' is a mask and has no values")
+        }
+    }
+
+    /// The dense shape.
+    public var shape: [Int] { payload.shape }
+
+    /// Whether it carries values (dense or sparse), not only a mask.
+    public var hasValues: Bool {
+        switch payload {
+        case .dense, .sparse: return true
+        case .mask, .maskUnchanged: return false
+        }
+    }
+}
+
+/// A payload behind a reference, so that copies of a `NamedTensor` share it.
+private final class PayloadBox {
+    let payload: TensorPayload
+    init(_ payload: TensorPayload) { self.payload = payload }
 }
 
 /// What a client is asked to do in a round: a kind, settings and the tensors it needs.
@@ -20,6 +68,8 @@ public struct ClientTask {
     /// Numeric settings of this task (learning rate, epochs, ...).
     public var settings: [String: Double]
     public var tensors: [NamedTensor]
+    /// How the values of the tensors travel: binary16 halves the bytes of values.
+    public var precision: ValuePrecision = .float32
 
     public init(client: Int, round: Int, kind: String, settings: [String: Double] = [:], tensors: [NamedTensor] = []) {
         self.client = client
@@ -58,6 +108,8 @@ public struct ClientResult {
     /// Figures such as `samples`, `loss`, `flops` and `peak_memory_bytes`.
     public var metrics: [String: Double]
     public var tensors: [NamedTensor]
+    /// How the values of the tensors travel: binary16 halves the bytes of values.
+    public var precision: ValuePrecision = .float32
 
     public init(
         client: Int, round: Int, kind: String, outcome: TaskOutcome = .ok, reason: String = "",
@@ -73,11 +125,11 @@ public struct ClientResult {
     }
 
     /// The tensor called `name`, or an error naming the client and the tensor.
-    public func tensor(named name: String) throws -> Tensor {
+    public func tensor(named name: String) throws -> NamedTensor {
         guard let found = tensors.first(where: { $0.name == name }) else {
             throw FederationError("the \(kind) result of client \(client) in round \(round) lacks tensor '\(name)'")
         }
-        return found.tensor
+        return found
     }
 }
 

@@ -13,8 +13,10 @@ public enum WeightedAverage {
     public static func apply(_ contributions: [(weight: Double, tensors: [NamedTensor])], to network: Network) throws {
         let total = contributions.reduce(0) { $0 + $1.weight }
         guard total > 0 else { throw FederationError("no contribution with a positive weight to average") }
-        let lookups = contributions.map { contribution in
-            Dictionary(contribution.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
+        let lookups = try contributions.map { contribution in
+            Dictionary(
+                try contribution.tensors.filter(\.hasValues).map { ($0.name, try $0.denseTensor()) },
+                uniquingKeysWith: { first, _ in first })
         }
         for named in network.parameters {
             let count = named.parameter.denseCount

@@ -26,7 +26,8 @@ extension Conv2d {
             pattern, values: weight.value.data, outputGradient: outputGradient, inputGradient: inputGradient,
             weightGradientValues: weight.gradient!.data)
         let run = outputGradient.shape[1] * g.outputPlane
-        flops.backward = 2 * pattern.count * run * (inputGradient == nil ? 1 : 2) + (bias == nil ? 0 : outputGradient.count)
+        flops.backward =
+            2 * pattern.count * run * (inputGradient == nil ? 1 : 2) + (bias == nil ? 0 : outputGradient.count)
     }
 
     /// The kernel object for this geometry, made anew when the input geometry changes.
@@ -77,7 +78,9 @@ extension Conv2d {
                     let inputLine = inputPlane + sourceRow * g.width
                     for x in 0..<g.outputWidth {
                         let sourceColumn = x * stride + column - padding
-                        if sourceColumn >= 0 && sourceColumn < g.width { sum += gradientLine[x] * inputLine[sourceColumn] }
+                        if sourceColumn >= 0 && sourceColumn < g.width {
+                            sum += gradientLine[x] * inputLine[sourceColumn]
+                        }
                     }
                 }
             }

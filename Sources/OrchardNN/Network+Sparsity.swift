@@ -63,7 +63,8 @@ extension Network {
             let pattern = SparsePattern(rows: rows, columns: columns, flatIndices: indices)
             let compact: Bool
             switch storage {
-            case .automatic: compact = entry.layer.prefersCompact(density: pattern.density, inputShape: entry.inputShape)
+            case .automatic:
+                compact = entry.layer.prefersCompact(density: pattern.density, inputShape: entry.inputShape)
             case .compact: compact = true
             case .masked: compact = false
             }

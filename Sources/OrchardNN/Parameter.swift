@@ -73,7 +73,8 @@ extension Parameter {
         momentum = momentum.map { carried($0, role: .optimizerState, to: newPattern, compact: keepsCompact) }
         if let gradient {
             // A gradient is overwritten by every backward pass; only its layout matters.
-            self.gradient = keepsCompact
+            self.gradient =
+                keepsCompact
                 ? Tensor.reusing(isCompact ? gradient : nil, shape: [newPattern!.count], role: .gradient)
                 : Tensor.reusing(isCompact ? nil : gradient, shape: shape, role: .gradient)
         }

@@ -135,21 +135,22 @@ public final class ClientHost {
     /// Runs a task and builds its result message; a failure becomes an error result, not a crash.
     private func answer(_ message: Message, _ assignment: TaskAssignment) -> Message {
         let clientID = Int(assignment.clientID)
-        let result: ClientResult
         do {
             guard let client = clients[clientID] else {
                 throw RuntimeError("host \(settings.hostID) does not serve client \(clientID)")
             }
-            let task = try TaskMessages.task(message, assignment: assignment)
             let started = ContinuousClock.now
-            var ran = try method.run(task, on: client)
-            ran.metrics["wall_seconds"] = (ContinuousClock.now - started).inSeconds
-            result = ran
+            // The task goes straight to the method, which owns its tensors and can free them once
+            // loaded, so that they do not count in the task's measured memory.
+            var result = try method.run(TaskMessages.task(message, assignment: assignment), on: client)
+            result.metrics["wall_seconds"] = (ContinuousClock.now - started).inSeconds
+            return try TaskMessages.message(result, taskID: assignment.taskID, runID: message.runID)
         } catch {
-            result = ClientResult(
+            let failed = ClientResult(
                 client: clientID, round: Int(message.round), kind: assignment.kind.rawValue, outcome: .error,
                 reason: "\(error)")
+            // An error result has no tensors, so it always encodes.
+            return try! TaskMessages.message(failed, taskID: assignment.taskID, runID: message.runID)
         }
-        return TaskMessages.message(result, taskID: assignment.taskID, runID: message.runID)
     }
 }

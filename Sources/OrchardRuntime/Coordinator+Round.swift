@@ -143,10 +143,10 @@ extension Coordinator {
             return firstWork != secondWork ? firstWork > secondWork : first.client < second.client
         }
         for task in ordered {
-            let frames = task.tensors.map { named -> TensorFrame in
-                let key = ObjectIdentifier(named.tensor.storage)
+            let frames = try task.tensors.map { named -> TensorFrame in
+                let key = named.payloadIdentity
                 if let frame = frameCache[key], frame.name == named.name { return frame }
-                let frame = TensorFrame(name: named.name, tensor: named.tensor)
+                let frame = try TensorFrame(name: named.name, payload: named.payload, precision: task.precision)
                 frameCache[key] = frame
                 return frame
             }
@@ -243,7 +243,7 @@ extension Coordinator {
         return MessageRecord(
             clientID: client, direction: direction, kind: kind,
             encoding: encodings.isEmpty ? "none" : encodings.joined(separator: "+"), bytes: size.totalBytes,
-            envelopeBytes: size.envelopeBytes)
+            envelopeBytes: size.envelopeBytes, analyticBytes: Int(size.analyticMinimumBytes.rounded(.up)))
     }
 
     private func roundSeconds(_ clients: [ClientRoundRecord]) -> Double {

@@ -16,9 +16,9 @@ enum TaskMessages {
         return Message(runID: runID, round: UInt32(task.round), body: .task(assignment), tensors: frames)
     }
 
-    /// Frames for named tensors.
-    static func frames(_ tensors: [NamedTensor]) -> [TensorFrame] {
-        tensors.map { TensorFrame(name: $0.name, tensor: $0.tensor) }
+    /// Frames for named tensors, each in its cheapest encoding.
+    static func frames(_ tensors: [NamedTensor], precision: ValuePrecision) throws -> [TensorFrame] {
+        try tensors.map { try TensorFrame(name: $0.name, payload: $0.payload, precision: precision) }
     }
 
     /// The federation's task from a received task message.
@@ -29,7 +29,7 @@ enum TaskMessages {
     }
 
     /// The result message of a task.
-    static func message(_ result: ClientResult, taskID: UInt64, runID: UInt64) -> Message {
+    static func message(_ result: ClientResult, taskID: UInt64, runID: UInt64) throws -> Message {
         let status: ResultStatus
         switch result.outcome {
         case .ok: status = .ok
@@ -41,7 +41,7 @@ enum TaskMessages {
             metrics: result.metrics)
         return Message(
             runID: runID, round: UInt32(result.round), body: .result(body),
-            tensors: result.outcome == .ok ? frames(result.tensors) : [])
+            tensors: result.outcome == .ok ? try frames(result.tensors, precision: result.precision) : [])
     }
 
     /// The federation's result from a received result message.
@@ -58,6 +58,6 @@ enum TaskMessages {
     }
 
     static func namedTensors(_ frames: [TensorFrame]) throws -> [NamedTensor] {
-        try frames.map { frame in NamedTensor(name: frame.name, tensor: try frame.tensor(role: .data)) }
+        try frames.map { frame in NamedTensor(name: frame.name, payload: try frame.decodedPayload(role: .data)) }
     }
 }

@@ -36,9 +36,11 @@ struct FedAvgTests {
         let tasks = try server.tasks(round: 0, clients: [0, 1, 2])
         // One host serving all three, in order, against three hosts each serving one.
         let shared = try FedAvgClient(setup: setup)
-        let together = try tasks.map { try shared.run($0, on: clients[$0.client]).tensors.map { $0.tensor.values } }
+        let together = try tasks.map {
+            try shared.run($0, on: clients[$0.client]).tensors.map { try $0.denseTensor().values }
+        }
         let apart = try tasks.map {
-            try FedAvgClient(setup: setup).run($0, on: clients[$0.client]).tensors.map { $0.tensor.values }
+            try FedAvgClient(setup: setup).run($0, on: clients[$0.client]).tensors.map { try $0.denseTensor().values }
         }
         #expect(together == apart)
     }
@@ -54,7 +56,9 @@ struct FedAvgTests {
             let results = try server.tasks(round: round, clients: [0, 1, 2]).map { task in
                 // Results share the host's network, so each is copied before the next task runs.
                 var result = try host.run(task, on: clients[task.client])
-                result.tensors = result.tensors.map { NamedTensor(name: $0.name, tensor: $0.tensor.copy()) }
+                result.tensors = try result.tensors.map {
+                    NamedTensor(name: $0.name, tensor: try $0.denseTensor().copy())
+                }
                 return result
             }
             try server.aggregate(round: round, results: results)

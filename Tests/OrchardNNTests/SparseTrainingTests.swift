@@ -49,10 +49,13 @@ struct SparseTrainingTests {
         let labels: [Int32] = [1, 7, 3, 0]
         let trainers = [compact, masked].map { Trainer(network: $0, learningRate: 0.05, momentum: 0.9) }
         for _ in 0..<3 {
-            for trainer in trainers { labels.withUnsafeBufferPointer { _ = trainer.step(input, labels: $0.baseAddress!) } }
+            for trainer in trainers {
+                labels.withUnsafeBufferPointer { _ = trainer.step(input, labels: $0.baseAddress!) }
+            }
         }
         for (left, right) in zip(compact.parameters, masked.parameters) {
-            #expect(relativeDifference(left.parameter.denseValue(), right.parameter.denseValue()) < 1e-4, "\(left.name)")
+            #expect(
+                relativeDifference(left.parameter.denseValue(), right.parameter.denseValue()) < 1e-4, "\(left.name)")
         }
         // Pruned positions of the masked copy never moved off zero.
         for entry in masked.prunableLayers() {
@@ -124,7 +127,9 @@ struct SparseTrainingTests {
         func stateBytes(density: Double) throws -> Int {
             let (bytes, _) = try MemoryScope.measure { () throws -> Int in
                 let network = try ModelZoo.make("mlp", sampleShape: [784], classes: 10)
-                if density < 1 { try network.applyMasks(randomMasks(network, density: density, seed: 1), batch: 8, storage: .compact) }
+                if density < 1 {
+                    try network.applyMasks(randomMasks(network, density: density, seed: 1), batch: 8, storage: .compact)
+                }
                 let trainer = Trainer(network: network, learningRate: 0.1, momentum: 0.9)
                 let input = randomTensor([8, 784], seed: 3)
                 let labels = [Int32](repeating: 1, count: 8)

@@ -73,7 +73,9 @@ struct CoordinatorTests {
         for round in 1...3 {
             let results = try reference.tasks(round: round, clients: sampler.sample(round: round)).map { task in
                 var result = try local.run(task, on: clients[task.client])
-                result.tensors = result.tensors.map { NamedTensor(name: $0.name, tensor: $0.tensor.copy()) }
+                result.tensors = try result.tensors.map {
+                    NamedTensor(name: $0.name, tensor: try $0.denseTensor().copy())
+                }
                 return result
             }
             try reference.aggregate(round: round, results: results)
