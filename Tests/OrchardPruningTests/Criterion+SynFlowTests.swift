@@ -46,8 +46,9 @@ struct SynFlowTests {
         #expect(try Criterion.synFlowMask(network, plan: plan, iterations: 10) == magnitude)
     }
 
-    /// Batch norm is an evaluation-mode affine map of the running statistics: making a running
-    /// variance 4 times larger halves that channel's scale, and every path from the convolution
+    /// Batch norm is an evaluation-mode affine map of the running statistics.
+    ///
+    /// Making a running variance 4 times larger halves that channel's scale, and every path from the convolution
     /// before it to R passes through it (the rest of the linearised network is linear), so that
     /// convolution's scores halve exactly. Scoring leaves the network untouched.
     @Test func batchNormUsesRunningStatisticsWithoutSideEffects() throws {
