@@ -50,6 +50,11 @@ public struct TopKSelection: Sendable, Equatable {
         precondition(k >= 0, "K must not be negative, got \(k)")
         let prunedCount = mask.elementCount - mask.count
         let heapCapacity = min(k, prunedCount)
+        guard heapCapacity > 0 else {
+            // Nothing to select: no heap, no tile, no gradient asked for, whatever the budget.
+            (entries, tileCapacity, bytesUsed) = ([], 0, 0)
+            return
+        }
         guard let budgetTile = Self.tileCapacity(budgetBytes: budgetBytes, k: heapCapacity) else {
             throw PruningError(
                 "a top-\(heapCapacity) selection needs at least \((heapCapacity + 1) * Self.bytesPerEntry) bytes "
@@ -57,11 +62,6 @@ public struct TopKSelection: Sendable, Equatable {
         }
         let tile = max(1, min(budgetTile, prunedCount))
         tileCapacity = tile
-        guard heapCapacity > 0 else {
-            entries = []
-            bytesUsed = 0
-            return
-        }
         bytesUsed = (heapCapacity + tile) * Self.bytesPerEntry
         var heap = SelectionHeap(capacity: heapCapacity)
         let positions = UnsafeMutableBufferPointer<Int32>.allocate(capacity: tile)

@@ -84,7 +84,7 @@ struct TopKSelectionTests {
     @Test func zeroKAsksForNothing() throws {
         let (mask, gradient) = Self.problem(size: 40, active: 3, seed: 1)
         var calls: [Int] = []
-        let selection = try Self.select(mask, gradient, k: 0, budget: 8, calls: &calls)
+        let selection = try Self.select(mask, gradient, k: 0, budget: 0, calls: &calls)
         #expect(selection.entries.isEmpty)
         #expect(calls.isEmpty)
         #expect(selection.bytesUsed == 0)
