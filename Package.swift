@@ -38,7 +38,10 @@ let package = Package(
         .target(
             name: "OrchardTopology",
             dependencies: ["OrchardData", "OrchardNN", .product(name: "Yams", package: "Yams")]),
-        .target(name: "OrchardFederation", dependencies: ["OrchardNN", "OrchardData", "OrchardTensor", "OrchardWire"]),
+        .target(name: "OrchardPruning", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData"]),
+        .target(
+            name: "OrchardFederation",
+            dependencies: ["OrchardNN", "OrchardData", "OrchardTensor", "OrchardWire", "OrchardPruning"]),
         .target(
             name: "OrchardRuntime",
             dependencies: [
@@ -61,6 +64,8 @@ let package = Package(
         .testTarget(name: "OrchardDataTests", dependencies: ["OrchardData", "OrchardTensor", "OrchardTestSupport"]),
         .testTarget(name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardTensor"]),
         .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology"]),
+        .testTarget(
+            name: "OrchardPruningTests", dependencies: ["OrchardPruning", "OrchardNN", "OrchardTensor", "OrchardData"]),
         .testTarget(name: "OrchardFederationTests", dependencies: ["OrchardFederation", "OrchardNN", "OrchardData"]),
         .testTarget(
             name: "OrchardRuntimeTests",
