@@ -79,6 +79,19 @@ public final class BasicBlock: Layer {
         return inputGradient
     }
 
+    /// Its layers' bytes, the sum before the last rectifier, and dX when both paths give one.
+    public func trainingBytes(inputShape: [Int]) -> Int {
+        var shape = inputShape
+        var bytes = downsample?.trainingBytes(inputShape: inputShape) ?? 0
+        for layer in mainPath {
+            bytes += layer.trainingBytes(inputShape: shape)
+            shape = layer.outputShape(for: shape)
+        }
+        bytes += tensorBytes(shape) + relu2.trainingBytes(inputShape: shape)
+        if needsInputGradient && downsample?.needsInputGradient ?? true { bytes += tensorBytes(inputShape) }
+        return bytes
+    }
+
     public func visitLayers(prefix: String, inputShape: [Int], _ visit: (String, any Layer, [Int]) -> Void) {
         let inner = conv1.outputShape(for: inputShape)
         visit(qualified(prefix, "conv1"), conv1, inputShape)

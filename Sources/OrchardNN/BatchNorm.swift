@@ -143,6 +143,9 @@ public final class BatchNorm: Layer {
         return needsInputGradient ? inputGradient : nil
     }
 
+    /// The output and dX, which backward allocates even when the input gradient is not asked for.
+    public func trainingBytes(inputShape: [Int]) -> Int { 2 * tensorBytes(inputShape) }
+
     public func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void) {
         visit(qualified(prefix, "weight"), scale)
         visit(qualified(prefix, "bias"), shift)

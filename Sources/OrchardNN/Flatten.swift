@@ -27,6 +27,11 @@ public final class Flatten: Layer {
         return output
     }
 
+    /// The output, and dX when needed.
+    public func trainingBytes(inputShape: [Int]) -> Int {
+        tensorBytes(outputShape(for: inputShape)) + (needsInputGradient ? tensorBytes(inputShape) : 0)
+    }
+
     public func backward(_ outputGradient: Tensor) -> Tensor? {
         guard needsInputGradient else { return nil }
         let inputGradient = Tensor.reusing(self.inputGradient, shape: inputShape)
@@ -67,6 +72,12 @@ public final class ChannelMajor: Layer {
         return output
     }
 
+    /// The output and dX when needed, except with one channel, where both are views of their source.
+    public func trainingBytes(inputShape: [Int]) -> Int {
+        if inputShape[1] == 1 { return 0 }
+        return tensorBytes(inputShape) * (needsInputGradient ? 2 : 1)
+    }
+
     public func backward(_ outputGradient: Tensor) -> Tensor? {
         guard needsInputGradient else { return nil }
         if inputShape[1] == 1 { return outputGradient.reshaped(inputShape) }
@@ -104,6 +115,9 @@ public final class SampleRows: Layer {
         inputShape = input.shape
         return input.reshaped(outputShape(for: input.shape))
     }
+
+    /// Nothing: the output and dX are views of the input and of the output gradient.
+    public func trainingBytes(inputShape: [Int]) -> Int { 0 }
 
     public func backward(_ outputGradient: Tensor) -> Tensor? {
         needsInputGradient ? outputGradient.reshaped(inputShape) : nil

@@ -42,6 +42,15 @@ public protocol Layer: AnyObject {
     /// Calls `visit` with each innermost layer, its dotted name and the input shape it gets when
     /// this layer gets `inputShape`, in a stable order.
     func visitLayers(prefix: String, inputShape: [Int], _ visit: (String, any Layer, [Int]) -> Void)
+    /// Bytes of the tensors this layer holds after a training forward and backward pass on
+    /// `inputShape`, as the `MemoryLedger` counts them, without allocating anything.
+    ///
+    /// Layers keep their outputs, input gradients, caches and scratch between steps, so this is
+    /// what training at this batch size adds for good: activations, input gradients (only when
+    /// `needsInputGradient`), kernel workspaces, in the storage the weight has now, plus any peak
+    /// inside a pass that is freed before it returns. The input itself belongs to the layer before,
+    /// and parameters and their gradients to `Network.predictedFootprint`.
+    func trainingBytes(inputShape: [Int]) -> Int
 }
 
 extension Layer {
@@ -73,6 +82,9 @@ public struct FLOPCount: Sendable, Equatable, AdditiveArithmetic {
         FLOPCount(forward: lhs.forward - rhs.forward, backward: lhs.backward - rhs.backward)
     }
 }
+
+/// Bytes of a Float32 tensor of `shape`.
+func tensorBytes(_ shape: [Int]) -> Int { shape.reduce(1, *) * MemoryLayout<Float>.stride }
 
 /// Joins a name prefix and a local name with a dot.
 func qualified(_ prefix: String, _ name: String) -> String { prefix.isEmpty ? name : prefix + "." + name }

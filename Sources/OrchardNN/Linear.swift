@@ -124,6 +124,18 @@ public final class Linear: PrunableLayer {
             into: gradients)
     }
 
+    /// The output, dX when needed, and with a compact weight the sparse kernel's transposes.
+    public func trainingBytes(inputShape: [Int]) -> Int {
+        let batch = inputShape[0]
+        var bytes = tensorBytes([batch, outputs]) + (needsInputGradient ? tensorBytes(inputShape) : 0)
+        if weight.isCompact, let pattern = weight.pattern {
+            bytes += SparseLinearKernel.workspaceBytes(
+                inputs: inputs, outputs: outputs, batch: batch, kept: pattern.count,
+                inputGradient: needsInputGradient)
+        }
+        return bytes
+    }
+
     public func prefersCompact(density: Double, inputShape: [Int]) -> Bool {
         SparseDispatch.prefersSparse(linearDensity: density, inputs: inputs, outputs: outputs, batch: inputShape[0])
     }

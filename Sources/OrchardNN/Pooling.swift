@@ -103,6 +103,11 @@ public final class MaxPool2d: Layer {
         }
     }
 
+    /// The output, and dX when needed; the winners' indices are an array the ledger does not count.
+    public func trainingBytes(inputShape: [Int]) -> Int {
+        tensorBytes(outputShape(for: inputShape)) + (needsInputGradient ? tensorBytes(inputShape) : 0)
+    }
+
     public func backward(_ outputGradient: Tensor) -> Tensor? {
         guard needsInputGradient else { return nil }
         let inputGradient = Tensor.reusing(self.inputGradient, shape: inputShape)
@@ -167,6 +172,11 @@ public final class AvgPool2d: Layer {
         return output
     }
 
+    /// The output, and dX when needed.
+    public func trainingBytes(inputShape: [Int]) -> Int {
+        tensorBytes(outputShape(for: inputShape)) + (needsInputGradient ? tensorBytes(inputShape) : 0)
+    }
+
     public func backward(_ outputGradient: Tensor) -> Tensor? {
         guard needsInputGradient else { return nil }
         let inputGradient = Tensor.reusing(self.inputGradient, shape: inputShape)
@@ -221,6 +231,11 @@ public final class GlobalAvgPool: Layer {
         }
         flops = FLOPCount(forward: input.count)
         return output
+    }
+
+    /// The output, and dX when needed.
+    public func trainingBytes(inputShape: [Int]) -> Int {
+        tensorBytes(outputShape(for: inputShape)) + (needsInputGradient ? tensorBytes(inputShape) : 0)
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor? {

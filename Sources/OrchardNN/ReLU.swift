@@ -19,6 +19,11 @@ public final class ReLU: Layer {
         return output
     }
 
+    /// The output, and dX when needed.
+    public func trainingBytes(inputShape: [Int]) -> Int {
+        tensorBytes(inputShape) * (needsInputGradient ? 2 : 1)
+    }
+
     public func backward(_ outputGradient: Tensor) -> Tensor? {
         guard let output else { preconditionFailure("ReLU.backward before forward") }
         guard needsInputGradient else { return nil }

@@ -80,6 +80,17 @@ public final class Sequential: Layer {
         }
     }
 
+    /// The sum of its layers' bytes, each at the shape it gets; the chain itself holds nothing.
+    public func trainingBytes(inputShape: [Int]) -> Int {
+        var shape = inputShape
+        var bytes = 0
+        for entry in layers {
+            bytes += entry.layer.trainingBytes(inputShape: shape)
+            shape = entry.layer.outputShape(for: shape)
+        }
+        return bytes
+    }
+
     public func visitLayers(prefix: String, inputShape: [Int], _ visit: (String, any Layer, [Int]) -> Void) {
         var shape = inputShape
         for entry in layers {

@@ -167,3 +167,22 @@ public final class SparseConvolutionKernel {
         return UnsafePointer(storage.base)
     }
 }
+
+extension SparseConvolutionKernel {
+    /// Bytes of the workspaces a kernel holds after a forward and backward pass, for footprints.
+    ///
+    /// Mirrors the allocations above: the phase planes of the input, the wide output and the wide
+    /// dY ([outputChannels, wideLength] each), the phase-plane gradient when dX is computed, and the
+    /// Int32 offset tables (one per weight column, one per kept entry).
+    /// - Parameters:
+    ///   - kept: the pattern's kept entries.
+    ///   - inputGradient: whether the backward pass computes dX.
+    public static func workspaceBytes(
+        geometry: ConvolutionGeometry, outputChannels: Int, batch: Int, kept: Int, inputGradient: Bool
+    ) -> Int {
+        let p = PhaseGeometry(geometry, batch: batch)
+        let values = p.bufferCount * (inputGradient ? 2 : 1) + 2 * outputChannels * p.wideLength
+        let offsets = geometry.patchSize + kept
+        return values * MemoryLayout<Float>.stride + offsets * MemoryLayout<Int32>.stride
+    }
+}

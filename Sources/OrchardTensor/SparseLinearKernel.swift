@@ -143,3 +143,19 @@ public final class SparseLinearKernel {
         return UnsafePointer(storage.base)
     }
 }
+
+extension SparseLinearKernel {
+    /// Bytes of the workspaces a kernel holds after a forward and backward pass, for footprints.
+    ///
+    /// Mirrors the allocations above: xᵀ [inputs, lanes], yᵀ and dYᵀ [outputs, lanes], dXᵀ [inputs,
+    /// lanes] when the input gradient is computed, and one Int32 offset per kept entry; `lanes` is
+    /// the batch rounded up to whole vectors.
+    /// - Parameters:
+    ///   - kept: the pattern's kept entries.
+    ///   - inputGradient: whether the backward pass computes dX.
+    public static func workspaceBytes(inputs: Int, outputs: Int, batch: Int, kept: Int, inputGradient: Bool) -> Int {
+        let lanes = SparseRuns.roundedUp(batch)
+        let transposes = (inputs + 2 * outputs + (inputGradient ? inputs : 0)) * lanes
+        return transposes * MemoryLayout<Float>.stride + kept * MemoryLayout<Int32>.stride
+    }
+}
