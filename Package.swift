@@ -54,7 +54,7 @@ let package = Package(
             name: "orchard",
             dependencies: [
                 "OrchardTensor", "OrchardNN", "OrchardData", "OrchardTopology", "OrchardStore", "OrchardReport",
-                "OrchardRuntime",
+                "OrchardRuntime", "OrchardPruning",
                 argumentParser,
             ]),
 

@@ -1,3 +1,5 @@
+import OrchardTensor
+
 /// A labelled data set held in memory: samples of one shape and their class labels.
 ///
 /// Image sets keep their pixels as the bytes of the source files and normalise them while a batch
@@ -172,5 +174,22 @@ public struct DatasetSplit: Sendable {
     public init(train: Dataset, test: Dataset) {
         self.train = train
         self.test = test
+    }
+}
+
+extension Dataset {
+    /// Up to `count` samples of each class, drawn at random: a small labelled set such as a
+    /// server's (FedTiny's `n_shots` from the test split). Classes with fewer samples give all.
+    public func samplesPerClass(_ count: Int, random: RandomStream) -> Dataset {
+        var random = random
+        var order = Array(0..<self.count)
+        random.shuffle(&order)
+        var taken = [Int](repeating: 0, count: classCount)
+        var chosen: [Int] = []
+        for index in order where taken[Int(labels[index])] < count {
+            taken[Int(labels[index])] += 1
+            chosen.append(index)
+        }
+        return subset(chosen.sorted())
     }
 }

@@ -10,12 +10,17 @@ public struct MethodSetup: Sendable {
     public var sampleShape: [Int]
     public var classes: Int
     public var training: LocalTraining
-    /// The method's own settings from the topology, by key.
+    /// The method's numeric settings from the topology, by key; a boolean is 1 or 0.
     public var settings: [String: Double]
+    /// The method's settings that are words from a list of choices, by key.
+    public var choices: [String: String]
+    /// A small labelled set the server may use (SNIP and GraSP scoring, FedTiny's pretraining);
+    /// `nil` when the run provides none.
+    public var serverData: Dataset?
 
     public init(
         seed: UInt64, model: String, width: Double = 1, sampleShape: [Int], classes: Int, training: LocalTraining,
-        settings: [String: Double] = [:]
+        settings: [String: Double] = [:], choices: [String: String] = [:], serverData: Dataset? = nil
     ) {
         self.seed = seed
         self.model = model
@@ -24,6 +29,20 @@ public struct MethodSetup: Sendable {
         self.classes = classes
         self.training = training
         self.settings = settings
+        self.choices = choices
+        self.serverData = serverData
+    }
+
+    /// The numeric setting `key`, or an error naming it.
+    public func setting(_ key: String) throws -> Double {
+        guard let value = settings[key] else { throw FederationError("the method has no setting '\(key)'") }
+        return value
+    }
+
+    /// The choice setting `key`, or an error naming it.
+    public func choice(_ key: String) throws -> String {
+        guard let value = choices[key] else { throw FederationError("the method has no setting '\(key)'") }
+        return value
     }
 
     /// A fresh network of the run's model; every process builds the same initial weights.
@@ -66,25 +85,21 @@ public protocol ServerMethod: AnyObject {
 
 /// The client half of a method: runs one task on one client's data.
 public protocol ClientMethod: AnyObject {
-    func run(_ task: ClientTask, on client: LocalClient) throws -> ClientResult
+    ///
+    /// The method owns the task: it can drop the received tensors once loaded, so that they do
+    /// not count in the memory the task measures.
+    func run(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult
 }
 
 /// The methods Orchard knows, by the name a topology uses.
 public enum MethodRegistry {
-    public static let names = ["fedavg"]
-
-    /// The settings each method accepts, with their defaults.
-    public static func settings(of method: String) -> [String: Double]? {
-        switch method {
-        case "fedavg": return [:]
-        default: return nil
-        }
-    }
+    public static let names = ["fedavg", "fixed-mask"]
 
     /// Builds the server half.
     public static func server(_ name: String, setup: MethodSetup) throws -> any ServerMethod {
         switch name {
         case "fedavg": return try FedAvgServer(setup: setup)
+        case "fixed-mask": return try FixedMaskServer(setup: setup)
         default: throw FederationError("unknown method '\(name)'; known methods: \(names.joined(separator: ", "))")
         }
     }
@@ -93,6 +108,7 @@ public enum MethodRegistry {
     public static func client(_ name: String, setup: MethodSetup) throws -> any ClientMethod {
         switch name {
         case "fedavg": return try FedAvgClient(setup: setup)
+        case "fixed-mask": return try FixedMaskClient(setup: setup)
         default: throw FederationError("unknown method '\(name)'; known methods: \(names.joined(separator: ", "))")
         }
     }

@@ -205,6 +205,7 @@ extension Coordinator {
             record.accuracy = result.metrics["accuracy"]
             record.flops = result.metrics["flops"].map { Int($0) }
             record.measuredPeakBytes = result.metrics["peak_memory_bytes"].map { Int($0) }
+            record.predictedPeakBytes = result.metrics["predicted_peak_bytes"].map { Int($0) }
             record.wallSeconds = result.metrics["wall_seconds"]
             if let profile = profiles[client] {
                 record.simSeconds = VirtualClock.taskSeconds(

@@ -3,6 +3,7 @@ import OrchardData
 import OrchardFederation
 import OrchardNN
 import OrchardStore
+import OrchardTensor
 import OrchardTopology
 
 /// Everything the coordinator side of a run does: store, data, method, hosts, rounds, the ending.
@@ -28,7 +29,12 @@ public final class CoordinatorSession {
     ) throws {
         configuration = try RunConfiguration(plan)
         let data = try RunData.load(plan, clients: [])
-        method = try MethodRegistry.server(plan.topology.method.name, setup: configuration.setup)
+        var setup = configuration.setup
+        if let perClass = setup.settings["server_samples_per_class"] {
+            setup.serverData = data.test.samplesPerClass(
+                Int(perClass), random: RandomStream(seed: plan.topology.seed, purpose: "server-data"))
+        }
+        method = try MethodRegistry.server(plan.topology.method.name, setup: setup)
         if resume {
             store = try RunStore.open(at: database)
             guard let latest = try store.latestRun() else { throw RuntimeError("\(database): no run to resume") }

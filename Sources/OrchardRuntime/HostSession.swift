@@ -33,7 +33,10 @@ public enum HostSession {
                 "--clients names \(Coordinator.describe(unknown)), but \(plan.file) has clients 0-\(known.count - 1)")
         }
         let data = try RunData.load(plan, clients: Set(clients))
-        let locals = clients.compactMap { id in data.shards[id].map { LocalClient(id: id, data: $0) } }
+        let budgets = Dictionary(uniqueKeysWithValues: configuration.profiles.map { ($0.id, $0.memoryBudget) })
+        let locals = clients.compactMap { id in
+            data.shards[id].map { LocalClient(id: id, data: $0, memoryBudget: budgets[id] ?? nil) }
+        }
         let method = try MethodRegistry.client(plan.topology.method.name, setup: configuration.setup)
         var settings = ClientHost.Settings(endpoint: endpoint, hostID: hostID)
         settings.parentProcess = parentProcess

@@ -15,7 +15,14 @@ public struct RunConfiguration: Sendable {
                     + "between rounds, so each round starts a fresh SGD")
         }
         self.plan = plan
-        let numbers = topology.method.settings.compactMapValues(\.number)
+        let numbers = topology.method.settings.compactMapValues { value -> Double? in
+            if case .boolean(let flag) = value { return flag ? 1 : 0 }
+            return value.number
+        }
+        let choices = topology.method.settings.compactMapValues { value -> String? in
+            if case .choice(let word) = value { return word }
+            return nil
+        }
         setup = MethodSetup(
             seed: topology.seed, model: topology.model.name, width: topology.model.width,
             sampleShape: topology.dataset.sampleShape, classes: topology.dataset.classes,
@@ -23,7 +30,7 @@ public struct RunConfiguration: Sendable {
                 epochs: topology.training.epochs, batch: topology.training.batch,
                 learningRate: Float(topology.training.learningRate), momentum: Float(topology.training.momentum),
                 weightDecay: Float(topology.training.weightDecay)),
-            settings: numbers)
+            settings: numbers, choices: choices)
         // A group without a link or a speed is simulated as infinitely fast in that respect.
         profiles = topology.clients.map { client in
             ClientProfile(

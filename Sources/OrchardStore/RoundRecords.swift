@@ -146,7 +146,7 @@ public struct MessageRecord: Sendable, Equatable {
     public var bytes: Int
     /// The envelope frame's bytes, if recorded separately.
     public var envelopeBytes: Int?
-    /// The analytic minimum of the message's tensors (values plus the cheaper index encoding), if computed.
+    /// The analytic minimum of the message's tensors (values plus the entropy bound of each mask), if computed.
     public var analyticBytes: Int?
 
     /// A message's size record.

@@ -15,7 +15,7 @@ public struct MethodRegistry: Sendable {
     }
 
     /// The methods Orchard implements.
-    public static let standard = MethodRegistry([.fedAvg])
+    public static let standard = MethodRegistry([.fedAvg, .fixedMask])
 
     /// The names of the registered methods.
     public var names: [String] { methods.map(\.name) }
@@ -61,6 +61,54 @@ public struct MethodDescriptor: Sendable {
     public static let fedAvg = MethodDescriptor(
         name: "fedavg",
         summary: "Federated averaging of dense models, weighted by training samples (McMahan et al., 2017).")
+
+    /// FedAvg over a mask chosen once at initialisation by a pruning criterion.
+    public static let fixedMask = MethodDescriptor(
+        name: "fixed-mask",
+        summary: "FedAvg over a mask fixed at initialisation by a criterion (random, magnitude, SNIP, SynFlow, GraSP).",
+        settings: MethodSetting.pruning + [
+            MethodSetting(
+                key: "criterion", kind: .choice(["random", "magnitude", "snip", "synflow", "grasp"]),
+                defaultValue: .choice("random"), summary: "How the initial weights are scored; the top ones are kept."),
+            MethodSetting(
+                key: "synflow_iterations", kind: .integer(1...1000), defaultValue: .integer(100),
+                summary: "SynFlow's pruning rounds, at densities d^(k/n)."),
+        ],
+        trainingDensity: MethodSetting.trainedDensity)
+}
+
+extension MethodSetting {
+    /// The settings every sparse method shares: the target, how it is spread, how clients hold it.
+    public static let pruning: [MethodSetting] = [
+        MethodSetting(
+            key: "density", kind: .fraction, defaultValue: nil,
+            summary: "The fraction of weights kept, such as 5%."),
+        MethodSetting(
+            key: "distribution", kind: .choice(["erk", "er", "uniform", "global"]), defaultValue: .choice("erk"),
+            summary: "How the kept weights are spread over layers: ERK, ER, uniform, or one global threshold."),
+        MethodSetting(
+            key: "budget", kind: .choice(["all", "prunable"]), defaultValue: .choice("all"),
+            summary:
+                "What the density is a fraction of: every trained parameter (as FedPruning), or the prunable weights."),
+        MethodSetting(
+            key: "prune_first_layer", kind: .boolean, defaultValue: .boolean(true),
+            summary: "Whether the stem convolution is pruned too."),
+        MethodSetting(
+            key: "storage", kind: .choice(["automatic", "compact", "masked"]), defaultValue: .choice("automatic"),
+            summary: "How clients hold pruned weights: sparse kernels below each layer's crossover, always, or never."),
+        MethodSetting(
+            key: "fp16", kind: .boolean, defaultValue: .boolean(false),
+            summary: "Whether weight values travel as binary16, halving their bytes."),
+        MethodSetting(
+            key: "server_samples_per_class", kind: .integer(1...1000), defaultValue: .integer(5),
+            summary:
+                "Samples per class of the server's small set, drawn from the test split (SNIP, GraSP, pretraining)."),
+    ]
+
+    /// The density the clients train at, from the `density` setting.
+    public static let trainedDensity: @Sendable ([String: SettingValue]) -> Double = { settings in
+        settings["density"]?.number ?? 1
+    }
 }
 
 /// One setting a method accepts.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OrchardNN
+import OrchardPruning
 import OrchardTensor
 
 struct Bench: ParsableCommand {
@@ -18,6 +19,11 @@ struct Bench: ParsableCommand {
         @Option(help: "Sample shape: 1x28x28, 3x32x32, or a feature count such as 60.") var input: String?
         @Option(help: "Channel width multiplier of VGG and the ResNets.") var width = 1.0
         @Option(help: "Classes of the output layer.") var classes = 10
+        @Option(help: "Fraction of the prunable weights kept, as a random mask; 1 is dense.") var density = 1.0
+        @Option(help: "How the kept weights are spread over layers: uniform, erdosRenyi, erdosRenyiKernel.")
+        var distribution = DensityDistribution.erdosRenyiKernel
+        @Option(help: "How pruned weights are held: automatic, compact (sparse kernels), masked (dense kernels).")
+        var storage = SparseStorage.automatic
         @Flag(help: "Print one JSON object instead of text.") var json = false
         @Flag(help: "Also print each layer's share of the step time (to stderr).") var profile = false
 
@@ -26,6 +32,9 @@ struct Bench: ParsableCommand {
             try OptionCheck.positive("--steps", steps)
             try OptionCheck.positive("--threads", threads)
             try OptionCheck.positive("--width", width)
+            guard density > 0 && density <= 1 else {
+                throw ValidationError("--density must be in (0, 1], got \(density)")
+            }
             guard classes > 1 else { throw ValidationError("--classes must be at least 2, got \(classes)") }
             try OptionCheck.model(model)
             if let input { _ = try SampleShape.parse(input) }
@@ -36,12 +45,19 @@ struct Bench: ParsableCommand {
             let shape = try SampleShape.parse(input ?? SampleShape.defaultShape(for: model))
             MemoryLedger.resetPeak()
             let network = try ModelZoo.make(model, sampleShape: shape, classes: classes, width: width)
+            if density < 1 {
+                let plan = PruningPlan(
+                    density: density, budget: .overPrunableParameters, allocation: .layerwise(distribution))
+                let mask = try Criterion.random(RandomStream(seed: 0, purpose: "bench-mask")).mask(
+                    for: network, plan: plan)
+                try mask.prune(network, batch: batch, storage: storage)
+            }
             let layerProfile = profile ? LayerProfile() : nil
             var benchmark = StepBenchmark(network: network, batch: batch)
             benchmark.profile = layerProfile
             let result = benchmark.run(steps: steps)
             if let layerProfile { printProfile(layerProfile, steps: steps) }
-            let report = StepReport(result, threads: threads, input: shape)
+            let report = StepReport(result, threads: threads, input: shape, network: network)
             if json {
                 print(try JSONOutput.encode(report))
             } else {
@@ -49,7 +65,8 @@ struct Bench: ParsableCommand {
                     "\(model) batch \(batch), \(threads) thread(s): \(Int(result.samplesPerSecond)) samples/s, "
                         + "median step \(Format.decimal(result.stepMillisecondsMedian, 2)) ms, "
                         + "\(Format.decimal(report.gflops_per_second, 1)) GFLOP/s, "
-                        + "peak tensors \(Format.bytes(result.peakTensorBytes))")
+                        + "peak tensors \(Format.bytes(result.peakTensorBytes)), "
+                        + "state \(Format.bytes(result.stateBytes)) at density \(Format.decimal(report.density, 4))")
             }
         }
     }
@@ -94,9 +111,14 @@ struct StepReport: Encodable {
     let gflops_per_second: Double
     let peak_tensor_bytes: Int
     let state_bytes: Int
+    /// Kept fraction of the prunable weights (1 when dense).
+    let density: Double
+    /// Prunable weights held compactly, with sparse kernels.
+    let compact_layers: Int
+    let prunable_layers: Int
     let blas_core: String
 
-    init(_ result: StepBenchmark.Result, threads: Int, input: [Int]) {
+    init(_ result: StepBenchmark.Result, threads: Int, input: [Int], network: Network) {
         model = result.model
         batch = result.batch
         steps = result.steps
@@ -110,6 +132,14 @@ struct StepReport: Encodable {
             result.stepMillisecondsMedian > 0 ? Double(result.flopsPerStep) / result.stepMillisecondsMedian / 1e6 : 0
         peak_tensor_bytes = result.peakTensorBytes
         state_bytes = result.stateBytes
+        let weights = network.prunableLayers().map(\.layer.weight)
+        let kept = weights.reduce(0) { $0 + ($1.pattern?.count ?? $1.denseCount) }
+        density = Double(kept) / Double(max(1, weights.reduce(0) { $0 + $1.denseCount }))
+        compact_layers = weights.filter(\.isCompact).count
+        prunable_layers = weights.count
         blas_core = BLAS.coreName
     }
 }
+
+extension DensityDistribution: ExpressibleByArgument {}
+extension SparseStorage: ExpressibleByArgument {}

@@ -27,10 +27,19 @@ struct MethodRegistryTests {
         Fixture.minimal.replacingOccurrences(of: "model: logreg", with: "model: logreg\nmethod: \(method)")
     }
 
-    @Test("the standard registry holds FedAvg, without settings")
+    @Test("the standard registry holds FedAvg, without settings, and the sparse methods")
     func standard() {
-        #expect(MethodRegistry.standard.names == ["fedavg"])
+        #expect(MethodRegistry.standard.names.starts(with: ["fedavg", "fixed-mask"]))
         #expect(MethodRegistry.standard.descriptor(named: "fedavg")?.settings.isEmpty == true)
+        let fixed = MethodRegistry.standard.descriptor(named: "fixed-mask")
+        #expect(fixed?.settings.first { $0.key == "density" }?.defaultValue == nil)
+        #expect(fixed?.trainingDensity(["density": .number(0.05)]) == 0.05)
+    }
+
+    @Test("a sparse method needs its density")
+    func densityRequired() {
+        let diagnostics = Fixture.diagnostics(Self.text("fixed-mask"))
+        #expect(diagnostics.contains { $0.message.contains("density") }, "\(diagnostics.map(\.message))")
     }
 
     @Test("settings written are read with their kinds, and the others take their defaults")
@@ -78,7 +87,7 @@ struct MethodRegistryTests {
     func replace() {
         var registry = MethodRegistry.standard
         registry.register(MethodDescriptor(name: "fedavg", summary: "Replaced."))
-        #expect(registry.names == ["fedavg"])
+        #expect(registry.names == MethodRegistry.standard.names)
         #expect(registry.descriptor(named: "fedavg")?.summary == "Replaced.")
     }
 }

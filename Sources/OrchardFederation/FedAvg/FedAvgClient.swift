@@ -16,31 +16,14 @@ public final class FedAvgClient: ClientMethod {
         network = try setup.makeNetwork()
     }
 
-    /// The task settings that carry the local training configuration.
-    static func settings(_ training: LocalTraining) -> [String: Double] {
-        [
-            "epochs": Double(training.epochs), "batch": Double(training.batch),
-            "learning_rate": Double(training.learningRate), "momentum": Double(training.momentum),
-            "weight_decay": Double(training.weightDecay),
-        ]
-    }
-
-    public func run(_ task: ClientTask, on client: LocalClient) throws -> ClientResult {
+    public func run(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
         guard task.kind == "train" else { throw FederationError("fedavg clients do not run '\(task.kind)' tasks") }
         try network.load(task.tensors)
-        let trainer = Trainer(
-            network: network, learningRate: Float(try task.setting("learning_rate")),
-            momentum: Float(try task.setting("momentum")), weightDecay: Float(try task.setting("weight_decay")))
-        var order = BatchOrder(
-            count: client.data.count, batchSize: Int(try task.setting("batch")),
-            shuffle: RandomStream(seed: setup.seed, purpose: "batches", client.id, task.round))
-        MemoryLedger.resetPeak()
-        var summary = EpochSummary()
-        for _ in 0..<Int(try task.setting("epochs")) { summary = trainer.trainEpoch(on: client.data, order: &order) }
-        let metrics: [String: Double] = [
-            "samples": Double(client.data.count), "loss": summary.loss, "accuracy": summary.accuracy,
-            "flops": Double(trainer.flops.total), "peak_memory_bytes": Double(MemoryLedger.peakBytes),
-        ]
+        task.tensors = []
+        let memory = try ClientMemory.check(network, task: task, client: client)
+        if let refusal = memory.refusal { return refusal }
+        var (metrics, _) = try LocalSGD.train(network, task: task, client: client, seed: setup.seed)
+        metrics["predicted_peak_bytes"] = Double(memory.footprint.total)
         return ClientResult(
             client: client.id, round: task.round, kind: task.kind, metrics: metrics, tensors: network.stateTensors)
     }

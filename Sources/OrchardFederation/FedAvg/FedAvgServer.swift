@@ -16,7 +16,7 @@ public final class FedAvgServer: ServerMethod {
     }
 
     public func tasks(round: Int, clients: [Int]) throws -> [ClientTask] {
-        let settings = FedAvgClient.settings(setup.training)
+        let settings = LocalSGD.settings(setup.training)
         return clients.map {
             ClientTask(client: $0, round: round, kind: "train", settings: settings, tensors: global.stateTensors)
         }

@@ -1,0 +1,34 @@
+import OrchardNN
+import OrchardTensor
+
+/// FedAvg over a mask fixed at initialisation: the client half.
+///
+/// The client takes the mask from the positions of the weights it receives, holds the pruned
+/// weights sparsely (values, gradients and momentum only at kept positions, below each layer's
+/// crossover density), trains, and sends back the kept values alone.
+public final class FixedMaskClient: ClientMethod {
+    let setup: MethodSetup
+    let network: Network
+
+    public init(setup: MethodSetup) throws {
+        self.setup = setup
+        network = try setup.makeNetwork()
+    }
+
+    public func run(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
+        guard task.kind == "train" else { throw FederationError("fixed-mask clients do not run '\(task.kind)' tasks") }
+        let batch = Int(try task.setting("batch"))
+        try SparseTransfer.load(task.tensors, into: network, batch: batch, storage: PruningSettings.storage(setup))
+        task.tensors = []
+        let sent = network.masks
+        let memory = try ClientMemory.check(network, task: task, client: client)
+        if let refusal = memory.refusal { return refusal }
+        var (metrics, _) = try LocalSGD.train(network, task: task, client: client, seed: setup.seed)
+        metrics["predicted_peak_bytes"] = Double(memory.footprint.total)
+        var result = ClientResult(
+            client: client.id, round: task.round, kind: task.kind, metrics: metrics,
+            tensors: SparseTransfer.upload(network, sent: sent))
+        result.precision = task.precision
+        return result
+    }
+}
