@@ -66,7 +66,8 @@ let package = Package(
         .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology"]),
         .testTarget(
             name: "OrchardPruningTests", dependencies: ["OrchardPruning", "OrchardNN", "OrchardTensor", "OrchardData"]),
-        .testTarget(name: "OrchardFederationTests", dependencies: ["OrchardFederation", "OrchardNN", "OrchardData"]),
+        .testTarget(
+            name: "OrchardFederationTests", dependencies: ["OrchardFederation", "OrchardNN", "OrchardData", "OrchardWire"]),
         .testTarget(
             name: "OrchardRuntimeTests",
             dependencies: ["OrchardRuntime", "OrchardWire", "OrchardFederation", "OrchardStore"]),

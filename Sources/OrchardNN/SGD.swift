@@ -16,6 +16,8 @@ public final class SGD {
         self.learningRate = learningRate
         self.momentum = momentum
         self.weightDecay = weightDecay
+        // A new optimizer starts without state, whatever an earlier one left on the parameters.
+        reset()
     }
 
     /// Applies one update from the gradients the last backward pass wrote.
