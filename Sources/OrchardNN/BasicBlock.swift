@@ -79,17 +79,17 @@ public final class BasicBlock: Layer {
         return inputGradient
     }
 
-    /// Its layers' bytes, the sum before the last rectifier, and dX when both paths give one.
-    public func trainingBytes(inputShape: [Int]) -> Int {
+    /// Its layers' tensors, the sum before the last rectifier, and dX when both paths give one.
+    public func trainingTensors(inputShape: [Int]) -> [Int] {
         var shape = inputShape
-        var bytes = downsample?.trainingBytes(inputShape: inputShape) ?? 0
+        var tensors = downsample?.trainingTensors(inputShape: inputShape) ?? []
         for layer in mainPath {
-            bytes += layer.trainingBytes(inputShape: shape)
+            tensors += layer.trainingTensors(inputShape: shape)
             shape = layer.outputShape(for: shape)
         }
-        bytes += tensorBytes(shape) + relu2.trainingBytes(inputShape: shape)
-        if needsInputGradient && downsample?.needsInputGradient ?? true { bytes += tensorBytes(inputShape) }
-        return bytes
+        tensors += [tensorBytes(shape)] + relu2.trainingTensors(inputShape: shape)
+        if needsInputGradient && downsample?.needsInputGradient ?? true { tensors.append(tensorBytes(inputShape)) }
+        return tensors
     }
 
     public func visitLayers(prefix: String, inputShape: [Int], _ visit: (String, any Layer, [Int]) -> Void) {

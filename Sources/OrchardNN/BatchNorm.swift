@@ -144,7 +144,7 @@ public final class BatchNorm: Layer {
     }
 
     /// The output and dX, which backward allocates even when the input gradient is not asked for.
-    public func trainingBytes(inputShape: [Int]) -> Int { 2 * tensorBytes(inputShape) }
+    public func trainingTensors(inputShape: [Int]) -> [Int] { [tensorBytes(inputShape), tensorBytes(inputShape)] }
 
     public func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void) {
         visit(qualified(prefix, "weight"), scale)

@@ -248,30 +248,31 @@ public final class Conv2d: PrunableLayer {
     /// The output, dX when needed, and the scratch of the path this geometry takes: the sparse
     /// kernel's planes when compact, else the wide rows' padded buffers and columns, or the im2col
     /// columns of one group.
-    public func trainingBytes(inputShape: [Int]) -> Int {
+    public func trainingTensors(inputShape: [Int]) -> [Int] {
         let g = geometry(inputShape)
         let batch = inputShape[1]
-        var bytes = tensorBytes(outputShape(for: inputShape)) + (needsInputGradient ? tensorBytes(inputShape) : 0)
+        var tensors =
+            [tensorBytes(outputShape(for: inputShape))] + (needsInputGradient ? [tensorBytes(inputShape)] : [])
         if weight.isCompact, let pattern = weight.pattern {
-            return bytes
+            return tensors
                 + SparseConvolutionKernel.workspaceBytes(
                     geometry: g, outputChannels: outputChannels, batch: batch, kept: pattern.count,
                     inputGradient: needsInputGradient)
         }
-        if transposedWeightGradient(g) { bytes += tensorBytes([g.patchSize, outputChannels]) }
+        if transposedWeightGradient(g) { tensors.append(tensorBytes([g.patchSize, outputChannels])) }
         if isWide(g) {
             let w = WideGeometry(base: g, batch: batch)
             let positions = wideGroupSize(w) * w.widePlane
             // The padded input, the columns and the wide output; dX adds a padded gradient and column gradient.
             let padded = tensorBytes([w.paddedCount])
             let columns = tensorBytes([g.patchSize, positions])
-            bytes += padded + columns + tensorBytes([outputChannels, positions])
-            if needsInputGradient { bytes += padded + columns }
+            tensors += [padded, columns, tensorBytes([outputChannels, positions])]
+            if needsInputGradient { tensors += [padded, columns] }
         } else if !g.isPointwise {
             let columns = tensorBytes([g.patchSize, groupSize(g, batch: batch) * g.outputPlane])
-            bytes += columns * (needsInputGradient ? 2 : 1)
+            tensors += needsInputGradient ? [columns, columns] : [columns]
         }
-        return bytes
+        return tensors
     }
 
     /// Whether dW is accumulated transposed, as [patch, out]: OpenBLAS runs the product about twice

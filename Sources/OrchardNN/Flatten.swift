@@ -28,8 +28,8 @@ public final class Flatten: Layer {
     }
 
     /// The output, and dX when needed.
-    public func trainingBytes(inputShape: [Int]) -> Int {
-        tensorBytes(outputShape(for: inputShape)) + (needsInputGradient ? tensorBytes(inputShape) : 0)
+    public func trainingTensors(inputShape: [Int]) -> [Int] {
+        [tensorBytes(outputShape(for: inputShape))] + (needsInputGradient ? [tensorBytes(inputShape)] : [])
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor? {
@@ -73,9 +73,9 @@ public final class ChannelMajor: Layer {
     }
 
     /// The output and dX when needed, except with one channel, where both are views of their source.
-    public func trainingBytes(inputShape: [Int]) -> Int {
-        if inputShape[1] == 1 { return 0 }
-        return tensorBytes(inputShape) * (needsInputGradient ? 2 : 1)
+    public func trainingTensors(inputShape: [Int]) -> [Int] {
+        if inputShape[1] == 1 { return [] }
+        return Array(repeating: tensorBytes(inputShape), count: needsInputGradient ? 2 : 1)
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor? {
@@ -117,7 +117,7 @@ public final class SampleRows: Layer {
     }
 
     /// Nothing: the output and dX are views of the input and of the output gradient.
-    public func trainingBytes(inputShape: [Int]) -> Int { 0 }
+    public func trainingTensors(inputShape: [Int]) -> [Int] { [] }
 
     public func backward(_ outputGradient: Tensor) -> Tensor? {
         needsInputGradient ? outputGradient.reshaped(inputShape) : nil

@@ -42,18 +42,23 @@ public protocol Layer: AnyObject {
     /// Calls `visit` with each innermost layer, its dotted name and the input shape it gets when
     /// this layer gets `inputShape`, in a stable order.
     func visitLayers(prefix: String, inputShape: [Int], _ visit: (String, any Layer, [Int]) -> Void)
-    /// Bytes of the tensors this layer holds after a training forward and backward pass on
-    /// `inputShape`, as the `MemoryLedger` counts them, without allocating anything.
+    /// The bytes of each tensor and index array this layer holds after a training forward and
+    /// backward pass on `inputShape`, as the `MemoryLedger` counts them, without allocating anything.
     ///
     /// Layers keep their outputs, input gradients, caches and scratch between steps, so this is
     /// what training at this batch size adds for good: activations, input gradients (only when
     /// `needsInputGradient`), kernel workspaces, in the storage the weight has now, plus any peak
-    /// inside a pass that is freed before it returns. The input itself belongs to the layer before,
-    /// and parameters and their gradients to `Network.predictedFootprint`.
-    func trainingBytes(inputShape: [Int]) -> Int
+    /// inside a pass that is freed before it returns (no layer has one now). The input itself
+    /// belongs to the layer before, and parameters and their gradients to `Network.predictedFootprint`.
+    /// Each allocation is listed on its own because a change of batch size briefly holds one of
+    /// them at both sizes.
+    func trainingTensors(inputShape: [Int]) -> [Int]
 }
 
 extension Layer {
+    /// The sum of `trainingTensors(inputShape:)`: what training at this input adds for good.
+    public func trainingBytes(inputShape: [Int]) -> Int { trainingTensors(inputShape: inputShape).reduce(0, +) }
+
     public func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void) {}
 
     public func visitLayers(prefix: String, inputShape: [Int], _ visit: (String, any Layer, [Int]) -> Void) {

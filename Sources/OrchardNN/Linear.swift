@@ -125,15 +125,15 @@ public final class Linear: PrunableLayer {
     }
 
     /// The output, dX when needed, and with a compact weight the sparse kernel's transposes.
-    public func trainingBytes(inputShape: [Int]) -> Int {
+    public func trainingTensors(inputShape: [Int]) -> [Int] {
         let batch = inputShape[0]
-        var bytes = tensorBytes([batch, outputs]) + (needsInputGradient ? tensorBytes(inputShape) : 0)
+        var tensors = [tensorBytes([batch, outputs])] + (needsInputGradient ? [tensorBytes(inputShape)] : [])
         if weight.isCompact, let pattern = weight.pattern {
-            bytes += SparseLinearKernel.workspaceBytes(
+            tensors += SparseLinearKernel.workspaceBytes(
                 inputs: inputs, outputs: outputs, batch: batch, kept: pattern.count,
                 inputGradient: needsInputGradient)
         }
-        return bytes
+        return tensors
     }
 
     public func prefersCompact(density: Double, inputShape: [Int]) -> Bool {

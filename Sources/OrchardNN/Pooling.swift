@@ -104,8 +104,8 @@ public final class MaxPool2d: Layer {
     }
 
     /// The output, and dX when needed; the winners' indices are an array the ledger does not count.
-    public func trainingBytes(inputShape: [Int]) -> Int {
-        tensorBytes(outputShape(for: inputShape)) + (needsInputGradient ? tensorBytes(inputShape) : 0)
+    public func trainingTensors(inputShape: [Int]) -> [Int] {
+        [tensorBytes(outputShape(for: inputShape))] + (needsInputGradient ? [tensorBytes(inputShape)] : [])
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor? {
@@ -173,8 +173,8 @@ public final class AvgPool2d: Layer {
     }
 
     /// The output, and dX when needed.
-    public func trainingBytes(inputShape: [Int]) -> Int {
-        tensorBytes(outputShape(for: inputShape)) + (needsInputGradient ? tensorBytes(inputShape) : 0)
+    public func trainingTensors(inputShape: [Int]) -> [Int] {
+        [tensorBytes(outputShape(for: inputShape))] + (needsInputGradient ? [tensorBytes(inputShape)] : [])
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor? {
@@ -234,8 +234,8 @@ public final class GlobalAvgPool: Layer {
     }
 
     /// The output, and dX when needed.
-    public func trainingBytes(inputShape: [Int]) -> Int {
-        tensorBytes(outputShape(for: inputShape)) + (needsInputGradient ? tensorBytes(inputShape) : 0)
+    public func trainingTensors(inputShape: [Int]) -> [Int] {
+        [tensorBytes(outputShape(for: inputShape))] + (needsInputGradient ? [tensorBytes(inputShape)] : [])
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor? {

@@ -20,8 +20,8 @@ public final class ReLU: Layer {
     }
 
     /// The output, and dX when needed.
-    public func trainingBytes(inputShape: [Int]) -> Int {
-        tensorBytes(inputShape) * (needsInputGradient ? 2 : 1)
+    public func trainingTensors(inputShape: [Int]) -> [Int] {
+        Array(repeating: tensorBytes(inputShape), count: needsInputGradient ? 2 : 1)
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor? {

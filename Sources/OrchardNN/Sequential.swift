@@ -80,15 +80,15 @@ public final class Sequential: Layer {
         }
     }
 
-    /// The sum of its layers' bytes, each at the shape it gets; the chain itself holds nothing.
-    public func trainingBytes(inputShape: [Int]) -> Int {
+    /// Its layers' tensors, each layer at the shape it gets; the chain itself holds nothing.
+    public func trainingTensors(inputShape: [Int]) -> [Int] {
         var shape = inputShape
-        var bytes = 0
+        var tensors: [Int] = []
         for entry in layers {
-            bytes += entry.layer.trainingBytes(inputShape: shape)
+            tensors += entry.layer.trainingTensors(inputShape: shape)
             shape = entry.layer.outputShape(for: shape)
         }
-        return bytes
+        return tensors
     }
 
     public func visitLayers(prefix: String, inputShape: [Int], _ visit: (String, any Layer, [Int]) -> Void) {

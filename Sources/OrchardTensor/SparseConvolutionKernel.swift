@@ -169,7 +169,7 @@ public final class SparseConvolutionKernel {
 }
 
 extension SparseConvolutionKernel {
-    /// Bytes of the workspaces a kernel holds after a forward and backward pass, for footprints.
+    /// Bytes of each workspace a kernel holds after a forward and backward pass, for footprints.
     ///
     /// Mirrors the allocations above: the phase planes of the input, the wide output and the wide
     /// dY ([outputChannels, wideLength] each), the phase-plane gradient when dX is computed, and the
@@ -179,10 +179,11 @@ extension SparseConvolutionKernel {
     ///   - inputGradient: whether the backward pass computes dX.
     public static func workspaceBytes(
         geometry: ConvolutionGeometry, outputChannels: Int, batch: Int, kept: Int, inputGradient: Bool
-    ) -> Int {
+    ) -> [Int] {
         let p = PhaseGeometry(geometry, batch: batch)
-        let values = p.bufferCount * (inputGradient ? 2 : 1) + 2 * outputChannels * p.wideLength
-        let offsets = geometry.patchSize + kept
-        return values * MemoryLayout<Float>.stride + offsets * MemoryLayout<Int32>.stride
+        let wide = outputChannels * p.wideLength
+        let values = [p.bufferCount, wide, wide] + (inputGradient ? [p.bufferCount] : [])
+        let offsets = [geometry.patchSize, kept]
+        return values.map { $0 * MemoryLayout<Float>.stride } + offsets.map { $0 * MemoryLayout<Int32>.stride }
     }
 }

@@ -145,7 +145,7 @@ public final class SparseLinearKernel {
 }
 
 extension SparseLinearKernel {
-    /// Bytes of the workspaces a kernel holds after a forward and backward pass, for footprints.
+    /// Bytes of each workspace a kernel holds after a forward and backward pass, for footprints.
     ///
     /// Mirrors the allocations above: xᵀ [inputs, lanes], yᵀ and dYᵀ [outputs, lanes], dXᵀ [inputs,
     /// lanes] when the input gradient is computed, and one Int32 offset per kept entry; `lanes` is
@@ -153,9 +153,9 @@ extension SparseLinearKernel {
     /// - Parameters:
     ///   - kept: the pattern's kept entries.
     ///   - inputGradient: whether the backward pass computes dX.
-    public static func workspaceBytes(inputs: Int, outputs: Int, batch: Int, kept: Int, inputGradient: Bool) -> Int {
+    public static func workspaceBytes(inputs: Int, outputs: Int, batch: Int, kept: Int, inputGradient: Bool) -> [Int] {
         let lanes = SparseRuns.roundedUp(batch)
-        let transposes = (inputs + 2 * outputs + (inputGradient ? inputs : 0)) * lanes
-        return transposes * MemoryLayout<Float>.stride + kept * MemoryLayout<Int32>.stride
+        let transposes = [inputs, outputs, outputs] + (inputGradient ? [inputs] : [])
+        return transposes.map { $0 * lanes * MemoryLayout<Float>.stride } + [kept * MemoryLayout<Int32>.stride]
     }
 }
