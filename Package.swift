@@ -67,7 +67,8 @@ let package = Package(
         .testTarget(
             name: "OrchardPruningTests", dependencies: ["OrchardPruning", "OrchardNN", "OrchardTensor", "OrchardData"]),
         .testTarget(
-            name: "OrchardFederationTests", dependencies: ["OrchardFederation", "OrchardNN", "OrchardData", "OrchardWire"]),
+            name: "OrchardFederationTests",
+            dependencies: ["OrchardFederation", "OrchardNN", "OrchardData", "OrchardWire"]),
         .testTarget(
             name: "OrchardRuntimeTests",
             dependencies: ["OrchardRuntime", "OrchardWire", "OrchardFederation", "OrchardStore"]),

@@ -12,11 +12,12 @@ public enum ClientMemory {
     public static func check(
         _ network: Network, task: ClientTask, client: LocalClient, methodBuffers: Int = 0
     ) throws -> (footprint: TrainingFootprint, refusal: ClientResult?) {
-        let footprint = try predicted(network, task: task, methodBuffers: methodBuffers)
+        let footprint = try predicted(network, task: task, samples: client.data.count, methodBuffers: methodBuffers)
         guard let budget = client.memoryBudget, footprint.total > budget else { return (footprint, nil) }
         let sizes: [(String, Int)] = [
             ("parameters", footprint.parameters), ("gradients", footprint.gradients),
             ("optimizer", footprint.optimizer), ("activations", footprint.activations), ("data", footprint.data),
+            ("last-batch change", footprint.batchChange),
             ("method buffers", footprint.methodBuffers),
         ]
         let parts = sizes.filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
@@ -28,11 +29,11 @@ public enum ClientMemory {
     }
 
     /// The footprint of training `network` with the task's batch size and optimizer.
-    public static func predicted(_ network: Network, task: ClientTask, methodBuffers: Int = 0) throws
+    public static func predicted(_ network: Network, task: ClientTask, samples: Int, methodBuffers: Int = 0) throws
         -> TrainingFootprint
     {
         network.predictedFootprint(
             batch: Int(try task.setting("batch")), momentum: try task.setting("momentum") != 0,
-            methodBuffers: methodBuffers)
+            methodBuffers: methodBuffers, samples: samples)
     }
 }

@@ -111,7 +111,8 @@ struct FixedMaskTests {
         let server = try FixedMaskServer(setup: setup)
         let data = try clients()[0].data
         let task = try server.tasks(round: 1, clients: [0])[0]
-        let refused = try FixedMaskClient(setup: setup).run(task, on: LocalClient(id: 0, data: data, memoryBudget: 10_000))
+        let refused = try FixedMaskClient(setup: setup).run(
+            task, on: LocalClient(id: 0, data: data, memoryBudget: 10_000))
         #expect(refused.outcome == .refused)
         #expect(refused.reason.contains("memory budget is 10000 bytes"))
         let ran = try FixedMaskClient(setup: setup).run(task, on: LocalClient(id: 0, data: data, memoryBudget: 1 << 30))

@@ -41,7 +41,8 @@ public final class FixedMaskServer: ServerMethod {
         guard !usable.isEmpty else { return }
         let contributions = try usable.map { result -> MaskedAverage.Contribution in
             guard let samples = result.metrics["samples"], samples > 0 else {
-                throw FederationError("the train result of client \(result.client) in round \(round) reports no samples")
+                throw FederationError(
+                    "the train result of client \(result.client) in round \(round) reports no samples")
             }
             return (samples, try SparseTransfer.resolve(result.tensors, shapes: shapes, sent: masks))
         }

@@ -51,7 +51,8 @@ public enum PruningSettings {
 
     private static func scoringBatches(_ setup: MethodSetup, criterion: String) throws -> ScoringBatches {
         guard let data = setup.serverData, data.count > 0 else {
-            throw FederationError("criterion \(criterion) scores on the server's data, and the run gives the server none")
+            throw FederationError(
+                "criterion \(criterion) scores on the server's data, and the run gives the server none")
         }
         return ScoringBatches(data, batchSize: max(1, data.count))
     }

@@ -62,7 +62,8 @@ public enum SparseTransfer {
             case .dense(let values) where values.shape != shape:
                 guard let kept = sent[tensor.name], kept.count == values.count else {
                     throw FederationError(
-                        "'\(tensor.name)' came as \(values.count) values, which fit neither its shape \(shape) nor its mask")
+                        "'\(tensor.name)' came as \(values.count) values, which fit neither its shape \(shape) nor its mask"
+                    )
                 }
                 let dense = Tensor(zeros: shape, role: .data)
                 for (slot, position) in kept.enumerated() { dense[Int(position)] = values[slot] }
