@@ -110,6 +110,12 @@ extension Coordinator {
     func commit(_ done: Finished) throws -> RoundCommit {
         var commit = done.commit
         let round = commit.round.round
+        let weights = method.global.prunableLayers().map { ($0.name, $0.layer.weight) }
+        if weights.contains(where: { $0.1.pattern != nil }) {
+            commit.layers = weights.map { LayerRecord(layer: $0.0, density: $0.1.density, parameters: $0.1.denseCount) }
+            let kept = weights.reduce(0) { $0 + ($1.1.pattern?.count ?? $1.1.denseCount) }
+            commit.round.globalDensity = Double(kept) / Double(max(1, weights.reduce(0) { $0 + $1.1.denseCount }))
+        }
         if round % settings.evaluateEvery == 0 || round == settings.rounds {
             let summary = evaluator.evaluate(on: test)
             commit.round.testAccuracy = summary.accuracy
