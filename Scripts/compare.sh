@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs every federated-pruning method on one topology and writes one comparison table.
+#
+#   Scripts/compare.sh TOPOLOGY [OUT_DIR] [-- METHOD ...]
+#
+# Each method runs on a copy of TOPOLOGY whose `method:` section is replaced by the method's
+# (keeping the topology's density), recorded in OUT_DIR/<label>.sqlite (default runs/compare/<name>);
+# then `orchard compare` writes OUT_DIR/table.md (Markdown) and OUT_DIR/table.json. A METHOD is a
+# label=flow-mapping pair such as 'snip={name: fixed-mask, criterion: snip}'; without any, every
+# method Orchard implements runs. Re-running skips the runs whose file is complete.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+topology=${1:?usage: Scripts/compare.sh TOPOLOGY [OUT_DIR] [-- METHOD ...]}
+shift
+name=$(basename "$topology" .yaml)
+out=runs/compare/$name
+if [[ $# -gt 0 && $1 != "--" ]]; then out=$1; shift; fi
+[[ $# -gt 0 && $1 == "--" ]] && shift
+
+if [[ $# -gt 0 ]]; then
+    methods=("$@")
+else
+    methods=(
+        "fedavg={name: fedavg}"
+        "random-erk={name: fixed-mask, criterion: random}"
+        "magnitude={name: fixed-mask, criterion: magnitude}"
+        "snip={name: fixed-mask, criterion: snip}"
+        "synflow={name: fixed-mask, criterion: synflow}"
+        "grasp={name: fixed-mask, criterion: grasp}"
+        "prunefl={name: prunefl}"
+        "feddst={name: feddst}"
+        "fedtiny-clean={name: fedtiny-clean}"
+        "fedtiny={name: fedtiny}"
+    )
+fi
+
+orchard=.build/release/orchard
+swift build -c release --product orchard >&2
+
+# The topology's density, read from its method section (`density: 5%`).
+density=$(awk '/^method:/ {inside = 1; next} /^[^ #]/ {inside = 0} inside && $1 == "density:" {print $2; exit}' "$topology")
+if [[ -z $density ]]; then
+    echo "$topology: its method section sets no density; the comparison needs one" >&2
+    exit 1
+fi
+
+mkdir -p "$out"
+files=()
+labels=()
+for entry in "${methods[@]}"; do
+    label=${entry%%=*}
+    mapping=${entry#*=}
+    if [[ $mapping != *"name: fedavg"* ]]; then mapping="${mapping%\}}, density: $density}"; fi
+    variant="$out/$label.yaml"
+    # Every line of the topology but its method section, which becomes the method's mapping.
+    awk -v method="method: $mapping" '
+        /^method:/ {print method; skipping = 1; next}
+        skipping && /^[^ #]/ {skipping = 0}
+        !skipping {print}
+    ' "$topology" >"$variant"
+    db="$out/$label.sqlite"
+    if [[ -f $db ]] && "$orchard" report "$db" --json 2>/dev/null | grep -q '"status":"completed"'; then
+        echo "== $label: already complete in $db"
+    else
+        rm -f "$db" "$db-wal" "$db-shm"
+        echo "== $label: $mapping"
+        "$orchard" validate "$variant" >/dev/null
+        "$orchard" run "$variant" --db "$db" --root .
+    fi
+    files+=("$db")
+    labels+=("$label")
+done
+
+"$orchard" compare "${files[@]}" --labels "${labels[@]}" | tee "$out/table.md"
+"$orchard" compare "${files[@]}" --labels "${labels[@]}" --json >"$out/table.json"
+echo "wrote $out/table.md and $out/table.json"

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import OrchardReport
+import OrchardStore
+
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Put recorded runs side by side: accuracy, bytes, FLOPs, client memory, simulated time.",
+        discussion: """
+            Reads the latest run of each file. Prints a Markdown table (one row per file, in the order \
+            given), or with --json one JSON array. Labels default to each file's name without its \
+            extension.
+            """)
+
+    @Argument(help: "Run files (SQLite) written by orchard run.") var files: [String]
+    @Option(parsing: .upToNextOption, help: "A label per file, in the same order.") var labels: [String] = []
+    @Flag(help: "Print one JSON array instead of a table.") var json = false
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give at least one run file") }
+        guard labels.isEmpty || labels.count == files.count else {
+            throw ValidationError("--labels gives \(labels.count) labels for \(files.count) files")
+        }
+    }
+
+    func run() throws {
+        var rows: [Comparison.Row] = []
+        for (index, file) in files.enumerated() {
+            let store = try RunStore.open(at: file, access: .readOnly)
+            defer { try? store.close() }
+            guard let latest = try store.latestRun() else { throw StoreError.noRuns(path: file) }
+            let summary = try RunSummary(store: store, run: latest)
+            guard summary.rounds > 0 else { throw ReportError.emptyRun(path: file, run: latest) }
+            let label = labels.isEmpty ? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent : labels[index]
+            rows.append(Comparison.Row(label: label, summary: summary))
+        }
+        let comparison = Comparison(rows: rows)
+        print(json ? try comparison.json() : comparison.markdown(), terminator: json ? "\n" : "")
+    }
+}
