@@ -9,6 +9,7 @@ extension FedTinyClient {
     /// training-mode forward passes over the validation split (no backward, no update), so that the
     /// running statistics follow this client's data with momentum 0.1, and returns them.
     func recalibrate(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
+        let network = try setup.makeNetwork()
         let selection = try SelectionInputs(task, client: client, seed: setup.seed, network: network)
         task.tensors = []
         if let refusal = selection.refusal { return refusal }
@@ -33,6 +34,7 @@ extension FedTinyClient {
     /// Round 2: each candidate's summed cross-entropy and correct count on the validation split,
     /// in evaluation mode with the candidate's averaged statistics.
     func score(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
+        let network = try setup.makeNetwork()
         let selection = try SelectionInputs(task, client: client, seed: setup.seed, network: network)
         let statistics = try (0..<selection.candidates).map {
             try BatchNormStatistics.from(task.tensors, candidate: $0)
