@@ -15,7 +15,7 @@ public struct MethodRegistry: Sendable {
     }
 
     /// The methods Orchard implements.
-    public static let standard = MethodRegistry([.fedAvg, .fixedMask])
+    public static let standard = MethodRegistry([.fedAvg, .fixedMask, .fedTiny])
 
     /// The names of the registered methods.
     public var names: [String] { methods.map(\.name) }
@@ -73,6 +73,52 @@ public struct MethodDescriptor: Sendable {
             MethodSetting(
                 key: "synflow_iterations", kind: .integer(1...1000), defaultValue: .integer(100),
                 summary: "SynFlow's pruning rounds, at densities d^(k/n)."),
+        ],
+        trainingDensity: MethodSetting.trainedDensity)
+
+    /// FedTiny: adaptive batch-norm selection among coarse-pruned candidates, then progressive pruning.
+    public static let fedTiny = MethodDescriptor(
+        name: "fedtiny",
+        summary:
+            "FedTiny: pick among magnitude-pruned candidates by adaptive batch-norm selection, then grow and prune "
+            + "one block at a time from clients' top-K gradients (Huang et al., 2023).",
+        settings: MethodSetting.pruning.filter { $0.key != "distribution" && $0.key != "prune_first_layer" } + [
+            MethodSetting(
+                key: "pretrain_epochs", kind: .integer(0...1000), defaultValue: .integer(3),
+                summary: "Epochs the server trains the dense model on its small set before pruning; 0 skips it."),
+            MethodSetting(
+                key: "candidates", kind: .integer(1...64), defaultValue: .integer(4),
+                summary: "Candidate masks in the pool, each with its own noisy layer densities."),
+            MethodSetting(
+                key: "density_noise", kind: .choice(["uniform", "er", "erk"]), defaultValue: .choice("uniform"),
+                summary: "Layer densities of a candidate: the target times U(0.5, 1.5), or ER/ERK times U(0, 2)."),
+            MethodSetting(
+                key: "dense_first_layer", kind: .boolean, defaultValue: .boolean(true),
+                summary: "Whether the stem stays dense, as the original FedTiny code keeps it."),
+            MethodSetting(
+                key: "bn_passes", kind: .integer(1...100), defaultValue: .integer(10),
+                summary: "Training-mode passes over the validation split that recalibrate batch-norm statistics."),
+            MethodSetting(
+                key: "validation_fraction", kind: .fraction, defaultValue: .number(0.1),
+                summary: "The share of each client's shard used to recalibrate and score the candidates."),
+            MethodSetting(
+                key: "delta", kind: .integer(1...10_000), defaultValue: .integer(10),
+                summary: "Rounds between mask adjustments: round t adjusts when t is a multiple of delta."),
+            MethodSetting(
+                key: "t_end", kind: .integer(0...1_000_000), defaultValue: .integer(100),
+                summary:
+                    "The last round that adjusts the mask, where the cosine fraction reaches 0; about 0.8 of the rounds."
+            ),
+            MethodSetting(
+                key: "adjust_alpha", kind: .number(0...1), defaultValue: .number(0.2),
+                summary: "The fraction of a layer's kept weights moved by the first adjustment, decaying by cosine."),
+            MethodSetting(
+                key: "granularity", kind: .choice(["block", "layer", "entire"]), defaultValue: .choice("block"),
+                summary: "What one adjustment changes: one block of layers, one layer, or every layer."),
+            MethodSetting(
+                key: "topk_buffer_bytes", kind: .integer(16...(1 << 40)), defaultValue: .integer(1 << 20),
+                summary:
+                    "The top-K search buffer of a client without a memory budget (others use what training leaves)."),
         ],
         trainingDensity: MethodSetting.trainedDensity)
 }

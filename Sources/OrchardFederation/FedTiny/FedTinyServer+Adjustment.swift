@@ -1,0 +1,83 @@
+import OrchardNN
+import OrchardPruning
+import OrchardTensor
+import OrchardWire
+
+/// Sparse training and progressive pruning (spec 3.2, 3.3): masked FedAvg every round, and in an
+/// adjustment round a prune-and-grow step on one block of layers driven by clients' top-K gradients.
+extension FedTinyServer {
+    /// Averages the clients' kept values position by position (masked FedAvg, weighted by
+    /// samples), then, in an adjustment round, moves weights in the adjusted layers.
+    func aggregateTraining(round: Int, results: [ClientResult]) throws {
+        let usable = results.filter {
+            $0.outcome == .ok && ($0.kind == FedTinyProtocol.train || $0.kind == FedTinyProtocol.adjust)
+        }
+        guard !usable.isEmpty else { return }
+        let sent = global.masks
+        let contributions = try usable.map { result -> MaskedAverage.Contribution in
+            guard let samples = result.metrics["samples"], samples > 0 else {
+                throw FederationError(
+                    "the \(result.kind) result of client \(result.client) in round \(round) reports no samples")
+            }
+            let weights = result.tensors.filter { !$0.name.hasPrefix(FedTinyProtocol.topKName("")) }
+            return (samples, try SparseTransfer.resolve(weights, shapes: shapes, sent: sent))
+        }
+        let (values, _) = try MaskedAverage.average(contributions, shapes: shapes)
+        for named in global.parameters {
+            guard let average = values[named.name] else {
+                throw FederationError("no client sent '\(named.name)' in round \(round)")
+            }
+            // Assigning keeps the pruned positions at zero: the mask changes only by adjustment.
+            average.withUnsafeBufferPointer { named.parameter.assignDense($0.baseAddress!) }
+        }
+        guard let pending = pendingCounts, pending.round == round else { return }
+        let reports = usable.filter { $0.kind == FedTinyProtocol.adjust }
+        guard !reports.isEmpty else { return }
+        try adjust(counts: pending.counts, reports: reports, round: round)
+    }
+
+    /// The prune-and-grow step of an adjustment round, on each adjusted layer.
+    ///
+    /// `ḡ[i] = Σ_clients g_c[i] / N`, N the clients that answered the round, a client that did not
+    /// report i adding 0 (OG's unweighted mean, spec 3.2). The k_l active weights of smallest |w|
+    /// are pruned and the k_l reported positions of largest |ḡ| grown at zero, so the layer keeps
+    /// its count; when the clients reported fewer than k_l positions (their buffers were small),
+    /// only as many are moved.
+    func adjust(counts: [String: Int], reports: [ClientResult], round: Int) throws {
+        lastAdjustment = [:]
+        var newMasks: [String: [Int32]] = [:]
+        for name in counts.keys.sorted() {
+            guard let parameter = global.parameter(named: name), let active = global.masks[name] else {
+                throw FederationError("fedtiny: adjusted weight '\(name)' is not pruned on the server")
+            }
+            let mask = TensorMask(shape: parameter.shape, activeIndices: active)
+            var sums: [Int32: Double] = [:]
+            for result in reports {
+                guard let tensor = result.tensors.first(where: { $0.name == FedTinyProtocol.topKName(name) }) else {
+                    continue
+                }
+                guard case .sparse(let shape, let indices, let gradients) = tensor.payload, shape == parameter.shape
+                else {
+                    throw FederationError(
+                        "client \(result.client) sent '\(tensor.name)' in round \(round) as something else than "
+                            + "sparse gradients of shape \(parameter.shape)")
+                }
+                for (index, gradient) in zip(indices, gradients) where !mask.contains(Int(index)) {
+                    sums[index, default: 0] += Double(gradient)
+                }
+            }
+            let clients = Double(reports.count)
+            // Largest |ḡ| first, then the lower index, so the choice does not depend on dictionary order.
+            let ranked = sums.map { (index: $0.key, magnitude: abs($0.value / clients)) }.sorted {
+                $0.magnitude != $1.magnitude ? $0.magnitude > $1.magnitude : $0.index < $1.index
+            }
+            let moved = min(counts[name] ?? 0, ranked.count, mask.count)
+            let pruning = PruneAndGrow.pruneOnly(mask, weights: parameter.value, count: moved)
+            let grown = ranked.prefix(moved).map(\.index).sorted()
+            newMasks[name] = (pruning.mask.activeIndices + grown).sorted()
+            lastAdjustment[name] = (pruning.pruned, grown)
+        }
+        // Positions that come back start at zero (Parameter.prune), as OG sets grown weights.
+        try global.applyMasks(newMasks, batch: setup.training.batch, storage: .masked)
+    }
+}
