@@ -21,7 +21,7 @@ struct TopKBuffer {
 
     /// The buffer for `counts` gradients per layer, or a refusal when not even the minimum fits.
     static func plan(_ network: Network, task: ClientTask, client: LocalClient, counts: [String: Int]) throws -> Plan {
-        let training = try ClientMemory.predicted(network, task: task).total
+        let training = try ClientMemory.predicted(network, task: task, samples: client.data.count).total
         let available: Int
         if let budget = client.memoryBudget {
             available = budget - training
