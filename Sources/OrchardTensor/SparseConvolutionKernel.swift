@@ -1,0 +1,169 @@
+/// A 2-D convolution with a sparse weight [Cout, Cin * kh * kw] over channel-major activations.
+///
+/// There is no im2col: at a density of 1% the unfolded columns would cost far more than the
+/// arithmetic. Instead the input is padded once and split into "phase planes" (see
+/// `PhaseGeometry`): phase (a, b) of a channel holds the padded rows a, a + s, ... and columns b,
+/// b + s, ... of every sample, one plane of N x Hq x Wq values. The output is computed in the same
+/// "wide" layout, [Cout][N x Hq x Wq], with the valid Ho x Wo outputs at the top left of each
+/// sample's Hq x Wq block and garbage elsewhere. A kept weight (o, ci, ky, kx) of value v is then
+/// one batch-long axpy,
+///
+///     wide[o][j] += v * phase[ci][(ky % s, kx % s)][j + (ky / s) * Wq + kx / s],
+///
+/// and the valid outputs are copied out at the end. Backward spreads dY into the wide layout with
+/// zeros at the garbage positions, so the transposed axpys give the phase-plane gradients (then
+/// un-split and cropped into dX) and a kept weight's gradient is one dot product of dY's wide row
+/// with the shifted phase plane. Time goes with kept weights times N x Hq x Wq, plus copies of the
+/// activations; nothing of the dense weight's or the column matrix's size is formed.
+///
+/// `forward` keeps the phase planes of its input in a workspace, which `backward` and
+/// `gradient(at:count:into:)` read; `backward` keeps dY in the wide layout for `gradient(at:)`.
+/// A kernel object owns these workspaces, reuses them while the shapes stay the same, and is not
+/// thread-safe; one layer should own one.
+public final class SparseConvolutionKernel {
+    /// The input shape and window.
+    public let geometry: ConvolutionGeometry
+    public let outputChannels: Int
+
+    private var phases: Tensor?
+    private var phaseGradient: Tensor?
+    private var wideOutput: Tensor?
+    private var wideGradient: Tensor?
+    private var columnOffsets: IndexStorage?
+    private var columnOffsetsBatch = -1
+    private var entryOffsetStorage: IndexStorage?
+    /// The batch of the last forward pass, whose phase planes are saved; -1 before the first.
+    private var savedBatch = -1
+    /// Whether `wideGradient` holds the dY of the last backward pass for `savedBatch`.
+    private var hasGradient = false
+
+    /// Creates a kernel for inputs of `geometry` and a weight of `outputChannels` rows.
+    public init(geometry: ConvolutionGeometry, outputChannels: Int) {
+        precondition(geometry.stride >= 1, "SparseConvolutionKernel needs a positive stride")
+        self.geometry = geometry
+        self.outputChannels = outputChannels
+    }
+
+    /// The columns of the weight matrix: Cin x kh x kw.
+    public var patchSize: Int { geometry.patchSize }
+
+    /// Writes the convolution of `input` [Cin, N, H, W] into `output` [Cout, N, Ho, Wo].
+    ///
+    /// Keeps the input's phase planes for `backward`.
+    public func forward(_ pattern: SparsePattern, values: UnsafePointer<Float>, input: Tensor, output: Tensor) {
+        check(pattern)
+        let g = geometry
+        precondition(
+            input.shape.count == 4 && input.shape[0] == g.channels && input.shape[2] == g.height
+                && input.shape[3] == g.width,
+            "SparseConvolutionKernel for \(g.channels)x\(g.height)x\(g.width) got input \(input.shape)")
+        let batch = input.shape[1]
+        let p = PhaseGeometry(g, batch: batch)
+        precondition(
+            output.shape == [outputChannels, batch, g.outputHeight, g.outputWidth],
+            "SparseConvolutionKernel output is \(output.shape), not [\(outputChannels), \(batch), "
+                + "\(g.outputHeight), \(g.outputWidth)]")
+        let phases = Tensor.reusing(self.phases, shape: [p.bufferCount], role: .workspace)
+        self.phases = phases
+        p.split(input.data, into: phases.data)
+        savedBatch = batch
+        hasGradient = false
+        let wide = Tensor.reusing(wideOutput, shape: [outputChannels, p.wideLength], role: .workspace)
+        wideOutput = wide
+        SparseRuns.multiply(
+            rows: outputChannels, rowStarts: pattern.rowStarts, offsets: entryOffsets(pattern, p), values: values,
+            source: phases.data, target: wide.data, targetStride: p.wideLength, length: p.wideLength,
+            tile: p.tile)
+        p.compact(wide.data, rows: outputChannels, into: output.data)
+    }
+
+    /// Computes dW at the kept entries into `weightGradientValues` and, unless `inputGradient` is
+    /// nil, dX into `inputGradient` [Cin, N, H, W] (overwritten).
+    ///
+    /// Needs the last `forward` (its saved phase planes) on the batch of `outputGradient`
+    /// [Cout, N, Ho, Wo]; keeps dY in the wide layout for `gradient(at:count:into:)`.
+    public func backward(
+        _ pattern: SparsePattern, values: UnsafePointer<Float>, outputGradient: Tensor, inputGradient: Tensor?,
+        weightGradientValues: UnsafeMutablePointer<Float>
+    ) {
+        check(pattern)
+        let g = geometry
+        let batch = outputGradient.shape.count == 4 ? outputGradient.shape[1] : -1
+        precondition(
+            outputGradient.shape == [outputChannels, batch, g.outputHeight, g.outputWidth],
+            "SparseConvolutionKernel output gradient is \(outputGradient.shape)")
+        guard let phases, savedBatch == batch else {
+            preconditionFailure("SparseConvolutionKernel.backward needs a forward pass on a batch of \(batch)")
+        }
+        let p = PhaseGeometry(g, batch: batch)
+        let wide = Tensor.reusing(wideGradient, shape: [outputChannels, p.wideLength], role: .workspace)
+        wideGradient = wide
+        // Only valid positions are written, and always the same ones: the rest stay zero from allocation.
+        p.expand(outputGradient.data, rows: outputChannels, into: wide.data)
+        hasGradient = true
+        let offsets = entryOffsets(pattern, p)
+        SparseRuns.entryDots(
+            rows: outputChannels, rowStarts: pattern.rowStarts, offsets: offsets, gradient: wide.data,
+            gradientStride: p.wideLength, source: phases.data, sums: weightGradientValues, length: p.wideLength,
+            tile: p.tile)
+        guard let inputGradient else { return }
+        precondition(inputGradient.shape == [g.channels, batch, g.height, g.width], "SparseConvolutionKernel dX shape")
+        let planes = Tensor.reusing(phaseGradient, shape: [p.bufferCount], role: .workspace)
+        phaseGradient = planes
+        planes.zero()
+        SparseRuns.multiplyTransposed(
+            rows: outputChannels, rowStarts: pattern.rowStarts, offsets: offsets, values: values, source: wide.data,
+            sourceStride: p.wideLength, target: planes.data, length: p.wideLength, tile: p.tile)
+        p.merge(planes.data, into: inputGradient.data)
+    }
+
+    /// Writes dL/dW at `count` arbitrary flat positions (`o * patchSize + column`) of the dense weight.
+    ///
+    /// Valid after `backward`: it reads the saved phase planes of the input and the saved dY. Meant
+    /// for choosing which pruned positions to regrow; positions need not be kept, sorted or distinct.
+    public func gradient(
+        at flatPositions: UnsafePointer<Int32>, count: Int, into gradients: UnsafeMutablePointer<Float>
+    ) {
+        guard let phases, let wide = wideGradient, hasGradient else {
+            preconditionFailure("SparseConvolutionKernel.gradient(at:) needs a forward and a backward pass")
+        }
+        let p = PhaseGeometry(geometry, batch: savedBatch)
+        let table = columnTable(p)
+        let patch = patchSize
+        for index in 0..<count {
+            let position = Int(flatPositions[index])
+            precondition(
+                position >= 0 && position < outputChannels * patch, "position \(position) outside the weight")
+            let (row, column) = position.quotientAndRemainder(dividingBy: patch)
+            gradients[index] = SparseRuns.dot(
+                wide.data + row * p.wideLength, phases.data + Int(table[column]), length: p.wideLength)
+        }
+    }
+
+    private func check(_ pattern: SparsePattern) {
+        precondition(
+            pattern.rows == outputChannels && pattern.columns == patchSize,
+            "SparseConvolutionKernel with a \(outputChannels)x\(patchSize) weight got a "
+                + "\(pattern.rows)x\(pattern.columns) pattern")
+    }
+
+    /// Each weight column's run start in the phase planes, recomputed when the batch changes.
+    private func columnTable(_ p: PhaseGeometry) -> UnsafePointer<Int32> {
+        if let columnOffsets, columnOffsetsBatch == p.batch { return UnsafePointer(columnOffsets.base) }
+        let storage = IndexStorage.reusing(columnOffsets, count: patchSize, role: .workspace)
+        p.fillColumnOffsets(storage.base)
+        columnOffsets = storage
+        columnOffsetsBatch = p.batch
+        return UnsafePointer(storage.base)
+    }
+
+    /// Each kept entry's run start in the phase planes.
+    private func entryOffsets(_ pattern: SparsePattern, _ p: PhaseGeometry) -> UnsafePointer<Int32> {
+        let table = columnTable(p)
+        let storage = IndexStorage.reusing(entryOffsetStorage, count: pattern.count, role: .workspace)
+        entryOffsetStorage = storage
+        let columns = pattern.columnIndices
+        for entry in 0..<pattern.count { storage.base[entry] = table[Int(columns[entry])] }
+        return UnsafePointer(storage.base)
+    }
+}

@@ -1,0 +1,202 @@
+/// The loops the sparse kernels share: every kept weight multiplies one contiguous run of values.
+///
+/// Both kernels lay their operands out so that a kept entry (row, column) with value v touches a
+/// run `source[offset(column) + j]` for j over a long range, and the row's result is the run
+/// `target[row][j]`: the linear kernel transposes activations to [features, batch], and the
+/// convolution splits its padded input into phase planes whose shifts are the kernel offsets. The
+/// sparse product is then, per row, a sum of axpys into a block of registers; its transpose adds the
+/// row back into each entry's run; and the weight gradient at an entry is one dot product.
+///
+/// Every length is a multiple of 16, and buffers carry enough zero slack past their end for the
+/// longest run, so that no loop needs a scalar tail. Positions are walked in tiles (`tile` values)
+/// so that a tile of every source run stays in L2 while all rows use it.
+enum SparseRuns {
+    typealias Vector = SIMD16<Float>
+
+    /// The width of one vector; lengths must be multiples of it.
+    static let lanes = 16
+
+    /// Per row, target[row * targetStride + j] = Σ values[k] * source[offsets[k] + j], j in 0..<length.
+    static func multiply(
+        rows: Int, rowStarts: UnsafePointer<Int32>, offsets: UnsafePointer<Int32>, values: UnsafePointer<Float>,
+        source: UnsafePointer<Float>, target: UnsafeMutablePointer<Float>, targetStride: Int, length: Int, tile: Int
+    ) {
+        forEachTile(length: length, tile: tile) { start, run in
+            for row in 0..<rows {
+                let first = Int(rowStarts[row])
+                accumulate(
+                    values + first, offsets + first, entries: Int(rowStarts[row + 1]) &- first, source + start,
+                    target + row * targetStride + start, length: run)
+            }
+        }
+    }
+
+    /// The transpose of `multiply`: per row and entry, target[offsets[k] + j] += values[k] * source[row][j].
+    ///
+    /// `target` is not cleared first.
+    static func multiplyTransposed(
+        rows: Int, rowStarts: UnsafePointer<Int32>, offsets: UnsafePointer<Int32>, values: UnsafePointer<Float>,
+        source: UnsafePointer<Float>, sourceStride: Int, target: UnsafeMutablePointer<Float>, length: Int, tile: Int
+    ) {
+        forEachTile(length: length, tile: tile) { start, run in
+            for row in 0..<rows {
+                let first = Int(rowStarts[row])
+                spread(
+                    values + first, offsets + first, entries: Int(rowStarts[row + 1]) &- first,
+                    source + row * sourceStride + start, target + start, length: run)
+            }
+        }
+    }
+
+    /// Per row and entry, sums[k] = Σ_j gradient[row][j] * source[offsets[k] + j]: dW at kept entries.
+    static func entryDots(
+        rows: Int, rowStarts: UnsafePointer<Int32>, offsets: UnsafePointer<Int32>,
+        gradient: UnsafePointer<Float>, gradientStride: Int, source: UnsafePointer<Float>,
+        sums: UnsafeMutablePointer<Float>, length: Int, tile: Int
+    ) {
+        sums.update(repeating: 0, count: Int(rowStarts[rows]))
+        forEachTile(length: length, tile: tile) { start, run in
+            for row in 0..<rows {
+                let line = gradient + row * gradientStride + start
+                for entry in Int(rowStarts[row])..<Int(rowStarts[row + 1]) {
+                    sums[entry] += dot(line, source + Int(offsets[entry]) + start, length: run)
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func forEachTile(length: Int, tile: Int, _ body: (Int, Int) -> Void) {
+        var start = 0
+        while start < length {
+            let run = min(tile, length &- start)
+            body(start, run)
+            start &+= run
+        }
+    }
+
+    /// target[j] = Σ_k values[k] * source[offsets[k] + j], four vectors of accumulators at a time.
+    @inline(__always)
+    private static func accumulate(
+        _ values: UnsafePointer<Float>, _ offsets: UnsafePointer<Int32>, entries: Int,
+        _ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, length: Int
+    ) {
+        var j = 0
+        while j + 64 <= length {
+            var (a0, a1, a2, a3) = (Vector(), Vector(), Vector(), Vector())
+            for k in 0..<entries {
+                let v = Vector(repeating: values[k])
+                let run = source + Int(offsets[k]) + j
+                a0 = a0.addingProduct(load(run), v)
+                a1 = a1.addingProduct(load(run + 16), v)
+                a2 = a2.addingProduct(load(run + 32), v)
+                a3 = a3.addingProduct(load(run + 48), v)
+            }
+            store(a0, target + j)
+            store(a1, target + j + 16)
+            store(a2, target + j + 32)
+            store(a3, target + j + 48)
+            j &+= 64
+        }
+        while j < length {
+            var a0 = Vector()
+            for k in 0..<entries {
+                a0 = a0.addingProduct(load(source + Int(offsets[k]) + j), Vector(repeating: values[k]))
+            }
+            store(a0, target + j)
+            j &+= 16
+        }
+    }
+
+    /// target[offsets[k] + j] += values[k] * source[j] for every entry k.
+    @inline(__always)
+    private static func spread(
+        _ values: UnsafePointer<Float>, _ offsets: UnsafePointer<Int32>, entries: Int,
+        _ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, length: Int
+    ) {
+        if entries == 0 { return }
+        var j = 0
+        while j + 64 <= length {
+            let (s0, s1, s2, s3) = (
+                load(source + j), load(source + j + 16), load(source + j + 32), load(source + j + 48)
+            )
+            for k in 0..<entries {
+                let v = Vector(repeating: values[k])
+                let run = target + Int(offsets[k]) + j
+                store(load(run).addingProduct(s0, v), run)
+                store(load(run + 16).addingProduct(s1, v), run + 16)
+                store(load(run + 32).addingProduct(s2, v), run + 32)
+                store(load(run + 48).addingProduct(s3, v), run + 48)
+            }
+            j &+= 64
+        }
+        while j < length {
+            let s0 = load(source + j)
+            for k in 0..<entries {
+                let run = target + Int(offsets[k]) + j
+                store(load(run).addingProduct(s0, Vector(repeating: values[k])), run)
+            }
+            j &+= 16
+        }
+    }
+
+    /// The dot product of two runs of `length` values.
+    @inline(__always)
+    static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, length: Int) -> Float {
+        var (a0, a1, a2, a3) = (Vector(), Vector(), Vector(), Vector())
+        var j = 0
+        while j + 64 <= length {
+            a0 = a0.addingProduct(load(x + j), load(y + j))
+            a1 = a1.addingProduct(load(x + j + 16), load(y + j + 16))
+            a2 = a2.addingProduct(load(x + j + 32), load(y + j + 32))
+            a3 = a3.addingProduct(load(x + j + 48), load(y + j + 48))
+            j &+= 64
+        }
+        while j < length {
+            a0 = a0.addingProduct(load(x + j), load(y + j))
+            j &+= 16
+        }
+        return ((a0 + a1) + (a2 + a3)).sum()
+    }
+
+    @inline(__always) static func load(_ pointer: UnsafePointer<Float>) -> Vector {
+        UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self)
+    }
+
+    @inline(__always) static func load(_ pointer: UnsafeMutablePointer<Float>) -> Vector {
+        UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self)
+    }
+
+    @inline(__always) static func store(_ value: Vector, _ pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Vector.self)
+    }
+
+    /// Positions per tile so that a tile of `sourceRuns` runs spans about 256 KB (half an L2 cache),
+    /// a whole number of 64-value register blocks, and at least one.
+    static func tileLength(sourceRuns: Int) -> Int { max(64, 65_536 / max(sourceRuns, 1) / 64 * 64) }
+
+    /// `count` rounded up to a whole number of vectors.
+    static func roundedUp(_ count: Int) -> Int { (count + lanes - 1) / lanes * lanes }
+
+    /// Writes the transpose of a [rows, columns] matrix with row stride `sourceStride` into a
+    /// [columns, rows] matrix with row stride `targetStride`, in 16x16 blocks to keep both in cache.
+    static func transpose(
+        _ source: UnsafePointer<Float>, rows: Int, columns: Int, sourceStride: Int,
+        into target: UnsafeMutablePointer<Float>, targetStride: Int
+    ) {
+        var rowBlock = 0
+        while rowBlock < rows {
+            let rowEnd = min(rowBlock + 16, rows)
+            var columnBlock = 0
+            while columnBlock < columns {
+                let columnEnd = min(columnBlock + 16, columns)
+                for row in rowBlock..<rowEnd {
+                    let line = source + row * sourceStride
+                    for column in columnBlock..<columnEnd { target[column * targetStride + row] = line[column] }
+                }
+                columnBlock = columnEnd
+            }
+            rowBlock = rowEnd
+        }
+    }
+}
