@@ -1,0 +1,32 @@
+/// Whether a pruned layer should run its sparse kernel rather than its dense one.
+///
+/// A fixed rule of density and shape, never a timing taken at run time: a run must choose the same
+/// kernels on every machine and every repetition to be bitwise reproducible. The thresholds come
+/// from `SparseCrossover` on a 2-vCPU AMD EPYC VM with OpenBLAS on one thread (see
+/// docs/sparse-kernels.md), comparing a forward and backward step against the dense path's core
+/// (GEMM for Linear, im2col and GEMM for Conv2d). Each threshold sits where the sparse step was
+/// still at least about 1.15x faster in every run, below the measured break-even: the break-even
+/// moved by a density step between runs on the shared machine, and the dense Conv2d layer's
+/// wide-row path for stride-1 windows is somewhat faster than plain im2col.
+public enum SparseDispatch {
+    /// Linear layers run sparse at or below this density (break-even measured at 10-15%).
+    public static let linearThreshold = 0.1
+    /// Convolutions run sparse at or below this density (break-even measured at 25-50%)...
+    public static let convolutionThreshold = 0.2
+    /// ...unless their weight has at least `largeConvolutionWeights` entries, where GEMM runs
+    /// closest to its peak (break-even measured at 12-30% for 512x4608 and 512x2304 weights).
+    public static let largeConvolutionThreshold = 0.1
+    /// The weight size from which `largeConvolutionThreshold` applies.
+    public static let largeConvolutionWeights = 1 << 20
+
+    /// Whether a Linear layer of `inputs` x `outputs` at `density` should run sparse.
+    public static func prefersSparse(density: Double, inputs: Int, outputs: Int) -> Bool {
+        density <= linearThreshold
+    }
+
+    /// Whether a Conv2d layer with `outputChannels` over `geometry` at `density` should run sparse.
+    public static func prefersSparse(density: Double, geometry: ConvolutionGeometry, outputChannels: Int) -> Bool {
+        let weights = outputChannels * geometry.patchSize
+        return density <= (weights >= largeConvolutionWeights ? largeConvolutionThreshold : convolutionThreshold)
+    }
+}
