@@ -29,8 +29,8 @@ public final class SparseConvolutionKernel {
     public let outputChannels: Int
 
     private var phases: Tensor?
-    private var phaseGradient: Tensor?
-    private var wideOutput: Tensor?
+    /// The wide output in `forward`, the phase-plane gradients in `backward`: neither outlives its call.
+    private var scratch: Tensor?
     private var wideGradient: Tensor?
     private var columnOffsets: IndexStorage?
     private var columnOffsetsBatch = -1
@@ -76,8 +76,7 @@ public final class SparseConvolutionKernel {
         p.split(input.data, into: phases.data)
         savedBatch = batch
         hasGradient = false
-        let wide = Tensor.reusing(wideOutput, shape: [outputChannels, p.wideLength], role: .workspace)
-        wideOutput = wide
+        let wide = scratchBuffer(p)
         SparseRuns.multiply(
             rows: outputChannels, rowStarts: pattern.rowStarts, offsets: entryOffsets(pattern, p), values: values,
             source: phases.data, target: wide.data, targetStride: p.wideLength, length: p.wideLength,
@@ -115,8 +114,7 @@ public final class SparseConvolutionKernel {
             sums: weightGradientValues, length: p.wideLength, tile: p.tile)
         guard let inputGradient else { return }
         precondition(inputGradient.shape == [g.channels, batch, g.height, g.width], "SparseConvolutionKernel dX shape")
-        let planes = Tensor.reusing(phaseGradient, shape: [p.planes * p.wideLength], role: .workspace)
-        phaseGradient = planes
+        let planes = scratchBuffer(p)
         let entries = transposedEntries(pattern, p)
         let gathered = Tensor.reusing(transposedValues, shape: [pattern.count], role: .workspace)
         transposedValues = gathered
@@ -151,6 +149,13 @@ public final class SparseConvolutionKernel {
                 wide.data + row * p.gradientStride + p.gradientMargin, phases.data + Int(table[column]),
                 length: p.wideLength)
         }
+    }
+
+    private func scratchBuffer(_ p: PhaseGeometry) -> Tensor {
+        let buffer = Tensor.reusing(
+            scratch, shape: [max(outputChannels, p.planes) * p.wideLength], role: .workspace)
+        scratch = buffer
+        return buffer
     }
 
     private func check(_ pattern: SparsePattern) {

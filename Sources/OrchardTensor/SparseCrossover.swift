@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#else
+    import Darwin
+#endif
+
 /// Times the sparse kernels against the dense path's core on representative layers.
 ///
 /// This is the benchmark behind the constants of `SparseDispatch`; it times, it does not decide.
@@ -117,15 +123,25 @@ public enum SparseCrossover {
     }
 
     /// The median milliseconds of `repetitions` runs of a prepared step, after one warm-up run.
+    ///
+    /// Times are the calling thread's CPU time, not wall time: on a shared machine the wall clock
+    /// also counts the time other processes hold the core. OpenBLAS on one thread runs its GEMMs on
+    /// the calling thread, so both steps are measured alike.
     private static func median(_ repetitions: Int, _ make: () -> some TimedStep) -> Double {
         let step = make()
         step.run()
-        let clock = ContinuousClock()
         let times = (0..<max(1, repetitions)).map { _ -> Double in
-            let elapsed = clock.measure { step.run() }
-            return Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15
+            let start = threadMilliseconds()
+            step.run()
+            return threadMilliseconds() - start
         }.sorted()
         return times[times.count / 2]
+    }
+
+    private static func threadMilliseconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        return Double(now.tv_sec) * 1e3 + Double(now.tv_nsec) * 1e-6
     }
 }
 

@@ -8,12 +8,12 @@ import Testing
         #expect(!SparseDispatch.prefersSparse(density: 0.3, inputs: 400, outputs: 120))
         let small = ConvolutionGeometry(
             channels: 64, height: 8, width: 8, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
-        #expect(SparseDispatch.prefersSparse(density: 0.2, geometry: small, outputChannels: 64))
+        #expect(SparseDispatch.prefersSparse(density: 0.3, geometry: small, outputChannels: 64))
         #expect(!SparseDispatch.prefersSparse(density: 0.5, geometry: small, outputChannels: 64))
         let large = ConvolutionGeometry(
             channels: 512, height: 4, width: 4, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
-        #expect(SparseDispatch.prefersSparse(density: 0.1, geometry: large, outputChannels: 512))
-        #expect(!SparseDispatch.prefersSparse(density: 0.2, geometry: large, outputChannels: 512))
+        #expect(SparseDispatch.prefersSparse(density: 0.2, geometry: large, outputChannels: 512))
+        #expect(!SparseDispatch.prefersSparse(density: 0.3, geometry: large, outputChannels: 512))
     }
 
     /// The crossover benchmark, run only on request: it times, so it asserts nothing about speed.
