@@ -16,13 +16,15 @@
 /// are the transposed axpys, phaseGradient[ci][phase][j] += v * dYwide[o][j - shift]. Those run
 /// gathered by target plane, the entries regrouped once per pattern: adding them in place instead
 /// (each entry a read-modify-write of its shifted run) was 2.5x slower than the forward pass at
-/// 30% density, as neighbouring shifts of one plane stall on each other's stores. Time goes with kept weights times N x Hq x Wq, plus copies of the
-/// activations; nothing of the dense weight's or the column matrix's size is formed.
+/// 30% density, as neighbouring shifts of one plane stall on each other's stores. Time goes with
+/// kept weights times N x Hq x Wq, plus copies of the activations; nothing of the dense weight's or
+/// the column matrix's size is formed.
 ///
 /// `forward` keeps the phase planes of its input in a workspace, which `backward` and
 /// `gradient(at:count:into:)` read; `backward` keeps dY in the wide layout for `gradient(at:)`.
-/// A kernel object owns these workspaces, reuses them while the shapes stay the same, and is not
-/// thread-safe; one layer should own one.
+/// A kernel object owns these workspaces (about three activation-sized buffers: the phase planes,
+/// the wide dY, and one scratch for the wide output and the phase-plane gradients), reuses them
+/// while the shapes stay the same, and is not thread-safe; one layer should own one.
 public final class SparseConvolutionKernel {
     /// The input shape and window.
     public let geometry: ConvolutionGeometry
@@ -204,6 +206,8 @@ private struct TransposedEntries {
     let source: IndexStorage
 
     init(_ pattern: SparsePattern, _ p: PhaseGeometry) {
+        precondition(
+            pattern.rows * p.gradientStride <= Int(Int32.max), "SparseConvolutionKernel dY exceeds Int32 offsets")
         starts = IndexStorage(count: p.planes + 1, role: .workspace)
         offsets = IndexStorage(count: pattern.count, role: .workspace)
         source = IndexStorage(count: pattern.count, role: .workspace)

@@ -5,14 +5,14 @@
 /// from `SparseCrossover` on a 2-vCPU AMD EPYC VM with OpenBLAS on one thread (see
 /// docs/sparse-kernels.md), comparing a forward and backward step against the dense path's core
 /// (GEMM for Linear, im2col and GEMM for Conv2d; the Conv2d layer itself measured 0.73-1.1 times
-/// that). Each threshold sits a measured density step below the break-even, where the sparse step
-/// was still at least 1.1x faster than both: the break-even moves with the machine's load and
-/// cache, and a wrong "sparse" costs more than a wrong "dense" at these margins.
+/// that). Each threshold sits below the break-even, where the sparse step was still at least 1.25x
+/// faster than both for convolutions and about 1.1x for Linear (interpolated between the measured
+/// 10% and 20%): the break-even moved by up to a density step between runs on the shared machine.
 public enum SparseDispatch {
-    /// Linear layers run sparse at or below this density (break-even measured at 25-35%; at 20%
-    /// the 120x84 layer was only 1.08x faster).
+    /// Linear layers run sparse at or below this density (break-even measured at 20-35%: at 20%
+    /// the 120x84 layer ran 0.98-1.08x as fast as dense, at 10% 1.2-1.3x).
     public static let linearThreshold = 0.15
-    /// Convolutions run sparse at or below this density (break-even measured at 45-50%)...
+    /// Convolutions run sparse at or below this density (break-even measured at 40-50% or above)...
     public static let convolutionThreshold = 0.3
     /// ...unless their weight has at least `largeConvolutionWeights` entries, where GEMM runs
     /// closest to its peak (break-even measured at 35-45% for 512x4608 and 512x2304 weights).
