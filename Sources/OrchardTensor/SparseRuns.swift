@@ -5,7 +5,8 @@
 /// `target[row][j]`: the linear kernel transposes activations to [features, batch], and the
 /// convolution splits its padded input into phase planes whose shifts are the kernel offsets. The
 /// sparse product is then, per row, a sum of axpys into a block of registers; its transpose adds the
-/// row back into each entry's run; and the weight gradient at an entry is one dot product.
+/// row back into each entry's run (the linear dX; the convolution regroups its entries by target
+/// and multiplies instead); and the weight gradient at an entry is one dot product.
 ///
 /// Every length is a multiple of 16, and buffers carry enough zero slack past their end for the
 /// longest run, so that no loop needs a scalar tail. Positions are walked in tiles (`tile` values)
