@@ -39,9 +39,7 @@ extension Conv2d {
     }
 
     public func prefersCompact(density: Double, inputShape: [Int]) -> Bool {
-        SparseDispatch.prefersSparse(
-            convolutionDensity: density, geometry: geometry(inputShape), outputChannels: outputChannels,
-            batch: inputShape[1])
+        SparseDispatch.prefersSparse(density: density, geometry: geometry(inputShape), outputChannels: outputChannels)
     }
 
     /// The gradient of the loss at arbitrary flat positions of the weight [out, in, k, k], from the

@@ -137,7 +137,7 @@ public final class Linear: PrunableLayer {
     }
 
     public func prefersCompact(density: Double, inputShape: [Int]) -> Bool {
-        SparseDispatch.prefersSparse(linearDensity: density, inputs: inputs, outputs: outputs, batch: inputShape[0])
+        SparseDispatch.prefersSparse(density: density, inputs: inputs, outputs: outputs)
     }
 
     public func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void) {

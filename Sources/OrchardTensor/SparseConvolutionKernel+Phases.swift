@@ -4,9 +4,12 @@
 /// phases (a, b): phase (a, b) of channel ci and sample n is the Hq x Wq plane of padded rows
 /// a, a + s, ... and columns b, b + s, ..., Hq = ceil(Hp / s) and Wq = ceil(Wp / s). Only phases
 /// some kernel offset reads are kept: a < min(kh, s) and b < min(kw, s), so a strided 1x1 window
-/// keeps one phase instead of four. The buffer is [Cin][phase][N x Hq x Wq], then zero slack for
-/// the runs that start near the end. The wide layout of the output is [Cout][N x Hq x Wq rounded up
-/// to whole vectors]; output (y, x) of sample n is at n x Hq x Wq + y x Wq + x.
+/// keeps one phase instead of four. Every plane holds N x Hq x Wq values (sample n's (r, c) at
+/// n x Hq x Wq + r x Wq + c) and is `wideLength` long, that count rounded up to whole vectors; the
+/// buffer is [Cin][phase][wideLength], then zero slack for the runs that start near the end. The
+/// output is computed in the same wide layout, [Cout][wideLength], with output (y, x) of sample n
+/// at n x Hq x Wq + y x Wq + x. The wide dY has `gradientMargin` zeros in front of every row, so
+/// that the input gradient can read each row at a backward shift.
 ///
 /// Positions of the phase buffer outside the image, and of the wide dY outside the valid outputs,
 /// are never written, so they keep the zeros of allocation for as long as the shape is reused.
@@ -21,10 +24,16 @@ struct PhaseGeometry {
     let planeWidth: Int
     /// Values of one phase of one channel, all samples: N x Hq x Wq.
     let planeLength: Int
-    /// `planeLength` rounded up to whole vectors: the run length of every axpy and dot.
+    /// `planeLength` rounded up to whole vectors: the stride of planes and the length of every run.
     let wideLength: Int
+    /// Phase planes kept: Cin x min(kh, s) x min(kw, s).
+    let planes: Int
+    /// The largest kernel shift in a plane, (kh - 1) / s x Wq + (kw - 1) / s.
+    let longestShift: Int
     /// Values of the phase buffer, slack included.
     let bufferCount: Int
+    /// Zeros in front of each row of the wide dY: `longestShift` rounded up to whole vectors.
+    let gradientMargin: Int
     /// Positions per tile of the sparse loops.
     let tile: Int
 
@@ -38,25 +47,31 @@ struct PhaseGeometry {
         planeWidth = (g.width + 2 * g.padding + s - 1) / s
         planeLength = batch * planeHeight * planeWidth
         wideLength = SparseRuns.roundedUp(planeLength)
-        let planes = g.channels * phaseRows * phaseColumns
-        let longestShift = (g.kernelHeight - 1) / s * planeWidth + (g.kernelWidth - 1) / s
+        planes = g.channels * phaseRows * phaseColumns
+        longestShift = (g.kernelHeight - 1) / s * planeWidth + (g.kernelWidth - 1) / s
         // The last plane's runs start up to `longestShift` in and are `wideLength` long.
-        bufferCount = planes * planeLength + longestShift + wideLength - planeLength
+        bufferCount = planes * wideLength + longestShift
+        gradientMargin = SparseRuns.roundedUp(longestShift)
         precondition(bufferCount <= Int(Int32.max), "SparseConvolutionKernel phase buffer exceeds Int32 offsets")
         tile = SparseRuns.tileLength(sourceRuns: planes)
     }
 
+    /// Values per row of the wide dY: the margin and `wideLength`.
+    var gradientStride: Int { gradientMargin + wideLength }
+
+    /// The phase plane a weight column (ci, ky, kx) reads, and its shift in that plane.
+    func plane(ofColumn column: Int) -> (plane: Int, shift: Int) {
+        let (s, kh, kw) = (base.stride, base.kernelHeight, base.kernelWidth)
+        let (channel, offset) = column.quotientAndRemainder(dividingBy: kh * kw)
+        let (row, col) = offset.quotientAndRemainder(dividingBy: kw)
+        return ((channel * phaseRows + row % s) * phaseColumns + col % s, row / s * planeWidth + col / s)
+    }
+
     /// Writes, for each weight column (ci, ky, kx), where its runs start in the phase buffer.
     func fillColumnOffsets(_ table: UnsafeMutablePointer<Int32>) {
-        let (s, kh, kw) = (base.stride, base.kernelHeight, base.kernelWidth)
-        for channel in 0..<base.channels {
-            for row in 0..<kh {
-                for column in 0..<kw {
-                    let phase = (channel * phaseRows + row % s) * phaseColumns + column % s
-                    let offset = phase * planeLength + row / s * planeWidth + column / s
-                    table[(channel * kh + row) * kw + column] = Int32(offset)
-                }
-            }
+        for column in 0..<base.patchSize {
+            let (plane, shift) = plane(ofColumn: column)
+            table[column] = Int32(plane * wideLength + shift)
         }
     }
 
@@ -66,20 +81,24 @@ struct PhaseGeometry {
     private func forEachRun(_ body: (Int, Int, Int) -> Void) {
         let (s, pad, height, width) = (base.stride, base.padding, base.height, base.width)
         let samplePlane = planeHeight * planeWidth
-        for channel in 0..<base.channels {
-            for sample in 0..<batch {
-                for imageRow in 0..<height {
-                    let (row, a) = (imageRow + pad).quotientAndRemainder(dividingBy: s)
-                    if a >= phaseRows { continue }
-                    let input = ((channel * batch + sample) * height + imageRow) * width
-                    for b in 0..<phaseColumns {
-                        // The first image column w with (w + pad) % s == b.
-                        let first = ((b - pad) % s + s) % s
-                        if first >= width { continue }
-                        let phase = (channel * phaseRows + a) * phaseColumns + b
-                        let plane =
-                            phase * planeLength + sample * samplePlane + row * planeWidth + (first + pad) / s
-                        body(input + first, plane, (width - 1 - first) / s + 1)
+        // Divisions by the stride are hoisted out of the row loop: per row they cost more than the copies.
+        for b in 0..<phaseColumns {
+            // The first image column w with (w + pad) % s == b, and its phase-plane column.
+            let first = ((b - pad) % s + s) % s
+            if first >= width { continue }
+            let (column, count) = ((first + pad) / s, (width - 1 - first) / s + 1)
+            for channel in 0..<base.channels {
+                for sample in 0..<batch {
+                    let input = (channel * batch + sample) * height * width + first
+                    var (row, a) = (pad / s, pad % s)
+                    for imageRow in 0..<height {
+                        if a < phaseRows {
+                            let phase = (channel * phaseRows + a) * phaseColumns + b
+                            let plane = phase * wideLength + sample * samplePlane + row * planeWidth + column
+                            body(input + imageRow * width, plane, count)
+                        }
+                        a += 1
+                        if a == s { (row, a) = (row + 1, 0) }
                     }
                 }
             }
@@ -123,20 +142,21 @@ struct PhaseGeometry {
         }
     }
 
-    /// Copies [rows, N, Ho, Wo] into the valid positions of a wide [rows][wideLength] buffer.
+    /// Copies [rows, N, Ho, Wo] into the valid positions of a wide dY buffer [rows][gradientStride].
     func expand(_ gradient: UnsafePointer<Float>, rows: Int, into wide: UnsafeMutablePointer<Float>) {
-        forEachOutputRow(rows: rows) { wideOffset, outputOffset, width in
-            (wide + wideOffset).update(from: gradient + outputOffset, count: width)
+        forEachOutputRow(rows: rows, stride: gradientStride) { wideOffset, outputOffset, width in
+            (wide + gradientMargin + wideOffset).update(from: gradient + outputOffset, count: width)
         }
     }
 
     @inline(__always)
-    private func forEachOutputRow(rows: Int, _ body: (Int, Int, Int) -> Void) {
+    private func forEachOutputRow(rows: Int, stride: Int? = nil, _ body: (Int, Int, Int) -> Void) {
         let (height, width) = (base.outputHeight, base.outputWidth)
         let samplePlane = planeHeight * planeWidth
+        let rowStride = stride ?? wideLength
         for row in 0..<rows {
             for sample in 0..<batch {
-                let wide = row * wideLength + sample * samplePlane
+                let wide = row * rowStride + sample * samplePlane
                 let output = (row * batch + sample) * height * width
                 for y in 0..<height { body(wide + y * planeWidth, output + y * width, width) }
             }

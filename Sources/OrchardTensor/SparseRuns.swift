@@ -5,7 +5,8 @@
 /// `target[row][j]`: the linear kernel transposes activations to [features, batch], and the
 /// convolution splits its padded input into phase planes whose shifts are the kernel offsets. The
 /// sparse product is then, per row, a sum of axpys into a block of registers; its transpose adds the
-/// row back into each entry's run; and the weight gradient at an entry is one dot product.
+/// row back into each entry's run (the linear dX; the convolution regroups its entries by target
+/// and multiplies instead); and the weight gradient at an entry is one dot product.
 ///
 /// Every length is a multiple of 16, and buffers carry enough zero slack past their end for the
 /// longest run, so that no loop needs a scalar tail. Positions are walked in tiles (`tile` values)
@@ -58,11 +59,46 @@ enum SparseRuns {
         forEachTile(length: length, tile: tile) { start, run in
             for row in 0..<rows {
                 let line = gradient + row * gradientStride + start
-                for entry in Int(rowStarts[row])..<Int(rowStarts[row + 1]) {
+                var entry = Int(rowStarts[row])
+                let end = Int(rowStarts[row + 1])
+                // Four entries at a time share each load of dY's run.
+                while entry + 4 <= end {
+                    let sources = (
+                        source + Int(offsets[entry]) + start, source + Int(offsets[entry + 1]) + start,
+                        source + Int(offsets[entry + 2]) + start, source + Int(offsets[entry + 3]) + start
+                    )
+                    let partial = dots(line, sources, length: run)
+                    sums[entry] += partial.0
+                    sums[entry + 1] += partial.1
+                    sums[entry + 2] += partial.2
+                    sums[entry + 3] += partial.3
+                    entry += 4
+                }
+                while entry < end {
                     sums[entry] += dot(line, source + Int(offsets[entry]) + start, length: run)
+                    entry += 1
                 }
             }
         }
+    }
+
+    /// The dot products of one run with four others.
+    @inline(__always)
+    private static func dots(
+        _ x: UnsafePointer<Float>,
+        _ y: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>), length: Int
+    ) -> (Float, Float, Float, Float) {
+        var (a0, a1, a2, a3) = (Vector(), Vector(), Vector(), Vector())
+        var j = 0
+        while j < length {
+            let value = load(x + j)
+            a0 = a0.addingProduct(value, load(y.0 + j))
+            a1 = a1.addingProduct(value, load(y.1 + j))
+            a2 = a2.addingProduct(value, load(y.2 + j))
+            a3 = a3.addingProduct(value, load(y.3 + j))
+            j &+= 16
+        }
+        return (a0.sum(), a1.sum(), a2.sum(), a3.sum())
     }
 
     @inline(__always)

@@ -31,7 +31,8 @@ struct Compare: ParsableCommand {
             guard let latest = try store.latestRun() else { throw StoreError.noRuns(path: file) }
             let summary = try RunSummary(store: store, run: latest)
             guard summary.rounds > 0 else { throw ReportError.emptyRun(path: file, run: latest) }
-            let label = labels.isEmpty ? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent : labels[index]
+            let label =
+                labels.isEmpty ? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent : labels[index]
             rows.append(Comparison.Row(label: label, summary: summary))
         }
         let comparison = Comparison(rows: rows)

@@ -150,4 +150,31 @@ import Testing
         }
         #expect(with == without)
     }
+
+    /// A kernel that ran one pattern gives, for the next, what a fresh kernel gives (its per-pattern
+    /// tables are rebuilt, bit for bit).
+    @Test func newPatternMatchesAFreshKernel() {
+        let g = Case(kernel: 3, stride: 1, padding: 1, height: 5, width: 5, batch: 2).geometry(channels: 3)
+        let input = SparseFixture.tensor([3, 2, 5, 5], seed: 9, purpose: "input")
+        let used = SparseConvolutionKernel(geometry: g, outputChannels: 4)
+        func step(_ kernel: SparseConvolutionKernel, density: Double) -> [Float] {
+            let pattern = SparseFixture.pattern(rows: 4, columns: g.patchSize, density: density, seed: 9)
+            let values = SparseFixture.values(pattern.count, seed: 9, purpose: "values")
+            let output = Tensor(zeros: [4, 2, 5, 5])
+            let inputGradient = Tensor(zeros: input.shape)
+            var gradientValues = [Float](repeating: 0, count: pattern.count)
+            values.withUnsafeBufferPointer { v in
+                kernel.forward(pattern, values: v.baseAddress!, input: input, output: output)
+                gradientValues.withUnsafeMutableBufferPointer {
+                    kernel.backward(
+                        pattern, values: v.baseAddress!, outputGradient: output, inputGradient: inputGradient,
+                        weightGradientValues: $0.baseAddress!)
+                }
+            }
+            return output.values + inputGradient.values + gradientValues
+        }
+        _ = step(used, density: 0.5)
+        let fresh = SparseConvolutionKernel(geometry: g, outputChannels: 4)
+        #expect(step(used, density: 0.1) == step(fresh, density: 0.1))
+    }
 }

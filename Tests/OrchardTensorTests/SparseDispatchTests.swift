@@ -1,0 +1,30 @@
+import Foundation
+import OrchardTensor
+import Testing
+
+@Suite struct SparseDispatchTests {
+    @Test func thresholdsFollowTheMeasuredCrossovers() {
+        #expect(SparseDispatch.prefersSparse(density: 0.05, inputs: 400, outputs: 120))
+        #expect(!SparseDispatch.prefersSparse(density: 0.3, inputs: 400, outputs: 120))
+        let small = ConvolutionGeometry(
+            channels: 64, height: 8, width: 8, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
+        #expect(SparseDispatch.prefersSparse(density: 0.3, geometry: small, outputChannels: 64))
+        #expect(!SparseDispatch.prefersSparse(density: 0.5, geometry: small, outputChannels: 64))
+        let large = ConvolutionGeometry(
+            channels: 512, height: 4, width: 4, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
+        #expect(SparseDispatch.prefersSparse(density: 0.2, geometry: large, outputChannels: 512))
+        #expect(!SparseDispatch.prefersSparse(density: 0.3, geometry: large, outputChannels: 512))
+    }
+
+    /// The crossover benchmark, run only on request: it times, so it asserts nothing about speed.
+    ///
+    ///     ORCHARD_SPARSE_CROSSOVER=5 swift test -c release --filter sparseCrossoverTable
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["ORCHARD_SPARSE_CROSSOVER"] != nil))
+    func sparseCrossoverTable() {
+        BLAS.setThreads(1)
+        let repetitions = Int(ProcessInfo.processInfo.environment["ORCHARD_SPARSE_CROSSOVER"] ?? "") ?? 5
+        let rows = SparseCrossover.measure(repetitions: repetitions)
+        print(SparseCrossover.table(rows))
+        #expect(rows.count == SparseCrossover.representative.count * 7)
+    }
+}
