@@ -93,13 +93,14 @@ public protocol ClientMethod: AnyObject {
 
 /// The methods Orchard knows, by the name a topology uses.
 public enum MethodRegistry {
-    public static let names = ["fedavg", "fixed-mask"]
+    public static let names = ["fedavg", "fixed-mask", "feddst"]
 
     /// Builds the server half.
     public static func server(_ name: String, setup: MethodSetup) throws -> any ServerMethod {
         switch name {
         case "fedavg": return try FedAvgServer(setup: setup)
         case "fixed-mask": return try FixedMaskServer(setup: setup)
+        case "feddst": return try FedDSTServer(setup: setup)
         default: throw FederationError("unknown method '\(name)'; known methods: \(names.joined(separator: ", "))")
         }
     }
@@ -109,6 +110,7 @@ public enum MethodRegistry {
         switch name {
         case "fedavg": return try FedAvgClient(setup: setup)
         case "fixed-mask": return try FixedMaskClient(setup: setup)
+        case "feddst": return try FedDSTClient(setup: setup)
         default: throw FederationError("unknown method '\(name)'; known methods: \(names.joined(separator: ", "))")
         }
     }

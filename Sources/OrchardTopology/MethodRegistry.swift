@@ -15,7 +15,7 @@ public struct MethodRegistry: Sendable {
     }
 
     /// The methods Orchard implements.
-    public static let standard = MethodRegistry([.fedAvg, .fixedMask])
+    public static let standard = MethodRegistry([.fedAvg, .fixedMask, .fedDST])
 
     /// The names of the registered methods.
     public var names: [String] { methods.map(\.name) }
@@ -77,7 +77,37 @@ public struct MethodDescriptor: Sendable {
         trainingDensity: MethodSetting.trainedDensity)
 }
 
+extension MethodDescriptor {
+    /// FedDST: clients move their own weights RigL style; the server takes the union and re-prunes.
+    public static let fedDST = MethodDescriptor(
+        name: "feddst",
+        summary:
+            "FedDST (Bibikar et al., 2022): clients prune and regrow their own masks; the server averages, "
+            + "takes the union of the masks and prunes back to the density by magnitude.",
+        settings: MethodSetting.pruning + MethodSetting.maskAdjustment + [
+            MethodSetting(
+                key: "adjust_epochs", kind: .integer(0...1000), defaultValue: .integer(0),
+                summary:
+                    "Local epochs before a client adjusts its mask in an adjustment round (0: first; the round's "
+                    + "epochs: last).")
+        ],
+        trainingDensity: MethodSetting.trainedDensity)
+}
+
 extension MethodSetting {
+    /// The schedule of the methods whose mask changes every `delta` rounds until `t_end`.
+    public static let maskAdjustment: [MethodSetting] = [
+        MethodSetting(
+            key: "delta", kind: .integer(1...100_000), defaultValue: .integer(10),
+            summary: "Rounds between mask adjustments: rounds delta, 2 delta, ... adjust."),
+        MethodSetting(
+            key: "t_end", kind: .integer(0...1_000_000), defaultValue: .integer(100),
+            summary: "The last round that adjusts the mask; 0 keeps the initial mask."),
+        MethodSetting(
+            key: "adjust_alpha", kind: .number(0...1), defaultValue: .number(0.2),
+            summary: "The fraction of each layer's kept weights moved at round 0, decaying as a cosine to 0 at t_end."),
+    ]
+
     /// The settings every sparse method shares: the target, how it is spread, how clients hold it.
     public static let pruning: [MethodSetting] = [
         MethodSetting(
