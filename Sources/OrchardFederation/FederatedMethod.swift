@@ -93,7 +93,7 @@ public protocol ClientMethod: AnyObject {
 
 /// The methods Orchard knows, by the name a topology uses.
 public enum MethodRegistry {
-    public static let names = ["fedavg", "fixed-mask", "feddst"]
+    public static let names = ["fedavg", "fixed-mask", "feddst", "prunefl", "fedtiny-clean"]
 
     /// Builds the server half.
     public static func server(_ name: String, setup: MethodSetup) throws -> any ServerMethod {
@@ -101,6 +101,8 @@ public enum MethodRegistry {
         case "fedavg": return try FedAvgServer(setup: setup)
         case "fixed-mask": return try FixedMaskServer(setup: setup)
         case "feddst": return try FedDSTServer(setup: setup)
+        case "prunefl": return try PruneFLServer(setup: setup)
+        case "fedtiny-clean": return try FedTinyCleanServer(setup: setup)
         default: throw FederationError("unknown method '\(name)'; known methods: \(names.joined(separator: ", "))")
         }
     }
@@ -111,6 +113,8 @@ public enum MethodRegistry {
         case "fedavg": return try FedAvgClient(setup: setup)
         case "fixed-mask": return try FixedMaskClient(setup: setup)
         case "feddst": return try FedDSTClient(setup: setup)
+        case "prunefl": return try PruneFLClient(setup: setup)
+        case "fedtiny-clean": return try FedTinyCleanClient(setup: setup)
         default: throw FederationError("unknown method '\(name)'; known methods: \(names.joined(separator: ", "))")
         }
     }

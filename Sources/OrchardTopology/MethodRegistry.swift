@@ -15,7 +15,7 @@ public struct MethodRegistry: Sendable {
     }
 
     /// The methods Orchard implements.
-    public static let standard = MethodRegistry([.fedAvg, .fixedMask, .fedDST])
+    public static let standard = MethodRegistry([.fedAvg, .fixedMask, .fedDST, .pruneFL, .fedTinyClean])
 
     /// The names of the registered methods.
     public var names: [String] { methods.map(\.name) }
@@ -92,9 +92,46 @@ extension MethodDescriptor {
                     + "epochs: last).")
         ],
         trainingDensity: MethodSetting.trainedDensity)
+
+    /// PruneFL as FedPruning runs it: the server moves weights by clients' mean squared gradients.
+    public static let pruneFL = MethodDescriptor(
+        name: "prunefl",
+        summary:
+            "PruneFL as FedPruning runs it (after Jiang et al., 2022): in adjustment rounds clients send the "
+            + "mean squared gradient of every position, and the server prunes the smallest weights and grows "
+            + "the positions of largest importance.",
+        settings: MethodSetting.pruning + MethodSetting.maskAdjustment + [MethodSetting.gradientUpload],
+        trainingDensity: MethodSetting.trainedDensity)
+
+    /// FedTiny-Clean, FedPruning's FedTiny: server prune-and-grow from clients' dense gradients.
+    public static let fedTinyClean = MethodDescriptor(
+        name: "fedtiny-clean",
+        summary:
+            "FedTiny-Clean, the FedTiny of the FedPruning library: in adjustment rounds clients send a dense "
+            + "gradient, and the server prunes the smallest weights and grows the largest gradients (cosine fraction).",
+        settings: MethodSetting.pruning + MethodSetting.maskAdjustment + [
+            MethodSetting.gradientUpload,
+            MethodSetting(
+                key: "adjustment_epochs", kind: .integer(0...1000), defaultValue: .integer(0),
+                summary: "Local epochs in adjustment rounds; 0 uses training.epochs."),
+            MethodSetting(
+                key: "growth_data_mode", kind: .choice(["batch", "entire", "single", "random"]),
+                defaultValue: .choice("batch"),
+                summary:
+                    "The data of the growth gradient: one batch, all local batches summed, one sample twice, or "
+                    + "random normal values (an ablation)."),
+        ],
+        trainingDensity: MethodSetting.trainedDensity)
 }
 
 extension MethodSetting {
+    /// Which tensors the gradient-growth methods send dense statistics of in adjustment rounds.
+    public static let gradientUpload = MethodSetting(
+        key: "gradient_upload", kind: .choice(["all", "pruned"]), defaultValue: .choice("all"),
+        summary:
+            "Which tensors clients send dense gradients of in adjustment rounds: all trained ones (as FedPruning) "
+            + "or only the pruned weights (the only ones the server reads).")
+
     /// The schedule of the methods whose mask changes every `delta` rounds until `t_end`.
     public static let maskAdjustment: [MethodSetting] = [
         MethodSetting(

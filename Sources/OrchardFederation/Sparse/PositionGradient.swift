@@ -26,17 +26,24 @@ enum PositionGradient {
         throw FederationError("'\(name)' is a \(type(of: layer)), which cannot give gradients at pruned positions")
     }
 
-    /// Writes dL/dW at every position of a layer's weight into `dense` (its dense size), tile by tile.
-    static func dense(
+    /// Walks every position of a layer's weight (`count` of them) in tiles, handing `body` the
+    /// first position of each tile and the gradients there.
+    static func walk(
         _ gradient: (UnsafeBufferPointer<Int32>, UnsafeMutablePointer<Float>) -> Void, count: Int,
-        into dense: UnsafeMutablePointer<Float>
+        _ body: (_ start: Int, _ values: UnsafeBufferPointer<Float>) -> Void
     ) {
-        let positions = UnsafeMutableBufferPointer<Int32>.allocate(capacity: min(count, tilePositions))
-        defer { positions.deallocate() }
-        for start in stride(from: 0, to: count, by: tilePositions) {
-            let end = min(start + tilePositions, count)
-            for offset in 0..<(end - start) { positions[offset] = Int32(start + offset) }
-            gradient(UnsafeBufferPointer(rebasing: positions[0..<(end - start)]), dense + start)
+        let capacity = max(1, min(count, tilePositions))
+        let positions = UnsafeMutableBufferPointer<Int32>.allocate(capacity: capacity)
+        let values = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
+        defer {
+            positions.deallocate()
+            values.deallocate()
+        }
+        for start in stride(from: 0, to: count, by: capacity) {
+            let length = min(capacity, count - start)
+            for offset in 0..<length { positions[offset] = Int32(start + offset) }
+            gradient(UnsafeBufferPointer(rebasing: positions[0..<length]), values)
+            body(start, UnsafeBufferPointer(start: values, count: length))
         }
     }
 

@@ -114,4 +114,37 @@ final class SparseGlobalModel {
         }
         return ModelScores(names: mask.names, shapes: mask.masks.map(\.shape), values: values)
     }
+
+    /// FedPruning's server step (spec 1.4): per pruned layer, prune the `int(fraction · active)`
+    /// smallest |w| of the global weights and grow as many positions of largest |score| among the
+    /// inactive ones; pruned and grown weights are zero afterwards. Returns the positions grown.
+    @discardableResult
+    func pruneAndGrow(scores: ModelScores, fraction: Double) throws -> [String: [Int32]] {
+        let (mask, changes) = PruneAndGrow.update(modelMask, network: network, growthScores: scores, fraction: fraction)
+        let changed = mask.keptPositions.filter { masks[$0.key] != $0.value }
+        if !changed.isEmpty { try network.applyMasks(changed, batch: setup.training.batch, storage: .masked) }
+        return Dictionary(uniqueKeysWithValues: zip(mask.names, changes.map(\.grown)))
+    }
+
+    /// The tasks of a round of a server-side mask update: `adjust` tasks in the schedule's
+    /// adjustment rounds, with `extra`, and `train` tasks otherwise.
+    func tasks(round: Int, clients: [Int], schedule: AdjustmentSchedule, extra: [String: Double] = [:])
+        -> [ClientTask]
+    {
+        schedule.adjusts(round: round)
+            ? tasks(round: round, clients: clients, kind: "adjust", extra: extra)
+            : tasks(round: round, clients: clients, kind: "train")
+    }
+
+    /// Averages the round's weights and, in an adjustment round, averages the clients' dense
+    /// statistics into growth scores and moves weights with them.
+    func aggregateGrowingByScores(round: Int, results: [ClientResult], schedule: AdjustmentSchedule) throws {
+        let weighted = try Self.weighted(results, round: round)
+        guard !weighted.isEmpty else { return }
+        let (values, union) = try average(weighted)
+        try assign(values: values, masks: union, round: round)
+        guard schedule.adjusts(round: round) else { return }
+        let scores = try averageScores(weighted, prefix: DenseGradients.prefix, round: round)
+        try pruneAndGrow(scores: scores, fraction: schedule.fraction(round: round))
+    }
 }
