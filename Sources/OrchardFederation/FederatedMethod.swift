@@ -93,7 +93,7 @@ public protocol ClientMethod: AnyObject {
 
 /// The methods Orchard knows, by the name a topology uses.
 public enum MethodRegistry {
-    public static let names = ["fedavg", "fixed-mask", "fedtiny"]
+    public static let names = ["fedavg", "fixed-mask", "fedtiny", "fedtiny-clean", "prunefl", "feddst"]
 
     /// Builds the server half.
     public static func server(_ name: String, setup: MethodSetup) throws -> any ServerMethod {
@@ -101,6 +101,9 @@ public enum MethodRegistry {
         case "fedavg": return try FedAvgServer(setup: setup)
         case "fixed-mask": return try FixedMaskServer(setup: setup)
         case "fedtiny": return try FedTinyServer(setup: setup)
+        case "feddst": return try FedDSTServer(setup: setup)
+        case "prunefl": return try PruneFLServer(setup: setup)
+        case "fedtiny-clean": return try FedTinyCleanServer(setup: setup)
         default: throw FederationError("unknown method '\(name)'; known methods: \(names.joined(separator: ", "))")
         }
     }
@@ -111,6 +114,9 @@ public enum MethodRegistry {
         case "fedavg": return try FedAvgClient(setup: setup)
         case "fixed-mask": return try FixedMaskClient(setup: setup)
         case "fedtiny": return try FedTinyClient(setup: setup)
+        case "feddst": return try FedDSTClient(setup: setup)
+        case "prunefl": return try PruneFLClient(setup: setup)
+        case "fedtiny-clean": return try FedTinyCleanClient(setup: setup)
         default: throw FederationError("unknown method '\(name)'; known methods: \(names.joined(separator: ", "))")
         }
     }

@@ -15,7 +15,7 @@ public struct MethodRegistry: Sendable {
     }
 
     /// The methods Orchard implements.
-    public static let standard = MethodRegistry([.fedAvg, .fixedMask, .fedTiny])
+    public static let standard = MethodRegistry([.fedAvg, .fixedMask, .fedTiny, .fedTinyClean, .pruneFL, .fedDST])
 
     /// The names of the registered methods.
     public var names: [String] { methods.map(\.name) }
@@ -123,7 +123,74 @@ public struct MethodDescriptor: Sendable {
         trainingDensity: MethodSetting.trainedDensity)
 }
 
+extension MethodDescriptor {
+    /// FedDST: clients move their own weights RigL style; the server takes the union and re-prunes.
+    public static let fedDST = MethodDescriptor(
+        name: "feddst",
+        summary:
+            "FedDST (Bibikar et al., 2022): clients prune and regrow their own masks; the server averages, "
+            + "takes the union of the masks and prunes back to the density by magnitude.",
+        settings: MethodSetting.pruning + MethodSetting.maskAdjustment + [
+            MethodSetting(
+                key: "adjust_epochs", kind: .integer(0...1000), defaultValue: .integer(0),
+                summary:
+                    "Local epochs before a client adjusts its mask in an adjustment round (0: first; the round's "
+                    + "epochs: last).")
+        ],
+        trainingDensity: MethodSetting.trainedDensity)
+
+    /// PruneFL as FedPruning runs it: the server moves weights by clients' mean squared gradients.
+    public static let pruneFL = MethodDescriptor(
+        name: "prunefl",
+        summary:
+            "PruneFL as FedPruning runs it (after Jiang et al., 2022): in adjustment rounds clients send the "
+            + "mean squared gradient of every position, and the server prunes the smallest weights and grows "
+            + "the positions of largest importance.",
+        settings: MethodSetting.pruning + MethodSetting.maskAdjustment + [MethodSetting.gradientUpload],
+        trainingDensity: MethodSetting.trainedDensity)
+
+    /// FedTiny-Clean, FedPruning's FedTiny: server prune-and-grow from clients' dense gradients.
+    public static let fedTinyClean = MethodDescriptor(
+        name: "fedtiny-clean",
+        summary:
+            "FedTiny-Clean, the FedTiny of the FedPruning library: in adjustment rounds clients send a dense "
+            + "gradient, and the server prunes the smallest weights and grows the largest gradients (cosine fraction).",
+        settings: MethodSetting.pruning + MethodSetting.maskAdjustment + [
+            MethodSetting.gradientUpload,
+            MethodSetting(
+                key: "adjustment_epochs", kind: .integer(0...1000), defaultValue: .integer(0),
+                summary: "Local epochs in adjustment rounds; 0 uses training.epochs."),
+            MethodSetting(
+                key: "growth_data_mode", kind: .choice(["batch", "entire", "single", "random"]),
+                defaultValue: .choice("batch"),
+                summary:
+                    "The data of the growth gradient: one batch, all local batches summed, one sample twice, or "
+                    + "random normal values (an ablation)."),
+        ],
+        trainingDensity: MethodSetting.trainedDensity)
+}
+
 extension MethodSetting {
+    /// Which tensors the gradient-growth methods send dense statistics of in adjustment rounds.
+    public static let gradientUpload = MethodSetting(
+        key: "gradient_upload", kind: .choice(["all", "pruned"]), defaultValue: .choice("all"),
+        summary:
+            "Which tensors clients send dense gradients of in adjustment rounds: all trained ones (as FedPruning) "
+            + "or only the pruned weights (the only ones the server reads).")
+
+    /// The schedule of the methods whose mask changes every `delta` rounds until `t_end`.
+    public static let maskAdjustment: [MethodSetting] = [
+        MethodSetting(
+            key: "delta", kind: .integer(1...100_000), defaultValue: .integer(10),
+            summary: "Rounds between mask adjustments: rounds delta, 2 delta, ... adjust."),
+        MethodSetting(
+            key: "t_end", kind: .integer(0...1_000_000), defaultValue: .integer(100),
+            summary: "The last round that adjusts the mask; 0 keeps the initial mask."),
+        MethodSetting(
+            key: "adjust_alpha", kind: .number(0...1), defaultValue: .number(0.2),
+            summary: "The fraction of each layer's kept weights moved at round 0, decaying as a cosine to 0 at t_end."),
+    ]
+
     /// The settings every sparse method shares: the target, how it is spread, how clients hold it.
     public static let pruning: [MethodSetting] = [
         MethodSetting(

@@ -1,0 +1,43 @@
+import OrchardNN
+import OrchardPruning
+import OrchardTensor
+
+/// FedTiny-Clean, the FedTiny that FedPruning ships (spec 2): the server half.
+///
+/// The initial mask keeps the largest |w| of the initial weights at the planned layer densities
+/// (FedPruning's default `ERK_magnitude`). Rounds train the sparse model. Every `delta` rounds
+/// until `t_end` the round is an adjustment: clients train (`adjustment_epochs` if set) and also
+/// send the dense gradient of every tensor (`FedTinyCleanClient`); the server averages the weights
+/// over the clients keeping each position, averages the gradients by samples, and per layer
+/// prunes the `int(f(t) · active)` smallest |w| and grows as many positions of largest |g|, f the
+/// cosine fraction. Grown weights start at zero, which the library forgets (spec 1.4).
+///
+/// The library's modes 0 and 1 differ only in whether the mask is sent; here the positions of
+/// the pruned weights travel with every download, so every non-adjustment round is the same.
+public final class FedTinyCleanServer: ServerMethod {
+    let model: SparseGlobalModel
+    let schedule: AdjustmentSchedule
+
+    public var global: Network { model.network }
+
+    public init(setup: MethodSetup) throws {
+        model = try SparseGlobalModel(setup: setup)
+        schedule = try AdjustmentSchedule(setup)
+    }
+
+    /// The kept positions of each pruned weight, by name.
+    public var masks: [String: [Int32]] { model.masks }
+
+    /// The planned kept count of each pruned weight, by name.
+    public var targetCounts: [String: Int] { model.targetCounts }
+
+    public func tasks(round: Int, clients: [Int]) throws -> [ClientTask] {
+        let adjustmentEpochs = model.setup.settings["adjustment_epochs"] ?? 0
+        let extra = adjustmentEpochs > 0 ? ["epochs": adjustmentEpochs] : [:]
+        return model.tasks(round: round, clients: clients, schedule: schedule, extra: extra)
+    }
+
+    public func aggregate(round: Int, results: [ClientResult]) throws {
+        try model.aggregateGrowingByScores(round: round, results: results, schedule: schedule)
+    }
+}

@@ -1,0 +1,57 @@
+import OrchardNN
+import OrchardTensor
+
+/// PruneFL as FedPruning runs it (spec 6): the client half.
+///
+/// A `train` task trains the received sparse model and sends back its kept values. An `adjust`
+/// task also adds the squared gradient of every position of every tensor (of the pruned weights
+/// only with `gradient_upload: pruned`) after each local step, and sends the mean over the steps
+/// as dense tensors named `gradient:<parameter>`; the dense accumulators are a method buffer of
+/// the memory check.
+public final class PruneFLClient: ClientMethod {
+    let setup: MethodSetup
+    let network: Network
+
+    public init(setup: MethodSetup) throws {
+        self.setup = setup
+        network = try setup.makeNetwork()
+    }
+
+    public func run(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
+        guard task.kind == "train" || task.kind == "adjust" else {
+            throw FederationError("prunefl clients do not run '\(task.kind)' tasks")
+        }
+        let batch = Int(try task.setting("batch"))
+        try SparseTransfer.load(task.tensors, into: network, batch: batch, storage: PruningSettings.storage(setup))
+        task.tensors = []
+        let sent = network.masks
+        let adjusting = task.kind == "adjust"
+        let scope = try DenseGradients.scope(setup)
+        let buffers = adjusting ? DenseGradients.bytes(network, scope: scope) : 0
+        let memory = try ClientMemory.check(network, task: task, client: client, methodBuffers: buffers)
+        if let refusal = memory.refusal { return refusal }
+
+        var importance: DenseGradients?
+        var steps = 0
+        var (metrics, _) = try LocalSGD.trainWithHooks(
+            network, task: task, client: client, seed: setup.seed,
+            beforeEpoch: { [network] epoch, _ in
+                // Allocated inside training, so that the measured peak includes it.
+                if adjusting && epoch == 0 { importance = try DenseGradients(network, scope: scope, batch: batch) }
+            },
+            afterStep: { _ in
+                importance?.accumulate(squared: true)
+                steps += 1
+            })
+        metrics["predicted_peak_bytes"] = Double(memory.footprint.total)
+        var tensors = SparseTransfer.upload(network, sent: sent)
+        if let importance {
+            importance.scale(by: 1 / Float(max(steps, 1)))
+            tensors += importance.namedTensors
+        }
+        var result = ClientResult(
+            client: client.id, round: task.round, kind: task.kind, metrics: metrics, tensors: tensors)
+        result.precision = task.precision
+        return result
+    }
+}

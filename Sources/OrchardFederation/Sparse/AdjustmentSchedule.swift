@@ -1,0 +1,35 @@
+import OrchardPruning
+
+/// When the dynamic-mask methods adjust their masks, and by how much.
+///
+/// FedPruning's schedule (spec 2.1): round t adjusts when `t % delta == 0` and `t ≤ t_end`, moving
+/// `int(f(t) · active)` weights per layer with the cosine fraction `f(t) = α/2 (1 + cos(π t / t_end))`.
+/// Rounds here are numbered from 1 and t is the round number, so with delta 10 the adjustments are
+/// rounds 10, 20, …, as in the library. The one at `t_end` has fraction 0 and changes nothing, but
+/// it still runs (the library's clients upload their gradients then too).
+public struct AdjustmentSchedule: Sendable, Equatable {
+    /// Rounds between adjustments (`delta`, FedPruning's `--delta_T`).
+    public var interval: Int
+    /// The fraction schedule, ending at `t_end`.
+    public var decay: CosineDecay
+
+    public init(interval: Int, endRound: Int, alpha: Double) {
+        self.interval = interval
+        decay = CosineDecay(alpha: alpha, endRound: endRound)
+    }
+
+    /// The schedule of a method's `delta`, `t_end` and `adjust_alpha` settings.
+    public init(_ setup: MethodSetup) throws {
+        self.init(
+            interval: Int(try setup.setting("delta")), endRound: Int(try setup.setting("t_end")),
+            alpha: try setup.setting("adjust_alpha"))
+    }
+
+    /// Whether round `round` adjusts the mask.
+    public func adjusts(round: Int) -> Bool {
+        interval > 0 && round > 0 && round % interval == 0 && round <= decay.endRound
+    }
+
+    /// The fraction of each layer's active weights moved in round `round`.
+    public func fraction(round: Int) -> Double { decay.fraction(at: round) }
+}
