@@ -28,10 +28,10 @@ else
         "snip={name: fixed-mask, criterion: snip}"
         "synflow={name: fixed-mask, criterion: synflow}"
         "grasp={name: fixed-mask, criterion: grasp}"
-        "prunefl={name: prunefl}"
-        "feddst={name: feddst}"
-        "fedtiny-clean={name: fedtiny-clean}"
-        "fedtiny={name: fedtiny}"
+        "prunefl={name: prunefl, t_end: T_END}"
+        "feddst={name: feddst, t_end: T_END}"
+        "fedtiny-clean={name: fedtiny-clean, t_end: T_END}"
+        "fedtiny={name: fedtiny, t_end: T_END}"
     )
 fi
 
@@ -45,12 +45,17 @@ if [[ -z $density ]]; then
     exit 1
 fi
 
+# Methods that adjust their masks stop at 80% of the rounds, as the FedTiny paper's T_end.
+rounds=$(awk '$1 == "rounds:" {print $2; exit}' "$topology")
+t_end=$((rounds * 8 / 10))
+
 mkdir -p "$out"
 files=()
 labels=()
 for entry in "${methods[@]}"; do
     label=${entry%%=*}
     mapping=${entry#*=}
+    mapping=${mapping//T_END/$t_end}
     if [[ $mapping != *"name: fedavg"* ]]; then mapping="${mapping%\}}, density: $density}"; fi
     variant="$out/$label.yaml"
     # Every line of the topology but its method section, which becomes the method's mapping.

@@ -29,12 +29,12 @@ public enum LocalSGD {
         var order = BatchOrder(
             count: client.data.count, batchSize: Int(try task.setting("batch")),
             shuffle: RandomStream(seed: seed, purpose: "batches", client.id, task.round))
-        MemoryLedger.resetPeak()
+        TaskMemory.resetPeak()
         var summary = EpochSummary()
         for _ in 0..<Int(try task.setting("epochs")) { summary = trainer.trainEpoch(on: client.data, order: &order) }
         let metrics: [String: Double] = [
             "samples": Double(client.data.count), "loss": summary.loss, "accuracy": summary.accuracy,
-            "flops": Double(trainer.flops.total), "peak_memory_bytes": Double(MemoryLedger.peakBytes),
+            "flops": Double(trainer.flops.total), "peak_memory_bytes": Double(TaskMemory.peak),
         ]
         return (metrics, trainer)
     }

@@ -79,6 +79,18 @@ extension Network {
         }
     }
 
+    /// Counts every parameter's storage (values, indices, gradients, momentum) in the current
+    /// memory scope from now on, as if the scope had allocated it.
+    public func countParametersInCurrentScope() {
+        for named in parameters {
+            let parameter = named.parameter
+            parameter.value.storage.countInCurrentScope()
+            parameter.gradient?.storage.countInCurrentScope()
+            parameter.momentum?.storage.countInCurrentScope()
+            parameter.pattern?.countInCurrentScope()
+        }
+    }
+
     /// The kept flat positions of each pruned weight, by name.
     public var masks: [String: [Int32]] {
         var result: [String: [Int32]] = [:]

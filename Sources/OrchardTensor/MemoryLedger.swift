@@ -80,6 +80,26 @@ public final class MemoryScope: Sendable {
 
     private init() {}
 
+    /// Starts the innermost scope's peak anew from its live bytes; false outside any scope.
+    @discardableResult
+    public static func resetCurrentPeak() -> Bool {
+        guard let current else { return false }
+        current.counts.withLock { $0.peak = $0.total }
+        return true
+    }
+
+    /// Counts `bytes` of storage allocated elsewhere in the current scope from now on, taking
+    /// them off `previous`; returns the scope that now counts them.
+    static func adopt(_ bytes: Int, role: TensorRole, from previous: MemoryScope?) -> MemoryScope? {
+        guard let current, current !== previous else { return previous }
+        previous?.counts.withLock { $0.release(bytes, role: role) }
+        current.counts.withLock { $0.allocate(bytes, role: role) }
+        return current
+    }
+
+    /// The peak of the innermost scope the current task runs in, or nil outside any scope.
+    public static var currentPeak: Int? { current?.counts.withLock { $0.peak } }
+
     /// Runs `body` and returns its result with the counts of the tensors it allocated.
     ///
     /// `total` is what is still live when read; `peak` the most that was live at once.

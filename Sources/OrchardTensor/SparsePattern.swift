@@ -9,7 +9,7 @@ final class IndexStorage: @unchecked Sendable {
     let count: Int
     /// What the bytes are for.
     let role: TensorRole
-    private let scope: MemoryScope?
+    private var scope: MemoryScope?
 
     init(count: Int, role: TensorRole) {
         self.count = count
@@ -28,6 +28,9 @@ final class IndexStorage: @unchecked Sendable {
 
     /// The bytes this storage holds.
     var byteCount: Int { count * MemoryLayout<Int32>.stride }
+
+    /// Counts these bytes in the current memory scope from now on.
+    func countInCurrentScope() { scope = MemoryScope.adopt(byteCount, role: role, from: scope) }
 
     /// Returns `existing` if it holds at least `count` elements, else new storage of that size.
     static func reusing(_ existing: IndexStorage?, count: Int, role: TensorRole) -> IndexStorage {
@@ -114,6 +117,12 @@ public final class SparsePattern: @unchecked Sendable {
 
     /// The fraction of positions kept (zero for an empty matrix).
     public var density: Double { rows * columns == 0 ? 0 : Double(count) / Double(rows * columns) }
+
+    /// Counts the index arrays in the current memory scope from now on (see `MemoryScope`).
+    public func countInCurrentScope() {
+        rowStorage.countInCurrentScope()
+        columnStorage.countInCurrentScope()
+    }
 
     /// The bytes of the index arrays.
     public var indexBytes: Int { rowStorage.byteCount + columnStorage.byteCount }

@@ -6,7 +6,7 @@ public final class TensorStorage: @unchecked Sendable {
     public let count: Int
     /// What the bytes are for.
     public let role: TensorRole
-    private let scope: MemoryScope?
+    private var scope: MemoryScope?
 
     init(count: Int, role: TensorRole) {
         self.count = count
@@ -21,6 +21,11 @@ public final class TensorStorage: @unchecked Sendable {
     deinit {
         MemoryLedger.release(count * MemoryLayout<Float>.stride, role: role, scope: scope)
         base.deallocate()
+    }
+
+    /// Counts these bytes in the current memory scope from now on (see `MemoryScope`).
+    public func countInCurrentScope() {
+        scope = MemoryScope.adopt(count * MemoryLayout<Float>.stride, role: role, from: scope)
     }
 }
 

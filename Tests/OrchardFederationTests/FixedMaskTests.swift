@@ -119,6 +119,8 @@ struct FixedMaskTests {
         #expect(ran.outcome == .ok)
         let predicted = ran.metrics["predicted_peak_bytes"] ?? 0
         let measured = ran.metrics["peak_memory_bytes"] ?? 0
-        #expect(predicted > 0 && measured > 0)
+        // The prediction covers the last, smaller batch's reallocation with its largest tensor, so it
+        // may exceed the measured peak by that much, never fall below it.
+        #expect(measured <= predicted && measured >= 0.9 * predicted, "predicted \(predicted), measured \(measured)")
     }
 }

@@ -9,7 +9,8 @@ import OrchardTensor
 /// depend on which host ran it or what ran before.
 public final class FedAvgClient: ClientMethod {
     let setup: MethodSetup
-    let network: Network
+    /// The task's model, built anew for each task.
+    var network: Network
 
     public init(setup: MethodSetup) throws {
         self.setup = setup
@@ -17,6 +18,13 @@ public final class FedAvgClient: ClientMethod {
     }
 
     public func run(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
+        let task = task
+        network = try setup.makeNetwork()
+        return try TaskMemory.measure(adopting: network) { try runMeasured(task, on: client) }
+    }
+
+    /// The task's work, inside its memory scope.
+    private func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
         guard task.kind == "train" else { throw FederationError("fedavg clients do not run '\(task.kind)' tasks") }
         try network.load(task.tensors)
         task.tensors = []

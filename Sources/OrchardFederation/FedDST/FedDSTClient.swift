@@ -10,7 +10,8 @@ import OrchardTensor
 /// learns the mask from the upload.
 public final class FedDSTClient: ClientMethod {
     let setup: MethodSetup
-    let network: Network
+    /// The task's model, built anew for each task.
+    var network: Network
 
     public init(setup: MethodSetup) throws {
         self.setup = setup
@@ -18,6 +19,13 @@ public final class FedDSTClient: ClientMethod {
     }
 
     public func run(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
+        let task = task
+        network = try setup.makeNetwork()
+        return try TaskMemory.measure(adopting: network) { try runMeasured(task, on: client) }
+    }
+
+    /// The task's work, inside its memory scope.
+    private func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
         guard task.kind == "train" || task.kind == "adjust" else {
             throw FederationError("feddst clients do not run '\(task.kind)' tasks")
         }
@@ -49,7 +57,7 @@ public final class FedDSTClient: ClientMethod {
             beforeEpoch: { epoch, _ in if epoch == adjustAfter { try adjust() } })
         if adjustAfter == epochs {
             try adjust()
-            metrics["peak_memory_bytes"] = Double(MemoryLedger.peakBytes)
+            metrics["peak_memory_bytes"] = Double(TaskMemory.peak)
         }
         metrics["flops"] = (metrics["flops"] ?? 0) + Double(extraFLOPs.total)
         metrics["predicted_peak_bytes"] = Double(memory.footprint.total)

@@ -15,7 +15,7 @@ extension FedTinyClient {
         if let refusal = selection.refusal { return refusal }
         let passes = Int(try task.setting("bn_passes"))
         var tensors: [NamedTensor] = []
-        MemoryLedger.resetPeak()
+        TaskMemory.resetPeak()
         for candidate in 0..<selection.candidates {
             try selection.prepare(network, candidate: candidate)
             let statistics = BatchNormStatistics(of: network)
@@ -28,7 +28,7 @@ extension FedTinyClient {
         }
         return ClientResult(
             client: client.id, round: task.round, kind: task.kind,
-            metrics: selection.metrics(peak: MemoryLedger.peakBytes), tensors: tensors)
+            metrics: selection.metrics(peak: TaskMemory.peak), tensors: tensors)
     }
 
     /// Round 2: each candidate's summed cross-entropy and correct count on the validation split,
@@ -41,7 +41,7 @@ extension FedTinyClient {
         }
         task.tensors = []
         if let refusal = selection.refusal { return refusal }
-        MemoryLedger.resetPeak()
+        TaskMemory.resetPeak()
         var metrics: [String: Double] = [:]
         let evaluator = Trainer(network: network, learningRate: 0)
         for candidate in 0..<selection.candidates {
@@ -57,7 +57,7 @@ extension FedTinyClient {
             metrics[FedTinyProtocol.lossMetric(candidate)] = lossSum
             metrics[FedTinyProtocol.correctMetric(candidate)] = Double(correct)
         }
-        metrics.merge(selection.metrics(peak: MemoryLedger.peakBytes)) { _, new in new }
+        metrics.merge(selection.metrics(peak: TaskMemory.peak)) { _, new in new }
         metrics["flops"] = Double(evaluator.flops.total)
         return ClientResult(client: client.id, round: task.round, kind: task.kind, metrics: metrics)
     }

@@ -15,7 +15,8 @@ import OrchardTensor
 /// all the state it reads, so a result does not depend on which host ran it or what ran before.
 public final class FedTinyClient: ClientMethod {
     let setup: MethodSetup
-    let network: Network
+    /// The task's model, built anew for each task.
+    var network: Network
     let configuration: FedTinyConfiguration
 
     public init(setup: MethodSetup) throws {
@@ -25,6 +26,13 @@ public final class FedTinyClient: ClientMethod {
     }
 
     public func run(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
+        let task = task
+        network = try setup.makeNetwork()
+        return try TaskMemory.measure(adopting: network) { try runMeasured(task, on: client) }
+    }
+
+    /// The task's work, inside its memory scope.
+    private func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
         switch task.kind {
         case FedTinyProtocol.batchNormStatistics: return try recalibrate(task, on: client)
         case FedTinyProtocol.score: return try score(task, on: client)

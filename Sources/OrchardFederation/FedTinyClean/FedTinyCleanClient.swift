@@ -13,7 +13,8 @@ import OrchardTensor
 /// local batches), `single` (one sample twice) or `random` (standard normal values, an ablation).
 public final class FedTinyCleanClient: ClientMethod {
     let setup: MethodSetup
-    let network: Network
+    /// The task's model, built anew for each task.
+    var network: Network
 
     public init(setup: MethodSetup) throws {
         self.setup = setup
@@ -21,6 +22,13 @@ public final class FedTinyCleanClient: ClientMethod {
     }
 
     public func run(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
+        let task = task
+        network = try setup.makeNetwork()
+        return try TaskMemory.measure(adopting: network) { try runMeasured(task, on: client) }
+    }
+
+    /// The task's work, inside its memory scope.
+    private func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
         guard task.kind == "train" || task.kind == "adjust" else {
             throw FederationError("fedtiny-clean clients do not run '\(task.kind)' tasks")
         }
@@ -44,7 +52,7 @@ public final class FedTinyCleanClient: ClientMethod {
                 gradients, mode: mode, network: network, data: client.data, batch: batch,
                 random: RandomStream(seed: setup.seed, purpose: "growth-batch", client.id, task.round))
             metrics["flops"] = (metrics["flops"] ?? 0) + Double(flops.total)
-            metrics["peak_memory_bytes"] = Double(MemoryLedger.peakBytes)
+            metrics["peak_memory_bytes"] = Double(TaskMemory.peak)
             gradientTensors = gradients.namedTensors
         }
         // The upload is taken after the growth pass, whose training-mode forward moved the

@@ -8,7 +8,8 @@ import OrchardTensor
 /// crossover density), trains, and sends back the kept values alone.
 public final class FixedMaskClient: ClientMethod {
     let setup: MethodSetup
-    let network: Network
+    /// The task's model, built anew for each task.
+    var network: Network
 
     public init(setup: MethodSetup) throws {
         self.setup = setup
@@ -16,6 +17,13 @@ public final class FixedMaskClient: ClientMethod {
     }
 
     public func run(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
+        let task = task
+        network = try setup.makeNetwork()
+        return try TaskMemory.measure(adopting: network) { try runMeasured(task, on: client) }
+    }
+
+    /// The task's work, inside its memory scope.
+    private func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
         guard task.kind == "train" else { throw FederationError("fixed-mask clients do not run '\(task.kind)' tasks") }
         let batch = Int(try task.setting("batch"))
         try SparseTransfer.load(task.tensors, into: network, batch: batch, storage: PruningSettings.storage(setup))

@@ -10,7 +10,8 @@ import OrchardTensor
 /// the memory check.
 public final class PruneFLClient: ClientMethod {
     let setup: MethodSetup
-    let network: Network
+    /// The task's model, built anew for each task.
+    var network: Network
 
     public init(setup: MethodSetup) throws {
         self.setup = setup
@@ -18,6 +19,13 @@ public final class PruneFLClient: ClientMethod {
     }
 
     public func run(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
+        let task = task
+        network = try setup.makeNetwork()
+        return try TaskMemory.measure(adopting: network) { try runMeasured(task, on: client) }
+    }
+
+    /// The task's work, inside its memory scope.
+    private func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
         guard task.kind == "train" || task.kind == "adjust" else {
             throw FederationError("prunefl clients do not run '\(task.kind)' tasks")
         }

@@ -23,7 +23,7 @@ extension LocalSGD {
         var order = BatchOrder(
             count: client.data.count, batchSize: Int(try task.setting("batch")),
             shuffle: RandomStream(seed: seed, purpose: "batches", client.id, task.round))
-        MemoryLedger.resetPeak()
+        TaskMemory.resetPeak()
         var summary = EpochSummary()
         for epoch in 0..<Int(try task.setting("epochs")) {
             try beforeEpoch(epoch, trainer)
@@ -31,7 +31,7 @@ extension LocalSGD {
         }
         let metrics: [String: Double] = [
             "samples": Double(client.data.count), "loss": summary.loss, "accuracy": summary.accuracy,
-            "flops": Double(trainer.flops.total), "peak_memory_bytes": Double(MemoryLedger.peakBytes),
+            "flops": Double(trainer.flops.total), "peak_memory_bytes": Double(TaskMemory.peak),
         ]
         return (metrics, trainer)
     }
