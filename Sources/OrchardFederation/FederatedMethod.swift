@@ -81,6 +81,24 @@ public protocol ServerMethod: AnyObject {
     func tasks(round: Int, clients: [Int]) throws -> [ClientTask]
     /// Updates the global state from the round's results (outcome `ok` only, in client-id order).
     func aggregate(round: Int, results: [ClientResult]) throws
+    /// The method's state beyond the model's values that a checkpoint keeps; nil when none.
+    func checkpointExtra() -> [UInt8]?
+    /// Restores what `checkpointExtra` saved, before the checkpoint's values are loaded.
+    func restore(checkpointExtra: [UInt8]?) throws
+}
+
+extension ServerMethod {
+    /// The global model's masks, when it is pruned: a method whose masks change keeps them so.
+    public func checkpointExtra() -> [UInt8]? {
+        let masks = global.masks
+        return masks.isEmpty ? nil : MaskArchive.encode(masks, order: global)
+    }
+
+    /// Prunes the global model (held masked) to the saved masks.
+    public func restore(checkpointExtra: [UInt8]?) throws {
+        guard let checkpointExtra else { return }
+        try global.applyMasks(MaskArchive.decode(checkpointExtra), batch: 1, storage: .masked)
+    }
 }
 
 /// The client half of a method: runs one task on one client's data.

@@ -274,6 +274,6 @@ extension Coordinator {
         let entries = archive.entries.map {
             CheckpointEntry(name: $0.name, shape: $0.shape, kind: $0.kind.rawValue, offset: $0.offset)
         }
-        return CheckpointState(entries: entries, values: archive.values)
+        return CheckpointState(entries: entries, values: archive.values, extra: method.checkpointExtra())
     }
 }

@@ -47,6 +47,8 @@ public final class CoordinatorSession {
             run = latest
             let point = try store.prepareResume(run: latest)
             if let checkpoint = point.checkpoint {
+                // Masks first, so that the values load under the masks the run had reached.
+                try method.restore(checkpointExtra: checkpoint.state.extra)
                 let archive = try ParameterArchive(
                     entries: ParameterArchive(method.global).entries, values: checkpoint.state.values)
                 try archive.load(into: method.global)

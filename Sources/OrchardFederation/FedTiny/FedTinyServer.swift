@@ -131,6 +131,13 @@ public final class FedTinyServer: ServerMethod {
         }
     }
 
+    /// Restores the selected model's masks, which ends selection: a resumed run goes on training.
+    public func restore(checkpointExtra: [UInt8]?) throws {
+        guard let checkpointExtra else { return }
+        try global.applyMasks(MaskArchive.decode(checkpointExtra), batch: 1, storage: .masked)
+        selected = -1
+    }
+
     /// A run resumed after selection restores the global values but not the server's memory of
     /// the selection: the mask is then taken from the zeros of the masked weights. If those are
     /// not sparse (the selection rounds never ran), candidate 0 is taken, as with one candidate.
