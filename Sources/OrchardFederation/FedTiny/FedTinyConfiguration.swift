@@ -4,7 +4,7 @@ import OrchardPruning
 /// FedTiny's settings, read once from a method's setup with their defaults filled in.
 ///
 /// The keys are those of `MethodDescriptor.fedTiny`; a setup built by hand (a test) may leave any
-/// of them out except `density`, and gets the defaults documented in `docs/methods-fedtiny.md`.
+/// of them out except `density`, and gets the defaults documented in `docs/methods.md`.
 public struct FedTinyConfiguration: Sendable, Equatable {
     /// How candidates' layer-wise densities are drawn around the target.
     public enum DensityNoise: String, Sendable, CaseIterable {
