@@ -94,8 +94,11 @@ extension Coordinator {
         }
         let clients = started.sampled.compactMap { started.traffic.clients[$0] }
         let answered = clients.filter { $0.status == .ok }.count
+        // The phase is what the method asked of the clients: train, or bn_stats, score, adjust, ...
+        let kinds = Set(clients.map(\.task)).sorted().joined(separator: "+")
+        let phase = (kinds.isEmpty ? "train" : kinds) + (quorumMet ? "" : " (quorum not met)")
         let round = RoundRecord(
-            round: started.round, phase: quorumMet ? "train" : "train (quorum not met)", simStart: started.simStart,
+            round: started.round, phase: phase, simStart: started.simStart,
             simSeconds: roundSeconds(clients), wallSeconds: (ContinuousClock.now - started.wallStart).inSeconds,
             coordinatorSeconds: 0, sampled: started.sampled.count, answered: answered,
             dropped: clients.count - answered, trainLoss: meanLoss(results))
