@@ -4,15 +4,17 @@ import OrchardTestSupport
 import Testing
 
 /// A small federation for the end-to-end runs: Synthetic(0.5, 0.5), an MLP, FedAvg, quick rounds.
-func smallTopology(rounds: Int, checkpointEvery: Int = 5, taskTimeout: String = "10min", groups: String? = nil)
-    -> String
-{
+func smallTopology(
+    rounds: Int, checkpointEvery: Int = 5, taskTimeout: String = "10min", groups: String? = nil,
+    method: String = "fedavg"
+) -> String {
     """
     name: e2e
     seed: 7
     rounds: \(rounds)
     dataset: {kind: synthetic, alpha: 0.5, beta: 0.5}
     model: mlp
+    method: \(method)
     training: {epochs: 1, batch: 32, lr: 0.05}
     clients_per_round: 6
     checkpoint_every: \(checkpointEvery)

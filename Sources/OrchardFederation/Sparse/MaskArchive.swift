@@ -29,14 +29,16 @@ public enum MaskArchive {
         var offset = 0
         func word() throws -> UInt32 {
             guard offset + 4 <= bytes.count else {
-                throw FederationError("a checkpoint's masks end after \(bytes.count) bytes, inside a field at \(offset)")
+                throw FederationError(
+                    "a checkpoint's masks end after \(bytes.count) bytes, inside a field at \(offset)")
             }
             defer { offset += 4 }
             return (0..<4).reduce(0) { $0 | UInt32(bytes[offset + $1]) << (8 * UInt32($1)) }
         }
         while offset < bytes.count {
             let length = Int(try word())
-            guard offset + length <= bytes.count, let name = String(bytes: bytes[offset..<offset + length], encoding: .utf8)
+            guard offset + length <= bytes.count,
+                let name = String(bytes: bytes[offset..<offset + length], encoding: .utf8)
             else { throw FederationError("a checkpoint's masks hold a damaged name at byte \(offset)") }
             offset += length
             let count = Int(try word())
