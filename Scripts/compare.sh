@@ -28,10 +28,10 @@ else
         "snip={name: fixed-mask, criterion: snip}"
         "synflow={name: fixed-mask, criterion: synflow}"
         "grasp={name: fixed-mask, criterion: grasp}"
-        "prunefl={name: prunefl, t_end: T_END}"
-        "feddst={name: feddst, t_end: T_END}"
-        "fedtiny-clean={name: fedtiny-clean, t_end: T_END}"
-        "fedtiny={name: fedtiny, t_end: T_END}"
+        "prunefl={name: prunefl, delta: DELTA, t_end: T_END}"
+        "feddst={name: feddst, delta: DELTA, t_end: T_END}"
+        "fedtiny-clean={name: fedtiny-clean, delta: DELTA, t_end: T_END}"
+        "fedtiny={name: fedtiny, delta: DELTA, t_end: T_END}"
     )
 fi
 
@@ -45,9 +45,11 @@ if [[ -z $density ]]; then
     exit 1
 fi
 
-# Methods that adjust their masks stop at 80% of the rounds, as the FedTiny paper's T_end.
+# Methods that adjust their masks do so every sixth of the run (every 10 rounds of 60, the
+# methods' default) and stop at 80% of the rounds, as the FedTiny paper's T_end.
 rounds=$(awk '$1 == "rounds:" {print $2; exit}' "$topology")
 t_end=$((rounds * 8 / 10))
+delta=$((rounds / 6 > 1 ? rounds / 6 : 1))
 
 mkdir -p "$out"
 files=()
@@ -56,6 +58,7 @@ for entry in "${methods[@]}"; do
     label=${entry%%=*}
     mapping=${entry#*=}
     mapping=${mapping//T_END/$t_end}
+    mapping=${mapping//DELTA/$delta}
     if [[ $mapping != *"name: fedavg"* ]]; then mapping="${mapping%\}}, density: $density}"; fi
     variant="$out/$label.yaml"
     # Every line of the topology but its method section, which becomes the method's mapping.
