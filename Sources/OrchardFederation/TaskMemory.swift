@@ -28,3 +28,25 @@ public enum TaskMemory {
     /// outside a scope.
     public static var peak: Int { MemoryScope.currentPeak ?? MemoryLedger.peakBytes }
 }
+
+/// A client half that builds its model anew for each task and measures what the task holds.
+///
+/// The model starts from the method's initialisation and is overwritten by what the task sends, so
+/// a result does not depend on which host ran the task or what it ran before; building it outside
+/// the task's memory scope and counting its parameters in (`TaskMemory.measure(adopting:)`) makes
+/// the measured peak the task's alone.
+protocol ModelPerTaskClient: ClientMethod {
+    var setup: MethodSetup { get }
+    /// The current task's model.
+    var network: Network { get set }
+    /// The task's work, on `network`, inside its memory scope.
+    func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult
+}
+
+extension ModelPerTaskClient {
+    public func run(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
+        let task = task
+        network = try setup.makeNetwork()
+        return try TaskMemory.measure(adopting: network) { try runMeasured(task, on: client) }
+    }
+}

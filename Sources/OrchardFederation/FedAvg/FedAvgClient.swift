@@ -7,7 +7,7 @@ import OrchardTensor
 /// One instance serves all the logical clients of a host process, one task at a time, with one
 /// network whose every state tensor is overwritten by each task, so a client's result does not
 /// depend on which host ran it or what ran before.
-public final class FedAvgClient: ClientMethod {
+public final class FedAvgClient: ModelPerTaskClient {
     let setup: MethodSetup
     /// The task's model, built anew for each task.
     var network: Network
@@ -17,14 +17,8 @@ public final class FedAvgClient: ClientMethod {
         network = try setup.makeNetwork()
     }
 
-    public func run(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
-        let task = task
-        network = try setup.makeNetwork()
-        return try TaskMemory.measure(adopting: network) { try runMeasured(task, on: client) }
-    }
-
-    /// The task's work, inside its memory scope.
-    private func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
+    /// The task's work, on a model built for it, inside its memory scope.
+    func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
         guard task.kind == "train" else { throw FederationError("fedavg clients do not run '\(task.kind)' tasks") }
         try network.load(task.tensors)
         task.tensors = []

@@ -8,7 +8,7 @@ import OrchardTensor
 /// `adjust_epochs` of the local epochs (0: before training, as FedPruning's default; the task's
 /// epochs: after training), and sends its weights with their new positions, so that the server
 /// learns the mask from the upload.
-public final class FedDSTClient: ClientMethod {
+public final class FedDSTClient: ModelPerTaskClient {
     let setup: MethodSetup
     /// The task's model, built anew for each task.
     var network: Network
@@ -18,14 +18,8 @@ public final class FedDSTClient: ClientMethod {
         network = try setup.makeNetwork()
     }
 
-    public func run(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
-        let task = task
-        network = try setup.makeNetwork()
-        return try TaskMemory.measure(adopting: network) { try runMeasured(task, on: client) }
-    }
-
-    /// The task's work, inside its memory scope.
-    private func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
+    /// The task's work, on a model built for it, inside its memory scope.
+    func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
         guard task.kind == "train" || task.kind == "adjust" else {
             throw FederationError("feddst clients do not run '\(task.kind)' tasks")
         }

@@ -13,7 +13,7 @@ import OrchardTensor
 ///
 /// One instance serves every logical client of a host, one task at a time; every task overwrites
 /// all the state it reads, so a result does not depend on which host ran it or what ran before.
-public final class FedTinyClient: ClientMethod {
+public final class FedTinyClient: ModelPerTaskClient {
     let setup: MethodSetup
     /// The task's model, built anew for each task.
     var network: Network
@@ -25,14 +25,8 @@ public final class FedTinyClient: ClientMethod {
         network = try setup.makeNetwork()
     }
 
-    public func run(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
-        let task = task
-        network = try setup.makeNetwork()
-        return try TaskMemory.measure(adopting: network) { try runMeasured(task, on: client) }
-    }
-
-    /// The task's work, inside its memory scope.
-    private func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
+    /// The task's work, on a model built for it, inside its memory scope.
+    func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
         switch task.kind {
         case FedTinyProtocol.batchNormStatistics: return try recalibrate(task, on: client)
         case FedTinyProtocol.score: return try score(task, on: client)

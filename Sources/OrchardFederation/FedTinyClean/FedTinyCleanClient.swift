@@ -11,7 +11,7 @@ import OrchardTensor
 /// what makes the method costly on a small device. `growth_data_mode` says which data: `batch`
 /// (the first batch of a fresh shuffle, the default), `entire` (summed over one pass of all the
 /// local batches), `single` (one sample twice) or `random` (standard normal values, an ablation).
-public final class FedTinyCleanClient: ClientMethod {
+public final class FedTinyCleanClient: ModelPerTaskClient {
     let setup: MethodSetup
     /// The task's model, built anew for each task.
     var network: Network
@@ -21,14 +21,8 @@ public final class FedTinyCleanClient: ClientMethod {
         network = try setup.makeNetwork()
     }
 
-    public func run(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
-        let task = task
-        network = try setup.makeNetwork()
-        return try TaskMemory.measure(adopting: network) { try runMeasured(task, on: client) }
-    }
-
-    /// The task's work, inside its memory scope.
-    private func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
+    /// The task's work, on a model built for it, inside its memory scope.
+    func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
         guard task.kind == "train" || task.kind == "adjust" else {
             throw FederationError("fedtiny-clean clients do not run '\(task.kind)' tasks")
         }

@@ -6,7 +6,7 @@ import OrchardTensor
 /// The client takes the mask from the positions of the weights it receives, holds the pruned
 /// weights sparsely (values, gradients and momentum only at kept positions, below each layer's
 /// crossover density), trains, and sends back the kept values alone.
-public final class FixedMaskClient: ClientMethod {
+public final class FixedMaskClient: ModelPerTaskClient {
     let setup: MethodSetup
     /// The task's model, built anew for each task.
     var network: Network
@@ -16,14 +16,8 @@ public final class FixedMaskClient: ClientMethod {
         network = try setup.makeNetwork()
     }
 
-    public func run(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
-        let task = task
-        network = try setup.makeNetwork()
-        return try TaskMemory.measure(adopting: network) { try runMeasured(task, on: client) }
-    }
-
-    /// The task's work, inside its memory scope.
-    private func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
+    /// The task's work, on a model built for it, inside its memory scope.
+    func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
         guard task.kind == "train" else { throw FederationError("fixed-mask clients do not run '\(task.kind)' tasks") }
         let batch = Int(try task.setting("batch"))
         try SparseTransfer.load(task.tensors, into: network, batch: batch, storage: PruningSettings.storage(setup))

@@ -8,7 +8,7 @@ import OrchardTensor
 /// only with `gradient_upload: pruned`) after each local step, and sends the mean over the steps
 /// as dense tensors named `gradient:<parameter>`; the dense accumulators are a method buffer of
 /// the memory check.
-public final class PruneFLClient: ClientMethod {
+public final class PruneFLClient: ModelPerTaskClient {
     let setup: MethodSetup
     /// The task's model, built anew for each task.
     var network: Network
@@ -18,14 +18,8 @@ public final class PruneFLClient: ClientMethod {
         network = try setup.makeNetwork()
     }
 
-    public func run(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
-        let task = task
-        network = try setup.makeNetwork()
-        return try TaskMemory.measure(adopting: network) { try runMeasured(task, on: client) }
-    }
-
-    /// The task's work, inside its memory scope.
-    private func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
+    /// The task's work, on a model built for it, inside its memory scope.
+    func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
         guard task.kind == "train" || task.kind == "adjust" else {
             throw FederationError("prunefl clients do not run '\(task.kind)' tasks")
         }
