@@ -84,7 +84,13 @@ public final class ClientHost {
     private enum Next { case proceed, stop }
 
     private func connect() throws {
-        socket?.close()
+        if let old = socket {
+            // A result sent just before may still be in the old socket's queue (a large model takes
+            // seconds to write while the coordinator is busy evaluating and saying nothing): let it
+            // go out rather than drop it, which would leave its task waiting for the task timeout.
+            try? old.setLinger(milliseconds: 10_000)
+            old.close()
+        }
         let fresh = try ZMQSocket.clientDealer(context: context, hostID: settings.hostID, settings: settings.wire)
         try fresh.connect(settings.endpoint)
         socket = fresh

@@ -140,6 +140,7 @@ extension Coordinator {
     /// Encodes and sends the tasks; frames of tensors that several tasks share are encoded once.
     private func send(_ tasks: [ClientTask], round: Int, traffic: inout RoundTraffic) throws {
         pending.removeAll()
+        pendingMessages.removeAll()
         arrived.removeAll()
         var frameCache: [ObjectIdentifier: TensorFrame] = [:]
         var queued: [[UInt8]: Int] = [:]
@@ -193,6 +194,7 @@ extension Coordinator {
             queued[host] = position
             let deadline = start + .milliseconds(Int64(settings.taskTimeout * 1000) * Int64(position))
             pending[taskID] = (task.client, task.kind, deadline, host)
+            pendingMessages[taskID] = encoded
             traffic.clients[task.client] = record
         }
     }
@@ -205,6 +207,7 @@ extension Coordinator {
             traffic.clients[task.client]?.reason = "no result within the wall-clock timeout"
         }
         pending.removeAll()
+        pendingMessages.removeAll()
         var results: [ClientResult] = []
         for client in arrived.keys.sorted() {
             guard let (result, size) = arrived[client], var record = traffic.clients[client] else { continue }

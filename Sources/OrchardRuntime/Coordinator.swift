@@ -75,6 +75,8 @@ public final class Coordinator {
     var nextTaskID: UInt64 = 1
     /// The pending task of each client in the current round, by task id.
     var pending: [UInt64: (client: Int, kind: String, deadline: ContinuousClock.Instant, host: [UInt8])] = [:]
+    /// The encoded message of each pending task, to send again if its host reconnects.
+    var pendingMessages: [UInt64: EncodedMessage] = [:]
     var arrived: [Int: (result: ClientResult, size: WireSize)] = [:]
     /// Hello, welcome, heartbeat and error messages since the last round, recorded with the next one.
     var controlMessages: [MessageRecord] = []
@@ -188,6 +190,18 @@ public final class Coordinator {
             topologyName: settings.name, seed: sampler.seed, acceptedClientIDs: accepted,
             heartbeatIntervalMilliseconds: UInt32(settings.heartbeatInterval.inSeconds * 1000))
         sendControl(Message(runID: settings.runID, body: .welcome(welcome)), to: routingID)
+        resendPending(to: routingID)
+    }
+
+    /// Sends a reconnected host the tasks it had not answered: a host runs one task at a time and
+    /// answers before it reads on, so a task still pending when it says hello again was lost with
+    /// its old socket. Were its result in flight after all, the second answer is ignored.
+    private func resendPending(to host: [UInt8]) {
+        for (taskID, task) in pending.sorted(by: { $0.key < $1.key }) where task.host == host {
+            guard let encoded = pendingMessages[taskID], (try? socket.send(encoded, to: host)) != nil else { continue }
+            controlMessages.append(
+                Self.messageRecord(encoded.size, client: task.client, direction: .down, kind: "task (sent again)"))
+        }
     }
 
     /// Sends a message that is not a task and records its bytes.
@@ -198,6 +212,7 @@ public final class Coordinator {
 
     private func accept(_ decoded: DecodedMessage, body: TaskResult) {
         guard let task = pending.removeValue(forKey: body.taskID) else { return }  // late or unknown
+        pendingMessages[body.taskID] = nil
         do {
             let result = try TaskMessages.result(decoded.message, body: body, kind: task.kind)
             arrived[task.client] = (result, decoded.size)

@@ -3,6 +3,8 @@ import OrchardData
 import OrchardFederation
 import OrchardNN
 import OrchardStore
+import OrchardWire
+import Synchronization
 import Testing
 
 @testable import OrchardRuntime
@@ -120,5 +122,74 @@ struct CoordinatorTests {
         let commit = try #require(recorder.commits.first)
         #expect(commit.round.answered == 4)
         #expect(commit.clientRounds.filter { $0.status == .timeout }.map(\.clientID) == [4, 5])
+    }
+}
+
+@Suite("A host that reconnects", .serialized)
+struct ReconnectingHostTests {
+    /// A host whose socket is replaced before it answers (the lazy pirate's reconnect) says hello
+    /// again and gets its unanswered task again, with the same task id, long before the timeout.
+    @Test func pendingTasksAreSentAgainAfterAHello() throws {
+        let setup = MethodSetup(
+            seed: 4, model: "logreg", sampleShape: [1, 28, 28], classes: 10,
+            training: LocalTraining(epochs: 1, batch: 16, learningRate: 0.05))
+        let split = SyntheticImages.generate(shape: [1, 28, 28], trainCount: 20, testCount: 10, seed: 4)
+        let profiles = [ClientProfile(id: 0)]
+        var settings = Coordinator.Settings(endpoint: "tcp://127.0.0.1:*", rounds: 1, model: "logreg")
+        settings.taskTimeout = 60
+        let recorder = MemoryRecorder()
+        let coordinator = try Coordinator(
+            settings: settings, profiles: profiles, sampler: ClientSampler(seed: 4, profiles: profiles, perRound: 1),
+            method: try FedAvgServer(setup: setup), test: split.test, recorder: recorder)
+        let endpoint = coordinator.boundEndpoint
+        let taskIDs = Mutex<[UInt64]>([])
+        let host = Thread {
+            do {
+                let context = try ZMQContext()
+                let codec = MessageCodec()
+                func connect() throws -> ZMQSocket {
+                    let socket = try ZMQSocket.clientDealer(context: context, hostID: "forgetful")
+                    try socket.connect(endpoint)
+                    let hello = Hello(
+                        hostID: "forgetful",
+                        clients: [
+                            ClientCapabilities(
+                                clientID: 0, memoryBudgetBytes: 0, computeFLOPsPerSecond: 0, uplinkBitsPerSecond: 0,
+                                downlinkBitsPerSecond: 0, latencySeconds: 0)
+                        ])
+                    try socket.send(try codec.encode(Message(body: .hello(hello))), to: nil)
+                    return socket
+                }
+                func nextTask(_ socket: ZMQSocket) throws -> (Message, TaskAssignment) {
+                    while true {
+                        let message = try codec.decode(try socket.receiveMessage()).message
+                        if case .task(let assignment) = message.body { return (message, assignment) }
+                    }
+                }
+                let first = try connect()
+                let (_, lost) = try nextTask(first)
+                first.close()
+                let second = try connect()
+                let (message, again) = try nextTask(second)
+                taskIDs.withLock { $0 = [lost.taskID, again.taskID] }
+                let refusal = TaskResult(
+                    taskID: again.taskID, clientID: again.clientID, status: .refused, reason: "test", metrics: [:])
+                try second.send(
+                    try codec.encode(Message(runID: message.runID, round: message.round, body: .result(refusal))),
+                    to: nil)
+                _ = try? second.receiveMessage()
+            } catch {
+                Issue.record("forgetful host failed: \(error)")
+            }
+        }
+        host.start()
+        try coordinator.waitForHosts()
+        let started = ContinuousClock.now
+        _ = try coordinator.run()
+        coordinator.shutdownHosts(reason: "test over")
+        #expect(ContinuousClock.now - started < .seconds(30), "the round waited for the task timeout")
+        let ids = taskIDs.withLock { $0 }
+        #expect(ids.count == 2 && ids[0] == ids[1])
+        #expect(recorder.commits.first?.clientRounds.first?.status == .refused)
     }
 }
