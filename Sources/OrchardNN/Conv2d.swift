@@ -23,6 +23,9 @@ public final class Conv2d: PrunableLayer {
     /// Whether stride-1 windows run over wide rows (see `Conv2d+Wide.swift`); tests turn it off to
     /// check the plain im2col path against it.
     public var usesWideRows = true
+    /// Whether a first layer with few input channels runs the direct kernels (see
+    /// `Conv2d+Direct.swift`); tests turn it off to check them against the GEMM paths.
+    public var usesDirectKernel = true
 
     var input: Tensor?
     private var output: Tensor?
@@ -89,6 +92,12 @@ public final class Conv2d: PrunableLayer {
             sparseForward(input, g, into: output)
             return output
         }
+        let multiplyAdds = outputChannels * g.patchSize * plane * batch
+        if usesDirect(g) {
+            directForward(input, g, into: output)
+            flops = FLOPCount(forward: 2 * multiplyAdds + (bias == nil ? 0 : output.count))
+            return output
+        }
         if let bias {
             for channel in 0..<outputChannels {
                 (output.data + channel * batch * plane).update(repeating: bias.value[channel], count: batch * plane)
@@ -107,7 +116,6 @@ public final class Conv2d: PrunableLayer {
                     beta: bias == nil ? 0 : 1, c: output.data + first * plane, ldc: batch * plane)
             }
         }
-        let multiplyAdds = outputChannels * g.patchSize * plane * batch
         flops = FLOPCount(forward: 2 * multiplyAdds + (bias == nil ? 0 : output.count))
         return output
     }
@@ -216,6 +224,13 @@ public final class Conv2d: PrunableLayer {
             sparseBackward(outputGradient, g, into: inputGradient)
             return inputGradient
         }
+        let multiplyAdds = outputChannels * g.patchSize * plane * batch
+        if usesDirect(g) {
+            directBackward(outputGradient, g)
+            weight.maskGradient()
+            flops.backward = 2 * multiplyAdds + (bias == nil ? 0 : outputGradient.count)
+            return nil
+        }
         if needsInputGradient {
             let gradient = Tensor.reusing(self.inputGradient, shape: input.shape)
             if !isWide(g) { gradient.zero() }
@@ -240,7 +255,6 @@ public final class Conv2d: PrunableLayer {
         }
         if transposedWeightGradient(g) { transposeInto(weightGradient) }
         weight.maskGradient()
-        let multiplyAdds = outputChannels * g.patchSize * plane * batch
         flops.backward = 2 * multiplyAdds * (needsInputGradient ? 2 : 1) + (bias == nil ? 0 : outputGradient.count)
         return inputGradient
     }
@@ -258,6 +272,10 @@ public final class Conv2d: PrunableLayer {
                 + SparseConvolutionKernel.workspaceBytes(
                     geometry: g, outputChannels: outputChannels, batch: batch, kept: pattern.count,
                     inputGradient: needsInputGradient)
+        }
+        if usesDirect(g) {
+            // Only the padded input, which backward reads.
+            return tensors + [tensorBytes([WideGeometry(base: g, batch: batch).paddedCount])]
         }
         if transposedWeightGradient(g) { tensors.append(tensorBytes([g.patchSize, outputChannels])) }
         if isWide(g) {
