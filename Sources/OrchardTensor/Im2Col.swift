@@ -69,6 +69,10 @@ public enum Im2Col {
         _ input: UnsafePointer<Float>, batch: Int, first: Int, count: Int,
         geometry g: ConvolutionGeometry, into columns: UnsafeMutablePointer<Float>
     ) {
+        if isValidOnly(g) {
+            unfoldValid(input, batch: batch, first: first, count: count, geometry: g, into: columns)
+            return
+        }
         forEachPlane(batch: batch, first: first, count: count, geometry: g) { pair in
             unfoldPlane(
                 input + pair.activation, columns + pair.column, g, pair.kernelRow, pair.kernelColumn, pair.rows,
@@ -175,6 +179,10 @@ public enum Im2Col {
         _ columns: UnsafePointer<Float>, batch: Int, first: Int, count: Int,
         geometry g: ConvolutionGeometry, into gradient: UnsafeMutablePointer<Float>
     ) {
+        if isValidOnly(g) {
+            foldValid(columns, batch: batch, first: first, count: count, geometry: g, into: gradient)
+            return
+        }
         forEachPlane(batch: batch, first: first, count: count, geometry: g) { pair in
             foldPlane(
                 columns + pair.column, gradient + pair.activation, g, pair.kernelRow, pair.kernelColumn, pair.rows,
