@@ -42,6 +42,7 @@ struct LayerForwardTests {
             3, 4, kernelSize: shape.kernel, stride: shape.stride, padding: shape.padding, random: &random)
         for budget in [1, 1 << 20] {
             layer.columnBudgetBytes = budget
+            layer.minimumGroupPositions = 0
             let x = randomTensor([3, 3, 8, 30], seed: 22)  // wide enough for the wide-row path
             let y = layer.forward(x, mode: .training)
             let expected = directConvolution(layer, x)

@@ -12,6 +12,7 @@ struct ValidUnfoldTests {
         var random = RandomStream(seed: 12)
         let layer = Conv2d(2, 3, kernelSize: shape.kernel, random: &random)
         layer.columnBudgetBytes = 1  // one sample per group, so `first` moves
+        layer.minimumGroupPositions = 0
         let input = randomTensor([2, 2, 6, shape.width], seed: 13)
         let g = layer.geometry(input.shape)
         #expect(Im2Col.isValidOnly(g) && !layer.isWide(g))
