@@ -21,8 +21,11 @@ extension Conv2d {
         var paddedPlane: Int { paddedHeight * paddedWidth }
         /// Wide positions per output plane: Ho rows of Wp.
         var widePlane: Int { base.outputHeight * paddedWidth }
-        /// Values of the padded buffer, with room for the last window's overrun into nothing.
-        var paddedCount: Int { base.channels * batch * paddedPlane + base.kernelWidth }
+        /// Values of the padded buffer, with room for the last window's overrun into nothing (and
+        /// for the direct kernel's last run of 32 positions).
+        var paddedCount: Int {
+            base.channels * batch * paddedPlane + max(base.kernelWidth, DirectConvolution.tail)
+        }
     }
 
     func wideGroupSize(_ w: WideGeometry) -> Int {

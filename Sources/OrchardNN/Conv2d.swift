@@ -18,11 +18,20 @@ public final class Conv2d: PrunableLayer {
     public var needsInputGradient = true
     public internal(set) var flops = FLOPCount.zero
 
-    /// Bytes of unfolded columns a group may span; about half of a core's L2 cache.
-    public var columnBudgetBytes = 512 * 1024
+    /// Bytes of unfolded columns a group may span; about a quarter of a core's L2 cache. LeNet-5
+    /// ran 5.7% faster with 256 KiB than with 512 KiB (median 18,652 against 17,647 samples/s; its
+    /// conv2 unfolds 4 samples per GEMM instead of 8), ResNet-20 within noise (206 against 210).
+    public var columnBudgetBytes = 256 * 1024
+    /// Output positions an im2col group spans at least, whatever the budget: with 256 KiB alone,
+    /// ResNet-20's 8x8 stage got one sample (64 positions) per GEMM and the model ran at 210
+    /// against 216 samples/s with this floor (LeNet-5's groups are unchanged by it).
+    public var minimumGroupPositions = 256
     /// Whether stride-1 windows run over wide rows (see `Conv2d+Wide.swift`); tests turn it off to
     /// check the plain im2col path against it.
     public var usesWideRows = true
+    /// Whether a first layer with few input channels runs the direct kernels (see
+    /// `Conv2d+Direct.swift`); tests turn it off to check them against the GEMM paths.
+    public var usesDirectKernel = true
 
     var input: Tensor?
     private var output: Tensor?
@@ -72,7 +81,8 @@ public final class Conv2d: PrunableLayer {
     func groupSize(_ g: ConvolutionGeometry, batch: Int) -> Int {
         if g.isPointwise { return batch }
         let perSample = g.patchSize * g.outputPlane * MemoryLayout<Float>.stride
-        return max(1, min(batch, columnBudgetBytes / max(perSample, 1)))
+        let least = (minimumGroupPositions + g.outputPlane - 1) / g.outputPlane
+        return max(1, min(batch, max(least, columnBudgetBytes / max(perSample, 1))))
     }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
@@ -87,6 +97,12 @@ public final class Conv2d: PrunableLayer {
         self.input = mode == .training ? input : nil
         if weight.isCompact {
             sparseForward(input, g, into: output)
+            return output
+        }
+        let multiplyAdds = outputChannels * g.patchSize * plane * batch
+        if usesDirect(g) {
+            directForward(input, g, into: output)
+            flops = FLOPCount(forward: 2 * multiplyAdds + (bias == nil ? 0 : output.count))
             return output
         }
         if let bias {
@@ -107,7 +123,6 @@ public final class Conv2d: PrunableLayer {
                     beta: bias == nil ? 0 : 1, c: output.data + first * plane, ldc: batch * plane)
             }
         }
-        let multiplyAdds = outputChannels * g.patchSize * plane * batch
         flops = FLOPCount(forward: 2 * multiplyAdds + (bias == nil ? 0 : output.count))
         return output
     }
@@ -216,6 +231,13 @@ public final class Conv2d: PrunableLayer {
             sparseBackward(outputGradient, g, into: inputGradient)
             return inputGradient
         }
+        let multiplyAdds = outputChannels * g.patchSize * plane * batch
+        if usesDirect(g) {
+            directBackward(outputGradient, g)
+            weight.maskGradient()
+            flops.backward = 2 * multiplyAdds + (bias == nil ? 0 : outputGradient.count)
+            return nil
+        }
         if needsInputGradient {
             let gradient = Tensor.reusing(self.inputGradient, shape: input.shape)
             if !isWide(g) { gradient.zero() }
@@ -240,7 +262,6 @@ public final class Conv2d: PrunableLayer {
         }
         if transposedWeightGradient(g) { transposeInto(weightGradient) }
         weight.maskGradient()
-        let multiplyAdds = outputChannels * g.patchSize * plane * batch
         flops.backward = 2 * multiplyAdds * (needsInputGradient ? 2 : 1) + (bias == nil ? 0 : outputGradient.count)
         return inputGradient
     }
@@ -258,6 +279,10 @@ public final class Conv2d: PrunableLayer {
                 + SparseConvolutionKernel.workspaceBytes(
                     geometry: g, outputChannels: outputChannels, batch: batch, kept: pattern.count,
                     inputGradient: needsInputGradient)
+        }
+        if usesDirect(g) {
+            // Only the padded input, which backward reads.
+            return tensors + [tensorBytes([WideGeometry(base: g, batch: batch).paddedCount])]
         }
         if transposedWeightGradient(g) { tensors.append(tensorBytes([g.patchSize, outputChannels])) }
         if isWide(g) {
