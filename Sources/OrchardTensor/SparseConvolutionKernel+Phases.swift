@@ -142,6 +142,14 @@ struct PhaseGeometry {
         }
     }
 
+    /// The positions `expand` writes for `rows` rows: what a shared wide-dY buffer must keep zero around.
+    func gradientLayout(rows: Int) -> WideLayout {
+        WideLayout(
+            rows: rows, rowStride: gradientStride, margin: gradientMargin, batch: batch,
+            samplePlane: planeHeight * planeWidth, planeWidth: planeWidth, outputHeight: base.outputHeight,
+            outputWidth: base.outputWidth)
+    }
+
     /// Copies [rows, N, Ho, Wo] into the valid positions of a wide dY buffer [rows][gradientStride].
     func expand(_ gradient: UnsafePointer<Float>, rows: Int, into wide: UnsafeMutablePointer<Float>) {
         forEachOutputRow(rows: rows, stride: gradientStride) { wideOffset, outputOffset, width in
