@@ -10,7 +10,7 @@
 ///
 ///     wide[o][j] += v * phase[ci][(ky % s, kx % s)][j + (ky / s) * Wq + kx / s],
 ///
-/// and the valid outputs are copied out at the end. Backward spreads dY into the wide layout with
+/// and the valid outputs are copied out tile by tile. Backward spreads dY into the wide layout with
 /// zeros at the garbage positions, so a kept weight's gradient is one dot product of dY's wide row
 /// with the shifted phase plane, and the phase-plane gradients (then un-split and cropped into dX)
 /// are the transposed axpys, phaseGradient[ci][phase][j] += v * dYwide[o][j - shift]. Those run
@@ -82,13 +82,17 @@ public final class SparseConvolutionKernel {
         p.split(input.data, into: phases.data)
         savedBatch = batch
         hasGradient = false
-        // Every position of the wide output is written, so the shared scratch needs no clearing.
-        let wide = workspace.scratch(count: outputChannels * p.wideLength)
-        SparseRuns.multiply(
+        // The wide output is made one tile at a time and its valid outputs copied out while the
+        // tile is in cache: a full-length wide output would be written to memory and read back.
+        // Every position of a tile is written, so the shared scratch needs no clearing.
+        let tile = min(p.tile, p.wideLength)
+        let scratch = workspace.scratch(count: outputChannels * tile)
+        SparseRuns.multiplyByTile(
             rows: outputChannels, rowStarts: pattern.rowStarts, offsets: entryOffsets(pattern, p), values: values,
-            source: phases.data, target: wide, targetStride: p.wideLength, length: p.wideLength,
-            tile: p.tile)
-        p.compact(wide, rows: outputChannels, into: output.data)
+            source: phases.data, scratch: scratch, length: p.wideLength, tile: p.tile
+        ) { start, run in
+            p.compact(scratch, rows: outputChannels, rowStride: tile, start: start, count: run, into: output.data)
+        }
     }
 
     /// Computes dW at the kept entries into `weightGradientValues` and, unless `inputGradient` is
@@ -260,13 +264,14 @@ extension SparseConvolutionKernel {
         return values.map { $0 * MemoryLayout<Float>.stride } + offsets.map { $0 * MemoryLayout<Int32>.stride }
     }
 
-    /// What a kernel asks of its `SparseWorkspace` in a forward and backward pass: the wide output
-    /// (and with dX the phase-plane gradients) in the scratch, the wide dY with its margins.
+    /// What a kernel asks of its `SparseWorkspace` in a forward and backward pass: one tile of the
+    /// wide output (and with dX the phase-plane gradients) in the scratch, the wide dY with its margins.
     public static func workspaceNeed(
         geometry: ConvolutionGeometry, outputChannels: Int, batch: Int, inputGradient: Bool
     ) -> SparseWorkspace.Need {
         let p = PhaseGeometry(geometry, batch: batch)
-        let rows = inputGradient ? max(outputChannels, p.planes) : outputChannels
-        return SparseWorkspace.Need(scratch: rows * p.wideLength, gradient: outputChannels * p.gradientStride)
+        let forward = outputChannels * min(p.tile, p.wideLength)
+        let scratch = inputGradient ? max(forward, p.planes * p.wideLength) : forward
+        return SparseWorkspace.Need(scratch: scratch, gradient: outputChannels * p.gradientStride)
     }
 }
