@@ -30,12 +30,32 @@ extension Conv2d {
             2 * pattern.count * run * (inputGradient == nil ? 1 : 2) + (bias == nil ? 0 : outputGradient.count)
     }
 
-    /// The kernel object for this geometry, made anew when the input geometry changes.
+    /// The kernel object for this geometry, made anew when the input geometry or the workspace changes.
     private func sparseKernel(for g: ConvolutionGeometry) -> SparseConvolutionKernel {
-        if let kernel = sparseKernel, kernel.geometry == g { return kernel }
-        let kernel = SparseConvolutionKernel(geometry: g, outputChannels: outputChannels)
+        if let kernel = sparseKernel, kernel.geometry == g,
+            sparseWorkspace == nil || kernel.workspace === sparseWorkspace
+        {
+            return kernel
+        }
+        let kernel = SparseConvolutionKernel(
+            geometry: g, outputChannels: outputChannels, workspace: sparseWorkspace ?? SparseWorkspace())
         sparseKernel = kernel
         return kernel
+    }
+
+    /// The sparse kernel's own workspaces, and its per-call buffers unless a network's shared
+    /// workspace holds them (`Network.predictedFootprint` counts that once).
+    func sparseTrainingTensors(_ g: ConvolutionGeometry, batch: Int, kept: Int) -> [Int] {
+        let owned = SparseConvolutionKernel.workspaceBytes(
+            geometry: g, outputChannels: outputChannels, batch: batch, kept: kept, inputGradient: needsInputGradient)
+        if sparseWorkspace != nil { return owned }
+        return owned + sparseWorkspaceNeed(g, batch: batch).tensorBytes
+    }
+
+    /// What the sparse kernel asks of its workspace at this geometry and batch.
+    func sparseWorkspaceNeed(_ g: ConvolutionGeometry, batch: Int) -> SparseWorkspace.Need {
+        SparseConvolutionKernel.workspaceNeed(
+            geometry: g, outputChannels: outputChannels, batch: batch, inputGradient: needsInputGradient)
     }
 
     public func prefersCompact(density: Double, inputShape: [Int]) -> Bool {
@@ -53,8 +73,9 @@ extension Conv2d {
             preconditionFailure("Conv2d.weightGradient without a training forward and backward")
         }
         if weight.isCompact, let kernel = sparseKernel {
-            // The kernel kept its padded input and wide dY from the pass: one contiguous dot each.
-            kernel.gradient(at: positions.baseAddress!, count: positions.count, into: gradients)
+            // The kernel kept its padded input; dY in the wide layout makes each one contiguous dot.
+            kernel.gradient(
+                at: positions.baseAddress!, count: positions.count, outputGradient: outputGradient, into: gradients)
             return
         }
         let g = geometry(input.shape)

@@ -46,6 +46,8 @@ public final class Conv2d: PrunableLayer {
     var outputGradient: Tensor?
     /// The kernels of a compact sparse weight, made for the input geometry in use.
     var sparseKernel: SparseConvolutionKernel?
+    /// The per-call buffers its sparse kernel shares with the network's others; nil when standalone.
+    var sparseWorkspace: SparseWorkspace?
 
     /// Creates the layer with weights drawn from `random`; the weight is [out, in, k, k].
     public init(
@@ -275,10 +277,7 @@ public final class Conv2d: PrunableLayer {
         var tensors =
             [tensorBytes(outputShape(for: inputShape))] + (needsInputGradient ? [tensorBytes(inputShape)] : [])
         if weight.isCompact, let pattern = weight.pattern {
-            return tensors
-                + SparseConvolutionKernel.workspaceBytes(
-                    geometry: g, outputChannels: outputChannels, batch: batch, kept: pattern.count,
-                    inputGradient: needsInputGradient)
+            return tensors + sparseTrainingTensors(g, batch: batch, kept: pattern.count)
         }
         if usesDirect(g) {
             // Only the padded input, which backward reads.

@@ -19,6 +19,9 @@ public final class Network {
     public let body: Sequential
     /// Every parameter and running statistic, in a stable order.
     public let parameters: [NamedParameter]
+    /// The per-call buffers of its sparse convolution kernels, one set for all of them: layers run
+    /// one at a time, so each layer's wide output and gradients need not outlive its call.
+    public let sparseWorkspace = SparseWorkspace()
 
     public init(name: String, sampleShape: [Int], classes: Int, body: Sequential) {
         self.name = name
@@ -31,6 +34,9 @@ public final class Network {
         self.parameters = parameters
         trainableParameters = parameters.map(\.parameter).filter { $0.kind.isTrainable }
         trainableCount = trainableParameters.reduce(0) { $0 + $1.denseCount }
+        body.visitLayers(prefix: "", inputShape: [1] + sampleShape) { _, layer, _ in
+            (layer as? Conv2d)?.sparseWorkspace = sparseWorkspace
+        }
     }
 
     /// Logits [N, classes] of a batch [N, sample...]; valid until the next forward.

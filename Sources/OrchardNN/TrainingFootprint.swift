@@ -10,8 +10,9 @@ import OrchardTensor
 /// - `gradients` and `optimizer`: one value per stored trained value, the second only with momentum;
 /// - `activations`: what each layer keeps after a training forward and backward pass (outputs,
 ///   input gradients where needed, im2col and wide-row columns, the sparse kernels' phase planes,
-///   transposes and offset tables), from `Layer.trainingTensors(inputShape:)`, and the loss's
-///   gradient of the logits;
+///   transposes and offset tables), from `Layer.trainingTensors(inputShape:)`, the network's shared
+///   sparse workspace (counted once, at the largest need of its layers), and the loss's gradient of
+///   the logits;
 /// - `data`: the input batch as `Trainer.trainEpoch` holds it;
 /// - `batchChange`: when an epoch ends with a smaller batch, layers replace each tensor by one of
 ///   the new shape, allocated while the old one is still live (and the old data stays live until
@@ -22,8 +23,9 @@ import OrchardTensor
 /// freed before the step ends, so with a fixed batch size the peak is the sum, reached at the end
 /// of the first step. Measured (`TrainingFootprintTests`, every zoo model dense, masked and compact
 /// at 5%, batches of 1 and 8): equal to the ledger's peak, byte for byte. With a smaller last batch
-/// the replacements overlap a little more or less than one tensor: from 2.2% under the peak
-/// (VGG-11 compact, batches of 8 then 7) to 2.1% over (LeNet-5, 8 then 1).
+/// the replacements overlap a little more or less than one tensor: from 2.8% under the peak
+/// (VGG-11 compact, batches of 8 then 7) to 2.1% over (LeNet-5, 8 then 1). The shared sparse
+/// workspace keeps its size, so it is never replaced.
 ///
 /// Not counted, because the ledger does not count them: labels, max-pooling winners and batch-norm
 /// statistics of the batch (Swift arrays), and BLAS's internal buffers. Not predicted: tensors left
@@ -102,8 +104,24 @@ extension Network {
         }
         return TrainingFootprint(
             parameters: parameterBytes, gradients: trainedBytes, optimizer: momentum ? trainedBytes : 0,
-            activations: body.trainingBytes(inputShape: input) + tensorBytes([largest, classes]),
+            activations: body.trainingBytes(inputShape: input) + sparseWorkspaceBytes(inputShape: input)
+                + tensorBytes([largest, classes]),
             data: tensorBytes(input), batchChange: batchChange, methodBuffers: methodBuffers)
+    }
+}
+
+extension Network {
+    /// Bytes of the shared sparse workspace once training on `inputShape` has run: the largest need
+    /// of each buffer over the compact convolutions. It only grows, so a smaller last batch keeps it.
+    func sparseWorkspaceBytes(inputShape: [Int]) -> Int {
+        var need = SparseWorkspace.Need()
+        body.visitLayers(prefix: "", inputShape: inputShape) { _, layer, shape in
+            guard let convolution = layer as? Conv2d, convolution.weight.isCompact,
+                convolution.sparseWorkspace === sparseWorkspace
+            else { return }
+            need = need.merged(convolution.sparseWorkspaceNeed(convolution.geometry(shape), batch: shape[1]))
+        }
+        return need.tensorBytes.reduce(0, +)
     }
 }
 

@@ -135,11 +135,39 @@ struct PhaseGeometry {
         }
     }
 
-    /// Copies the valid outputs of a wide [rows][wideLength] buffer into [rows, N, Ho, Wo].
-    func compact(_ wide: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
-        forEachOutputRow(rows: rows) { wideOffset, outputOffset, width in
-            (output + outputOffset).update(from: wide + wideOffset, count: width)
+    /// Copies the valid outputs among wide positions start..<start + count, held by a tile buffer
+    /// [rows][rowStride] from index 0, into [rows, N, Ho, Wo].
+    func compact(
+        _ tile: UnsafePointer<Float>, rows: Int, rowStride: Int, start: Int, count: Int,
+        into output: UnsafeMutablePointer<Float>
+    ) {
+        let (height, width) = (base.outputHeight, base.outputWidth)
+        let samplePlane = planeHeight * planeWidth
+        // Positions past `planeLength` only round the length up to whole vectors.
+        let end = min(start + count, planeLength)
+        var position = start
+        // One segment per plane row the tile touches; the divisions are per segment, not per row.
+        while position < end {
+            let (sample, within) = position.quotientAndRemainder(dividingBy: samplePlane)
+            let (y, x) = within.quotientAndRemainder(dividingBy: planeWidth)
+            if y < height && x < width {
+                let run = min(width - x, end - position)
+                let (from, to) = (tile + (position - start), output + (sample * height + y) * width + x)
+                for row in 0..<rows {
+                    let (source, target) = (from + row * rowStride, to + row * batch * height * width)
+                    for t in 0..<run { target[t] = source[t] }
+                }
+            }
+            position += planeWidth - x
         }
+    }
+
+    /// The positions `expand` writes for `rows` rows: what a shared wide-dY buffer must keep zero around.
+    func gradientLayout(rows: Int) -> WideLayout {
+        WideLayout(
+            rows: rows, rowStride: gradientStride, margin: gradientMargin, batch: batch,
+            samplePlane: planeHeight * planeWidth, planeWidth: planeWidth, outputHeight: base.outputHeight,
+            outputWidth: base.outputWidth)
     }
 
     /// Copies [rows, N, Ho, Wo] into the valid positions of a wide dY buffer [rows][gradientStride].

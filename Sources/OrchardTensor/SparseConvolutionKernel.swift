@@ -10,7 +10,7 @@
 ///
 ///     wide[o][j] += v * phase[ci][(ky % s, kx % s)][j + (ky / s) * Wq + kx / s],
 ///
-/// and the valid outputs are copied out at the end. Backward spreads dY into the wide layout with
+/// and the valid outputs are copied out tile by tile. Backward spreads dY into the wide layout with
 /// zeros at the garbage positions, so a kept weight's gradient is one dot product of dY's wide row
 /// with the shifted phase plane, and the phase-plane gradients (then un-split and cropped into dX)
 /// are the transposed axpys, phaseGradient[ci][phase][j] += v * dYwide[o][j - shift]. Those run
@@ -20,20 +20,20 @@
 /// kept weights times N x Hq x Wq, plus copies of the activations; nothing of the dense weight's or
 /// the column matrix's size is formed.
 ///
-/// `forward` keeps the phase planes of its input in a workspace, which `backward` and
-/// `gradient(at:count:into:)` read; `backward` keeps dY in the wide layout for `gradient(at:)`.
-/// A kernel object owns these workspaces (about three activation-sized buffers: the phase planes,
-/// the wide dY, and one scratch for the wide output and the phase-plane gradients), reuses them
-/// while the shapes stay the same, and is not thread-safe; one layer should own one.
+/// `forward` keeps the phase planes of its input in a workspace of its own, which `backward` and
+/// `gradient(at:count:outputGradient:into:)` read. The buffers needed only inside one call (the
+/// wide output, the wide dY and the phase-plane gradients) come from a `SparseWorkspace`, which the
+/// kernels of a network share. A kernel reuses its buffers while the shapes stay the same and is
+/// not thread-safe; one layer should own one.
 public final class SparseConvolutionKernel {
     /// The input shape and window.
     public let geometry: ConvolutionGeometry
     public let outputChannels: Int
 
+    /// Where the buffers that do not outlive a call live: the wide output in `forward`, the wide dY
+    /// and the phase-plane gradients in `backward`.
+    public let workspace: SparseWorkspace
     private var phases: Tensor?
-    /// The wide output in `forward`, the phase-plane gradients in `backward`: neither outlives its call.
-    private var scratch: Tensor?
-    private var wideGradient: Tensor?
     private var columnOffsets: IndexStorage?
     private var columnOffsetsBatch = -1
     private var entryOffsetStorage: IndexStorage?
@@ -44,14 +44,18 @@ public final class SparseConvolutionKernel {
     private var transposedValues: Tensor?
     /// The batch of the last forward pass, whose phase planes are saved; -1 before the first.
     private var savedBatch = -1
-    /// Whether `wideGradient` holds the dY of the last backward pass for `savedBatch`.
+    /// Whether a backward pass followed the last forward pass.
     private var hasGradient = false
+    /// The workspace's stamp when this kernel last filled its wide dY: still there if unchanged.
+    private var gradientStamp = -1
 
-    /// Creates a kernel for inputs of `geometry` and a weight of `outputChannels` rows.
-    public init(geometry: ConvolutionGeometry, outputChannels: Int) {
+    /// Creates a kernel for inputs of `geometry` and a weight of `outputChannels` rows, taking its
+    /// per-call buffers from `workspace` (by default one of its own).
+    public init(geometry: ConvolutionGeometry, outputChannels: Int, workspace: SparseWorkspace = SparseWorkspace()) {
         precondition(geometry.stride >= 1, "SparseConvolutionKernel needs a positive stride")
         self.geometry = geometry
         self.outputChannels = outputChannels
+        self.workspace = workspace
     }
 
     /// The columns of the weight matrix: Cin x kh x kw.
@@ -78,19 +82,24 @@ public final class SparseConvolutionKernel {
         p.split(input.data, into: phases.data)
         savedBatch = batch
         hasGradient = false
-        let wide = scratchBuffer(p)
-        SparseRuns.multiply(
+        // The wide output is made one tile at a time and its valid outputs copied out while the
+        // tile is in cache: a full-length wide output would be written to memory and read back.
+        // Every position of a tile is written, so the shared scratch needs no clearing.
+        let tile = min(p.tile, p.wideLength)
+        let scratch = workspace.scratch(count: outputChannels * tile)
+        SparseRuns.multiplyByTile(
             rows: outputChannels, rowStarts: pattern.rowStarts, offsets: entryOffsets(pattern, p), values: values,
-            source: phases.data, target: wide.data, targetStride: p.wideLength, length: p.wideLength,
-            tile: p.tile)
-        p.compact(wide.data, rows: outputChannels, into: output.data)
+            source: phases.data, scratch: scratch, length: p.wideLength, tile: p.tile
+        ) { start, run in
+            p.compact(scratch, rows: outputChannels, rowStride: tile, start: start, count: run, into: output.data)
+        }
     }
 
     /// Computes dW at the kept entries into `weightGradientValues` and, unless `inputGradient` is
     /// nil, dX into `inputGradient` [Cin, N, H, W] (overwritten).
     ///
     /// Needs the last `forward` (its saved phase planes) on the batch of `outputGradient`
-    /// [Cout, N, Ho, Wo]; keeps dY in the wide layout for `gradient(at:count:into:)`.
+    /// [Cout, N, Ho, Wo].
     public func backward(
         _ pattern: SparsePattern, values: UnsafePointer<Float>, outputGradient: Tensor, inputGradient: Tensor?,
         weightGradientValues: UnsafeMutablePointer<Float>
@@ -105,18 +114,15 @@ public final class SparseConvolutionKernel {
             preconditionFailure("SparseConvolutionKernel.backward needs a forward pass on a batch of \(batch)")
         }
         let p = PhaseGeometry(g, batch: batch)
-        let wide = Tensor.reusing(wideGradient, shape: [outputChannels, p.gradientStride], role: .workspace)
-        wideGradient = wide
-        // Only valid positions are written, and always the same ones: the rest stay zero from allocation.
-        p.expand(outputGradient.data, rows: outputChannels, into: wide.data)
+        let wide = wideGradient(outputGradient, p)
         hasGradient = true
         SparseRuns.entryDots(
             rows: outputChannels, rowStarts: pattern.rowStarts, offsets: entryOffsets(pattern, p),
-            gradient: wide.data + p.gradientMargin, gradientStride: p.gradientStride, source: phases.data,
+            gradient: wide + p.gradientMargin, gradientStride: p.gradientStride, source: phases.data,
             sums: weightGradientValues, length: p.wideLength, tile: p.tile)
         guard let inputGradient else { return }
         precondition(inputGradient.shape == [g.channels, batch, g.height, g.width], "SparseConvolutionKernel dX shape")
-        let planes = scratchBuffer(p)
+        let planes = workspace.scratch(count: p.planes * p.wideLength)
         let entries = transposedEntries(pattern, p)
         let gathered = Tensor.reusing(transposedValues, shape: [pattern.count], role: .workspace)
         transposedValues = gathered
@@ -124,22 +130,29 @@ public final class SparseConvolutionKernel {
         // Every plane position is written, so the buffer needs no clearing.
         SparseRuns.multiply(
             rows: p.planes, rowStarts: entries.starts.base, offsets: entries.offsets.base, values: gathered.data,
-            source: wide.data, target: planes.data, targetStride: p.wideLength, length: p.wideLength,
+            source: wide, target: planes, targetStride: p.wideLength, length: p.wideLength,
             tile: SparseRuns.tileLength(sourceRuns: outputChannels))
-        p.merge(planes.data, into: inputGradient.data)
+        p.merge(planes, into: inputGradient.data)
     }
 
     /// Writes dL/dW at `count` arbitrary flat positions (`o * patchSize + column`) of the dense weight.
     ///
-    /// Valid after `backward`: it reads the saved phase planes of the input and the saved dY. Meant
-    /// for choosing which pruned positions to regrow; positions need not be kept, sorted or distinct.
+    /// Valid after `backward`, with the `outputGradient` it got: it reads the saved phase planes of
+    /// the input and dY in the wide layout, which the workspace still holds if no other kernel used
+    /// it since (else it is spread out again, one pass over dY). Meant for choosing which pruned
+    /// positions to regrow; positions need not be kept, sorted or distinct.
     public func gradient(
-        at flatPositions: UnsafePointer<Int32>, count: Int, into gradients: UnsafeMutablePointer<Float>
+        at flatPositions: UnsafePointer<Int32>, count: Int, outputGradient: Tensor,
+        into gradients: UnsafeMutablePointer<Float>
     ) {
-        guard let phases, let wide = wideGradient, hasGradient else {
+        guard let phases, hasGradient else {
             preconditionFailure("SparseConvolutionKernel.gradient(at:) needs a forward and a backward pass")
         }
         let p = PhaseGeometry(geometry, batch: savedBatch)
+        precondition(
+            outputGradient.shape == [outputChannels, savedBatch, geometry.outputHeight, geometry.outputWidth],
+            "SparseConvolutionKernel.gradient(at:) got dY \(outputGradient.shape)")
+        let wide = workspace.gradient(ifStamp: gradientStamp) ?? UnsafePointer(wideGradient(outputGradient, p))
         let table = columnTable(p)
         let patch = patchSize
         for index in 0..<count {
@@ -148,16 +161,18 @@ public final class SparseConvolutionKernel {
                 position >= 0 && position < outputChannels * patch, "position \(position) outside the weight")
             let (row, column) = position.quotientAndRemainder(dividingBy: patch)
             gradients[index] = SparseRuns.dot(
-                wide.data + row * p.gradientStride + p.gradientMargin, phases.data + Int(table[column]),
+                wide + row * p.gradientStride + p.gradientMargin, phases.data + Int(table[column]),
                 length: p.wideLength)
         }
     }
 
-    private func scratchBuffer(_ p: PhaseGeometry) -> Tensor {
-        let buffer = Tensor.reusing(
-            scratch, shape: [max(outputChannels, p.planes) * p.wideLength], role: .workspace)
-        scratch = buffer
-        return buffer
+    /// dY [Cout, N, Ho, Wo] spread into the workspace's wide dY, zeros elsewhere.
+    private func wideGradient(_ outputGradient: Tensor, _ p: PhaseGeometry) -> UnsafeMutablePointer<Float> {
+        let (wide, stamp) = workspace.claimGradient(p.gradientLayout(rows: outputChannels))
+        gradientStamp = stamp
+        // The workspace keeps zeros at every position this layout leaves invalid; only valid ones are written.
+        p.expand(outputGradient.data, rows: outputChannels, into: wide)
+        return wide
     }
 
     private func check(_ pattern: SparsePattern) {
@@ -228,12 +243,11 @@ private struct TransposedEntries {
 }
 
 extension SparseConvolutionKernel {
-    /// Bytes of each workspace a kernel holds after a forward and backward pass, for footprints.
+    /// Bytes of each workspace a kernel holds itself after a forward and backward pass, for footprints.
     ///
-    /// Mirrors the allocations above: the phase planes of the input, the scratch (the wide output in
-    /// forward, the phase-plane gradients in backward), the wide dY with its margins, and the Int32
-    /// offset tables (one per weight column, one per kept entry); with dX, also the entries regrouped
-    /// by phase plane and their gathered values.
+    /// Mirrors the allocations above: the phase planes of the input and the Int32 offset tables
+    /// (one per weight column, one per kept entry); with dX, also the entries regrouped by phase
+    /// plane and their gathered values. The per-call buffers are the workspace's (`workspaceNeed`).
     /// - Parameters:
     ///   - kept: the pattern's kept entries.
     ///   - inputGradient: whether the backward pass computes dX.
@@ -241,12 +255,23 @@ extension SparseConvolutionKernel {
         geometry: ConvolutionGeometry, outputChannels: Int, batch: Int, kept: Int, inputGradient: Bool
     ) -> [Int] {
         let p = PhaseGeometry(geometry, batch: batch)
-        var values = [p.bufferCount, max(outputChannels, p.planes) * p.wideLength, outputChannels * p.gradientStride]
+        var values = [p.bufferCount]
         var offsets = [geometry.patchSize, kept]
         if inputGradient {
             values.append(kept)
             offsets += [p.planes + 1, kept, kept]
         }
         return values.map { $0 * MemoryLayout<Float>.stride } + offsets.map { $0 * MemoryLayout<Int32>.stride }
+    }
+
+    /// What a kernel asks of its `SparseWorkspace` in a forward and backward pass: one tile of the
+    /// wide output (and with dX the phase-plane gradients) in the scratch, the wide dY with its margins.
+    public static func workspaceNeed(
+        geometry: ConvolutionGeometry, outputChannels: Int, batch: Int, inputGradient: Bool
+    ) -> SparseWorkspace.Need {
+        let p = PhaseGeometry(geometry, batch: batch)
+        let forward = outputChannels * min(p.tile, p.wideLength)
+        let scratch = inputGradient ? max(forward, p.planes * p.wideLength) : forward
+        return SparseWorkspace.Need(scratch: scratch, gradient: outputChannels * p.gradientStride)
     }
 }

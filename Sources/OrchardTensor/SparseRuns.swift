@@ -32,6 +32,28 @@ enum SparseRuns {
         }
     }
 
+    /// `multiply` one tile of positions at a time into `scratch` [rows][min(tile, length)], position
+    /// `start` of the tile at index 0, handing each finished tile to `drain(start, run)`.
+    ///
+    /// The caller copies what it needs of a tile while the tile is still in cache, instead of
+    /// writing a full-length target to memory and reading it back.
+    static func multiplyByTile(
+        rows: Int, rowStarts: UnsafePointer<Int32>, offsets: UnsafePointer<Int32>, values: UnsafePointer<Float>,
+        source: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, length: Int, tile: Int,
+        drain: (_ start: Int, _ run: Int) -> Void
+    ) {
+        let stride = min(tile, length)
+        forEachTile(length: length, tile: tile) { start, run in
+            for row in 0..<rows {
+                let first = Int(rowStarts[row])
+                accumulate(
+                    values + first, offsets + first, entries: Int(rowStarts[row + 1]) &- first, source + start,
+                    scratch + row * stride, length: run)
+            }
+            drain(start, run)
+        }
+    }
+
     /// The transpose of `multiply`: per row and entry, target[offsets[k] + j] += values[k] * source[row][j].
     ///
     /// `target` is not cleared first.

@@ -90,7 +90,8 @@ import Testing
         }
         positions.withUnsafeBufferPointer { p in
             everywhere.withUnsafeMutableBufferPointer {
-                kernel.gradient(at: p.baseAddress!, count: p.count, into: $0.baseAddress!)
+                kernel.gradient(
+                    at: p.baseAddress!, count: p.count, outputGradient: outputGradient, into: $0.baseAddress!)
             }
         }
         SparseFixture.expectClose(output.values, y, "forward")
