@@ -193,9 +193,11 @@ public final class Coordinator {
         resendPending(to: routingID)
     }
 
-    /// Sends a reconnected host the tasks it had not answered: a host runs one task at a time and
-    /// answers before it reads on, so a task still pending when it says hello again was lost with
-    /// its old socket. Were its result in flight after all, the second answer is ignored.
+    /// Sends a reconnected host the tasks it had not answered.
+    ///
+    /// A host runs one task at a time and answers before it reads on, so a task still pending when
+    /// it says hello again was lost with its old socket. Were its result in flight after all, the
+    /// second answer is ignored.
     private func resendPending(to host: [UInt8]) {
         for (taskID, task) in pending.sorted(by: { $0.key < $1.key }) where task.host == host {
             guard let encoded = pendingMessages[taskID], (try? socket.send(encoded, to: host)) != nil else { continue }

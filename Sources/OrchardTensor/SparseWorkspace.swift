@@ -88,8 +88,10 @@ extension SparseWorkspace {
     }
 }
 
-/// Where a wide dY's valid values are: the rows, their stride and margin, and the plane of valid
-/// outputs inside each sample's block. Two kernels of one layout write the same positions.
+/// Where a wide dY's valid values are.
+///
+/// The rows, their stride and margin, and the plane of valid outputs inside each sample's block:
+/// two kernels of one layout write the same positions.
 struct WideLayout: Equatable {
     let rows: Int
     let rowStride: Int

@@ -31,9 +31,10 @@ func relativeDifference(_ a: Tensor, _ b: Tensor) -> Float {
 
 @Suite("Sparse weights in layers and networks")
 struct SparseTrainingTests {
-    /// Two copies of a small model on one batch, one stored compactly and one masked, trained the
-    /// same way, must agree: the sparse kernels compute what dense kernels on the masked weight do.
-    /// Tolerance: 1e-4 relative, for float sums taken in another order over a few steps.
+    /// Compact and masked copies of a model, trained the same way, agree.
+    ///
+    /// The sparse kernels compute what dense kernels on the masked weight do. Tolerance: 1e-4
+    /// relative, for float sums taken in another order over a few steps.
     @Test(arguments: ["lenet5", "resnet8"])
     func compactTrainingEqualsMaskedTraining(model: String) throws {
         let shape = model == "lenet5" ? [1, 28, 28] : [3, 12, 12]
