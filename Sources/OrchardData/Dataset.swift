@@ -178,8 +178,10 @@ public struct DatasetSplit: Sendable {
 }
 
 extension Dataset {
-    /// Up to `count` samples of each class, drawn at random: a small labelled set such as a
-    /// server's (FedTiny's `n_shots` from the test split). Classes with fewer samples give all.
+    /// Up to `count` samples of each class, drawn at random.
+    ///
+    /// A small labelled set such as a server's (FedTiny's `n_shots` from the test split). Classes with fewer samples
+    /// give all.
     public func samplesPerClass(_ count: Int, random: RandomStream) -> Dataset {
         var random = random
         var order = Array(0..<self.count)

@@ -18,9 +18,10 @@ public final class Conv2d: PrunableLayer {
     public var needsInputGradient = true
     public internal(set) var flops = FLOPCount.zero
 
-    /// Bytes of unfolded columns a group may span; about a quarter of a core's L2 cache. LeNet-5
-    /// ran 5.7% faster with 256 KiB than with 512 KiB (median 18,652 against 17,647 samples/s; its
-    /// conv2 unfolds 4 samples per GEMM instead of 8), ResNet-20 within noise (206 against 210).
+    /// Bytes of unfolded columns a group may span; about a quarter of a core's L2 cache.
+    ///
+    /// LeNet-5 ran 5.7% faster with 256 KiB than with 512 KiB (median 18,652 against 17,647 samples/s; its conv2
+    /// unfolds 4 samples per GEMM instead of 8), ResNet-20 within noise (206 against 210).
     public var columnBudgetBytes = 256 * 1024
     /// Output positions an im2col group spans at least, whatever the budget: with 256 KiB alone,
     /// ResNet-20's 8x8 stage got one sample (64 positions) per GEMM and the model ran at 210

@@ -111,8 +111,9 @@ extension Network {
 }
 
 extension Network {
-    /// Bytes of the shared sparse workspace once training on `inputShape` has run: the largest need
-    /// of each buffer over the compact convolutions. It only grows, so a smaller last batch keeps it.
+    /// Bytes of the shared sparse workspace once training on `inputShape` has run.
+    ///
+    /// The largest need of each buffer over the compact convolutions. It only grows, so a smaller last batch keeps it.
     func sparseWorkspaceBytes(inputShape: [Int]) -> Int {
         var need = SparseWorkspace.Need()
         body.visitLayers(prefix: "", inputShape: inputShape) { _, layer, shape in

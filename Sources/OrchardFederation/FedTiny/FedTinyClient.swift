@@ -35,9 +35,10 @@ public final class FedTinyClient: ModelPerTaskClient {
         }
     }
 
-    /// The client's validation split: a `fraction` of its shard (at least one sample), drawn from
-    /// (seed, "fedtiny-validation", client), in shard order. It is not held out from training, as
-    /// OG's local test loader is a subset of the training indices.
+    /// The client's validation split.
+    ///
+    /// A `fraction` of its shard (at least one sample), drawn from (seed, "fedtiny-validation", client), in shard
+    /// order. It is not held out from training, as OG's local test loader is a subset of the training indices.
     static func validationIndices(count: Int, fraction: Double, seed: UInt64, client: Int) -> [Int] {
         guard count > 0 else { return [] }
         let size = min(count, max(1, Int(Double(count) * fraction)))

@@ -45,9 +45,11 @@ extension FedTinyServer {
         }
     }
 
-    /// Picks the candidate of lowest sample-weighted loss, `Σ_i loss_i,c / Σ_i m_i` (ties: the
-    /// lower index), and makes the global model the pretrained weights under its mask with its
-    /// statistics. Without any score, candidate 0 is taken.
+    /// Picks the candidate of lowest sample-weighted loss and adopts it.
+    ///
+    /// The loss is `Σ_i loss_i,c / Σ_i m_i` (ties: the lower index); the global model becomes the
+    /// pretrained weights under the candidate's mask with its statistics. Without any score,
+    /// candidate 0 is taken.
     func aggregateScores(round: Int, results: [ClientResult]) throws {
         let usable = results.filter { $0.outcome == .ok && $0.kind == FedTinyProtocol.score }
         var best = 0

@@ -138,9 +138,10 @@ public final class FedTinyServer: ServerMethod {
         selected = -1
     }
 
-    /// A run resumed after selection restores the global values but not the server's memory of
-    /// the selection: the mask is then taken from the zeros of the masked weights. If those are
-    /// not sparse (the selection rounds never ran), candidate 0 is taken, as with one candidate.
+    /// Takes a mask for a run resumed from a checkpoint that holds none (one taken before selection).
+    ///
+    /// The mask is then taken from the zeros of the weights. If those are not sparse (the selection
+    /// rounds never ran), candidate 0 is taken, as with one candidate.
     func adoptMaskIfResumed() throws {
         guard selected == nil else { return }
         var masks: [String: [Int32]] = [:]

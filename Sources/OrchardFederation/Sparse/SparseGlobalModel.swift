@@ -115,9 +115,11 @@ final class SparseGlobalModel {
         return ModelScores(names: mask.names, shapes: mask.masks.map(\.shape), values: values)
     }
 
-    /// FedPruning's server step (spec 1.4): per pruned layer, prune the `int(fraction · active)`
-    /// smallest |w| of the global weights and grow as many positions of largest |score| among the
-    /// inactive ones; pruned and grown weights are zero afterwards. Returns the positions grown.
+    /// FedPruning's server step (spec 1.4).
+    ///
+    /// Per pruned layer, prune the `int(fraction · active)` smallest |w| of the global weights and grow as many
+    /// positions of largest |score| among the inactive ones; pruned and grown weights are zero afterwards. Returns the
+    /// positions grown.
     @discardableResult
     func pruneAndGrow(scores: ModelScores, fraction: Double) throws -> [String: [Int32]] {
         let (mask, changes) = PruneAndGrow.update(modelMask, network: network, growthScores: scores, fraction: fraction)
