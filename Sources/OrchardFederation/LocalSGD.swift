@@ -18,10 +18,13 @@ public enum LocalSGD {
     ///
     /// The peak of live tensor bytes is measured from here, so it covers what training holds
     /// (model, gradients, optimizer state, activations, batches), not the task's received tensors,
-    /// which the caller has loaded and released.
+    /// which the caller has loaded and released. Methods that change the mask or read gradients
+    /// while training pass hooks: `beforeEpoch(epoch, trainer)` runs before each epoch (0-based),
+    /// `afterStep(trainer)` after each optimizer step, while the layers still hold the step's
+    /// forward and backward. The batch order is one stream for all epochs.
     public static func train(
         _ network: Network, task: ClientTask, client: LocalClient, seed: UInt64,
-        afterLastStep: ((Trainer) -> Void)? = nil
+        beforeEpoch: (Int, Trainer) throws -> Void = { _, _ in }, afterStep: ((Trainer) -> Void)? = nil
     ) throws -> (metrics: [String: Double], trainer: Trainer) {
         let trainer = Trainer(
             network: network, learningRate: Float(try task.setting("learning_rate")),
@@ -31,7 +34,14 @@ public enum LocalSGD {
             shuffle: RandomStream(seed: seed, purpose: "batches", client.id, task.round))
         TaskMemory.resetPeak()
         var summary = EpochSummary()
-        for _ in 0..<Int(try task.setting("epochs")) { summary = trainer.trainEpoch(on: client.data, order: &order) }
+        for epoch in 0..<Int(try task.setting("epochs")) {
+            try beforeEpoch(epoch, trainer)
+            if let afterStep {
+                summary = trainer.trainEpoch(on: client.data, order: &order) { _, _, _ in afterStep(trainer) }
+            } else {
+                summary = trainer.trainEpoch(on: client.data, order: &order)
+            }
+        }
         let metrics: [String: Double] = [
             "samples": Double(client.data.count), "loss": summary.loss, "accuracy": summary.accuracy,
             "flops": Double(trainer.flops.total), "peak_memory_bytes": Double(TaskMemory.peak),

@@ -46,7 +46,7 @@ public final class FedDSTClient: ModelPerTaskClient {
             grownCount = grown.values.reduce(0) { $0 + $1.count }
             extraFLOPs = flops
         }
-        var (metrics, _) = try LocalSGD.trainWithHooks(
+        var (metrics, _) = try LocalSGD.train(
             network, task: task, client: client, seed: setup.seed,
             beforeEpoch: { epoch, _ in if epoch == adjustAfter { try adjust() } })
         if adjustAfter == epochs {

@@ -37,7 +37,7 @@ public final class FedTinyCleanClient: ModelPerTaskClient {
         let memory = try ClientMemory.check(network, task: task, client: client, methodBuffers: buffers)
         if let refusal = memory.refusal { return refusal }
 
-        var (metrics, _) = try LocalSGD.trainWithHooks(network, task: task, client: client, seed: setup.seed)
+        var (metrics, _) = try LocalSGD.train(network, task: task, client: client, seed: setup.seed)
         metrics["predicted_peak_bytes"] = Double(memory.footprint.total)
         var gradientTensors: [NamedTensor] = []
         if adjusting {

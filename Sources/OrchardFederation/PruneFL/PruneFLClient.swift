@@ -35,7 +35,7 @@ public final class PruneFLClient: ModelPerTaskClient {
 
         var importance: DenseGradients?
         var steps = 0
-        var (metrics, _) = try LocalSGD.trainWithHooks(
+        var (metrics, _) = try LocalSGD.train(
             network, task: task, client: client, seed: setup.seed,
             beforeEpoch: { [network] epoch, _ in
                 // Allocated inside training, so that the measured peak includes it.
