@@ -84,16 +84,16 @@ extension Parameter {
 
     /// `tensor` (laid out as now) re-laid out for `newPattern`, zero where not kept before.
     private func carried(_ tensor: Tensor, role: TensorRole, to newPattern: SparsePattern?, compact: Bool) -> Tensor {
-        let dense = isCompact ? densified(tensor) : tensor.copy(role: .workspace)
-        if let newPattern {
-            if compact {
-                let kept = Tensor(zeros: [newPattern.count], role: role)
-                newPattern.gather(from: dense.data, into: kept.data)
-                return kept
-            }
-            newPattern.zeroOutside(dense.data)
+        // Dense values to read from: the tensor itself, unless it holds only kept entries.
+        let source = isCompact ? densified(tensor) : tensor
+        if let newPattern, compact {
+            let kept = Tensor(zeros: [newPattern.count], role: role)
+            newPattern.gather(from: source.data, into: kept.data)
+            return kept
         }
-        return dense.copy(role: role)
+        let dense = source.copy(role: role)
+        newPattern?.zeroOutside(dense.data)
+        return dense
     }
 
     /// A dense copy of a tensor laid out as `value`.

@@ -19,38 +19,38 @@ public enum MaskedAverage {
         guard contributions.contains(where: { $0.weight > 0 }) else {
             throw FederationError("no contribution with a positive weight to average")
         }
-        var sums: [String: [Double]] = [:]
-        var weights: [String: [Double]] = [:]
-        var pruned: Set<String> = []
+        // Each tensor's sums are accumulated in arrays of their own, one tensor at a time, so no
+        // contribution copies another's (a dictionary entry mutated through a copy would).
+        var byName: [String: [(weight: Double, dense: Tensor, kept: [Int32]?)]] = [:]
         for contribution in contributions {
             for (name, dense, kept) in contribution.tensors {
                 guard let shape = shapes[name], dense.count == shape.reduce(1, *) else {
                     throw FederationError("a contribution's '\(name)' does not match the model")
                 }
-                var sum = sums[name] ?? [Double](repeating: 0, count: dense.count)
-                var weight = weights[name] ?? [Double](repeating: 0, count: dense.count)
-                if let kept {
-                    pruned.insert(name)
-                    for position in kept.map(Int.init) {
-                        sum[position] += contribution.weight * Double(dense[position])
-                        weight[position] += contribution.weight
-                    }
-                } else {
-                    for position in 0..<dense.count {
-                        sum[position] += contribution.weight * Double(dense[position])
-                        weight[position] += contribution.weight
-                    }
-                }
-                sums[name] = sum
-                weights[name] = weight
+                byName[name, default: []].append((contribution.weight, dense, kept))
             }
         }
         var values: [String: [Float]] = [:]
         var masks: [String: [Int32]] = [:]
-        for (name, sum) in sums {
-            let weight = weights[name]!
+        for (name, parts) in byName {
+            let count = parts[0].dense.count
+            var sum = [Double](repeating: 0, count: count)
+            var weight = [Double](repeating: 0, count: count)
+            for part in parts {
+                if let kept = part.kept {
+                    for position in kept {
+                        sum[Int(position)] += part.weight * Double(part.dense[Int(position)])
+                        weight[Int(position)] += part.weight
+                    }
+                } else {
+                    for position in 0..<count {
+                        sum[position] += part.weight * Double(part.dense[position])
+                        weight[position] += part.weight
+                    }
+                }
+            }
             values[name] = zip(sum, weight).map { $1 > 0 ? Float($0 / $1) : 0 }
-            if pruned.contains(name) {
+            if parts.contains(where: { $0.kept != nil }) {
                 masks[name] = weight.indices.compactMap { weight[$0] > 0 ? Int32($0) : nil }
             }
         }
