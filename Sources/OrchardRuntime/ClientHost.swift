@@ -35,6 +35,9 @@ public final class ClientHost {
     let profiles: [ClientProfile]
     let method: any ClientMethod
     let codec: MessageCodec
+    /// The masks tasks brought, shared by every client served; kept across reconnections, since
+    /// they stay true whatever the connection.
+    private var masks = HostMaskCache()
     private let context: ZMQContext
     private var socket: ZMQSocket?
 
@@ -142,13 +145,17 @@ public final class ClientHost {
     private func answer(_ message: Message, _ assignment: TaskAssignment) -> Message {
         let clientID = Int(assignment.clientID)
         do {
+            // Masks first, whatever happens next: the coordinator counts on this host holding
+            // every mask each task brought, in the order the tasks came.
+            let tensors = try masks.tensors(from: message.tensors, client: clientID, round: Int(message.round))
             guard let client = clients[clientID] else {
                 throw RuntimeError("host \(settings.hostID) does not serve client \(clientID)")
             }
             let started = ContinuousClock.now
             // The task goes straight to the method, which owns its tensors and can free them once
             // loaded, so that they do not count in the task's measured memory.
-            var result = try method.run(TaskMessages.task(message, assignment: assignment), on: client)
+            var result = try method.run(
+                TaskMessages.task(message, assignment: assignment, tensors: tensors), on: client)
             result.metrics["wall_seconds"] = (ContinuousClock.now - started).inSeconds
             return try TaskMessages.message(result, taskID: assignment.taskID, runID: message.runID)
         } catch {

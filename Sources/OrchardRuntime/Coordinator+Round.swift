@@ -87,7 +87,7 @@ extension Coordinator {
         if StopSignal.isRequested { return nil }
         var overhead = started.overhead
         var results: [ClientResult] = []
-        overhead += ContinuousClock().measure { results = collect(into: &started.traffic) }
+        overhead += ContinuousClock().measure { results = collect(into: &started.traffic, round: started.round) }
         let quorumMet = Double(results.count) >= settings.quorum * Double(started.sampled.count) && !results.isEmpty
         if quorumMet {
             overhead += try ContinuousClock().measure { try method.aggregate(round: started.round, results: results) }
@@ -140,9 +140,10 @@ extension Coordinator {
     /// Encodes and sends the tasks; frames of tensors that several tasks share are encoded once.
     private func send(_ tasks: [ClientTask], round: Int, traffic: inout RoundTraffic) throws {
         pending.removeAll()
-        pendingMessages.removeAll()
+        pendingTasks.removeAll()
         arrived.removeAll()
-        var frameCache: [ObjectIdentifier: TensorFrame] = [:]
+        sentMasks.removeAll()
+        var frames = TaskFrames()
         var queued: [[UInt8]: Int] = [:]
         var load: [[UInt8]: Int] = [:]
         let start = ContinuousClock.now
@@ -153,26 +154,17 @@ extension Coordinator {
             return firstWork != secondWork ? firstWork > secondWork : first.client < second.client
         }
         for task in ordered {
-            let frames = try task.tensors.map { named -> TensorFrame in
-                let key = named.payloadIdentity
-                if let frame = frameCache[key], frame.name == named.name { return frame }
-                let frame = try TensorFrame(name: named.name, payload: named.payload, precision: task.precision)
-                frameCache[key] = frame
-                return frame
-            }
             let taskID = nextTaskID
             nextTaskID += 1
-            let message = TaskMessages.message(
-                task, taskID: taskID, runID: settings.runID, model: settings.model,
-                timeoutSeconds: settings.taskTimeout,
-                frames: frames)
-            let encoded = try codec.encode(message)
+            // The bytes counted are the device's: values alone for each mask it holds.
+            let counted = try encode(task, taskID: taskID, frames: &frames) { name, digest in
+                self.deviceMasks.since(client: task.client, name: name, digest: digest)
+            }.size
             var record = ClientRoundRecord(
                 clientID: task.client, task: task.kind, status: .ok,
                 memoryBudgetBytes: profiles[task.client]?.memoryBudget)
-            traffic.bytesDown[task.client] = encoded.size.totalBytes
-            traffic.messages.append(
-                Self.messageRecord(encoded.size, client: task.client, direction: .down, kind: "task"))
+            traffic.bytesDown[task.client] = counted.totalBytes
+            traffic.messages.append(Self.messageRecord(counted, client: task.client, direction: .down, kind: "task"))
             let candidates = (hostsOfClient[task.client] ?? []).filter { !silentHosts.contains($0) }
             guard let host = candidates.min(by: { load[$0, default: 0] < load[$1, default: 0] }) else {
                 record.status = .dropped
@@ -183,7 +175,7 @@ extension Coordinator {
             }
             load[host, default: 0] += workOfClient[task.client] ?? 1
             do {
-                try socket.send(encoded, to: host)
+                try sendPhysically(task, taskID: taskID, to: host, frames: &frames)
             } catch {
                 record.status = .dropped
                 record.reason = "host unreachable: \(error)"
@@ -194,20 +186,22 @@ extension Coordinator {
             queued[host] = position
             let deadline = start + .milliseconds(Int64(settings.taskTimeout * 1000) * Int64(position))
             pending[taskID] = (task.client, task.kind, deadline, host)
-            pendingMessages[taskID] = encoded
+            pendingTasks[taskID] = (task, counted)
+            sentMasks[task.client] = frames.sparseEntries(of: task)
             traffic.clients[task.client] = record
         }
     }
 
     /// Turns what arrived (and what did not) into records; returns the usable results in client-id order.
-    private func collect(into traffic: inout RoundTraffic) -> [ClientResult] {
+    private func collect(into traffic: inout RoundTraffic, round: Int) -> [ClientResult] {
         for task in pending.values {
             silentHosts.insert(task.host)
             traffic.clients[task.client]?.status = .timeout
             traffic.clients[task.client]?.reason = "no result within the wall-clock timeout"
         }
+        updateDeviceMasks(round: round)
         pending.removeAll()
-        pendingMessages.removeAll()
+        pendingTasks.removeAll()
         var results: [ClientResult] = []
         for client in arrived.keys.sorted() {
             guard let (result, size) = arrived[client], var record = traffic.clients[client] else { continue }
@@ -280,6 +274,7 @@ extension Coordinator {
         let entries = archive.entries.map {
             CheckpointEntry(name: $0.name, shape: $0.shape, kind: $0.kind.rawValue, offset: $0.offset)
         }
-        return CheckpointState(entries: entries, values: archive.values, extra: method.checkpointExtra())
+        let extra = CheckpointExtra.combine(method: method.checkpointExtra(), devices: deviceMasks)
+        return CheckpointState(entries: entries, values: archive.values, extra: extra)
     }
 }

@@ -75,8 +75,15 @@ public final class Coordinator {
     var nextTaskID: UInt64 = 1
     /// The pending task of each client in the current round, by task id.
     var pending: [UInt64: (client: Int, kind: String, deadline: ContinuousClock.Instant, host: [UInt8])] = [:]
-    /// The encoded message of each pending task, to send again if its host reconnects.
-    var pendingMessages: [UInt64: EncodedMessage] = [:]
+    /// Each pending task and its counted size, to send again if its host reconnects.
+    var pendingTasks: [UInt64: (task: ClientTask, counted: WireSize)] = [:]
+    /// Which mask each device holds: what the bytes counted for a task depend on.
+    var deviceMasks = DeviceMasks()
+    /// The masks each host connection holds (its `HostMaskCache`, by weight name: digest and the
+    /// round it came), what decides whether positions physically go.
+    var hostMasks: [[UInt8]: [String: (digest: UInt64, round: Int)]] = [:]
+    /// The sparse tensors each client's task of the current round carried.
+    var sentMasks: [Int: [TaskFrames.SparseEntry]] = [:]
     var arrived: [Int: (result: ClientResult, size: WireSize)] = [:]
     /// Hello, welcome, heartbeat and error messages since the last round, recorded with the next one.
     var controlMessages: [MessageRecord] = []
@@ -186,6 +193,8 @@ public final class Coordinator {
             }
             accepted.append(client)
         }
+        // A host that says hello may be a new process: it holds no masks until positions reach it.
+        hostMasks[routingID] = nil
         let welcome = Welcome(
             topologyName: settings.name, seed: sampler.seed, acceptedClientIDs: accepted,
             heartbeatIntervalMilliseconds: UInt32(settings.heartbeatInterval.inSeconds * 1000))
@@ -200,9 +209,11 @@ public final class Coordinator {
     /// second answer is ignored.
     private func resendPending(to host: [UInt8]) {
         for (taskID, task) in pending.sorted(by: { $0.key < $1.key }) where task.host == host {
-            guard let encoded = pendingMessages[taskID], (try? socket.send(encoded, to: host)) != nil else { continue }
+            guard let (original, counted) = pendingTasks[taskID],
+                (try? sendPhysically(original, taskID: taskID, to: host)) != nil
+            else { continue }
             controlMessages.append(
-                Self.messageRecord(encoded.size, client: task.client, direction: .down, kind: "task (sent again)"))
+                Self.messageRecord(counted, client: task.client, direction: .down, kind: "task (sent again)"))
         }
     }
 
@@ -214,7 +225,7 @@ public final class Coordinator {
 
     private func accept(_ decoded: DecodedMessage, body: TaskResult) {
         guard let task = pending.removeValue(forKey: body.taskID) else { return }  // late or unknown
-        pendingMessages[body.taskID] = nil
+        pendingTasks[body.taskID] = nil
         do {
             let result = try TaskMessages.result(decoded.message, body: body, kind: task.kind)
             arrived[task.client] = (result, decoded.size)

@@ -35,6 +35,7 @@ public final class CoordinatorSession {
                 Int(perClass), random: RandomStream(seed: plan.topology.seed, purpose: "server-data"))
         }
         method = try MethodRegistry.server(plan.topology.method.name, setup: setup)
+        var devices = DeviceMasks()
         if resume {
             store = try RunStore.open(at: database)
             guard let latest = try store.latestRun() else { throw RuntimeError("\(database): no run to resume") }
@@ -47,8 +48,10 @@ public final class CoordinatorSession {
             run = latest
             let point = try store.prepareResume(run: latest)
             if let checkpoint = point.checkpoint {
+                let extra = try CheckpointExtra.split(checkpoint.state.extra)
+                devices = extra.devices
                 // Masks first, so that the values load under the masks the run had reached.
-                try method.restore(checkpointExtra: checkpoint.state.extra)
+                try method.restore(checkpointExtra: extra.method)
                 let archive = try ParameterArchive(
                     entries: ParameterArchive(method.global).entries, values: checkpoint.state.values)
                 try archive.load(into: method.global)
@@ -78,6 +81,8 @@ public final class CoordinatorSession {
         coordinator = try Coordinator(
             settings: settings, profiles: configuration.profiles, sampler: configuration.sampler, method: method,
             test: data.test, recorder: recorder, workOfClient: data.sizes)
+        // The devices hold what they held at the checkpoint, so the bytes counted go on as before.
+        coordinator.deviceMasks = devices
     }
 
     /// The global model.

@@ -4,7 +4,7 @@ import OrchardWire
 
 /// Turns the federation's tasks and results into wire messages and back.
 enum TaskMessages {
-    /// The task message; tensors become dense frames (shared frames passed in are reused).
+    /// The task message, with frames already encoded (`TaskFrames`).
     static func message(
         _ task: ClientTask, taskID: UInt64, runID: UInt64, model: String, timeoutSeconds: Double,
         frames: [TensorFrame]
@@ -21,11 +21,12 @@ enum TaskMessages {
         try tensors.map { try TensorFrame(name: $0.name, payload: $0.payload, precision: precision) }
     }
 
-    /// The federation's task from a received task message.
-    static func task(_ message: Message, assignment: TaskAssignment) throws -> ClientTask {
+    /// The federation's task from a received task message and its tensors, which a
+    /// `HostMaskCache` resolved.
+    static func task(_ message: Message, assignment: TaskAssignment, tensors: [NamedTensor]) -> ClientTask {
         ClientTask(
             client: Int(assignment.clientID), round: Int(message.round), kind: assignment.kind.rawValue,
-            settings: assignment.hyperparameters, tensors: try namedTensors(message.tensors))
+            settings: assignment.hyperparameters, tensors: tensors)
     }
 
     /// The result message of a task.

@@ -33,6 +33,7 @@ extension Message {
             descriptor.byteLength = UInt64(tensor.byteLength)
             // The frame's initialisers keep the round within 0...UInt32.max.
             descriptor.sinceRound = UInt32(tensor.sinceRound ?? 0)
+            descriptor.maskDigest = tensor.maskDigest ?? 0
             return descriptor
         }
         return envelope

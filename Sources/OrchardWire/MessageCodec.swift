@@ -177,13 +177,19 @@ public struct MessageCodec: Sendable {
                         problem: "since_round \(descriptor.sinceRound) on a \(encoding) frame; it is for MASK_UNCHANGED"
                     ))
             }
+            guard encoding == .maskUnchanged || descriptor.maskDigest == 0 else {
+                throw WireError(
+                    .malformedTensor(
+                        tensor: index, name: name,
+                        problem: "mask_digest on a \(encoding) frame; it is for MASK_UNCHANGED"))
+            }
             // Every dimension is at most maxElements by now, so the conversions cannot trap.
             let shape = descriptor.shape.map { Int($0) }
             tensors.append(
                 try TensorFrame(
                     validatingName: descriptor.name, shape: shape, elements: Int(elements), encoding: encoding,
                     payload: payload, sinceRound: encoding == .maskUnchanged ? Int(descriptor.sinceRound) : nil,
-                    tensor: index))
+                    maskDigest: encoding == .maskUnchanged ? descriptor.maskDigest : nil, tensor: index))
         }
         return tensors
     }

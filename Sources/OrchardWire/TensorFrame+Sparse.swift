@@ -62,14 +62,14 @@ extension TensorFrame {
             let bytes = SparseLayout.write(positions: indices, values: nil, elements: elements, choice: choice)
             self.init(
                 checkedName: name, shape: shape, encoding: choice.encoding, payload: bytes, keptCount: indices.count)
-        case .maskUnchanged(let shape, let sinceRound):
+        case .maskUnchanged(let shape, let sinceRound, let digest):
             _ = try Self.elementCount(shape)
             guard sinceRound >= 0, sinceRound <= Int(UInt32.max) else {
                 throw invalid("round \(sinceRound) is outside 0...\(UInt32.max)")
             }
             self.init(
                 checkedName: name, shape: shape, encoding: .maskUnchanged, payload: FrameBytes([]), keptCount: nil,
-                sinceRound: sinceRound)
+                sinceRound: sinceRound, maskDigest: digest)
         }
     }
 
@@ -83,7 +83,7 @@ extension TensorFrame {
         case .denseF32, .denseF16:
             return .dense(try tensor(role: role))
         case .maskUnchanged:
-            return .maskUnchanged(shape: shape, sinceRound: sinceRound ?? 0)
+            return .maskUnchanged(shape: shape, sinceRound: sinceRound ?? 0, digest: maskDigest ?? 0)
         case .bitmapF32, .bitmapF16, .deltaF32, .deltaF16, .maskBitmap, .maskDelta:
             // keptCount was checked against the frame's size when the frame was made or received.
             let count = keptCount ?? 0

@@ -96,11 +96,14 @@ public struct TensorFrame: Sendable, Equatable {
     public let keptCount: Int?
     /// For `maskUnchanged`, the round whose mask still holds; `nil` for every other encoding.
     public let sinceRound: Int?
+    /// For `maskUnchanged`, the held mask's `MaskDigest` (0 when the sender did not state it);
+    /// `nil` for every other encoding.
+    public let maskDigest: UInt64?
 
     /// Wraps bytes already checked against the shape and encoding.
     init(
         checkedName name: String, shape: [Int], encoding: TensorEncoding, payload: FrameBytes, keptCount: Int?,
-        sinceRound: Int? = nil
+        sinceRound: Int? = nil, maskDigest: UInt64? = nil
     ) {
         self.name = name
         self.shape = shape
@@ -108,6 +111,7 @@ public struct TensorFrame: Sendable, Equatable {
         self.payload = payload
         self.keptCount = keptCount
         self.sinceRound = sinceRound
+        self.maskDigest = sinceRound == nil ? nil : (maskDigest ?? 0)
     }
 
     /// Encodes a tensor densely as little-endian binary32, copying its values once.
@@ -150,7 +154,7 @@ public struct TensorFrame: Sendable, Equatable {
     /// wraps it; errors name tensor `index` of its message.
     init(
         validatingName name: String, shape: [Int], elements: Int, encoding: TensorEncoding, payload: FrameBytes,
-        sinceRound: Int?, tensor index: Int
+        sinceRound: Int?, maskDigest: UInt64? = nil, tensor index: Int
     ) throws(WireError) {
         let shownName = MessageCodec.clipped(name)
         func malformed(_ problem: String) -> WireError {
@@ -182,7 +186,7 @@ public struct TensorFrame: Sendable, Equatable {
         }
         self.init(
             checkedName: name, shape: shape, encoding: encoding, payload: payload, keptCount: kept,
-            sinceRound: sinceRound)
+            sinceRound: sinceRound, maskDigest: maskDigest)
     }
 
     /// The product of a shape, checked for negative dimensions and overflow.

@@ -19,14 +19,15 @@ public enum TensorPayload: Sendable {
     /// The kept positions alone, such as a pruning mask.
     case mask(shape: [Int], indices: [Int32])
     /// The mask the receiver already holds from round `sinceRound` still holds; nothing is sent
-    /// but the shape and the round, and the receiver resolves it against its own copy.
-    case maskUnchanged(shape: [Int], sinceRound: Int)
+    /// but the shape, the round and the mask's `MaskDigest` (0: not stated), and the receiver
+    /// resolves it against its own copy.
+    case maskUnchanged(shape: [Int], sinceRound: Int, digest: UInt64 = 0)
 
     /// The dense shape.
     public var shape: [Int] {
         switch self {
         case .dense(let tensor): tensor.shape
-        case .sparse(let shape, _, _), .mask(let shape, _), .maskUnchanged(let shape, _): shape
+        case .sparse(let shape, _, _), .mask(let shape, _), .maskUnchanged(let shape, _, _): shape
         }
     }
 }
@@ -43,8 +44,11 @@ extension TensorPayload: Equatable {
                 && leftValues.map(\.bitPattern) == values.map(\.bitPattern)
         case (.mask(let leftShape, let leftIndices), .mask(let shape, let indices)):
             return leftShape == shape && leftIndices == indices
-        case (.maskUnchanged(let leftShape, let leftRound), .maskUnchanged(let shape, let round)):
-            return leftShape == shape && leftRound == round
+        case (
+            .maskUnchanged(let leftShape, let leftRound, let leftDigest),
+            .maskUnchanged(let shape, let round, let digest)
+        ):
+            return leftShape == shape && leftRound == round && leftDigest == digest
         default:
             return false
         }

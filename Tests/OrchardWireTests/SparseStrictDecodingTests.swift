@@ -123,6 +123,15 @@ struct SparseStrictDecodingTests {
         #expect(problem(try replacingTensor(unchanged, with: [0])).contains("not 0"))
     }
 
+    @Test func maskDigestOnlyOnUnchangedMasks() throws {
+        let dense = try frames(.dense(Tensor(zeros: [2])))
+        var envelope = try WireEnvelope(serializedBytes: dense[0])
+        envelope.tensors[0].maskDigest = 0x1234
+        #expect(problem([try envelope.serializedBytes(), dense[1]]).contains("mask_digest"))
+        let unchanged = try frames(.maskUnchanged(shape: [4], sinceRound: 2, digest: 0xFEED_F00D_0000_0001))
+        #expect(rejection(unchanged) == nil)
+    }
+
     @Test func sparseShapesPast2To31AreRefused() throws {
         let valid = try frames(.mask(shape: [16], indices: [1]))
         var envelope = try WireEnvelope(serializedBytes: valid[0])

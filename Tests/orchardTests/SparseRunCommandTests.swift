@@ -13,6 +13,19 @@ struct SparseRunCommandTests {
         try await OrchardProcess.run(["report", database, "--json"]).report().string("final_model_sha256")
     }
 
+    /// The task messages of each round as (client, bytes, analytic bytes, encodings), in client order:
+    /// the bytes counted down, which must not depend on placement. (The rounds' `bytes_down` also
+    /// holds heartbeats, whose number follows the wall clock.)
+    func taskBytes(_ database: String) throws -> [[String]] {
+        let store = try RunStore.open(at: database, access: .readOnly)
+        let run = try #require(try store.latestRun())
+        return try store.rounds(run: run).map { round in
+            let commit = try #require(try store.roundCommit(run: run, round: round.round))
+            return commit.messages.filter { $0.kind == "task" && $0.direction == .down }
+                .map { "\($0.clientID ?? -1) \($0.bytes) \($0.analyticBytes ?? -1) \($0.encoding)" }.sorted()
+        }
+    }
+
     @Test func processesAndAStopWithResumeGiveTheSameModel() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
@@ -25,6 +38,10 @@ struct SparseRunCommandTests {
         #expect(try await OrchardProcess.run(["run", topology, "--processes", "2", "--db", two]).status == 0)
         let reference = try await finalHash(one)
         #expect(try await finalHash(two) == reference)
+        let bytes = try taskBytes(one)
+        #expect(bytes.count == 16)
+        #expect(try taskBytes(two) == bytes)
+        #expect(bytes.joined().contains { $0.contains("MASK_UNCHANGED") })
         let report = try await OrchardProcess.run(["report", two, "--json"]).report()
         #expect(try report.number("final_density") < 0.25)
 
@@ -36,5 +53,29 @@ struct SparseRunCommandTests {
         let resumed = try await OrchardProcess.run(["run", topology, "--processes", "2", "--db", stopped, "--resume"])
         #expect(resumed.status == 0, "\(resumed)")
         #expect(try await finalHash(stopped) == reference)
+        #expect(try taskBytes(stopped) == bytes)
+    }
+
+    /// A fixed mask goes down once per device: later tasks carry values and a reference, fewer bytes
+    /// than the first round's, whichever process serves the device.
+    @Test func aFixedMaskGoesDownOncePerDevice() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let topology = folder.file("fixed.yaml")
+        try smallTopology(rounds: 4, method: "{name: fixed-mask, density: 5%, criterion: magnitude}")
+            .write(toFile: topology, atomically: true, encoding: .utf8)
+        let one = folder.file("one.sqlite")
+        let two = folder.file("two.sqlite")
+        #expect(try await OrchardProcess.run(["run", topology, "--processes", "1", "--db", one]).status == 0)
+        #expect(try await OrchardProcess.run(["run", topology, "--processes", "2", "--db", two]).status == 0)
+        #expect(try await finalHash(two) == finalHash(one))
+        let rounds = try taskBytes(one)
+        #expect(try taskBytes(two) == rounds)
+        func bytes(_ line: String) -> Int { Int(line.split(separator: " ")[1])! }
+        let first = try #require(rounds.first?.map(bytes).min())
+        #expect(rounds[0].allSatisfy { !$0.contains("MASK_UNCHANGED") })
+        let held = rounds.dropFirst().joined().filter { $0.contains("MASK_UNCHANGED") }
+        #expect(!held.isEmpty && held.allSatisfy { bytes($0) < first }, "\(rounds)")
+        #expect(rounds.dropFirst().joined().allSatisfy { bytes($0) <= first + 16 }, "\(rounds)")
     }
 }

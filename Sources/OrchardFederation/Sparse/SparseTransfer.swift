@@ -4,9 +4,10 @@ import OrchardWire
 
 /// How the state of a pruned model travels between the server and a client.
 ///
-/// Down, each pruned weight goes as its kept positions and their values (a sampled device may
-/// not hold the current mask, so the positions travel with the values; the wire codes them in
-/// the cheaper of a bitmap and Rice-coded gaps); the other tensors go dense. Up, a weight whose
+/// Down, each pruned weight goes as its kept positions and their values (the wire codes them in
+/// the cheaper of a bitmap and Rice-coded gaps); the other tensors go dense. The runtime sends a
+/// device that already holds a weight's mask its values alone (`docs/protocol.md` section 8) and
+/// restores the positions before the client sees the task, so methods always get positions here. Up, a weight whose
 /// mask the client did not change goes as its values alone, since the server knows the mask it
 /// sent: masks travel only when they changed.
 public enum SparseTransfer {

@@ -327,6 +327,9 @@ nonisolated struct Orchard_Wire_V1_TensorDescriptor: Sendable {
   /// MASK_UNCHANGED: the round whose mask still holds; else 0
   var sinceRound: UInt32 = 0
 
+  /// MASK_UNCHANGED: the held mask's digest (protocol.md 2); else 0
+  var maskDigest: UInt64 = 0
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
@@ -633,7 +636,7 @@ nonisolated extension Orchard_Wire_V1_ErrorCode: SwiftProtobuf._ProtoNameProvidi
 
 nonisolated extension Orchard_Wire_V1_TensorDescriptor: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".TensorDescriptor"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}shape\0\u{1}encoding\0\u{3}byte_length\0\u{3}since_round\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}shape\0\u{1}encoding\0\u{3}byte_length\0\u{3}since_round\0\u{3}mask_digest\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -646,6 +649,7 @@ nonisolated extension Orchard_Wire_V1_TensorDescriptor: SwiftProtobuf.Message, S
       case 3: try { try decoder.decodeSingularEnumField(value: &self.encoding) }()
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.byteLength) }()
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.sinceRound) }()
+      case 6: try { try decoder.decodeSingularFixed64Field(value: &self.maskDigest) }()
       default: break
       }
     }
@@ -667,6 +671,9 @@ nonisolated extension Orchard_Wire_V1_TensorDescriptor: SwiftProtobuf.Message, S
     if self.sinceRound != 0 {
       try visitor.visitSingularUInt32Field(value: self.sinceRound, fieldNumber: 5)
     }
+    if self.maskDigest != 0 {
+      try visitor.visitSingularFixed64Field(value: self.maskDigest, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -676,6 +683,7 @@ nonisolated extension Orchard_Wire_V1_TensorDescriptor: SwiftProtobuf.Message, S
     if lhs.encoding != rhs.encoding {return false}
     if lhs.byteLength != rhs.byteLength {return false}
     if lhs.sinceRound != rhs.sinceRound {return false}
+    if lhs.maskDigest != rhs.maskDigest {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
