@@ -159,9 +159,11 @@ public final class ClientHost {
             result.metrics["wall_seconds"] = (ContinuousClock.now - started).inSeconds
             return try TaskMessages.message(result, taskID: assignment.taskID, runID: message.runID)
         } catch {
-            let failed = ClientResult(
+            var failed = ClientResult(
                 client: clientID, round: Int(message.round), kind: assignment.kind.rawValue, outcome: .error,
                 reason: "\(error)")
+            // Says so in a figure, so that the coordinator sends the positions instead.
+            if error is MissingMaskError { failed.metrics[MissingMaskError.metric] = 1 }
             // An error result has no tensors, so it always encodes.
             return try! TaskMessages.message(failed, taskID: assignment.taskID, runID: message.runID)
         }

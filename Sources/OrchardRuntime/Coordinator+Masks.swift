@@ -52,3 +52,16 @@ extension Coordinator {
         }
     }
 }
+
+extension Coordinator {
+    /// Sends a task again after its host said it lacks a mask the task referred to.
+    ///
+    /// The host's table is forgotten, so the positions go. Returns whether it was sent.
+    func resendWithPositions(_ taskID: UInt64, client: Int, host: [UInt8]) -> Bool {
+        hostMasks[host] = nil
+        guard let (task, counted) = pendingTasks[taskID], (try? sendPhysically(task, taskID: taskID, to: host)) != nil
+        else { return false }
+        controlMessages.append(Self.messageRecord(counted, client: client, direction: .down, kind: "task (sent again)"))
+        return true
+    }
+}

@@ -224,7 +224,13 @@ public final class Coordinator {
     }
 
     private func accept(_ decoded: DecodedMessage, body: TaskResult) {
-        guard let task = pending.removeValue(forKey: body.taskID) else { return }  // late or unknown
+        guard let task = pending[body.taskID] else { return }  // late or unknown
+        if body.status == .error, body.metrics[MissingMaskError.metric] == 1,
+            resendWithPositions(body.taskID, client: task.client, host: task.host)
+        {
+            return
+        }
+        pending[body.taskID] = nil
         pendingTasks[body.taskID] = nil
         do {
             let result = try TaskMessages.result(decoded.message, body: body, kind: task.kind)

@@ -69,10 +69,20 @@ struct HostMaskCache {
         guard let entry = entries.values.first(where: { $0.digest == reference.digest }),
             entry.shape == reference.shape
         else {
-            throw RuntimeError(
-                "\(place) refers to mask \(MaskDigest.hex(reference.digest)) of shape \(reference.shape), held "
-                    + "since round \(reference.sinceRound), which this host does not hold")
+            throw MissingMaskError(
+                description: "\(place) refers to mask \(MaskDigest.hex(reference.digest)) of shape "
+                    + "\(reference.shape), held since round \(reference.sinceRound), which this host does not hold")
         }
         return entry.positions
     }
+}
+
+/// A task referred to a mask its host does not hold; the description names the tensor and client.
+///
+/// Only a host that restarted after the coordinator sent the task, and before its hello, can meet
+/// one. Its error result carries the figure `metric`, and the coordinator sends the task again with
+/// the positions.
+struct MissingMaskError: Error, CustomStringConvertible {
+    static let metric = "missing_mask"
+    let description: String
 }

@@ -62,7 +62,9 @@ struct MaskTransferTests {
     @Test func aReferenceToAMaskTheHostLacksIsAnErrorNamingTensorAndClient() throws {
         let (values, _) = try Self.received(Self.task()) { _, _ in 1 }
         var cache = HostMaskCache()
-        let error = #expect(throws: RuntimeError.self) { try cache.tensors(from: values.tensors, client: 4, round: 3) }
+        let error = #expect(throws: MissingMaskError.self) {
+            try cache.tensors(from: values.tensors, client: 4, round: 3)
+        }
         let text = error?.description ?? ""
         #expect(text.contains("'fc.weight'") && text.contains("client 4") && text.contains("does not hold"), "\(text)")
 
@@ -73,7 +75,7 @@ struct MaskTransferTests {
                 NamedTensor(name: "fc.weight", payload: .sparse(shape: Self.shape, indices: [1, 2], values: [1, 2]))
             ])
         _ = try cache.tensors(from: try Self.received(other) { _, _ in nil }.0.tensors, client: 4, round: 3)
-        #expect(throws: RuntimeError.self) { try cache.tensors(from: values.tensors, client: 4, round: 3) }
+        #expect(throws: MissingMaskError.self) { try cache.tensors(from: values.tensors, client: 4, round: 3) }
     }
 
     @Test func devicesHoldWhatTheyGotOrSentAndForgetOnFailure() throws {
