@@ -3,7 +3,22 @@
 /// Both sets ship as `train-images-idx3-ubyte`, `train-labels-idx1-ubyte`,
 /// `t10k-images-idx3-ubyte` and `t10k-labels-idx1-ubyte`, each found with or without `.gz`.
 /// `Scripts/fetch-mnist.sh` writes MNIST into `data/mnist`.
+///
+/// Pixels are standardised by default, as torchvision's `ToTensor` then `Normalize(0.1307, 0.3081)`
+/// give, so that runs compare with the usual PyTorch recipes. The input scale acts as a step-size
+/// multiplier on the first layer: standardised inputs are three times larger than `byte / 255`
+/// (root mean square 1 against 0.34), so the first layer's step is about nine times larger.
+/// `docs/mnist-accuracy.md` measures what either scaling does to LeNet-5.
 public enum MNIST {
+    /// How pixel bytes become features.
+    public enum PixelScaling: String, Sendable, CaseIterable {
+        /// `byte / 255`, in 0...1, as torchvision's `ToTensor` alone.
+        case unit
+        /// `(byte / 255 - mean) / std` with the variant's training-set statistics, as `ToTensor`
+        /// followed by `Normalize`: the default.
+        case standardised
+    }
+
     /// Which of the two sets of 28x28 grey images with ten classes.
     public enum Variant: String, Sendable, CaseIterable {
         /// Handwritten digits (LeCun et al.).
@@ -19,7 +34,7 @@ public enum MNIST {
             }
         }
 
-        /// The mean pixel of the training set on the 0...1 scale, as commonly used for normalisation.
+        /// The mean pixel of the training set on the 0...1 scale, which standardised scaling subtracts.
         public var mean: Float {
             switch self {
             case .mnist: return 0.1307
@@ -27,7 +42,8 @@ public enum MNIST {
             }
         }
 
-        /// The pixel standard deviation of the training set on the 0...1 scale.
+        /// The pixel standard deviation of the training set on the 0...1 scale, which standardised
+        /// scaling divides by.
         public var std: Float {
             switch self {
             case .mnist: return 0.3081
@@ -54,10 +70,12 @@ public enum MNIST {
 
     /// Loads the 60,000 training and 10,000 test images of `variant` from `directory`.
     ///
-    /// Pixels are normalised with the variant's mean and standard deviation.
+    /// Pixels are standardised with the variant's mean and standard deviation, or scaled to 0...1.
     /// - Throws: `DataError` naming the folder and the files looked for when any is missing, or
     ///   the file at fault when one is malformed.
-    public static func load(directory: String, variant: Variant = .mnist) throws(DataError) -> DatasetSplit {
+    public static func load(
+        directory: String, variant: Variant = .mnist, scaling: PixelScaling = .standardised
+    ) throws(DataError) -> DatasetSplit {
         let lookedFor = fileNames.map { "\($0)[.gz]" }.joined(separator: ", ")
         guard FileBytes.isDirectory(directory) else {
             throw DataError(
@@ -83,12 +101,11 @@ public enum MNIST {
                 problem: "missing \(missing.map { "\($0)[.gz]" }.joined(separator: ", ")) "
                     + "(looked for \(lookedFor)); \(variant.fetchAdvice)")
         }
+        let (mean, std) = scaling == .unit ? (0, 1) : (variant.mean, variant.std)
         let train = try IDX.read(
-            images: found[0], labels: found[1], name: variant.datasetName + "-train",
-            mean: variant.mean, std: variant.std)
+            images: found[0], labels: found[1], name: variant.datasetName + "-train", mean: mean, std: std)
         let test = try IDX.read(
-            images: found[2], labels: found[3], name: variant.datasetName + "-test",
-            mean: variant.mean, std: variant.std)
+            images: found[2], labels: found[3], name: variant.datasetName + "-test", mean: mean, std: std)
         return DatasetSplit(train: train, test: test)
     }
 }

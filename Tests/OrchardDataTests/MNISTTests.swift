@@ -43,10 +43,20 @@ struct MNISTTests {
         #expect(split.test.labels == [9, 8])
         #expect(split.train.name == "mnist-train")
         let first = split.train.allFeatures()[0]
-        #expect(abs(first - (0 - 0.1307) / 0.3081) < 1e-5)
+        #expect(abs(first - (0 - 0.1307) / 0.3081) < 1e-5, "standardised by default")
     }
 
-    @Test func fashionVariantUsesItsNormalisation() throws {
+    @Test(arguments: MNIST.Variant.allCases)
+    func unitScalingDividesBy255(variant: MNIST.Variant) throws {
+        let folder = try TemporaryFolder()
+        try writeTinySet(in: folder)
+        let split = try MNIST.load(directory: folder.path, variant: variant, scaling: .unit)
+        let pixels = IDXBytes.pixels(count: 2, rows: 4, columns: 4)
+        let features = split.test.allFeatures()
+        for (pixel, feature) in zip(pixels, features) { #expect(abs(feature - Float(pixel) / 255) < 1e-6) }
+    }
+
+    @Test func fashionVariantUsesItsStatistics() throws {
         let folder = try TemporaryFolder()
         try writeTinySet(in: folder)
         let split = try MNIST.load(directory: folder.path + "/", variant: .fashionMNIST)
@@ -97,11 +107,20 @@ struct MNISTTests {
         #expect(split.test.classCounts().allSatisfy { (880...1_140).contains($0) })
         #expect(split.train.classCounts().reduce(0, +) == 60_000)
         #expect(Array(split.train.labels.prefix(5)) == [5, 0, 4, 1, 9])
-        // The normalised training pixels have mean about 0 and deviation about 1.
-        let sample = split.train.subset(Array(0..<1_000)).allFeatures()
-        let mean = sample.reduce(0, +) / Float(sample.count)
-        let variance = sample.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(sample.count)
-        #expect(abs(mean) < 0.05)
-        #expect(abs(variance.squareRoot() - 1) < 0.05)
+        // The pixels of 1,000 training images on the 0...1 scale have about the mean and deviation
+        // that standardised scaling assumes; standardised, about 0 and 1.
+        let standardised = statistics(split.train.subset(Array(0..<1_000)).allFeatures())
+        #expect(abs(standardised.mean) < 0.05)
+        #expect(abs(standardised.deviation - 1) < 0.05)
+        let unit = try MNIST.load(directory: repositoryMNISTFolder, variant: .mnist, scaling: .unit)
+        let scaled = statistics(unit.train.subset(Array(0..<1_000)).allFeatures())
+        #expect(abs(scaled.mean - MNIST.Variant.mnist.mean) < 0.015)
+        #expect(abs(scaled.deviation - MNIST.Variant.mnist.std) < 0.015)
+    }
+
+    func statistics(_ values: [Float]) -> (mean: Float, deviation: Float) {
+        let mean = values.reduce(0, +) / Float(values.count)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(values.count)
+        return (mean, variance.squareRoot())
     }
 }
