@@ -4,18 +4,19 @@
 /// `t10k-images-idx3-ubyte` and `t10k-labels-idx1-ubyte`, each found with or without `.gz`.
 /// `Scripts/fetch-mnist.sh` writes MNIST into `data/mnist`.
 ///
-/// Pixels are standardised by default, as torchvision's `ToTensor` then `Normalize(0.1307, 0.3081)`
-/// give, so that runs compare with the usual PyTorch recipes. The input scale acts as a step-size
-/// multiplier on the first layer: standardised inputs are three times larger than `byte / 255`
-/// (root mean square 1 against 0.34), so the first layer's step is about nine times larger.
-/// `docs/mnist-accuracy.md` measures what either scaling does to LeNet-5.
+/// Pixels are `byte / 255` by default, as torchvision's `ToTensor` gives; `.standardised` adds
+/// `Normalize(0.1307, 0.3081)`. The input scale acts as a step-size multiplier on the first layer:
+/// standardised inputs are three times larger (root mean square 1 against 0.34), so the first
+/// layer's step is about nine times larger. With momentum 0.9 at lr 0.05 that makes centralised
+/// LeNet-5 training chaotic, while plain federated SGD gains from it; `docs/mnist-accuracy.md`
+/// measures both, and topologies choose with `dataset.pixels`.
 public enum MNIST {
     /// How pixel bytes become features.
     public enum PixelScaling: String, Sendable, CaseIterable {
-        /// `byte / 255`, in 0...1, as torchvision's `ToTensor` alone.
+        /// `byte / 255`, in 0...1, as torchvision's `ToTensor` alone: the default.
         case unit
         /// `(byte / 255 - mean) / std` with the variant's training-set statistics, as `ToTensor`
-        /// followed by `Normalize`: the default.
+        /// followed by `Normalize`.
         case standardised
     }
 
@@ -70,11 +71,11 @@ public enum MNIST {
 
     /// Loads the 60,000 training and 10,000 test images of `variant` from `directory`.
     ///
-    /// Pixels are standardised with the variant's mean and standard deviation, or scaled to 0...1.
+    /// Pixels are scaled to 0...1, or standardised with the variant's mean and standard deviation.
     /// - Throws: `DataError` naming the folder and the files looked for when any is missing, or
     ///   the file at fault when one is malformed.
     public static func load(
-        directory: String, variant: Variant = .mnist, scaling: PixelScaling = .standardised
+        directory: String, variant: Variant = .mnist, scaling: PixelScaling = .unit
     ) throws(DataError) -> DatasetSplit {
         let lookedFor = fileNames.map { "\($0)[.gz]" }.joined(separator: ", ")
         guard FileBytes.isDirectory(directory) else {

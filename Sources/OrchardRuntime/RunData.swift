@@ -44,8 +44,9 @@ public struct RunData: Sendable {
         let topology = plan.topology
         let directory = plan.dataDirectory ?? topology.dataset.path ?? "data/\(topology.dataset.name)"
         switch topology.dataset.kind {
-        case .mnist: return try MNIST.load(directory: directory, variant: .mnist)
-        case .fashionMNIST: return try MNIST.load(directory: directory, variant: .fashionMNIST)
+        case .mnist: return try MNIST.load(directory: directory, variant: .mnist, scaling: topology.dataset.pixels)
+        case .fashionMNIST:
+            return try MNIST.load(directory: directory, variant: .fashionMNIST, scaling: topology.dataset.pixels)
         case .cifar10: return try CIFAR.load(directory: directory, variant: .cifar10)
         case .cifar100: return try CIFAR.load(directory: directory, variant: .cifar100)
         case .syntheticImages(let settings):

@@ -31,12 +31,17 @@ public struct DatasetSpec: Sendable, Equatable {
     public var path: String?
     /// Use only the first `limit` training samples, when set.
     public var limit: Int?
+    /// How MNIST and Fashion-MNIST pixels become features.
+    ///
+    /// `byte / 255` unless the topology asks for standardised pixels; other kinds ignore it.
+    public var pixels: MNIST.PixelScaling
 
     /// Creates a data set description.
-    public init(kind: Kind, path: String? = nil, limit: Int? = nil) {
+    public init(kind: Kind, path: String? = nil, limit: Int? = nil, pixels: MNIST.PixelScaling = .unit) {
         self.kind = kind
         self.path = path
         self.limit = limit
+        self.pixels = pixels
     }
 
     /// Every name `kind:` accepts, in the order the reference lists them.

@@ -1,10 +1,11 @@
+import OrchardData
 import Yams
 
 /// Reading `dataset:` and `partition:`, and checking that the partition can split the data.
 extension TopologyParser {
     /// The keys each kind of data set accepts besides `kind`.
     static let datasetKeys: [String: [String]] = [
-        "mnist": ["path", "limit"], "fashion-mnist": ["path", "limit"],
+        "mnist": ["path", "limit", "pixels"], "fashion-mnist": ["path", "limit", "pixels"],
         "cifar10": ["path", "limit"], "cifar100": ["path", "limit"],
         "synthetic-images": ["train_samples", "test_samples", "classes", "noise"],
         "synthetic-images-rgb": ["train_samples", "test_samples", "classes", "noise"],
@@ -61,12 +62,21 @@ extension TopologyParser {
         default:
             let folder = section.read("path", log.text) ?? DatasetSpec.defaultPath(forKind: kind)
             let limit = section.read("limit") { log.integer($0, $1, atLeast: 1) }
+            let pixels = own.contains("pixels") ? readPixels(section) : nil
             let kinds: [String: DatasetSpec.Kind] = [
                 "mnist": .mnist, "fashion-mnist": .fashionMNIST, "cifar10": .cifar10, "cifar100": .cifar100,
             ]
             guard let fileKind = kinds[kind] else { return nil }
-            return DatasetSpec(kind: fileKind, path: folder, limit: limit)
+            return DatasetSpec(kind: fileKind, path: folder, limit: limit, pixels: pixels ?? .unit)
         }
+    }
+
+    /// `pixels:` of MNIST and Fashion-MNIST, `unit` or `standardised`.
+    private func readPixels(_ section: Section) -> MNIST.PixelScaling? {
+        let name = section.read("pixels") { node, path in
+            log.choice(node, path, among: MNIST.PixelScaling.allCases.map(\.rawValue), what: "pixel scaling")
+        }
+        return name.flatMap(MNIST.PixelScaling.init)
     }
 
     /// `partition:`, defaulting to `natural` for Synthetic(alpha, beta) and `iid` for the rest.

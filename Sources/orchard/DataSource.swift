@@ -10,11 +10,16 @@ enum DataSource {
         guard names.contains(name) else { throw unknown(name) }
     }
 
-    static func load(_ name: String, directory: String?, seed: UInt64) throws -> DatasetSplit {
+    /// Whether `name` reads pixels that `--pixels` can scale.
+    static func scalesPixels(_ name: String) -> Bool { name == "mnist" || name == "fashion-mnist" }
+
+    static func load(_ name: String, directory: String?, seed: UInt64, pixels: MNIST.PixelScaling = .unit) throws
+        -> DatasetSplit
+    {
         switch name {
-        case "mnist": return try MNIST.load(directory: directory ?? "data/mnist", variant: .mnist)
+        case "mnist": return try MNIST.load(directory: directory ?? "data/mnist", variant: .mnist, scaling: pixels)
         case "fashion-mnist":
-            return try MNIST.load(directory: directory ?? "data/fashion-mnist", variant: .fashionMNIST)
+            return try MNIST.load(directory: directory ?? "data/fashion-mnist", variant: .fashionMNIST, scaling: pixels)
         case "cifar10": return try CIFAR.load(directory: directory ?? "data/cifar10", variant: .cifar10)
         case "cifar100": return try CIFAR.load(directory: directory ?? "data/cifar100", variant: .cifar100)
         case "synthetic-images":

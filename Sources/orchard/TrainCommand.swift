@@ -20,6 +20,8 @@ struct Train: ParsableCommand {
     @Option(help: "Run seed: weights, batch order and generated data derive from it.") var seed: UInt64 = 0
     @Option(help: "OpenBLAS threads.") var threads = 1
     @Option(help: "Use only the first N training samples.") var limit: Int?
+    @Option(help: "MNIST and Fashion-MNIST pixels: unit (byte / 255) or standardised (mean 0, deviation 1).")
+    var pixels: MNIST.PixelScaling = .unit
     @Flag(help: "Print one JSON object on stdout; progress goes to stderr.") var json = false
 
     func validate() throws {
@@ -33,11 +35,14 @@ struct Train: ParsableCommand {
         if let limit { try OptionCheck.positive("--limit", limit) }
         try OptionCheck.model(model)
         try DataSource.check(dataset)
+        if pixels != .unit && !DataSource.scalesPixels(dataset) {
+            throw ValidationError("--pixels applies to mnist and fashion-mnist, not to --dataset \(dataset)")
+        }
     }
 
     func run() throws {
         BLAS.setThreads(threads)
-        var split = try DataSource.load(dataset, directory: dataDir, seed: seed)
+        var split = try DataSource.load(dataset, directory: dataDir, seed: seed, pixels: pixels)
         if let limit, limit < split.train.count { split.train = split.train.subset(Array(0..<limit)) }
         MemoryLedger.resetPeak()
         let network = try ModelZoo.make(
@@ -107,3 +112,5 @@ struct TrainReport: Encodable {
     let threads: Int
     let seed: UInt64
 }
+
+extension MNIST.PixelScaling: ExpressibleByArgument {}

@@ -42,15 +42,15 @@ struct MNISTTests {
         #expect(split.train.sampleShape == [1, 4, 4])
         #expect(split.test.labels == [9, 8])
         #expect(split.train.name == "mnist-train")
-        let first = split.train.allFeatures()[0]
-        #expect(abs(first - (0 - 0.1307) / 0.3081) < 1e-5, "standardised by default")
+        let pixels = IDXBytes.pixels(count: 6, rows: 4, columns: 4)
+        #expect(abs(split.train.allFeatures()[1] - Float(pixels[1]) / 255) < 1e-6, "byte / 255 by default")
     }
 
     @Test(arguments: MNIST.Variant.allCases)
     func unitScalingDividesBy255(variant: MNIST.Variant) throws {
         let folder = try TemporaryFolder()
         try writeTinySet(in: folder)
-        let split = try MNIST.load(directory: folder.path, variant: variant, scaling: .unit)
+        let split = try MNIST.load(directory: folder.path, variant: variant)
         let pixels = IDXBytes.pixels(count: 2, rows: 4, columns: 4)
         let features = split.test.allFeatures()
         for (pixel, feature) in zip(pixels, features) { #expect(abs(feature - Float(pixel) / 255) < 1e-6) }
@@ -59,7 +59,7 @@ struct MNISTTests {
     @Test func fashionVariantUsesItsStatistics() throws {
         let folder = try TemporaryFolder()
         try writeTinySet(in: folder)
-        let split = try MNIST.load(directory: folder.path + "/", variant: .fashionMNIST)
+        let split = try MNIST.load(directory: folder.path + "/", variant: .fashionMNIST, scaling: .standardised)
         let pixel = IDXBytes.pixels(count: 2, rows: 4, columns: 4)[5]
         #expect(abs(split.test.allFeatures()[5] - (Float(pixel) / 255 - 0.2860) / 0.3530) < 1e-5)
         #expect(split.test.name == "fashion-mnist-test")
@@ -97,7 +97,7 @@ struct MNISTTests {
         "The files of Scripts/fetch-mnist.sh load as 60,000 + 10,000 digits",
         .enabled(if: FileManager.default.fileExists(atPath: repositoryMNISTFolder), "data/mnist is absent"))
     func realMNIST() throws {
-        let split = try MNIST.load(directory: repositoryMNISTFolder, variant: .mnist)
+        let split = try MNIST.load(directory: repositoryMNISTFolder, variant: .mnist, scaling: .standardised)
         #expect(split.train.count == 60_000)
         #expect(split.test.count == 10_000)
         #expect(split.train.sampleShape == [1, 28, 28])
@@ -112,7 +112,7 @@ struct MNISTTests {
         let standardised = statistics(split.train.subset(Array(0..<1_000)).allFeatures())
         #expect(abs(standardised.mean) < 0.05)
         #expect(abs(standardised.deviation - 1) < 0.05)
-        let unit = try MNIST.load(directory: repositoryMNISTFolder, variant: .mnist, scaling: .unit)
+        let unit = try MNIST.load(directory: repositoryMNISTFolder, variant: .mnist)
         let scaled = statistics(unit.train.subset(Array(0..<1_000)).allFeatures())
         #expect(abs(scaled.mean - MNIST.Variant.mnist.mean) < 0.015)
         #expect(abs(scaled.deviation - MNIST.Variant.mnist.std) < 0.015)

@@ -81,6 +81,22 @@ struct DataFileTests {
             mentioning: ["lacks test.bin", "cifar-100-binary/", "www.cs.toronto.edu"])
     }
 
+    @Test("MNIST pixels are byte / 255 unless the topology asks for standardised ones")
+    func pixelScaling() throws {
+        let plain = try Fixture.plan(Self.topology("mnist"), root: "/a", checksDataFiles: false)
+        #expect(plain.topology.dataset.pixels == .unit)
+        let standardised = try Fixture.plan(
+            Self.topology("{kind: fashion-mnist, pixels: standardised}"), root: "/a", checksDataFiles: false)
+        #expect(standardised.topology.dataset.pixels == .standardised)
+        Fixture.expect(
+            Fixture.diagnostics(Self.topology("{kind: mnist, pixels: normalised}"), checksDataFiles: false),
+            path: "dataset.pixels", line: 3, column: 32,
+            mentioning: ["unknown pixel scaling 'normalised'", "known: unit, standardised"])
+        Fixture.expect(
+            Fixture.diagnostics(Self.topology("{kind: cifar10, pixels: unit}"), checksDataFiles: false),
+            path: "dataset.pixels", line: 3, column: 26, mentioning: ["applies to kinds fashion-mnist and mnist"])
+    }
+
     @Test("with the check off, only the path is resolved")
     func checkOff() throws {
         let plan = try Fixture.plan(
