@@ -21,6 +21,10 @@ public final class BatchNorm: Layer {
     private var inputGradient: Tensor?
     private var mean: [Float]
     private var inverseStd: [Float]
+    /// The per-channel y = x * factor + offset of the last forward pass, from which a fused
+    /// rectifier's mask is recomputed.
+    private var factors: [Float]
+    private var offsets: [Float]
     /// Whether the last forward pass rectified its output without a residual, so that backward
     /// masks its gradient.
     private var masksGradient = false
@@ -38,6 +42,8 @@ public final class BatchNorm: Layer {
         runningVariance.value.fill(1)
         mean = Array(repeating: 0, count: features)
         inverseStd = Array(repeating: 1, count: features)
+        factors = Array(repeating: 1, count: features)
+        offsets = Array(repeating: 0, count: features)
     }
 
     public func outputShape(for inputShape: [Int]) -> [Int] { inputShape }
@@ -69,7 +75,7 @@ public final class BatchNorm: Layer {
     ///
     /// Fusing saves the passes and the tensors of the separate layers (residual blocks use it).
     /// After `rectifying` without a residual, `backward` takes the gradient of the rectified output
-    /// and masks it itself; with a residual, the caller masks the sum's gradient, which the
+    /// and masks it itself (recomputing the mask from the input); with a residual, the caller masks the sum's gradient, which the
     /// shortcut needs too.
     public func forward(_ input: Tensor, mode: Mode, rectifying: Bool, adding residual: Tensor? = nil) -> Tensor {
         let shape = layout(input.shape)
@@ -88,6 +94,7 @@ public final class BatchNorm: Layer {
             }
             let factor = scale.value[channel] * inverseStd[channel]
             let offset = shift.value[channel] - mean[channel] * factor
+            (factors[channel], offsets[channel]) = (factor, offset)
             for row in 0..<shape.rows {
                 let at = base + row * shape.rowStride
                 let (x, y) = (input.data + at, output.data + at)
@@ -133,7 +140,7 @@ public final class BatchNorm: Layer {
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor? {
-        guard let input, let output else { preconditionFailure("BatchNorm.backward without a training forward") }
+        guard let input else { preconditionFailure("BatchNorm.backward without a training forward") }
         let shape = layout(input.shape)
         let inputGradient = Tensor.reusing(self.inputGradient, shape: input.shape)
         self.inputGradient = inputGradient
@@ -151,7 +158,7 @@ public final class BatchNorm: Layer {
                 let sums =
                     masksGradient
                     ? Elementwise.blockedMaskedGradientSums(
-                        x, output.data + at, dy, mean: channelMean, count: shape.run)
+                        x, dy, mean: channelMean, factor: factors[channel], offset: offsets[channel], count: shape.run)
                     : Elementwise.blockedGradientSums(x, dy, mean: channelMean, count: shape.run)
                 sumGradient += sums.gradient
                 sumWeighted += sums.weighted
@@ -169,8 +176,8 @@ public final class BatchNorm: Layer {
                 let (x, dy, dx) = (input.data + at, outputGradient.data + at, inputGradient.data + at)
                 if masksGradient {
                     Elementwise.maskedNormalisationGradient(
-                        x, output.data + at, dy, dx, mean: channelMean, factor: factor, meanGradient: meanGradient,
-                        slope: slope, count: shape.run)
+                        x, dy, dx, mean: channelMean, forwardFactor: factors[channel], forwardOffset: offsets[channel],
+                        factor: factor, meanGradient: meanGradient, slope: slope, count: shape.run)
                 } else {
                     Elementwise.normalisationGradient(
                         x, dy, dx, mean: channelMean, factor: factor, meanGradient: meanGradient, slope: slope,

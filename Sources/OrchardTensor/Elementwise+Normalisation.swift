@@ -53,22 +53,29 @@ extension Elementwise {
     }
 
     /// The batch-norm input gradient behind a fused rectifier: as `normalisationGradient` with dy
-    /// replaced by 0 where the rectified output y is not positive.
+    /// replaced by 0 where the forward pass's x * forwardFactor + forwardOffset was not positive.
+    ///
+    /// Recomputing the mask from x, with the forward pass's operations, gives the rectifier's mask
+    /// exactly and saves reading the rectified output.
     public static func maskedNormalisationGradient(
-        _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-        _ dx: UnsafeMutablePointer<Float>, mean: Float, factor: Float, meanGradient: Float, slope: Float, count: Int
+        _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, mean: Float,
+        forwardFactor: Float, forwardOffset: Float, factor: Float, meanGradient: Float, slope: Float, count: Int
     ) {
+        let (forwardScale, forwardShift) = (
+            SIMD16<Float>(repeating: forwardFactor), SIMD16<Float>(repeating: forwardOffset)
+        )
         let scale = SIMD16<Float>(repeating: factor)
         let (centre, steep) = (SIMD16<Float>(repeating: mean), SIMD16<Float>(repeating: slope))
         let meanVector = SIMD16<Float>(repeating: meanGradient)
         var i = 0
         while i &+ 16 <= count {
-            let g = load(dy + i).replacing(with: 0, where: load(y + i) .<= 0)
-            store(scale * (g - meanVector - (load(x + i) - centre) * steep), dx + i)
+            let value = load(x + i)
+            let g = load(dy + i).replacing(with: 0, where: value * forwardScale + forwardShift .<= 0)
+            store(scale * (g - meanVector - (value - centre) * steep), dx + i)
             i &+= 16
         }
         while i < count {
-            let g = y[i] > 0 ? dy[i] : 0
+            let g = x[i] * forwardFactor + forwardOffset > 0 ? dy[i] : 0
             dx[i] = factor * (g - meanGradient - (x[i] - mean) * slope)
             i &+= 1
         }

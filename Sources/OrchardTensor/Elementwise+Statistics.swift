@@ -67,27 +67,30 @@ extension Elementwise {
         return (gradient, weighted)
     }
 
-    /// The sums of g and of g * (x - mean) over `count` values, in Double, where g is dy where the
-    /// rectified output y is positive and 0 elsewhere: batch norm's sums behind a fused rectifier.
+    /// The sums of g and of g * (x - mean) over `count` values, in Double, where g is dy where
+    /// x * factor + offset is positive and 0 elsewhere: batch norm's sums behind a fused rectifier,
+    /// whose mask this recomputes from x rather than reading the rectified output.
     public static func blockedMaskedGradientSums(
-        _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, mean: Float, count: Int
+        _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, mean: Float, factor: Float, offset: Float, count: Int
     ) -> (gradient: Double, weighted: Double) {
         var gradient = 0.0
         let weighted = blocked(count) { start, end in
             var plain = SIMD16<Float>()
             var lanes = SIMD16<Float>()
             let centre = SIMD16<Float>(repeating: mean)
+            let (scale, shift) = (SIMD16<Float>(repeating: factor), SIMD16<Float>(repeating: offset))
             var i = start
             while i &+ 16 <= end {
-                let g = load(dy + i).replacing(with: 0, where: load(y + i) .<= 0)
+                let value = load(x + i)
+                let g = load(dy + i).replacing(with: 0, where: value * scale + shift .<= 0)
                 plain += g
-                lanes += g * (load(x + i) - centre)
+                lanes += g * (value - centre)
                 i &+= 16
             }
             var plainTotal = plain.sum()
             var total = lanes.sum()
             while i < end {
-                let g = y[i] > 0 ? dy[i] : 0
+                let g = x[i] * factor + offset > 0 ? dy[i] : 0
                 plainTotal += g
                 total += g * (x[i] - mean)
                 i &+= 1

@@ -28,18 +28,16 @@ struct ElementwiseNormalisationTests {
 
     @Test(arguments: counts)
     func maskedGradientSums(count: Int) {
-        let (x, y, dy) = (values(count, seed: 2), values(count, seed: 3), values(count, seed: 4))
-        let mean: Float = 0.2
+        let (x, dy) = (values(count, seed: 2), values(count, seed: 4))
+        let (mean, factor, offset): (Float, Float, Float) = (0.2, 1.5, -0.25)
         let sums = x.withUnsafeBufferPointer { x in
-            y.withUnsafeBufferPointer { y in
-                dy.withUnsafeBufferPointer {
-                    Elementwise.blockedMaskedGradientSums(
-                        x.baseAddress!, y.baseAddress!, $0.baseAddress!, mean: mean, count: count)
-                }
+            dy.withUnsafeBufferPointer {
+                Elementwise.blockedMaskedGradientSums(
+                    x.baseAddress!, $0.baseAddress!, mean: mean, factor: factor, offset: offset, count: count)
             }
         }
         var (gradient, weighted, magnitude) = (0.0, 0.0, 0.0)
-        for i in 0..<count where y[i] > 0 {
+        for i in 0..<count where x[i] * factor + offset > 0 {
             gradient += Double(dy[i])
             weighted += Double(dy[i]) * Double(x[i] - mean)
             magnitude += abs(Double(dy[i])) * abs(Double(x[i] - mean)) + abs(Double(dy[i]))
@@ -59,14 +57,15 @@ struct ElementwiseNormalisationTests {
         Elementwise.scaleShiftRectified(x, &y, factor: factor, offset: offset, count: count)
         Elementwise.scaleShiftAddRectified(x, r, &sum, factor: factor, offset: offset, count: count)
         Elementwise.maskedNormalisationGradient(
-            x, y, dy, &dx, mean: mean, factor: factor, meanGradient: meanGradient, slope: slope, count: count)
+            x, dy, &dx, mean: mean, forwardFactor: factor, forwardOffset: offset, factor: 0.75,
+            meanGradient: meanGradient, slope: slope, count: count)
         for i in 0..<count {
             // Elementwise in Float32, each value rounded a few times: 1e-5 absolute at these magnitudes.
             let value = Double(x[i]) * Double(factor) + Double(offset)
             #expect(abs(Double(y[i]) - max(value, 0)) < 1e-5)
             #expect(abs(Double(sum[i]) - max(value + Double(r[i]), 0)) < 1e-5)
             let g = y[i] > 0 ? Double(dy[i]) : 0
-            let expected = Double(factor) * (g - Double(meanGradient) - Double(x[i] - mean) * Double(slope))
+            let expected = 0.75 * (g - Double(meanGradient) - Double(x[i] - mean) * Double(slope))
             #expect(abs(Double(dx[i]) - expected) < 1e-5)
         }
     }
