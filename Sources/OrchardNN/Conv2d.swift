@@ -133,10 +133,12 @@ public final class Conv2d: PrunableLayer {
         return output
     }
 
-    /// Whether this geometry runs over wide rows: stride 1, a window larger than one value, and no
-    /// more than 30% of thrown-away positions (3x3 windows on 8x8 images and larger, not LeNet-5's
-    /// 5x5 on 14x14, which ran slower over wide rows). ResNet-20's 8x8 stage (25%) took 1.5% less
-    /// CPU time per step over wide rows than with im2col (medians of 4 alternating runs).
+    /// Whether this geometry runs over wide rows (see `Conv2d+Wide.swift`).
+    ///
+    /// It needs stride 1, a window larger than one value, and no more than 30% of thrown-away
+    /// positions: 3x3 windows on 8x8 images and larger, not LeNet-5's 5x5 on 14x14, which ran
+    /// slower over wide rows. ResNet-20's 8x8 stage (25%) took 1.5% less CPU time per step over
+    /// wide rows than with im2col (medians of 4 alternating runs).
     func isWide(_ g: ConvolutionGeometry) -> Bool {
         usesWideRows && g.stride == 1 && !g.isPointwise
             && 100 * (g.width + 2 * g.padding) <= 130 * g.outputWidth
