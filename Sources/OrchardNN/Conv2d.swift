@@ -25,7 +25,8 @@ public final class Conv2d: PrunableLayer {
     public var columnBudgetBytes = 256 * 1024
     /// Output positions an im2col group spans at least, whatever the budget: with 256 KiB alone,
     /// ResNet-20's 8x8 stage got one sample (64 positions) per GEMM and the model ran at 210
-    /// against 216 samples/s with this floor (LeNet-5's groups are unchanged by it).
+    /// against 216 samples/s with this floor (LeNet-5's groups are unchanged by it). That stage now
+    /// runs over wide rows; the floor still serves strided convolutions on small images.
     public var minimumGroupPositions = 256
     /// Whether stride-1 windows run over wide rows (see `Conv2d+Wide.swift`); tests turn it off to
     /// check the plain im2col path against it.
