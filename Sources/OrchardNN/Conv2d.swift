@@ -23,10 +23,11 @@ public final class Conv2d: PrunableLayer {
     /// LeNet-5 ran 5.7% faster with 256 KiB than with 512 KiB (median 18,652 against 17,647 samples/s; its conv2
     /// unfolds 4 samples per GEMM instead of 8), ResNet-20 within noise (206 against 210).
     public var columnBudgetBytes = 256 * 1024
-    /// Output positions an im2col group spans at least, whatever the budget: with 256 KiB alone,
-    /// ResNet-20's 8x8 stage got one sample (64 positions) per GEMM and the model ran at 210
-    /// against 216 samples/s with this floor (LeNet-5's groups are unchanged by it). That stage now
-    /// runs over wide rows; the floor still serves strided convolutions on small images.
+    /// Output positions an im2col group spans at least, whatever the budget.
+    ///
+    /// With 256 KiB alone, ResNet-20's 8x8 stage got one sample (64 positions) per GEMM and the
+    /// model ran at 210 against 216 samples/s with this floor (LeNet-5's groups are unchanged by
+    /// it). That stage now runs over wide rows; the floor still serves strided convolutions.
     public var minimumGroupPositions = 256
     /// Whether stride-1 windows run over wide rows (see `Conv2d+Wide.swift`); tests turn it off to
     /// check the plain im2col path against it.
