@@ -4,6 +4,10 @@ import OrchardTensor
 ///
 /// The shortcut s is the identity, or a 1x1 convolution with batch norm (`downsample`) when the
 /// block changes the resolution or the channel count.
+///
+/// The block's own passes fuse each rectifier (and the shortcut's addition) into the batch norm
+/// before it, which saves three passes over the activations and three activation-sized tensors
+/// per block; `relu1` and `relu2` stay for passes that walk the block layer by layer.
 public final class BasicBlock: Layer {
     public let conv1: Conv2d
     public let bn1: BatchNorm
@@ -13,7 +17,8 @@ public final class BasicBlock: Layer {
     public let downsample: Sequential?
     public let relu2 = ReLU()
     public private(set) var flops = FLOPCount.zero
-    private var sum: Tensor?
+    private var output: Tensor?
+    private var sumGradient: Tensor?
     private var inputGradient: Tensor?
 
     /// Creates a block from `inputs` to `outputs` channels whose first convolution has `stride`.
@@ -44,33 +49,34 @@ public final class BasicBlock: Layer {
         }
     }
 
-    private var mainPath: [any Layer] { [conv1, bn1, relu1, conv2, bn2] }
+    private var mainPath: [any Layer] { [conv1, bn1, conv2, bn2] }
 
     public func outputShape(for inputShape: [Int]) -> [Int] {
         conv2.outputShape(for: conv1.outputShape(for: inputShape))
     }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
-        var main = input
-        for layer in mainPath { main = layer.forward(main, mode: mode) }
+        let inner = bn1.forward(conv1.forward(input, mode: mode), mode: mode, rectifying: true)
+        let main = conv2.forward(inner, mode: mode)
         let shortcut = downsample?.forward(input, mode: mode) ?? input
-        let sum = Tensor.reusing(self.sum, shape: main.shape)
-        self.sum = sum
-        Elementwise.add(main.data, shortcut.data, sum.data, count: sum.count)
-        let output = relu2.forward(sum, mode: mode)
+        let output = bn2.forward(main, mode: mode, rectifying: true, adding: shortcut)
+        self.output = output
         flops = FLOPCount(
-            forward: mainPath.reduce(0) { $0 + $1.flops.forward } + (downsample?.flops.forward ?? 0) + sum.count
-                + relu2.flops.forward)
+            forward: mainPath.reduce(0) { $0 + $1.flops.forward } + (downsample?.flops.forward ?? 0))
         return output
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor? {
-        guard let sumGradient = relu2.backward(outputGradient) else { return nil }
+        guard let output else { preconditionFailure("BasicBlock.backward before forward") }
+        // The sum's gradient, which both paths take: dy where the block's output is positive.
+        let sumGradient = Tensor.reusing(self.sumGradient, shape: output.shape)
+        self.sumGradient = sumGradient
+        Elementwise.reluBackward(output.data, outputGradient.data, sumGradient.data, count: output.count)
         var main: Tensor? = sumGradient
         for layer in mainPath.reversed() { main = main.flatMap { layer.backward($0) } }
         let shortcut = downsample.map { $0.backward(sumGradient) } ?? sumGradient
         flops.backward =
-            mainPath.reduce(0) { $0 + $1.flops.backward } + (downsample?.flops.backward ?? 0) + relu2.flops.backward
+            mainPath.reduce(0) { $0 + $1.flops.backward } + (downsample?.flops.backward ?? 0) + output.count
         guard let main, let shortcut else { return nil }
         let inputGradient = Tensor.reusing(self.inputGradient, shape: main.shape)
         self.inputGradient = inputGradient
@@ -79,7 +85,7 @@ public final class BasicBlock: Layer {
         return inputGradient
     }
 
-    /// Its layers' tensors, the sum before the last rectifier, and dX when both paths give one.
+    /// Its layers' tensors, the sum's gradient, and dX when both paths give one.
     public func trainingTensors(inputShape: [Int]) -> [Int] {
         var shape = inputShape
         var tensors = downsample?.trainingTensors(inputShape: inputShape) ?? []
@@ -87,7 +93,7 @@ public final class BasicBlock: Layer {
             tensors += layer.trainingTensors(inputShape: shape)
             shape = layer.outputShape(for: shape)
         }
-        tensors += [tensorBytes(shape)] + relu2.trainingTensors(inputShape: shape)
+        tensors.append(tensorBytes(shape))
         if needsInputGradient && downsample?.needsInputGradient ?? true { tensors.append(tensorBytes(inputShape)) }
         return tensors
     }

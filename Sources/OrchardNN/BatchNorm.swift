@@ -21,6 +21,13 @@ public final class BatchNorm: Layer {
     private var inputGradient: Tensor?
     private var mean: [Float]
     private var inverseStd: [Float]
+    /// The per-channel y = x * factor + offset of the last forward pass, from which a fused
+    /// rectifier's mask is recomputed.
+    private var factors: [Float]
+    private var offsets: [Float]
+    /// Whether the last forward pass rectified its output without a residual, so that backward
+    /// masks its gradient.
+    private var masksGradient = false
 
     /// Creates the layer with scale 1, shift 0, running mean 0 and running variance 1.
     public init(_ features: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
@@ -35,6 +42,8 @@ public final class BatchNorm: Layer {
         runningVariance.value.fill(1)
         mean = Array(repeating: 0, count: features)
         inverseStd = Array(repeating: 1, count: features)
+        factors = Array(repeating: 1, count: features)
+        offsets = Array(repeating: 0, count: features)
     }
 
     public func outputShape(for inputShape: [Int]) -> [Int] { inputShape }
@@ -59,11 +68,22 @@ public final class BatchNorm: Layer {
         return Layout(rows: shape[0], run: 1, channelStride: 1, rowStride: features)
     }
 
-    public func forward(_ input: Tensor, mode: Mode) -> Tensor {
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor { forward(input, mode: mode, rectifying: false) }
+
+    /// The forward pass, followed in the same pass over memory by the addition of `residual` (when
+    /// given) and the rectifier (when `rectifying`): y = max(bn(x) + residual, 0).
+    ///
+    /// Fusing saves the passes and the tensors of the separate layers (residual blocks use it).
+    /// After `rectifying` without a residual, `backward` takes the gradient of the rectified output
+    /// and masks it itself (recomputing the mask from the input); with a residual, the caller masks the sum's gradient, which the
+    /// shortcut needs too.
+    public func forward(_ input: Tensor, mode: Mode, rectifying: Bool, adding residual: Tensor? = nil) -> Tensor {
         let shape = layout(input.shape)
+        precondition(residual == nil || (rectifying && residual!.shape == input.shape), "BatchNorm residual mismatch")
         let output = Tensor.reusing(self.output, shape: input.shape)
         self.output = output
         self.input = mode == .training ? input : nil
+        masksGradient = rectifying && residual == nil
         for channel in 0..<features {
             let base = channel * shape.channelStride
             if mode == .training {
@@ -74,31 +94,46 @@ public final class BatchNorm: Layer {
             }
             let factor = scale.value[channel] * inverseStd[channel]
             let offset = shift.value[channel] - mean[channel] * factor
+            (factors[channel], offsets[channel]) = (factor, offset)
             for row in 0..<shape.rows {
                 let at = base + row * shape.rowStride
-                Elementwise.scaleShift(
-                    input.data + at, output.data + at, factor: factor, offset: offset, count: shape.run)
+                let (x, y) = (input.data + at, output.data + at)
+                if let residual {
+                    Elementwise.scaleShiftAddRectified(
+                        x, residual.data + at, y, factor: factor, offset: offset, count: shape.run)
+                } else if rectifying {
+                    Elementwise.scaleShiftRectified(x, y, factor: factor, offset: offset, count: shape.run)
+                } else {
+                    Elementwise.scaleShift(x, y, factor: factor, offset: offset, count: shape.run)
+                }
             }
         }
-        flops = FLOPCount(forward: (mode == .training ? 5 : 2) * input.count)
+        let fused = (rectifying ? 1 : 0) + (residual == nil ? 0 : 1)
+        flops = FLOPCount(forward: ((mode == .training ? 5 : 2) + fused) * input.count)
         return output
     }
 
-    /// Mean and biased variance of one channel (two passes, blocked sums), and the running update.
+    /// Mean and biased variance of one channel (one pass of sums shifted by its first value), and
+    /// the running update.
     private func updateStatistics(_ channel: Int, _ values: UnsafePointer<Float>, _ shape: Layout) {
         let count = Double(shape.count)
+        let reference = values[0]
         var sum = 0.0
-        for row in 0..<shape.rows { sum += Elementwise.blockedSum(values + row * shape.rowStride, count: shape.run) }
-        let batchMean = Float(sum / count)
         var squares = 0.0
         for row in 0..<shape.rows {
-            squares += Elementwise.blockedSquaredDeviations(
-                values + row * shape.rowStride, mean: batchMean, count: shape.run)
+            let moments = Elementwise.blockedShiftedMoments(
+                values + row * shape.rowStride, shift: reference, count: shape.run)
+            sum += moments.sum
+            squares += moments.squares
         }
-        let variance = squares / count
+        let shiftedMean = sum / count
+        // Squared deviations from the mean: sum (x - r)^2 - n (mean - r)^2, never below zero.
+        let deviations = max(0, squares - sum * shiftedMean)
+        let variance = deviations / count
+        let batchMean = Float(Double(reference) + shiftedMean)
         mean[channel] = batchMean
         inverseStd[channel] = Float(1 / (variance + Double(epsilon)).squareRoot())
-        let unbiased = count > 1 ? squares / (count - 1) : variance
+        let unbiased = count > 1 ? deviations / (count - 1) : variance
         runningMean.value[channel] = (1 - momentum) * runningMean.value[channel] + momentum * batchMean
         runningVariance.value[channel] =
             (1 - momentum) * runningVariance.value[channel] + momentum * Float(unbiased)
@@ -119,8 +154,12 @@ public final class BatchNorm: Layer {
             var sumWeighted = 0.0
             for row in 0..<shape.rows {
                 let at = base + row * shape.rowStride
-                let sums = Elementwise.blockedGradientSums(
-                    input.data + at, outputGradient.data + at, mean: channelMean, count: shape.run)
+                let (x, dy) = (input.data + at, outputGradient.data + at)
+                let sums =
+                    masksGradient
+                    ? Elementwise.blockedMaskedGradientSums(
+                        x, dy, mean: channelMean, factor: factors[channel], offset: offsets[channel], count: shape.run)
+                    : Elementwise.blockedGradientSums(x, dy, mean: channelMean, count: shape.run)
                 sumGradient += sums.gradient
                 sumWeighted += sums.weighted
             }
@@ -134,12 +173,19 @@ public final class BatchNorm: Layer {
             let slope = sumGradientNormalised / count * invStd
             for row in 0..<shape.rows {
                 let at = base + row * shape.rowStride
-                Elementwise.normalisationGradient(
-                    input.data + at, outputGradient.data + at, inputGradient.data + at, mean: channelMean,
-                    factor: factor, meanGradient: meanGradient, slope: slope, count: shape.run)
+                let (x, dy, dx) = (input.data + at, outputGradient.data + at, inputGradient.data + at)
+                if masksGradient {
+                    Elementwise.maskedNormalisationGradient(
+                        x, dy, dx, mean: channelMean, forwardFactor: factors[channel], forwardOffset: offsets[channel],
+                        factor: factor, meanGradient: meanGradient, slope: slope, count: shape.run)
+                } else {
+                    Elementwise.normalisationGradient(
+                        x, dy, dx, mean: channelMean, factor: factor, meanGradient: meanGradient, slope: slope,
+                        count: shape.run)
+                }
             }
         }
-        flops.backward = (needsInputGradient ? 9 : 4) * input.count
+        flops.backward = ((needsInputGradient ? 9 : 4) + (masksGradient ? 1 : 0)) * input.count
         return needsInputGradient ? inputGradient : nil
     }
 

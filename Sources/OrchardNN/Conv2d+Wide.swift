@@ -1,16 +1,23 @@
 import OrchardTensor
 
-/// The stride-1 convolution computed over "wide" rows, which makes im2col one copy per row.
+/// The stride-1 convolution computed over "wide" rows, as k * k GEMMs straight from a padded input.
 ///
 /// The input is copied once into a zero-padded buffer of planes Hp x Wp. Output position (y, x) of
-/// a k x k window then reads padded[(y + u) * Wp + x + v], so for a fixed (u, v) the positions of a
-/// whole output plane, taken Wp to a row, are one contiguous run of the padded plane. The GEMM
-/// computes Ho x Wp positions, of which the last k - 1 of each row are thrown away, and the forward
+/// a k x k window then reads padded[(y + u) * Wp + x + v], so for a fixed offset (u, v) the
+/// positions of a whole output plane, taken Wp to a row, are one contiguous run of the padded
+/// plane, and the runs of every input channel are one plane apart: a matrix with a plain leading
+/// dimension. So a sample's output is the sum over offsets of W[:, :, u, v] [out, in] times that
+/// matrix [in, Ho * Wp]: k * k GEMMs into one sample's wide output, which stays in cache, with no
+/// column matrix at all. The last k - 1 positions of each wide row are thrown away when the forward
 /// pass copies the kept ones out. Backward spreads dY over the same wide rows with zeros in the
-/// thrown-away places, so they add nothing to dW, and their column gradients are exactly zero, so
-/// folding whole runs back is exact too. The extra GEMM work is Wp / Wo - 1 (6% for a 3x3 window on
-/// 32x32, 40% for LeNet's 5x5 on 14x14), against unfolding that was several times slower per value
-/// than a plain copy because of its short rows.
+/// thrown-away places, so they add nothing to dW, and their input gradients are exactly zero, so
+/// adding whole runs back into the padded gradient is exact too. The extra GEMM work is
+/// Wp / Wo - 1 (6% for a 3x3 window on 32x32).
+///
+/// Against unfolding k * k copies of the input into columns and one GEMM with k * k * in rows, the
+/// GEMMs with `in` rows ran a ResNet-20 forward convolution of 16 channels on 32x32 in 3.4 against
+/// 5.3 ms at batch 64 (prototype, docs/dense-speed.md): the copies cost more than the longer
+/// products gain.
 extension Conv2d {
     /// The sizes of the wide computation for an input shape.
     struct WideGeometry {
@@ -26,11 +33,6 @@ extension Conv2d {
         var paddedCount: Int {
             base.channels * batch * paddedPlane + max(base.kernelWidth, DirectConvolution.tail)
         }
-    }
-
-    func wideGroupSize(_ w: WideGeometry) -> Int {
-        let perSample = w.base.patchSize * w.widePlane * MemoryLayout<Float>.stride
-        return max(1, min(w.batch, columnBudgetBytes / max(perSample, 1)))
     }
 
     /// Copies `rows` rows of `width` values between buffers whose rows are `from` and `to` apart.
@@ -69,60 +71,128 @@ extension Conv2d {
         }
     }
 
-    /// Calls `body` with the padded-plane offset and the column-matrix offset of every wide run of
-    /// samples `first..<first+count`.
-    @inline(__always)
-    private func forEachWideRun(_ w: WideGeometry, first: Int, count: Int, _ body: (Int, Int) -> Void) {
-        let k = kernelSize
-        for channel in 0..<w.base.channels {
-            for offset in 0..<(k * k) {
-                let row = channel * k * k + offset
-                let shift = (offset / k) * w.paddedWidth + offset % k
-                for sample in 0..<count {
-                    body(
-                        (channel * w.batch + first + sample) * w.paddedPlane + shift,
-                        (row * count + sample) * w.widePlane)
+    /// Copies the kept positions of one sample's wide output [out, widePlane] into the output.
+    func compact(_ wide: Tensor, _ w: WideGeometry, sample: Int, into output: Tensor) {
+        for channel in 0..<outputChannels {
+            copyRows(
+                wide.data + channel * w.widePlane, from: w.paddedWidth,
+                output.data + (channel * w.batch + sample) * w.base.outputPlane, to: w.base.outputWidth,
+                rows: w.base.outputHeight, width: w.base.outputWidth)
+        }
+    }
+
+    /// Spreads one sample's rows of dY into wide rows; the thrown-away positions stay zero.
+    func expand(_ gradient: Tensor, _ w: WideGeometry, sample: Int, into wide: Tensor) {
+        for channel in 0..<outputChannels {
+            copyRows(
+                gradient.data + (channel * w.batch + sample) * w.base.outputPlane, from: w.base.outputWidth,
+                wide.data + channel * w.widePlane, to: w.paddedWidth, rows: w.base.outputHeight,
+                width: w.base.outputWidth)
+        }
+    }
+
+    /// The weight [out, in, k, k] regrouped by window offset as [k * k, out, in].
+    func regroupWeights(_ g: ConvolutionGeometry) -> Tensor {
+        let area = kernelSize * kernelSize
+        let regrouped = Tensor.reusing(offsetWeights, shape: [g.patchSize, outputChannels], role: .workspace)
+        offsetWeights = regrouped
+        let (source, target) = (weight.value.data, regrouped.data)
+        for output in 0..<outputChannels {
+            for channel in 0..<inputChannels {
+                for offset in 0..<area {
+                    target[(offset * outputChannels + output) * inputChannels + channel] =
+                        source[(output * inputChannels + channel) * area + offset]
                 }
             }
         }
+        return regrouped
     }
 
-    /// Fills the wide column matrix of samples `first..<first+count`: one contiguous run per row.
-    func unfoldWide(_ padded: Tensor, _ w: WideGeometry, first: Int, count: Int, into columns: Tensor) {
-        forEachWideRun(w, first: first, count: count) { paddedOffset, columnOffset in
-            (columns.data + columnOffset).update(from: padded.data + paddedOffset, count: w.widePlane)
+    /// Where offset (u, v) = (offset / k, offset % k) of the window starts in a padded plane.
+    private func shift(_ offset: Int, _ w: WideGeometry) -> Int {
+        (offset / kernelSize) * w.paddedWidth + offset % kernelSize
+    }
+
+    /// The wide forward pass: pad once, then per sample k * k GEMMs into its wide output and a compaction.
+    func wideForward(_ input: Tensor, _ g: ConvolutionGeometry, into output: Tensor) {
+        let w = WideGeometry(base: g, batch: input.shape[1])
+        let padded = pad(input, w)
+        let weights = regroupWeights(g)
+        let wide = Tensor.reusing(wideOutput, shape: [outputChannels, w.widePlane], role: .workspace)
+        wideOutput = wide
+        let block = outputChannels * inputChannels
+        for sample in 0..<w.batch {
+            for offset in 0..<(kernelSize * kernelSize) {
+                // wide[out, n] (+)= W_offset[out, in] padded[in, n + shift]
+                BLAS.gemm(
+                    transposeA: false, transposeB: false, m: outputChannels, n: w.widePlane, k: inputChannels,
+                    a: weights.data + offset * block, lda: inputChannels,
+                    b: padded.data + sample * w.paddedPlane + shift(offset, w), ldb: w.batch * w.paddedPlane,
+                    beta: offset == 0 ? 0 : 1, c: wide.data, ldc: w.widePlane)
+            }
+            compact(wide, w, sample: sample, into: output)
         }
-    }
-
-    /// Adds a wide column gradient back into the padded input gradient, one run per row.
-    func foldWide(_ columns: Tensor, _ w: WideGeometry, first: Int, count: Int, into padded: Tensor) {
-        forEachWideRun(w, first: first, count: count) { paddedOffset, columnOffset in
-            let (target, source) = (padded.data + paddedOffset, columns.data + columnOffset)
-            for index in 0..<w.widePlane { target[index] += source[index] }
-        }
-    }
-
-    /// Copies the kept positions of a group's wide output [out, count * widePlane] into the output.
-    func compact(_ wide: Tensor, _ w: WideGeometry, first: Int, count: Int, into output: Tensor) {
-        for channel in 0..<outputChannels {
-            for sample in 0..<count {
-                copyRows(
-                    wide.data + (channel * count + sample) * w.widePlane, from: w.paddedWidth,
-                    output.data + (channel * w.batch + first + sample) * w.base.outputPlane, to: w.base.outputWidth,
-                    rows: w.base.outputHeight, width: w.base.outputWidth)
+        if let bias {
+            let run = w.batch * g.outputPlane
+            for channel in 0..<outputChannels {
+                let rows = output.data + channel * run
+                let value = bias.value[channel]
+                for index in 0..<run { rows[index] += value }
             }
         }
     }
 
-    /// Spreads a group's rows of dY into wide rows with zeros at the thrown-away positions.
-    func expand(_ gradient: Tensor, _ w: WideGeometry, first: Int, count: Int, into wide: Tensor) {
+    /// The wide backward pass: per sample and offset, dW from the spread dY and the padded input,
+    /// and dX added into the padded gradient.
+    func wideBackward(_ outputGradient: Tensor, _ g: ConvolutionGeometry, into inputGradient: Tensor?) {
+        guard let padded = paddedInput else { preconditionFailure("Conv2d wide backward without its forward") }
+        let w = WideGeometry(base: g, batch: outputGradient.shape[1])
+        let weights = regroupWeights(g)
+        let wide = Tensor.reusing(wideOutput, shape: [outputChannels, w.widePlane], role: .workspace)
+        wideOutput = wide
         wide.zero()
-        for channel in 0..<outputChannels {
-            for sample in 0..<count {
-                copyRows(
-                    gradient.data + (channel * w.batch + first + sample) * w.base.outputPlane, from: w.base.outputWidth,
-                    wide.data + (channel * count + sample) * w.widePlane, to: w.paddedWidth,
-                    rows: w.base.outputHeight, width: w.base.outputWidth)
+        let weightGradient = Tensor.reusing(
+            offsetWeightGradient, shape: [g.patchSize, outputChannels], role: .workspace)
+        offsetWeightGradient = weightGradient
+        var paddedGradient: Tensor?
+        if inputGradient != nil {
+            let buffer = Tensor.reusing(self.paddedGradient, shape: [w.paddedCount], role: .workspace)
+            buffer.zero()
+            self.paddedGradient = buffer
+            paddedGradient = buffer
+        }
+        let (block, rows) = (outputChannels * inputChannels, w.batch * w.paddedPlane)
+        for sample in 0..<w.batch {
+            expand(outputGradient, w, sample: sample, into: wide)
+            for offset in 0..<(kernelSize * kernelSize) {
+                let at = sample * w.paddedPlane + shift(offset, w)
+                // dW_offset[out, in] (+)= wide dY[out, n] padded[in, n + shift]^T
+                BLAS.gemm(
+                    transposeA: false, transposeB: true, m: outputChannels, n: inputChannels, k: w.widePlane,
+                    a: wide.data, lda: w.widePlane, b: padded.data + at, ldb: rows, beta: sample == 0 ? 0 : 1,
+                    c: weightGradient.data + offset * block, ldc: inputChannels)
+                guard let paddedGradient else { continue }
+                // dX[in, n + shift] += W_offset^T[in, out] wide dY[out, n]
+                BLAS.gemm(
+                    transposeA: true, transposeB: false, m: inputChannels, n: w.widePlane, k: outputChannels,
+                    a: weights.data + offset * block, lda: inputChannels, b: wide.data, ldb: w.widePlane, beta: 1,
+                    c: paddedGradient.data + at, ldc: rows)
+            }
+        }
+        ungroupWeightGradient(weightGradient)
+        if let paddedGradient, let inputGradient { unpad(paddedGradient, w, into: inputGradient) }
+    }
+
+    /// Writes the gradient regrouped by offset, [k * k, out, in], into dW [out, in, k, k].
+    private func ungroupWeightGradient(_ regrouped: Tensor) {
+        let area = kernelSize * kernelSize
+        let (source, target) = (regrouped.data, weight.gradient!.data)
+        for output in 0..<outputChannels {
+            for channel in 0..<inputChannels {
+                for offset in 0..<area {
+                    target[(output * inputChannels + channel) * area + offset] =
+                        source[(offset * outputChannels + output) * inputChannels + channel]
+                }
             }
         }
     }

@@ -23,9 +23,11 @@ public final class Conv2d: PrunableLayer {
     /// LeNet-5 ran 5.7% faster with 256 KiB than with 512 KiB (median 18,652 against 17,647 samples/s; its conv2
     /// unfolds 4 samples per GEMM instead of 8), ResNet-20 within noise (206 against 210).
     public var columnBudgetBytes = 256 * 1024
-    /// Output positions an im2col group spans at least, whatever the budget: with 256 KiB alone,
-    /// ResNet-20's 8x8 stage got one sample (64 positions) per GEMM and the model ran at 210
-    /// against 216 samples/s with this floor (LeNet-5's groups are unchanged by it).
+    /// Output positions an im2col group spans at least, whatever the budget.
+    ///
+    /// With 256 KiB alone, ResNet-20's 8x8 stage got one sample (64 positions) per GEMM and the
+    /// model ran at 210 against 216 samples/s with this floor (LeNet-5's groups are unchanged by
+    /// it). That stage now runs over wide rows; the floor still serves strided convolutions.
     public var minimumGroupPositions = 256
     /// Whether stride-1 windows run over wide rows (see `Conv2d+Wide.swift`); tests turn it off to
     /// check the plain im2col path against it.
@@ -41,8 +43,11 @@ public final class Conv2d: PrunableLayer {
     private var columnGradient: Tensor?
     private var weightGradientScratch: Tensor?
     var paddedInput: Tensor?
-    private var paddedGradient: Tensor?
-    private var wideOutput: Tensor?
+    var paddedGradient: Tensor?
+    var wideOutput: Tensor?
+    /// The weight per window offset, [k * k, out, in], and the weight gradient in that layout (wide path).
+    var offsetWeights: Tensor?
+    var offsetWeightGradient: Tensor?
     /// The output gradient of the last backward pass, which a search over pruned positions reads.
     var outputGradient: Tensor?
     /// The kernels of a compact sparse weight, made for the input geometry in use.
@@ -130,74 +135,15 @@ public final class Conv2d: PrunableLayer {
         return output
     }
 
-    /// Whether this geometry runs over wide rows: stride 1, a window larger than one value, and no
-    /// more than 15% of thrown-away positions (so 3x3 windows on 16x16 and 32x32 images, not on 8x8).
+    /// Whether this geometry runs over wide rows (see `Conv2d+Wide.swift`).
+    ///
+    /// It needs stride 1, a window larger than one value, and no more than 30% of thrown-away
+    /// positions: 3x3 windows on 8x8 images and larger, not LeNet-5's 5x5 on 14x14, which ran
+    /// slower over wide rows. ResNet-20's 8x8 stage (25%) took 1.5% less CPU time per step over
+    /// wide rows than with im2col (medians of 4 alternating runs).
     func isWide(_ g: ConvolutionGeometry) -> Bool {
         usesWideRows && g.stride == 1 && !g.isPointwise
-            && 100 * (g.width + 2 * g.padding) <= 115 * g.outputWidth
-    }
-
-    /// The wide forward pass: pad once, then per group one run per column row, a GEMM, a compaction.
-    private func wideForward(_ input: Tensor, _ g: ConvolutionGeometry, into output: Tensor) {
-        let w = WideGeometry(base: g, batch: input.shape[1])
-        let padded = pad(input, w)
-        let group = wideGroupSize(w)
-        let columns = Tensor.reusing(self.columns, shape: [g.patchSize, group * w.widePlane], role: .workspace)
-        let wide = Tensor.reusing(wideOutput, shape: [outputChannels, group * w.widePlane], role: .workspace)
-        self.columns = columns
-        wideOutput = wide
-        for first in Swift.stride(from: 0, to: w.batch, by: group) {
-            let count = min(group, w.batch - first)
-            unfoldWide(padded, w, first: first, count: count, into: columns)
-            BLAS.gemm(
-                transposeA: false, transposeB: false, m: outputChannels, n: count * w.widePlane, k: g.patchSize,
-                a: weight.value.data, lda: g.patchSize, b: columns.data, ldb: count * w.widePlane,
-                c: wide.data, ldc: count * w.widePlane)
-            compact(wide, w, first: first, count: count, into: output)
-        }
-        if let bias {
-            let run = w.batch * g.outputPlane
-            for channel in 0..<outputChannels {
-                let rows = output.data + channel * run
-                let value = bias.value[channel]
-                for index in 0..<run { rows[index] += value }
-            }
-        }
-    }
-
-    /// The wide backward pass: dW from wide columns and zero-spread dY, dX folded into the padded input.
-    private func wideBackward(_ outputGradient: Tensor, _ g: ConvolutionGeometry, into inputGradient: Tensor?) {
-        guard let padded = paddedInput else { preconditionFailure("Conv2d wide backward without its forward") }
-        let w = WideGeometry(base: g, batch: outputGradient.shape[1])
-        let group = wideGroupSize(w)
-        let columns = Tensor.reusing(self.columns, shape: [g.patchSize, group * w.widePlane], role: .workspace)
-        let wide = Tensor.reusing(wideOutput, shape: [outputChannels, group * w.widePlane], role: .workspace)
-        var paddedGradient: Tensor?
-        if inputGradient != nil {
-            let buffer = Tensor.reusing(self.paddedGradient, shape: [w.paddedCount], role: .workspace)
-            buffer.zero()
-            self.paddedGradient = buffer
-            paddedGradient = buffer
-        }
-        for first in Swift.stride(from: 0, to: w.batch, by: group) {
-            let count = min(group, w.batch - first)
-            let positions = count * w.widePlane
-            unfoldWide(padded, w, first: first, count: count, into: columns)
-            expand(outputGradient, w, first: first, count: count, into: wide)
-            accumulateWeightGradient(
-                wide.data, leading: positions, columns.data, leading: positions, g, positions: positions,
-                first: first == 0)
-            guard let paddedGradient else { continue }
-            let columnGradient = Tensor.reusing(
-                self.columnGradient, shape: [g.patchSize, group * w.widePlane], role: .workspace)
-            self.columnGradient = columnGradient
-            BLAS.gemm(
-                transposeA: true, transposeB: false, m: g.patchSize, n: positions, k: outputChannels,
-                a: weight.value.data, lda: g.patchSize, b: wide.data, ldb: positions,
-                c: columnGradient.data, ldc: positions)
-            foldWide(columnGradient, w, first: first, count: count, into: paddedGradient)
-        }
-        if let paddedGradient, let inputGradient { unpad(paddedGradient, w, into: inputGradient) }
+            && 100 * (g.width + 2 * g.padding) <= 130 * g.outputWidth
     }
 
     /// The column matrix of a group and its leading dimension: the input itself when pointwise.
@@ -263,7 +209,7 @@ public final class Conv2d: PrunableLayer {
                 }
             }
         }
-        if transposedWeightGradient(g) { transposeInto(weightGradient) }
+        if transposedWeightGradient(g) && !isWide(g) { transposeInto(weightGradient) }
         weight.maskGradient()
         flops.backward = 2 * multiplyAdds * (needsInputGradient ? 2 : 1) + (bias == nil ? 0 : outputGradient.count)
         return inputGradient
@@ -284,16 +230,15 @@ public final class Conv2d: PrunableLayer {
             // Only the padded input, which backward reads.
             return tensors + [tensorBytes([WideGeometry(base: g, batch: batch).paddedCount])]
         }
-        if transposedWeightGradient(g) { tensors.append(tensorBytes([g.patchSize, outputChannels])) }
         if isWide(g) {
             let w = WideGeometry(base: g, batch: batch)
-            let positions = wideGroupSize(w) * w.widePlane
-            // The padded input, the columns and the wide output; dX adds a padded gradient and column gradient.
-            let padded = tensorBytes([w.paddedCount])
-            let columns = tensorBytes([g.patchSize, positions])
-            tensors += [padded, columns, tensorBytes([outputChannels, positions])]
-            if needsInputGradient { tensors += [padded, columns] }
+            // The padded input, the offset weights, one sample's wide output and the offset weight
+            // gradient; dX adds a padded gradient.
+            let (padded, weights) = (tensorBytes([w.paddedCount]), tensorBytes([g.patchSize, outputChannels]))
+            tensors += [padded, weights, tensorBytes([outputChannels, w.widePlane]), weights]
+            if needsInputGradient { tensors.append(padded) }
         } else if !g.isPointwise {
+            if transposedWeightGradient(g) { tensors.append(tensorBytes([g.patchSize, outputChannels])) }
             let columns = tensorBytes([g.patchSize, groupSize(g, batch: batch) * g.outputPlane])
             tensors += needsInputGradient ? [columns, columns] : [columns]
         }

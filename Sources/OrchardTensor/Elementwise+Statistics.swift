@@ -5,42 +5,37 @@ extension Elementwise {
     /// worst), and the Double total of the blocks is exact enough for any batch Orchard runs.
     static let block = 1024
 
-    /// The sum of `count` values, in Double.
-    public static func blockedSum(_ x: UnsafePointer<Float>, count: Int) -> Double {
-        blocked(count) { start, end in
+    /// The sums of (x - shift) and of (x - shift)^2 over `count` values, in Double, in one pass.
+    ///
+    /// Batch norm takes its mean and variance from these: with `shift` near the mean (a value of
+    /// the same channel), var = (squares - sum^2 / n) / n loses little to cancellation, unlike
+    /// the raw E[x^2] - E[x]^2, and one pass reads the activations once instead of twice.
+    public static func blockedShiftedMoments(_ x: UnsafePointer<Float>, shift: Float, count: Int)
+        -> (sum: Double, squares: Double)
+    {
+        var sum = 0.0
+        let squares = blocked(count) { start, end in
+            var plain = SIMD16<Float>()
             var lanes = SIMD16<Float>()
-            var i = start
-            while i &+ 16 <= end {
-                lanes += load(x + i)
-                i &+= 16
-            }
-            var total = lanes.sum()
-            while i < end {
-                total += x[i]
-                i &+= 1
-            }
-            return total
-        }
-    }
-
-    /// The sum of (x - mean)^2 over `count` values, in Double.
-    public static func blockedSquaredDeviations(_ x: UnsafePointer<Float>, mean: Float, count: Int) -> Double {
-        blocked(count) { start, end in
-            var lanes = SIMD16<Float>()
-            let centre = SIMD16<Float>(repeating: mean)
+            let centre = SIMD16<Float>(repeating: shift)
             var i = start
             while i &+ 16 <= end {
                 let deviation = load(x + i) - centre
+                plain += deviation
                 lanes += deviation * deviation
                 i &+= 16
             }
+            var plainTotal = plain.sum()
             var total = lanes.sum()
             while i < end {
-                total += (x[i] - mean) * (x[i] - mean)
+                plainTotal += x[i] - shift
+                total += (x[i] - shift) * (x[i] - shift)
                 i &+= 1
             }
+            sum += Double(plainTotal)
             return total
         }
+        return (sum, squares)
     }
 
     /// The sums of dy and of dy * (x - mean) over `count` values, in Double.
@@ -72,19 +67,38 @@ extension Elementwise {
         return (gradient, weighted)
     }
 
-    /// y = x * factor + offset.
-    public static func scaleShift(
-        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, factor: Float, offset: Float, count: Int
-    ) {
-        for i in 0..<count { y[i] = x[i] * factor + offset }
-    }
-
-    /// The batch-norm input gradient: dx = factor * (dy - meanGradient - (x - mean) * slope).
-    public static func normalisationGradient(
-        _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, mean: Float,
-        factor: Float, meanGradient: Float, slope: Float, count: Int
-    ) {
-        for i in 0..<count { dx[i] = factor * (dy[i] - meanGradient - (x[i] - mean) * slope) }
+    /// The sums of g and of g * (x - mean) over `count` values, in Double, where g is dy where
+    /// x * factor + offset is positive and 0 elsewhere: batch norm's sums behind a fused rectifier,
+    /// whose mask this recomputes from x rather than reading the rectified output.
+    public static func blockedMaskedGradientSums(
+        _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, mean: Float, factor: Float, offset: Float, count: Int
+    ) -> (gradient: Double, weighted: Double) {
+        var gradient = 0.0
+        let weighted = blocked(count) { start, end in
+            var plain = SIMD16<Float>()
+            var lanes = SIMD16<Float>()
+            let centre = SIMD16<Float>(repeating: mean)
+            let (scale, shift) = (SIMD16<Float>(repeating: factor), SIMD16<Float>(repeating: offset))
+            var i = start
+            while i &+ 16 <= end {
+                let value = load(x + i)
+                let g = load(dy + i).replacing(with: 0, where: value * scale + shift .<= 0)
+                plain += g
+                lanes += g * (value - centre)
+                i &+= 16
+            }
+            var plainTotal = plain.sum()
+            var total = lanes.sum()
+            while i < end {
+                let g = x[i] * factor + offset > 0 ? dy[i] : 0
+                plainTotal += g
+                total += g * (x[i] - mean)
+                i &+= 1
+            }
+            gradient += Double(plainTotal)
+            return total
+        }
+        return (gradient, weighted)
     }
 
     private static func blocked(_ count: Int, _ body: (Int, Int) -> Float) -> Double {

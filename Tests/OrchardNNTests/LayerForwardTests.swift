@@ -98,7 +98,10 @@ struct WideRowTests {
         var random = RandomStream(seed: 1)
         let layer = Conv2d(3, 4, kernelSize: 3, padding: 1, random: &random)
         #expect(layer.isWide(layer.geometry([3, 1, 32, 32])))
-        #expect(!layer.isWide(layer.geometry([3, 1, 8, 8])))
+        #expect(layer.isWide(layer.geometry([3, 1, 8, 8])))
+        #expect(!layer.isWide(layer.geometry([3, 1, 4, 4])))
+        let lenet = Conv2d(6, 16, kernelSize: 5, random: &random)
+        #expect(!lenet.isWide(lenet.geometry([6, 1, 14, 14])))
         let strided = Conv2d(3, 4, kernelSize: 3, stride: 2, padding: 1, random: &random)
         #expect(!strided.isWide(strided.geometry([3, 1, 32, 32])))
     }

@@ -1,0 +1,93 @@
+import OrchardTensor
+import Testing
+
+@testable import OrchardNN
+
+/// A batch norm whose forward pass fuses the rectifier, as a layer the gradient check can drive.
+private final class RectifiedNorm: Layer {
+    let norm: BatchNorm
+    var needsInputGradient: Bool {
+        get { norm.needsInputGradient }
+        set { norm.needsInputGradient = newValue }
+    }
+    var flops: FLOPCount { norm.flops }
+
+    init(_ norm: BatchNorm) { self.norm = norm }
+
+    func forward(_ input: Tensor, mode: Mode) -> Tensor { norm.forward(input, mode: mode, rectifying: true) }
+    func backward(_ outputGradient: Tensor) -> Tensor? { norm.backward(outputGradient) }
+    func outputShape(for inputShape: [Int]) -> [Int] { inputShape }
+    func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void) {
+        norm.visitParameters(prefix: prefix, visit)
+    }
+    func trainingTensors(inputShape: [Int]) -> [Int] { norm.trainingTensors(inputShape: inputShape) }
+}
+
+@Suite("Batch norm fused with the rectifier and the residual addition")
+struct FusedNormalisationTests {
+    private func norm(_ features: Int) -> BatchNorm {
+        let layer = BatchNorm(features)
+        for index in 0..<features {
+            layer.scale.value[index] = 0.5 + 0.25 * Float(index)
+            layer.shift.value[index] = 0.3 * Float(index) - 0.4
+        }
+        return layer
+    }
+
+    /// Shapes whose runs end inside, at and past a vector of 16 values, and a 1d layout.
+    static let shapes: [[Int]] = [[3, 2, 5, 5], [2, 4, 2, 2], [4, 3, 7, 9], [7, 5]]
+
+    @Test(arguments: shapes)
+    func rectifyingEqualsBatchNormThenReLU(shape: [Int]) {
+        let input = randomTensor(shape, seed: 21)
+        let gradient = randomTensor(shape, seed: 22)
+        let features = shape.count == 4 ? shape[0] : shape[1]
+        let (fused, plain, relu) = (norm(features), norm(features), ReLU())
+        let output = fused.forward(input, mode: .training, rectifying: true).copy()
+        let reference = relu.forward(plain.forward(input, mode: .training), mode: .training)
+        // The same operations in the same order: bitwise equal.
+        #expect(output.values == reference.values)
+        let inputGradient = fused.backward(gradient)!.copy()
+        let referenceGradient = plain.backward(relu.backward(gradient)!)!
+        // The masked sums add the same terms in the same order as the separate layers.
+        #expect(inputGradient.values == referenceGradient.values)
+        #expect(fused.scale.gradient!.values == plain.scale.gradient!.values)
+        #expect(fused.shift.gradient!.values == plain.shift.gradient!.values)
+    }
+
+    @Test func addingTheResidualEqualsBatchNormPlusShortcutThenReLU() {
+        let shape = [3, 2, 5, 5]
+        let (input, residual) = (randomTensor(shape, seed: 23), randomTensor(shape, seed: 24))
+        let (fused, plain) = (norm(3), norm(3))
+        let output = fused.forward(input, mode: .training, rectifying: true, adding: residual)
+        let normalised = plain.forward(input, mode: .training)
+        let sum = Tensor(zeros: shape)
+        Elementwise.add(normalised.data, residual.data, sum.data, count: sum.count)
+        #expect(output.values == ReLU().forward(sum, mode: .training).values)
+    }
+
+    @Test func rectifiedGradientMatchesFiniteDifferences() {
+        // Step 1e-3 as for the other chains with a rectifier after a normalisation.
+        GradientCheck(step: 1e-3).check(RectifiedNorm(norm(3)), input: randomTensor([3, 4, 3, 3], seed: 25))
+    }
+
+    /// The one-pass statistics against a two-pass Double computation, on values far from zero
+    /// (mean 1,000, standard deviation 1), where E[x^2] - E[x]^2 in Float32 would lose everything.
+    @Test func statisticsOfOffsetValuesMatchTwoPassDouble() {
+        let shape = [2, 8, 17, 17]
+        let input = randomTensor(shape, seed: 26)
+        for index in 0..<input.count { input[index] += 1000 }
+        let layer = BatchNorm(2, momentum: 1)
+        _ = layer.forward(input, mode: .training)
+        let run = input.count / 2
+        for channel in 0..<2 {
+            let values = (0..<run).map { Double(input[channel * run + $0]) }
+            let mean = values.reduce(0, +) / Double(run)
+            let unbiased = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(run - 1)
+            // Float32 rounding of the values themselves (about 6e-5 at 1,000) bounds the mean's error;
+            // the variance keeps about five digits.
+            #expect(abs(Double(layer.runningMean.value[channel]) - mean) < 1e-4 * mean)
+            #expect(abs(Double(layer.runningVariance.value[channel]) - unbiased) < 1e-4 * unbiased)
+        }
+    }
+}
