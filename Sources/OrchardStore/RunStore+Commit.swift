@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 
 extension RunStore {
-    /// Writes a round's rows (round, client tasks and their figures, messages, layers, and the checkpoint if any) in
-    /// one transaction: either all of them are in the file afterwards, or, if this throws, none.
+    /// Writes a round's rows (round, client tasks and their figures, messages, layers, and the
+    /// checkpoint if any) in one transaction: either all of them are in the file afterwards, or, if
+    /// this throws, none.
     ///
     /// The round must come after the run's last committed round (a resumed run truncates first),
     /// and the clients it names must be registered. A NaN is stored as NULL, since SQLite has no NaN.
