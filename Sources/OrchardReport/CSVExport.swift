@@ -4,12 +4,12 @@ import OrchardStore
 /// Writes a run's tables as CSV files, one per table, for spreadsheets and scripts.
 ///
 /// Each file is `<folder>/<table>.csv` (`runs.csv`, `clients.csv`, `rounds.csv`,
-/// `client_rounds.csv`, `messages.csv`, `layers.csv`, `checkpoints.csv`): a header of column names,
-/// then one record per row of the run, in the order of the table's key. Fields follow RFC 4180:
-/// records end with CRLF, and a field holding a comma, a double quote, CR or LF is enclosed in
-/// double quotes, with its quotes doubled. NULL is an empty field; reals are written in the
-/// shortest form that reads back to the same double; a blob column is replaced by its length, as
-/// `<column>_bytes`.
+/// `client_rounds.csv`, `messages.csv`, `layers.csv`, `checkpoints.csv`, `client_metrics.csv`): a
+/// header of column names, then one record per row of the run, in the order of the table's key.
+/// Fields follow RFC 4180: records end with CRLF, and a field holding a comma, a double quote, CR
+/// or LF is enclosed in double quotes, with its quotes doubled. NULL is an empty field; reals are
+/// written in the shortest form that reads back to the same double; a blob column is replaced by
+/// its length, as `<column>_bytes`. A file written before a table existed gets no file for it.
 public enum CSVExport {
     /// Exports every table of `run` into `folder`, creating it if needed; returns the files written.
     @discardableResult
@@ -20,7 +20,8 @@ public enum CSVExport {
             throw ReportError.cannotWrite(path: folder, detail: error.localizedDescription)
         }
         var written: [String] = []
-        for table in StoreTable.allCases {
+        // A file written before a table existed, read as it is, has no rows for it, and no file.
+        for table in StoreTable.allCases where store.holds(table) {
             let path = URL(fileURLWithPath: folder).appendingPathComponent(table.rawValue + ".csv").path
             let file = try StreamedFile(path: path)
             file.write(record(try store.exportColumns(of: table).map(quoted)))

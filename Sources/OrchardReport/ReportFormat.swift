@@ -12,6 +12,15 @@ enum ReportFormat {
         return String(format: "%.\(digits)f", value)
     }
 
+    /// A figure of unknown unit: a whole number with grouped thousands, such as `12,345`, else six
+    /// significant digits, such as `0.693147` or `1.5e+12`; or `-`.
+    static func figure(_ value: Double?) -> String {
+        guard let value else { return missing }
+        guard value.isFinite else { return decimal(value, 0) }
+        if value == value.rounded(), abs(value) < 1e15 { return grouped(Int(value)) }
+        return String(format: "%.6g", value)
+    }
+
     /// A fraction from 0 to 1 as a percentage with two decimals, such as `91.23%`, or `-`.
     static func percent(_ fraction: Double?) -> String {
         guard let fraction else { return missing }

@@ -19,6 +19,7 @@ extension RunSummary: Encodable {
         case best_accuracy_round, final_density, messages, bytes_down, bytes_up, analytic_min_bytes
         case bytes_with_analytic, sim_seconds, wall_seconds, rounds_wall_seconds, coordinator_seconds
         case coordinator_overhead_fraction, checkpoint_round, final_model_sha256, per_round, traffic, clients
+        case client_metrics
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -65,6 +66,7 @@ extension RunSummary: Encodable {
         try container.encode(perRound.map(RoundJSON.init), forKey: .per_round)
         try container.encode(traffic.map(TrafficJSON.init), forKey: .traffic)
         try container.encode(clients.map(ClientJSON.init), forKey: .clients)
+        try container.encode(clientMetrics.map(MetricJSON.init), forKey: .client_metrics)
     }
 }
 
@@ -150,5 +152,32 @@ private struct ClientJSON: Encodable {
         try container.encode(client.memoryBudgetBytes, forKey: .memory_budget_bytes)
         try container.encode(client.maxPredictedPeakBytes, forKey: .predicted_peak_bytes)
         try container.encode(client.maxMeasuredPeakBytes, forKey: .measured_peak_bytes)
+    }
+}
+
+/// One element of `client_metrics`: a figure's series of per-round sums.
+private struct MetricJSON: Encodable {
+    let series: MetricSeries
+
+    private enum Key: String, CodingKey {
+        case name, rounds
+    }
+
+    private enum RoundKey: String, CodingKey {
+        case round, clients, mean, min, max
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(series.name, forKey: .name)
+        var rounds = container.nestedUnkeyedContainer(forKey: .rounds)
+        for round in series.rounds {
+            var element = rounds.nestedContainer(keyedBy: RoundKey.self)
+            try element.encode(round.round, forKey: .round)
+            try element.encode(round.clients, forKey: .clients)
+            try element.encode(finiteOrNil(round.mean), forKey: .mean)
+            try element.encode(finiteOrNil(round.minimum), forKey: .min)
+            try element.encode(finiteOrNil(round.maximum), forKey: .max)
+        }
     }
 }

@@ -1,7 +1,8 @@
 import OrchardStore
 
 extension RunSummary {
-    /// The summary for people: the run, its headline figures, then tables of rounds, messages and clients.
+    /// The summary for people: the run, its headline figures, then tables of rounds, messages,
+    /// clients and the figures clients reported beyond the standard ones.
     ///
     /// Tables longer than `maxRows` show their first and last rows and say how many were left out.
     /// The memory columns of the client table appear only when the run recorded memory figures.
@@ -13,6 +14,10 @@ extension RunSummary {
         }
         if !clients.isEmpty {
             lines += ["", "Clients"] + clientTable().render(limit: maxRows, noun: "client")
+        }
+        if !clientMetrics.isEmpty {
+            lines += ["", "Client metrics (each round's mean over the clients that reported it)"]
+            lines += metricTable().render(limit: maxRows, noun: "metric")
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -60,6 +60,9 @@ public struct RunSummary: Sendable, Equatable {
     public var traffic: [TrafficGroup]
     /// What each client did.
     public var clients: [ClientActivity]
+    /// The figures clients reported that have no column of their own (`client_metrics`), per
+    /// round, by name.
+    public var clientMetrics: [MetricSeries]
 
     /// The figures of one round.
     public struct RoundLine: Sendable, Equatable {
@@ -91,6 +94,7 @@ public struct RunSummary: Sendable, Equatable {
         clients = overview.clients
         clientCount = clients.count
         self.traffic = overview.trafficGroups
+        clientMetrics = overview.clientMetrics
 
         let evaluated = rounds.filter { $0.testAccuracy != nil }
         finalAccuracy = evaluated.last?.testAccuracy

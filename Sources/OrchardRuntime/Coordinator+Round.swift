@@ -213,6 +213,7 @@ extension Coordinator {
             record.measuredPeakBytes = result.metrics["peak_memory_bytes"].map { Int($0) }
             record.predictedPeakBytes = result.metrics["predicted_peak_bytes"].map { Int($0) }
             record.wallSeconds = result.metrics["wall_seconds"]
+            record.metrics = result.metrics.filter { !Self.metricsWithColumns.contains($0.key) }
             if let profile = profiles[client] {
                 record.simSeconds = VirtualClock.taskSeconds(
                     profile: profile, bytesDown: traffic.bytesDown[client] ?? 0, bytesUp: size.totalBytes,
@@ -238,6 +239,12 @@ extension Coordinator {
         arrived.removeAll()
         return results
     }
+
+    /// The figures that `collect(into:round:)` stores in columns of `client_rounds`; every other
+    /// figure of a result goes to `client_metrics` as the client named it.
+    static let metricsWithColumns: Set<String> = [
+        "samples", "loss", "accuracy", "flops", "peak_memory_bytes", "predicted_peak_bytes", "wall_seconds",
+    ]
 
     static func deadlineReason(_ seconds: Double, _ deadline: Double) -> String {
         "simulated \(seconds) s passed the round deadline of \(deadline) s"

@@ -117,3 +117,41 @@ public struct ClientActivity: Sendable, Equatable {
     /// Every task, whatever its outcome.
     public var tasks: Int { ok + dropped + timedOut + refused + failed }
 }
+
+/// One figure that clients report (a name of `client_metrics`), summed per round over the clients
+/// that reported it.
+public struct MetricSeries: Sendable, Equatable {
+    /// The figure's name, as the client names it, such as `topk_k`.
+    public var name: String
+    /// The rounds in which some client reported it, in order.
+    public var rounds: [Round]
+
+    /// One round's sums.
+    public struct Round: Sendable, Equatable {
+        /// The round.
+        public var round: Int
+        /// The clients that reported the figure (their results arrived, whatever their status).
+        public var clients: Int
+        /// The mean of their values, or `nil` if every value was NaN.
+        public var mean: Double?
+        /// The smallest value, or `nil` if every value was NaN.
+        public var minimum: Double?
+        /// The largest value, or `nil` if every value was NaN.
+        public var maximum: Double?
+
+        /// A round's sums.
+        public init(round: Int, clients: Int, mean: Double?, minimum: Double?, maximum: Double?) {
+            self.round = round
+            self.clients = clients
+            self.mean = mean
+            self.minimum = minimum
+            self.maximum = maximum
+        }
+    }
+
+    /// A figure's series.
+    public init(name: String, rounds: [Round]) {
+        self.name = name
+        self.rounds = rounds
+    }
+}

@@ -95,13 +95,16 @@ public struct ClientRoundRecord: Sendable, Equatable {
     public var simSeconds: Double?
     /// The task's wall-clock duration, from sending the task to receiving the result.
     public var wallSeconds: Double?
+    /// The other figures the client reported, by the client's names, such as FedTiny's `topk_k`
+    /// (rows of `client_metrics`); a NaN is stored as NULL and reads back as NaN.
+    public var metrics: [String: Double]
 
     /// A client's task; figures that were not reported default to none.
     public init(
         clientID: Int, task: String, status: ClientRoundStatus, reason: String? = nil, samples: Int = 0,
         loss: Double? = nil, accuracy: Double? = nil, flops: Int? = nil, memoryBudgetBytes: Int? = nil,
         predictedPeakBytes: Int? = nil, measuredPeakBytes: Int? = nil, simSeconds: Double? = nil,
-        wallSeconds: Double? = nil
+        wallSeconds: Double? = nil, metrics: [String: Double] = [:]
     ) {
         self.clientID = clientID
         self.task = task
@@ -116,6 +119,7 @@ public struct ClientRoundRecord: Sendable, Equatable {
         self.measuredPeakBytes = measuredPeakBytes
         self.simSeconds = simSeconds
         self.wallSeconds = wallSeconds
+        self.metrics = metrics
     }
 }
 

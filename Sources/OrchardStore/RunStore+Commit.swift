@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 
 extension RunStore {
-    /// Writes a round's rows (round, client tasks, messages, layers, and the checkpoint if any) in
-    /// one transaction: either all of them are in the file afterwards, or, if this throws, none.
+    /// Writes a round's rows (round, client tasks and their figures, messages, layers, and the
+    /// checkpoint if any) in one transaction: either all of them are in the file afterwards, or, if
+    /// this throws, none.
     ///
     /// The round must come after the run's last committed round (a resumed run truncates first),
     /// and the clients it names must be registered. A NaN is stored as NULL, since SQLite has no NaN.
@@ -83,6 +84,22 @@ extension RunStore {
                 record.predictedPeakBytes, record.measuredPeakBytes, record.simSeconds, record.wallSeconds,
             ])
         }
+        try insertClientMetrics(records, round: round, run: run, db)
+    }
+
+    /// Writes each task's other figures, by client, task and name, so that the file's bytes do not
+    /// depend on the dictionaries' order.
+    private func insertClientMetrics(_ records: [ClientRoundRecord], round: Int, run: RunID, _ db: Database) throws {
+        let tasks = records.filter { !$0.metrics.isEmpty }
+            .sorted { ($0.clientID, $0.task) < ($1.clientID, $1.task) }
+        guard !tasks.isEmpty else { return }
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO client_metrics (run, round, client, task, name, value) VALUES (?, ?, ?, ?, ?, ?)")
+        for record in tasks {
+            for (name, value) in record.metrics.sorted(by: { $0.key < $1.key }) {
+                try insert.execute(arguments: [run.rawValue, round, record.clientID, record.task, name, value])
+            }
+        }
     }
 
     private func insertMessages(_ records: [MessageRecord], round: Int, run: RunID, _ db: Database) throws {
@@ -127,6 +144,9 @@ extension RunStore {
         }
         for record in commit.clientRounds where record.clientID < 0 || record.samples < 0 {
             return "client \(record.clientID): the id and the samples must be zero or more"
+        }
+        for record in commit.clientRounds where record.metrics.keys.contains("") {
+            return "client \(record.clientID): a figure has an empty name"
         }
         for (index, message) in commit.messages.enumerated() {
             let sizes = [message.bytes, message.envelopeBytes ?? 0, message.analyticBytes ?? 0]

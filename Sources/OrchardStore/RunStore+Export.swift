@@ -9,9 +9,13 @@ public enum StoreTable: String, CaseIterable, Sendable {
     case messages
     case layers
     case checkpoints
+    case clientMetrics = "client_metrics"
 
     /// The condition selecting one run's rows.
     var runFilter: String { self == .runs ? "id = ?" : "run = ?" }
+
+    /// The schema migration that creates the table.
+    var migration: String { self == .clientMetrics ? "v2" : "v1" }
 
     /// The rows' order: the primary key, or insertion order for messages.
     var order: String {
@@ -21,6 +25,7 @@ public enum StoreTable: String, CaseIterable, Sendable {
         case .rounds, .checkpoints: "round"
         case .clientRounds: "round, client, task"
         case .layers: "round, layer"
+        case .clientMetrics: "round, client, task, name"
         }
     }
 }
@@ -47,8 +52,11 @@ extension RunStore {
 
     /// Streams the rows of `table` that belong to the run to `body`, in the order of the table's
     /// key, each with one value per name of `exportColumns(of:)`.
+    ///
+    /// A table the file lacks has no rows.
     public func exportRows(of table: StoreTable, run: RunID, _ body: ([StoreValue]) -> Void) throws(StoreError) {
         try read("exporting table \(table.rawValue) of run \(run)", run: run) { db in
+            guard holds(table) else { return }
             let selections = try Self.exportedColumns(table, db).map(\.selection)
             let cursor = try Row.fetchCursor(
                 db,

@@ -9,7 +9,8 @@ extension RunStore {
     /// Everything round `round` of the run committed, or `nil` if the round is not in the file.
     ///
     /// The commit reads back as it was handed to `commitRound(_:run:)`, except that client tasks
-    /// come ordered by client and task, layers by name, and NaNs as `nil`; messages keep their order.
+    /// come ordered by client and task, layers by name, and NaNs as `nil` (as NaN among a task's
+    /// `metrics`); messages keep their order.
     public func roundCommit(run: RunID, round: Int) throws(StoreError) -> RoundCommit? {
         try read("reading round \(round) of run \(run)", run: run) { db in
             let arguments: StatementArguments = [run.rawValue, round]
@@ -17,10 +18,15 @@ extension RunStore {
                 let roundRow = try Row.fetchOne(
                     db, sql: "SELECT * FROM rounds WHERE run = ? AND round = ?", arguments: arguments)
             else { return nil }
+            let metrics = try fetchTaskMetrics(run, round: round, db)
             let clientRounds = try Row.fetchAll(
                 db, sql: "SELECT * FROM client_rounds WHERE run = ? AND round = ? ORDER BY client, task",
                 arguments: arguments
-            ).map(Self.clientRoundRecord)
+            ).map { row in
+                var record = try Self.clientRoundRecord(row)
+                record.metrics = metrics[TaskKey(client: record.clientID, task: record.task)] ?? [:]
+                return record
+            }
             let messages = try Row.fetchAll(
                 db, sql: "SELECT * FROM messages WHERE run = ? AND round = ? ORDER BY id", arguments: arguments
             ).map(Self.messageRecord)
@@ -80,10 +86,12 @@ public struct RunOverview: Sendable, Equatable {
     public var clients: [ClientActivity]
     /// Its checkpoints, without blobs, oldest first.
     public var checkpoints: [CheckpointInfo]
+    /// The figures its clients reported that have no column of their own, by name.
+    public var clientMetrics: [MetricSeries]
 }
 
 extension RunStore {
-    /// The run's row, rounds, traffic, client activity and checkpoints, read in one transaction.
+    /// The run's row, rounds, traffic, client activity, checkpoints and client figures, read in one transaction.
     public func overview(run: RunID) throws(StoreError) -> RunOverview {
         try withStoreErrors(path: path, operation: "reading run \(run)") {
             try database.read { db in
@@ -91,7 +99,8 @@ extension RunStore {
                     run: try fetchRunRecord(run, db), rounds: try Self.fetchRounds(run, db),
                     roundTraffic: try Self.fetchRoundTraffic(run, db),
                     trafficGroups: try Self.fetchTrafficGroups(run, db),
-                    clients: try Self.fetchClientActivity(run, db), checkpoints: try Self.fetchCheckpointInfos(run, db))
+                    clients: try Self.fetchClientActivity(run, db), checkpoints: try Self.fetchCheckpointInfos(run, db),
+                    clientMetrics: try fetchMetricSeries(run, db))
             }
         }
     }

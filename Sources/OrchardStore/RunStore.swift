@@ -35,13 +35,21 @@ public final class RunStore: Sendable {
     let database: DatabaseQueue
     /// The writer's lock, `nil` for a read-only store.
     private let writerLock: WriterLock?
+    /// The migrations the file lacks: some of `Schema.readableWithout` for a read-only store of an
+    /// older file, else none.
+    let missingMigrations: Set<String>
 
-    private init(path: String, database: DatabaseQueue, writerLock: WriterLock?) {
+    private init(path: String, database: DatabaseQueue, writerLock: WriterLock?, missingMigrations: Set<String> = []) {
         self.path = path
         self.database = database
         self.writerLock = writerLock
         self.isReadOnly = writerLock == nil
+        self.missingMigrations = missingMigrations
     }
+
+    /// Whether the file has `table`; a file written by an older Orchard, opened read-only, may lack
+    /// a later one, whose rows then read as none.
+    public func holds(_ table: StoreTable) -> Bool { !missingMigrations.contains(table.migration) }
 
     /// Creates a new store file at `path`, in WAL mode with the current schema.
     ///
@@ -79,14 +87,21 @@ public final class RunStore: Sendable {
 
     /// Opens an existing store file, checking that it is an Orchard store this binary understands.
     ///
-    /// A read-write store upgrades a file of an older schema; a file of a newer one is refused.
+    /// A read-write store upgrades a file of an older schema; a read-only one reads it as it is
+    /// when it lacks only tables that readers can do without (`holds(_:)`), and refuses it
+    /// otherwise. A file of a newer schema is refused.
     public static func open(at path: String, access: Access = .readWrite) throws(StoreError) -> RunStore {
         try checkFile(path)
         let lock = access == .readWrite ? try WriterLock.acquire(for: path) : nil
         let database = try connect(path: path, readOnly: access == .readOnly)
         let missing = try checkSchema(database, path: path)
         if !missing.isEmpty {
-            guard access == .readWrite else { throw .olderSchema(path: path, missingMigrations: missing) }
+            guard access == .readWrite else {
+                guard Set(missing).isSubset(of: Schema.readableWithout) else {
+                    throw .olderSchema(path: path, missingMigrations: missing)
+                }
+                return RunStore(path: path, database: database, writerLock: nil, missingMigrations: Set(missing))
+            }
             try withStoreErrors(path: path, operation: "upgrading the schema") {
                 try Schema.migrator.migrate(database)
             }

@@ -21,8 +21,16 @@ enum Schema {
             try db.execute(sql: "PRAGMA application_id = \(applicationID)")
             try db.execute(sql: version1)
         }
+        migrator.registerMigration("v2") { db in try db.execute(sql: version2) }
         return migrator
     }()
+
+    /// Migrations a read-only store can do without: a file that lacks only these is read as if
+    /// their tables were empty.
+    ///
+    /// A reader cannot upgrade a file, and `orchard report` on a run written by an older binary
+    /// should not need a writer first. Only a migration that adds a table, and no column, belongs here.
+    static let readableWithout: Set<String> = ["v2"]
 
     /// The first schema: runs, their clients, rounds and their rows, and checkpoints.
     ///
@@ -148,5 +156,24 @@ enum Schema {
             PRIMARY KEY (run, round),
             FOREIGN KEY (run, round) REFERENCES rounds(run, round) ON DELETE CASCADE
         ) STRICT;
+        """
+
+    /// The second schema: the figures clients report that have no column of `client_rounds`.
+    ///
+    /// One row per figure of a task, named as the client names it (`topk_k`, `loss_sum.0`,
+    /// `missing_mask`, ...). A row references its task's `client_rounds` row with `ON DELETE
+    /// CASCADE`, so that deleting a round (resuming) deletes its figures too. A NaN is NULL.
+    static let version2 = """
+        CREATE TABLE client_metrics (
+            run INTEGER NOT NULL,
+            round INTEGER NOT NULL,
+            client INTEGER NOT NULL,
+            task TEXT NOT NULL,
+            name TEXT NOT NULL CHECK (name <> ''),
+            value REAL,
+            PRIMARY KEY (run, round, client, task, name),
+            FOREIGN KEY (run, round, client, task) REFERENCES client_rounds(run, round, client, task)
+                ON DELETE CASCADE
+        ) STRICT, WITHOUT ROWID;
         """
 }

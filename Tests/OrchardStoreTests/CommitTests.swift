@@ -52,7 +52,8 @@ struct CommitTests {
         #expect(try store.lastCommittedRound(run: run) == 2)
         #expect(try store.roundCommit(run: run, round: 3) == nil)
         #expect(
-            try RunSummaryCounts(store, run) == RunSummaryCounts(rounds: 2, clientRounds: 6, messages: 12, layers: 4))
+            try RunSummaryCounts(store, run)
+                == RunSummaryCounts(rounds: 2, clientRounds: 6, messages: 12, layers: 4, clientMetrics: 4))
 
         // The store is still usable: the corrected round commits.
         try store.commitRound(SyntheticRun.commit(round: 3), run: run)
@@ -190,12 +191,14 @@ struct RunSummaryCounts: Equatable {
     var clientRounds: Int
     var messages: Int
     var layers: Int
+    var clientMetrics: Int
 
-    init(rounds: Int, clientRounds: Int, messages: Int, layers: Int) {
+    init(rounds: Int, clientRounds: Int, messages: Int, layers: Int, clientMetrics: Int) {
         self.rounds = rounds
         self.clientRounds = clientRounds
         self.messages = messages
         self.layers = layers
+        self.clientMetrics = clientMetrics
     }
 
     init(_ store: RunStore, _ run: RunID) throws {
@@ -206,7 +209,7 @@ struct RunSummaryCounts: Equatable {
         }
         self.init(
             rounds: try count(.rounds), clientRounds: try count(.clientRounds), messages: try count(.messages),
-            layers: try count(.layers))
+            layers: try count(.layers), clientMetrics: try count(.clientMetrics))
     }
 }
 

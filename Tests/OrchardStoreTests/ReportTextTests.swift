@@ -34,6 +34,24 @@ struct ReportTextTests {
         #expect(lines[header].count == lines[header + 1].count)
     }
 
+    @Test("the client figures are one line each: rounds, first and last round's means, mean over rounds")
+    func clientMetrics() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let (store, run) = try SyntheticRun.write(to: folder.file("run.sqlite"))
+        defer { try? store.close() }
+        let text = try RunSummary(store: store, run: run).text()
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let title = try #require(lines.firstIndex { $0.hasPrefix("Client metrics") })
+        // topk_k's means by round are 11, 20, 30.5 and 41; their mean is 25.625.
+        #expect(
+            Array(lines[(title + 1)...(title + 3)]) == [
+                "metric        rounds  first round  first  last round  last    mean",
+                "missing_mask       1            4      1           4     1       1",
+                "topk_k             4            1     11           4    41  25.625",
+            ], "\(text)")
+    }
+
     @Test("a run of many clients shows the first and last ones and says how many are left out")
     func manyClients() throws {
         let folder = try TemporaryFolder()

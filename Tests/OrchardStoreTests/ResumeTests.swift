@@ -35,7 +35,8 @@ struct ResumeTests {
         #expect(try store.truncate(run: run, after: 2) == 1)
         #expect(try store.lastCommittedRound(run: run) == 2)
         #expect(
-            try RunSummaryCounts(store, run) == RunSummaryCounts(rounds: 2, clientRounds: 6, messages: 12, layers: 4))
+            try RunSummaryCounts(store, run)
+                == RunSummaryCounts(rounds: 2, clientRounds: 6, messages: 12, layers: 4, clientMetrics: 4))
         #expect(try store.truncate(run: run, after: 2) == 0)
 
         // Replaying round 3 gives the same rows as before.

@@ -124,6 +124,12 @@ struct RunSummaryTests {
         #expect(rounds.count == 4)
         #expect(rounds[1]["test_accuracy"] is NSNull)
         #expect(rounds[1]["bytes_down"] as? Int == 6_021)
+        let metrics = try #require(object["client_metrics"] as? [[String: Any]])
+        #expect(metrics.map { $0["name"] as? String } == ["missing_mask", "topk_k"])
+        let topK = try #require(metrics[1]["rounds"] as? [[String: Any]])
+        #expect(topK.map { $0["round"] as? Int } == [1, 2, 3, 4])
+        #expect(topK[2]["clients"] as? Int == 2)
+        #expect(number(topK[2]["mean"]) == 30.5 && number(topK[2]["min"]) == 30 && number(topK[2]["max"]) == 31)
 
         // Sorted keys: each key of the top-level object comes after the one before it.
         let keys = topLevelKeys(text)

@@ -18,6 +18,9 @@ import OrchardTestSupport
 /// Messages of round r: a task down to every client c of `1000 r + c` bytes (`DENSE_F32`), a
 /// result up from every client whose task was ok of `500 + c` bytes with an analytic minimum of
 /// `400 + c`, and a heartbeat down to no client of 18 bytes (`none`).
+///
+/// Every client whose task was ok reports the figure `topk_k` = `10 r + c` (`client_metrics`), and
+/// client 1's failed task of round 4 reports `missing_mask` = 1.
 enum SyntheticRun {
     static let startedAt = Date(timeIntervalSince1970: 1_800_000_000)
     static let endedAt = Date(timeIntervalSince1970: 1_800_000_100)
@@ -85,7 +88,8 @@ enum SyntheticRun {
                     samples: ok ? 100 : 0, loss: outcome.1, accuracy: ok ? 0.5 : nil, flops: ok ? 1_000_000 : nil,
                     memoryBudgetBytes: client == 2 ? 2_000_000 : 1_000_000,
                     predictedPeakBytes: 500_000 + 10_000 * round + client,
-                    measuredPeakBytes: ok ? 400_000 + 10_000 * round + client : nil, simSeconds: 5, wallSeconds: 1))
+                    measuredPeakBytes: ok ? 400_000 + 10_000 * round + client : nil, simSeconds: 5, wallSeconds: 1,
+                    metrics: metrics(round: round, client: client, status: outcome.0)))
             messages.append(
                 MessageRecord(
                     clientID: client, direction: .down, kind: "task", encoding: "DENSE_F32",
@@ -105,6 +109,15 @@ enum SyntheticRun {
         return RoundCommit(
             round: record, clientRounds: clientRounds, messages: messages, layers: layers,
             checkpoint: round % 2 == 0 ? state(round: round) : nil)
+    }
+
+    /// The figures without a column that a client's task of `round` reports.
+    static func metrics(round: Int, client: Int, status: ClientRoundStatus) -> [String: Double] {
+        switch status {
+        case .ok: ["topk_k": Double(10 * round + client)]
+        case .error: ["missing_mask": 1]
+        default: [:]
+        }
     }
 
     /// Creates `path` and writes the run's first `rounds` rounds; finishes it as completed after round 4.

@@ -26,6 +26,17 @@ struct SparseRunCommandTests {
         }
     }
 
+    /// Every row of `client_metrics` (FedDST's `grown_weights`), which must not depend on
+    /// placement or on a resume either.
+    func clientMetrics(_ database: String) throws -> [[StoreValue]] {
+        let store = try RunStore.open(at: database, access: .readOnly)
+        defer { try? store.close() }
+        let run = try #require(try store.latestRun())
+        var rows: [[StoreValue]] = []
+        try store.exportRows(of: .clientMetrics, run: run) { rows.append($0) }
+        return rows
+    }
+
     @Test func processesAndAStopWithResumeGiveTheSameModel() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
@@ -41,6 +52,9 @@ struct SparseRunCommandTests {
         let bytes = try taskBytes(one)
         #expect(bytes.count == 16)
         #expect(try taskBytes(two) == bytes)
+        let metrics = try clientMetrics(one)
+        #expect(metrics.contains { $0[4] == .text("grown_weights") })
+        #expect(try clientMetrics(two) == metrics)
         #expect(bytes.joined().contains { $0.contains("MASK_UNCHANGED") })
         let report = try await OrchardProcess.run(["report", two, "--json"]).report()
         #expect(try report.number("final_density") < 0.25)
@@ -54,6 +68,7 @@ struct SparseRunCommandTests {
         #expect(resumed.status == 0, "\(resumed)")
         #expect(try await finalHash(stopped) == reference)
         #expect(try taskBytes(stopped) == bytes)
+        #expect(try clientMetrics(stopped) == metrics)
     }
 
     /// A fixed mask goes down once per device: later tasks carry values and a reference, fewer bytes
