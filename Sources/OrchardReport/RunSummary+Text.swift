@@ -28,7 +28,7 @@ extension RunSummary {
         var lines = [
             "Run \(run.id) of \(file): \(info.name) (\(run.status.rawValue))",
             "  method \(info.method), model \(info.model), data set \(info.dataset), seed \(info.seed), "
-                + "\(ReportFormat.counted(clientCount, "client")), \(processes), orchard \(info.orchardVersion)",
+                + "\(ReportFormat.counted(clientCount, "client")), \(processes), \(info.orchardVersion)",
             "  topology sha256 \(run.topologySHA256)",
         ]
         var times = "  started \(ReportFormat.iso8601(info.startedAt))"
