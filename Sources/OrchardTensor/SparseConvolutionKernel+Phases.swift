@@ -49,8 +49,9 @@ struct PhaseGeometry {
         wideLength = SparseRuns.roundedUp(planeLength)
         planes = g.channels * phaseRows * phaseColumns
         longestShift = (g.kernelHeight - 1) / s * planeWidth + (g.kernelWidth - 1) / s
-        // The last plane's runs start up to `longestShift` in and are `wideLength` long.
-        bufferCount = planes * wideLength + longestShift
+        // The last plane's runs start up to `longestShift` in and are `wideLength` long; the
+        // pooled forward's runs of whole samples may round up past that by less than a vector.
+        bufferCount = planes * wideLength + longestShift + SparseRuns.lanes
         gradientMargin = SparseRuns.roundedUp(longestShift)
         precondition(bufferCount <= Int(Int32.max), "SparseConvolutionKernel phase buffer exceeds Int32 offsets")
         tile = SparseRuns.tileLength(sourceRuns: planes)
@@ -168,6 +169,27 @@ struct PhaseGeometry {
             rows: rows, rowStride: gradientStride, margin: gradientMargin, batch: batch,
             samplePlane: planeHeight * planeWidth, planeWidth: planeWidth, outputHeight: base.outputHeight,
             outputWidth: base.outputWidth)
+    }
+
+    /// Writes zeros at every position of a wide dY [rows][gradientStride] but the valid outputs:
+    /// the margins, the columns and rows past the outputs, and the tail rounding up to whole vectors.
+    func zeroInvalid(_ wide: UnsafeMutablePointer<Float>, rows: Int) {
+        let (height, width) = (base.outputHeight, base.outputWidth)
+        let samplePlane = planeHeight * planeWidth
+        for row in 0..<rows {
+            let line = wide + row * gradientStride
+            line.update(repeating: 0, count: gradientMargin)
+            let data = line + gradientMargin
+            for sample in 0..<batch {
+                let plane = data + sample * samplePlane
+                for y in 0..<height {
+                    let rest = plane + y * planeWidth
+                    for x in width..<planeWidth { rest[x] = 0 }
+                }
+                (plane + height * planeWidth).update(repeating: 0, count: (planeHeight - height) * planeWidth)
+            }
+            (data + planeLength).update(repeating: 0, count: wideLength - planeLength)
+        }
     }
 
     /// Copies [rows, N, Ho, Wo] into the valid positions of a wide dY buffer [rows][gradientStride].
