@@ -111,7 +111,7 @@ struct PhaseGeometry {
         let s = base.stride
         forEachRun { from, to, count in
             if s == 1 {
-                (phases + to).update(from: input + from, count: count)
+                SparseRuns.copy(input + from, phases + to, count: count)
             } else {
                 let (source, target) = (input + from, phases + to)
                 for t in 0..<count { target[t] = source[t &* s] }
@@ -128,7 +128,7 @@ struct PhaseGeometry {
         }
         forEachRun { to, from, count in
             if s == 1 {
-                (gradient + to).update(from: planes + from, count: count)
+                SparseRuns.copy(planes + from, gradient + to, count: count)
             } else {
                 let (source, target) = (planes + from, gradient + to)
                 for t in 0..<count { target[t &* s] = source[t] }
@@ -155,8 +155,7 @@ struct PhaseGeometry {
                 let run = min(width - x, end - position)
                 let (from, to) = (tile + (position - start), output + (sample * height + y) * width + x)
                 for row in 0..<rows {
-                    let (source, target) = (from + row * rowStride, to + row * batch * height * width)
-                    for t in 0..<run { target[t] = source[t] }
+                    SparseRuns.copy(from + row * rowStride, to + row * batch * height * width, count: run)
                 }
             }
             position += planeWidth - x
@@ -195,7 +194,7 @@ struct PhaseGeometry {
     /// Copies [rows, N, Ho, Wo] into the valid positions of a wide dY buffer [rows][gradientStride].
     func expand(_ gradient: UnsafePointer<Float>, rows: Int, into wide: UnsafeMutablePointer<Float>) {
         forEachOutputRow(rows: rows, stride: gradientStride) { wideOffset, outputOffset, width in
-            (wide + gradientMargin + wideOffset).update(from: gradient + outputOffset, count: width)
+            SparseRuns.copy(gradient + outputOffset, wide + gradientMargin + wideOffset, count: width)
         }
     }
 

@@ -31,14 +31,21 @@ extension SparseConvolutionKernel {
         let scratch = workspace.scratch(count: rows * stride)
         let offsets = entryOffsets(pattern, p)
         let samplePlane = p.planeHeight * p.planeWidth
+        // The plane rows the windows read, from the top of each sample's block: the rows below
+        // them (LeNet conv2: 4 of 14, 27% of the arithmetic) are left out, one run per sample.
+        let used = SparseRuns.roundedUp(height * 2 * p.planeWidth)
+        let perSample = used < samplePlane
         var first = 0
         while first < p.batch {
             let count = min(p.samplesPerTile(rows: rows), p.batch - first)
-            let run = SparseRuns.roundedUp(count * samplePlane)
-            SparseRuns.multiply(
-                rows: rows, rowStarts: pattern.rowStarts, offsets: offsets, values: values,
-                source: phases!.data + first * samplePlane, target: scratch, targetStride: stride, length: run,
-                tile: run)
+            let runs = perSample ? count : 1
+            let run = perSample ? used : SparseRuns.roundedUp(count * samplePlane)
+            for index in 0..<runs {
+                SparseRuns.multiply(
+                    rows: rows, rowStarts: pattern.rowStarts, offsets: offsets, values: values,
+                    source: phases!.data + (first + index) * samplePlane, target: scratch + index * samplePlane,
+                    targetStride: stride, length: run, tile: run)
+            }
             p.pool(
                 scratch, rows: rows, rowStride: stride, samples: first..<first + count, bias: bias,
                 into: output.data, winners: UnsafeMutableRawPointer(storage.base))
@@ -62,8 +69,72 @@ extension SparseConvolutionKernel {
                     == [outputChannels, batch, geometry.outputHeight / 2, geometry.outputWidth / 2],
             "SparseConvolutionKernel pooled output gradient is \(outputGradient.shape)")
         let p = savedGeometry(batch: batch)
-        let wide = pooledGradient(outputGradient, p, sums: biasGradient)
-        backward(pattern, values: values, wide: wide, p, inputGradient: inputGradient, weightGradientValues)
+        guard inputGradient == nil else {
+            let wide = pooledGradient(outputGradient, p, sums: biasGradient)
+            backward(pattern, values: values, wide: wide, p, inputGradient: inputGradient, weightGradientValues)
+            return
+        }
+        weightGradient(pattern, pooledGradient: outputGradient, p, weightGradientValues, biasGradient)
+    }
+
+    /// dW (and the bias gradient) alone, a few whole samples of dY at a time.
+    ///
+    /// Without dX nothing reads the wide dY at a shift across samples, so each tile of it is
+    /// spread out in the scratch, in cache, and used at once: the full wide dY of LeNet's conv1 is
+    /// 1.5 MB written and read back, per step.
+    private func weightGradient(
+        _ pattern: SparsePattern, pooledGradient: Tensor, _ p: PhaseGeometry,
+        _ weightGradientValues: UnsafeMutablePointer<Float>, _ biasGradient: UnsafeMutablePointer<Float>?
+    ) {
+        hasGradient = true
+        // No wide dY is left in the workspace: `gradient(at:)` goes tile by tile too.
+        holdsWideGradient = false
+        let offsets = entryOffsets(pattern, p)
+        forEachGradientTile(pooledGradient, p, sums: biasGradient) { tile, stride, first, run in
+            SparseRuns.entryDots(
+                rows: outputChannels, rowStarts: pattern.rowStarts, offsets: offsets, gradient: tile,
+                gradientStride: stride, source: phases!.data + first * p.planeHeight * p.planeWidth,
+                sums: weightGradientValues, length: run, tile: run, accumulate: first > 0)
+        }
+    }
+
+    /// `gradient(at:count:outputGradient:into:)` after a pooled backward pass without dX.
+    func tiledGradient(
+        at flatPositions: UnsafePointer<Int32>, count: Int, pooledGradient: Tensor, _ p: PhaseGeometry,
+        into gradients: UnsafeMutablePointer<Float>
+    ) {
+        let table = columnTable(p)
+        gradients.update(repeating: 0, count: count)
+        forEachGradientTile(pooledGradient, p, sums: nil) { tile, stride, first, run in
+            let source = phases!.data + first * p.planeHeight * p.planeWidth
+            for index in 0..<count {
+                let (row, column) = Int(flatPositions[index]).quotientAndRemainder(dividingBy: patchSize)
+                gradients[index] += SparseRuns.dot(tile + row * stride, source + Int(table[column]), length: run)
+            }
+        }
+    }
+
+    /// Spreads the pooled dY of a few whole samples at a time into the scratch [rows][stride],
+    /// zeros elsewhere, and calls `body(tile, stride, first sample, run)` on each.
+    private func forEachGradientTile(
+        _ pooledGradient: Tensor, _ p: PhaseGeometry, sums: UnsafeMutablePointer<Float>?,
+        _ body: (UnsafeMutablePointer<Float>, Int, Int, Int) -> Void
+    ) {
+        let rows = outputChannels
+        let stride = p.sampleTileStride(rows: rows)
+        let tile = workspace.scratch(count: rows * stride)
+        let samplePlane = p.planeHeight * p.planeWidth
+        var first = 0
+        while first < p.batch {
+            let count = min(p.samplesPerTile(rows: rows), p.batch - first)
+            let run = SparseRuns.roundedUp(count * samplePlane)
+            for row in 0..<rows { (tile + row * stride).update(repeating: 0, count: run) }
+            p.scatterPooled(
+                pooledGradient.data, winners: UnsafeRawPointer(winners!.base), rows: rows,
+                samples: first..<first + count, into: tile, rowStride: stride, sums: sums, accumulate: first > 0)
+            body(tile, stride, first, run)
+            first += count
+        }
     }
 
     /// The pooled dY spread into the workspace's wide dY through the winners, zeros elsewhere.
@@ -74,7 +145,8 @@ extension SparseConvolutionKernel {
         gradientStamp = stamp
         if !holdsZeros { p.zeroInvalid(wide, rows: outputChannels) }
         p.scatterPooled(
-            gradient.data, winners: UnsafeRawPointer(winners!.base), rows: outputChannels, into: wide, sums: sums)
+            gradient.data, winners: UnsafeRawPointer(winners!.base), rows: outputChannels, samples: 0..<p.batch,
+            into: wide + p.gradientMargin, rowStride: p.gradientStride, sums: sums)
         return wide
     }
 }
@@ -127,7 +199,10 @@ extension PhaseGeometry {
     ) {
         var x = 0
         let shifts = SIMD16<Float>(repeating: shift)
-        while x + 8 <= count {
+        while x < count && count >= 8 {
+            // The last eight windows overlap the ones before rather than leave a scalar tail:
+            // rewriting a window writes the same values.
+            x = min(x, count - 8)
             let upperRow = UnsafeRawPointer(top + 2 * x).loadUnaligned(as: SIMD16<Float>.self) + shifts
             let lowerRow = UnsafeRawPointer(bottom + 2 * x).loadUnaligned(as: SIMD16<Float>.self) + shifts
             let (a, b, c, d) = (upperRow.evenHalf, upperRow.oddHalf, lowerRow.evenHalf, lowerRow.oddHalf)
@@ -168,7 +243,7 @@ extension PhaseGeometry {
     @inline(__always)
     private static func scatter8(
         _ gradient: UnsafePointer<Float>, _ winners: UnsafeRawPointer, _ top: UnsafeMutablePointer<Float>,
-        _ bottom: UnsafeMutablePointer<Float>
+        _ bottom: UnsafeMutablePointer<Float>, skip: UInt32
     ) -> Float {
         typealias Bits = SIMD8<UInt32>
         let values = unsafeBitCast(UnsafeRawPointer(gradient).loadUnaligned(as: SIMD8<Float>.self), to: Bits.self)
@@ -179,7 +254,10 @@ extension PhaseGeometry {
         }
         UnsafeMutableRawPointer(top).storeBytes(of: interleaved(kept(0), kept(1)), as: SIMD16<Float>.self)
         UnsafeMutableRawPointer(bottom).storeBytes(of: interleaved(kept(2), kept(3)), as: SIMD16<Float>.self)
-        return unsafeBitCast(values & (Bits() &- ((flags &>> 4) ^ 1)), to: SIMD8<Float>.self).sum()
+        // Lanes below `skip` wrap around to a set top bit: 1 where a lane is left out of the sum.
+        let skipped = (Bits(0, 1, 2, 3, 4, 5, 6, 7) &- skip) &>> 31
+        let passed = ((flags &>> 4) | skipped) ^ 1
+        return unsafeBitCast(values & (Bits() &- passed), to: SIMD8<Float>.self).sum()
     }
 
     /// a0, b0, a1, b1, ...: the values of a window's two columns in image order.
@@ -198,30 +276,36 @@ extension PhaseGeometry {
         Float(bitPattern: value & (0 &- UInt32(bit(flag))))
     }
 
-    /// Writes the gradient of the pooled output [rows, N, Ho / 2, Wo / 2] into every valid position
-    /// of a wide dY buffer [rows][gradientStride].
+    /// Writes the gradient of the pooled output [rows, N, Ho / 2, Wo / 2] of `samples` into every
+    /// valid position of a wide buffer [rows][rowStride] whose index 0 is the first sample's block.
     ///
     /// Each window's winner gets its value; the rest of the window, the last row and column a
-    /// window leaves out, and windows the ReLU stopped get zero.
-    /// With `sums`, also writes each row's sum of the gradient that passed (the bias gradient).
+    /// window leaves out, and windows the ReLU stopped get zero. With `sums`, also writes (or with
+    /// `accumulate`, adds) each row's sum of the gradient that passed: the bias gradient.
     func scatterPooled(
-        _ gradient: UnsafePointer<Float>, winners: UnsafeRawPointer, rows: Int, into wide: UnsafeMutablePointer<Float>,
-        sums: UnsafeMutablePointer<Float>?
+        _ gradient: UnsafePointer<Float>, winners: UnsafeRawPointer, rows: Int, samples: Range<Int>,
+        into wide: UnsafeMutablePointer<Float>, rowStride: Int, sums: UnsafeMutablePointer<Float>?,
+        accumulate: Bool = false
     ) {
         let (height, width) = (base.outputHeight / 2, base.outputWidth / 2)
         let samplePlane = planeHeight * planeWidth
-        var index = 0
         for row in 0..<rows {
             var sum: Float = 0
-            for sample in 0..<batch {
-                let plane = wide + gradientMargin + row * gradientStride + sample * samplePlane
+            var index = (row * batch + samples.lowerBound) * height * width
+            for sample in samples {
+                let plane = wide + row * rowStride + (sample - samples.lowerBound) * samplePlane
                 for y in 0..<height {
                     let top = plane + 2 * y * planeWidth
                     let bottom = top + planeWidth
                     var x = 0
-                    while x + 8 <= width {
-                        sum += Self.scatter8(gradient + index, winners + index, top + 2 * x, bottom + 2 * x)
-                        (x, index) = (x + 8, index + 8)
+                    while x < width && width >= 8 {
+                        // The last eight windows overlap the ones before (see `poolRow`); their
+                        // sum leaves out the windows already counted.
+                        let start = min(x, width - 8)
+                        let (at, skip) = (index - (x - start), UInt32(x - start))
+                        sum += Self.scatter8(
+                            gradient + at, winners + at, top + 2 * start, bottom + 2 * start, skip: skip)
+                        (x, index) = (start + 8, at + 8)
                     }
                     for x in x..<width {
                         let value = gradient[index].bitPattern
@@ -242,7 +326,7 @@ extension PhaseGeometry {
                     (plane + 2 * height * planeWidth).update(repeating: 0, count: base.outputWidth)
                 }
             }
-            sums?[row] = sum
+            if let sums { sums[row] = accumulate ? sums[row] + sum : sum }
         }
     }
 }

@@ -50,6 +50,8 @@ public final class SparseConvolutionKernel {
     var isPooled = false
     /// Each pooled output's winner (`PhaseGeometry.pool`), one byte each, from `forwardPooled`.
     var winners: IndexStorage?
+    /// Whether the last backward pass formed the wide dY (a pooled one without dX does not).
+    var holdsWideGradient = true
     /// The workspace's stamp when this kernel last filled its wide dY: still there if unchanged.
     var gradientStamp = -1
 
@@ -139,6 +141,7 @@ public final class SparseConvolutionKernel {
         inputGradient: Tensor?, _ weightGradientValues: UnsafeMutablePointer<Float>
     ) {
         hasGradient = true
+        holdsWideGradient = true
         SparseRuns.entryDots(
             rows: outputChannels, rowStarts: pattern.rowStarts, offsets: entryOffsets(pattern, p),
             gradient: wide + p.gradientMargin, gradientStride: p.gradientStride, source: phases!.data,
@@ -180,16 +183,22 @@ public final class SparseConvolutionKernel {
             ? [outputChannels, savedBatch, height / 2, width / 2] : [outputChannels, savedBatch, height, width]
         precondition(
             outputGradient.shape == expected, "SparseConvolutionKernel.gradient(at:) got dY \(outputGradient.shape)")
-        let wide =
-            workspace.gradient(ifStamp: gradientStamp)
-            ?? UnsafePointer(isPooled ? pooledGradient(outputGradient, p) : wideGradient(outputGradient, p))
-        let table = columnTable(p)
         let patch = patchSize
         for index in 0..<count {
             let position = Int(flatPositions[index])
             precondition(
                 position >= 0 && position < outputChannels * patch, "position \(position) outside the weight")
-            let (row, column) = position.quotientAndRemainder(dividingBy: patch)
+        }
+        if isPooled && !holdsWideGradient {
+            tiledGradient(at: flatPositions, count: count, pooledGradient: outputGradient, p, into: gradients)
+            return
+        }
+        let wide =
+            workspace.gradient(ifStamp: gradientStamp)
+            ?? UnsafePointer(isPooled ? pooledGradient(outputGradient, p) : wideGradient(outputGradient, p))
+        let table = columnTable(p)
+        for index in 0..<count {
+            let (row, column) = Int(flatPositions[index]).quotientAndRemainder(dividingBy: patch)
             gradients[index] = SparseRuns.dot(
                 wide + row * p.gradientStride + p.gradientMargin, phases.data + Int(table[column]),
                 length: p.wideLength)
@@ -214,7 +223,7 @@ public final class SparseConvolutionKernel {
     }
 
     /// Each weight column's run start in the phase planes, recomputed when the batch changes.
-    private func columnTable(_ p: PhaseGeometry) -> UnsafePointer<Int32> {
+    func columnTable(_ p: PhaseGeometry) -> UnsafePointer<Int32> {
         if let columnOffsets, columnOffsetsBatch == p.batch { return UnsafePointer(columnOffsets.base) }
         let storage = IndexStorage.reusing(columnOffsets, count: patchSize, role: .workspace)
         p.fillColumnOffsets(storage.base)
@@ -307,6 +316,8 @@ extension SparseConvolutionKernel {
         let p = PhaseGeometry(geometry, batch: batch)
         let forward = outputChannels * (pooled ? p.sampleTileStride(rows: outputChannels) : min(p.tile, p.wideLength))
         let scratch = inputGradient ? max(forward, p.planes * p.wideLength) : forward
-        return SparseWorkspace.Need(scratch: scratch, gradient: outputChannels * p.gradientStride)
+        // Pooled without dX, dY is spread out a tile at a time in the scratch, never whole.
+        let gradient = pooled && !inputGradient ? 0 : outputChannels * p.gradientStride
+        return SparseWorkspace.Need(scratch: scratch, gradient: gradient)
     }
 }

@@ -124,6 +124,34 @@ import Testing
                     at: p.baseAddress!, count: p.count, outputGradient: pooledGradient, into: $0.baseAddress!)
             }
         }
+        // Without dX, dW is taken a tile of samples at a time and no wide dY is kept.
+        let alone = SparseConvolutionKernel(geometry: g, outputChannels: outputChannels)
+        var aloneWeightGradient = [Float](repeating: .nan, count: pattern.count)
+        var aloneBiasGradient = [Float](repeating: .nan, count: outputChannels)
+        var aloneEverywhere = [Float](repeating: .nan, count: outputChannels * g.patchSize)
+        values.withUnsafeBufferPointer { v in
+            bias.withUnsafeBufferPointer { b in
+                alone.forwardPooled(pattern, values: v.baseAddress!, bias: b.baseAddress!, input: input, output: output)
+            }
+            aloneWeightGradient.withUnsafeMutableBufferPointer { dw in
+                aloneBiasGradient.withUnsafeMutableBufferPointer { db in
+                    alone.backwardPooled(
+                        pattern, values: v.baseAddress!, outputGradient: pooledGradient, inputGradient: nil,
+                        weightGradientValues: dw.baseAddress!, biasGradient: db.baseAddress!)
+                }
+            }
+        }
+        positions.withUnsafeBufferPointer { p in
+            aloneEverywhere.withUnsafeMutableBufferPointer {
+                alone.gradient(
+                    at: p.baseAddress!, count: p.count, outputGradient: pooledGradient, into: $0.baseAddress!)
+            }
+        }
+        SparseFixture.expectClose(
+            aloneWeightGradient, pattern.flatIndices.map { expected.weightGradient[Int($0)] },
+            "kept weight gradient without dX")
+        SparseFixture.expectClose(aloneBiasGradient, expected.biasGradient, "bias gradient without dX")
+        SparseFixture.expectClose(aloneEverywhere, expected.weightGradient, "every position without dX")
         SparseFixture.expectClose(output.values, expected.pooled, "pooled forward")
         SparseFixture.expectClose(inputGradient.values, expected.inputGradient, "input gradient")
         SparseFixture.expectClose(
