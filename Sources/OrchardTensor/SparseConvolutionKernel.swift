@@ -99,6 +99,10 @@ public final class SparseConvolutionKernel {
                 && input.shape[3] == g.width,
             "SparseConvolutionKernel for \(g.channels)x\(g.height)x\(g.width) got input \(input.shape)")
         let p = PhaseGeometry(g, batch: input.shape[1])
+        // A batch of another size releases the old planes before allocating the new ones (nothing
+        // of them is kept: split rewrites the image, the padding is the new buffer's zeros), so
+        // that they do not add to the layers' outputs the next layer still holds at the old size.
+        if self.phases?.shape != [p.bufferCount] { self.phases = nil }
         let phases = Tensor.reusing(self.phases, shape: [p.bufferCount], role: .workspace)
         self.phases = phases
         p.split(input.data, into: phases.data)
