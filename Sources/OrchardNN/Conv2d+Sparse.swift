@@ -30,6 +30,36 @@ extension Conv2d {
             2 * pattern.count * run * (inputGradient == nil ? 1 : 2) + (bias == nil ? 0 : outputGradient.count)
     }
 
+    /// The sparse convolution, its ReLU and a 2x2 max pool in one pass, into `output` [Cout, N, Ho / 2, Wo / 2].
+    func sparsePooledForward(_ input: Tensor, mode: Mode, into output: Tensor) {
+        let g = geometry(input.shape)
+        self.input = mode == .training ? input : nil
+        let pattern = weight.pattern!
+        sparseKernel(for: g).forwardPooled(
+            pattern, values: weight.value.data, bias: bias.map { UnsafePointer($0.value.data) }, input: input,
+            output: output)
+        let run = input.shape[1] * g.outputPlane
+        // As the three layers count apart: the convolution and bias, the ReLU, four reads per window.
+        flops = FLOPCount(
+            forward: 2 * pattern.count * run + (bias == nil ? 0 : outputChannels * run) + outputChannels * run
+                + 4 * output.count)
+    }
+
+    /// The backward pass of `sparsePooledForward` from the pooled output's gradient.
+    func sparsePooledBackward(_ outputGradient: Tensor, into inputGradient: Tensor?) {
+        guard let input else { preconditionFailure("Conv2d.backward without a training forward") }
+        self.outputGradient = outputGradient
+        let g = geometry(input.shape)
+        let pattern = weight.pattern!
+        sparseKernel(for: g).backwardPooled(
+            pattern, values: weight.value.data, outputGradient: outputGradient, inputGradient: inputGradient,
+            weightGradientValues: weight.gradient!.data, biasGradient: bias?.gradient?.data)
+        let run = input.shape[1] * g.outputPlane
+        flops.backward =
+            2 * pattern.count * run * (inputGradient == nil ? 1 : 2) + (bias == nil ? 0 : outputChannels * run)
+            + outputChannels * run + outputGradient.count
+    }
+
     /// The kernel object for this geometry, made anew when the input geometry or the workspace changes.
     private func sparseKernel(for g: ConvolutionGeometry) -> SparseConvolutionKernel {
         if let kernel = sparseKernel, kernel.geometry == g,
@@ -45,17 +75,21 @@ extension Conv2d {
 
     /// The sparse kernel's own workspaces, and its per-call buffers unless a network's shared
     /// workspace holds them (`Network.predictedFootprint` counts that once).
-    func sparseTrainingTensors(_ g: ConvolutionGeometry, batch: Int, kept: Int) -> [Int] {
+    ///
+    /// `pooled`: whether the kernel runs fused with a ReLU and max pool (`sparsePooledForward`).
+    func sparseTrainingTensors(_ g: ConvolutionGeometry, batch: Int, kept: Int, pooled: Bool = false) -> [Int] {
         let owned = SparseConvolutionKernel.workspaceBytes(
-            geometry: g, outputChannels: outputChannels, batch: batch, kept: kept, inputGradient: needsInputGradient)
+            geometry: g, outputChannels: outputChannels, batch: batch, kept: kept, inputGradient: needsInputGradient,
+            pooled: pooled)
         if sparseWorkspace != nil { return owned }
-        return owned + sparseWorkspaceNeed(g, batch: batch).tensorBytes
+        return owned + sparseWorkspaceNeed(g, batch: batch, pooled: pooled).tensorBytes
     }
 
     /// What the sparse kernel asks of its workspace at this geometry and batch.
-    func sparseWorkspaceNeed(_ g: ConvolutionGeometry, batch: Int) -> SparseWorkspace.Need {
+    func sparseWorkspaceNeed(_ g: ConvolutionGeometry, batch: Int, pooled: Bool = false) -> SparseWorkspace.Need {
         SparseConvolutionKernel.workspaceNeed(
-            geometry: g, outputChannels: outputChannels, batch: batch, inputGradient: needsInputGradient)
+            geometry: g, outputChannels: outputChannels, batch: batch, inputGradient: needsInputGradient,
+            pooled: pooled)
     }
 
     public func prefersCompact(density: Double, inputShape: [Int]) -> Bool {

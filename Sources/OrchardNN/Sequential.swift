@@ -1,16 +1,46 @@
 import OrchardTensor
 
 /// Layers applied one after another, each under a name that prefixes its parameters' names.
+///
+/// A convolution followed by a ReLU and a 2x2 max pool runs as one `ConvolutionPoolingBlock`
+/// while its weight is compact; the layers and their names stay as given.
 public final class Sequential: Layer {
     public private(set) var layers: [(name: String, layer: any Layer)]
     public private(set) var flops = FLOPCount.zero
     /// Where to record each entry's time, under `profilePrefix`; nil when not profiling.
     var profile: LayerProfile?
     var profilePrefix = ""
+    /// The block starting at each layer that begins a convolution, ReLU and max pool; nil elsewhere.
+    private let blocks: [ConvolutionPoolingBlock?]
+    /// The first layer of each step of the last forward pass, and whether it was a fused block.
+    private var steps: [(index: Int, fused: Bool)] = []
 
     /// Creates the chain; the first layer's input gradient follows `needsInputGradient`.
     public init(_ layers: [(String, any Layer)]) {
         self.layers = layers.map { (name: $0.0, layer: $0.1) }
+        blocks = layers.indices.map { index in
+            index + 2 < layers.count
+                ? ConvolutionPoolingBlock(layers[index].1, layers[index + 1].1, layers[index + 2].1) : nil
+        }
+    }
+
+    /// The fused block starting at `index`, if it runs fused now.
+    private func fusedBlock(at index: Int) -> ConvolutionPoolingBlock? {
+        guard let block = blocks[index], block.isFused else { return nil }
+        return block
+    }
+
+    /// The profile name of the block at `index`: its three layers' names.
+    private func blockName(at index: Int) -> String {
+        qualified(profilePrefix, layers[index...index + 2].map(\.name).joined(separator: "+"))
+    }
+
+    /// The convolutions that run fused with their ReLU and max pool, in this chain and those nested in it.
+    var fusedConvolutions: [Conv2d] {
+        layers.indices.flatMap { index in
+            (fusedBlock(at: index).map { [$0.convolution] } ?? [])
+                + ((layers[index].layer as? Sequential)?.fusedConvolutions ?? [])
+        }
     }
 
     /// Whether the chain's input gradient is computed.
@@ -39,15 +69,25 @@ public final class Sequential: Layer {
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
         var value = input
         var total = FLOPCount.zero
-        for entry in layers {
-            if let profile {
-                value = profile.time(
-                    qualified(profilePrefix, entry.name), forward: true, { entry.layer.forward(value, mode: mode) },
-                    flops: { entry.layer.flops })
-            } else {
-                value = entry.layer.forward(value, mode: mode)
+        steps.removeAll(keepingCapacity: true)
+        var index = 0
+        while index < layers.count {
+            if let block = fusedBlock(at: index) {
+                let current = value
+                value = timed(blockName(at: index), forward: true, { block.forward(current, mode: mode) }, block.flops)
+                total.forward += block.flops.forward
+                steps.append((index, true))
+                index += 3
+                continue
             }
+            let entry = layers[index]
+            let current = value
+            value = timed(
+                qualified(profilePrefix, entry.name), forward: true, { entry.layer.forward(current, mode: mode) },
+                entry.layer.flops)
             total.forward += entry.layer.flops.forward
+            steps.append((index, false))
+            index += 1
         }
         flops = total
         return value
@@ -56,19 +96,30 @@ public final class Sequential: Layer {
     public func backward(_ outputGradient: Tensor) -> Tensor? {
         var gradient: Tensor? = outputGradient
         var total = 0
-        for entry in layers.reversed() {
+        for step in steps.reversed() {
             guard let current = gradient else { break }
-            if let profile {
-                gradient = profile.time(
-                    qualified(profilePrefix, entry.name), forward: false, { entry.layer.backward(current) },
-                    flops: { entry.layer.flops })
+            if step.fused, let block = blocks[step.index] {
+                gradient = timed(blockName(at: step.index), forward: false, { block.backward(current) }, block.flops)
+                total += block.flops.backward
             } else {
-                gradient = entry.layer.backward(current)
+                let entry = layers[step.index]
+                gradient = timed(
+                    qualified(profilePrefix, entry.name), forward: false, { entry.layer.backward(current) },
+                    entry.layer.flops)
+                total += entry.layer.flops.backward
             }
-            total += entry.layer.flops.backward
         }
         flops.backward = total
         return gradient
+    }
+
+    /// `body()`, timed under `name` when profiling.
+    @inline(__always)
+    private func timed<T>(
+        _ name: @autoclosure () -> String, forward: Bool, _ body: () -> T, _ flops: @autoclosure () -> FLOPCount
+    ) -> T {
+        guard let profile else { return body() }
+        return profile.time(name(), forward: forward, body, flops: flops)
     }
 
     /// Attaches `profile` to this chain and the chains nested directly in it.
@@ -80,13 +131,21 @@ public final class Sequential: Layer {
         }
     }
 
-    /// Its layers' tensors, each layer at the shape it gets; the chain itself holds nothing.
+    /// Its layers' tensors, each layer (or fused block) at the shape it gets; the chain itself holds nothing.
     public func trainingTensors(inputShape: [Int]) -> [Int] {
         var shape = inputShape
         var tensors: [Int] = []
-        for entry in layers {
-            tensors += entry.layer.trainingTensors(inputShape: shape)
-            shape = entry.layer.outputShape(for: shape)
+        var index = 0
+        while index < layers.count {
+            if let block = fusedBlock(at: index) {
+                tensors += block.trainingTensors(inputShape: shape)
+                shape = block.outputShape(for: shape)
+                index += 3
+                continue
+            }
+            tensors += layers[index].layer.trainingTensors(inputShape: shape)
+            shape = layers[index].layer.outputShape(for: shape)
+            index += 1
         }
         return tensors
     }

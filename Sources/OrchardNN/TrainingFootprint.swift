@@ -116,11 +116,14 @@ extension Network {
     /// The largest need of each buffer over the compact convolutions. It only grows, so a smaller last batch keeps it.
     func sparseWorkspaceBytes(inputShape: [Int]) -> Int {
         var need = SparseWorkspace.Need()
+        let fused = Set(body.fusedConvolutions.map(ObjectIdentifier.init))
         body.visitLayers(prefix: "", inputShape: inputShape) { _, layer, shape in
             guard let convolution = layer as? Conv2d, convolution.weight.isCompact,
                 convolution.sparseWorkspace === sparseWorkspace
             else { return }
-            need = need.merged(convolution.sparseWorkspaceNeed(convolution.geometry(shape), batch: shape[1]))
+            let pooled = fused.contains(ObjectIdentifier(convolution))
+            need = need.merged(
+                convolution.sparseWorkspaceNeed(convolution.geometry(shape), batch: shape[1], pooled: pooled))
         }
         return need.tensorBytes.reduce(0, +)
     }

@@ -49,8 +49,9 @@ struct PhaseGeometry {
         wideLength = SparseRuns.roundedUp(planeLength)
         planes = g.channels * phaseRows * phaseColumns
         longestShift = (g.kernelHeight - 1) / s * planeWidth + (g.kernelWidth - 1) / s
-        // The last plane's runs start up to `longestShift` in and are `wideLength` long.
-        bufferCount = planes * wideLength + longestShift
+        // The last plane's runs start up to `longestShift` in and are `wideLength` long; the
+        // pooled forward's runs of whole samples may round up past that by less than a vector.
+        bufferCount = planes * wideLength + longestShift + SparseRuns.lanes
         gradientMargin = SparseRuns.roundedUp(longestShift)
         precondition(bufferCount <= Int(Int32.max), "SparseConvolutionKernel phase buffer exceeds Int32 offsets")
         tile = SparseRuns.tileLength(sourceRuns: planes)
@@ -110,7 +111,7 @@ struct PhaseGeometry {
         let s = base.stride
         forEachRun { from, to, count in
             if s == 1 {
-                (phases + to).update(from: input + from, count: count)
+                SparseRuns.copy(input + from, phases + to, count: count)
             } else {
                 let (source, target) = (input + from, phases + to)
                 for t in 0..<count { target[t] = source[t &* s] }
@@ -127,7 +128,7 @@ struct PhaseGeometry {
         }
         forEachRun { to, from, count in
             if s == 1 {
-                (gradient + to).update(from: planes + from, count: count)
+                SparseRuns.copy(planes + from, gradient + to, count: count)
             } else {
                 let (source, target) = (planes + from, gradient + to)
                 for t in 0..<count { target[t &* s] = source[t] }
@@ -154,8 +155,7 @@ struct PhaseGeometry {
                 let run = min(width - x, end - position)
                 let (from, to) = (tile + (position - start), output + (sample * height + y) * width + x)
                 for row in 0..<rows {
-                    let (source, target) = (from + row * rowStride, to + row * batch * height * width)
-                    for t in 0..<run { target[t] = source[t] }
+                    SparseRuns.copy(from + row * rowStride, to + row * batch * height * width, count: run)
                 }
             }
             position += planeWidth - x
@@ -170,10 +170,31 @@ struct PhaseGeometry {
             outputWidth: base.outputWidth)
     }
 
+    /// Writes zeros at every position of a wide dY [rows][gradientStride] but the valid outputs:
+    /// the margins, the columns and rows past the outputs, and the tail rounding up to whole vectors.
+    func zeroInvalid(_ wide: UnsafeMutablePointer<Float>, rows: Int) {
+        let (height, width) = (base.outputHeight, base.outputWidth)
+        let samplePlane = planeHeight * planeWidth
+        for row in 0..<rows {
+            let line = wide + row * gradientStride
+            line.update(repeating: 0, count: gradientMargin)
+            let data = line + gradientMargin
+            for sample in 0..<batch {
+                let plane = data + sample * samplePlane
+                for y in 0..<height {
+                    let rest = plane + y * planeWidth
+                    for x in width..<planeWidth { rest[x] = 0 }
+                }
+                (plane + height * planeWidth).update(repeating: 0, count: (planeHeight - height) * planeWidth)
+            }
+            (data + planeLength).update(repeating: 0, count: wideLength - planeLength)
+        }
+    }
+
     /// Copies [rows, N, Ho, Wo] into the valid positions of a wide dY buffer [rows][gradientStride].
     func expand(_ gradient: UnsafePointer<Float>, rows: Int, into wide: UnsafeMutablePointer<Float>) {
         forEachOutputRow(rows: rows, stride: gradientStride) { wideOffset, outputOffset, width in
-            (wide + gradientMargin + wideOffset).update(from: gradient + outputOffset, count: width)
+            SparseRuns.copy(gradient + outputOffset, wide + gradientMargin + wideOffset, count: width)
         }
     }
 

@@ -33,7 +33,7 @@ public final class SparseConvolutionKernel {
     /// Where the buffers that do not outlive a call live: the wide output in `forward`, the wide dY
     /// and the phase-plane gradients in `backward`.
     public let workspace: SparseWorkspace
-    private var phases: Tensor?
+    var phases: Tensor?
     private var columnOffsets: IndexStorage?
     private var columnOffsetsBatch = -1
     private var entryOffsetStorage: IndexStorage?
@@ -43,11 +43,17 @@ public final class SparseConvolutionKernel {
     private var transposed: TransposedEntries?
     private var transposedValues: Tensor?
     /// The batch of the last forward pass, whose phase planes are saved; -1 before the first.
-    private var savedBatch = -1
+    var savedBatch = -1
     /// Whether a backward pass followed the last forward pass.
-    private var hasGradient = false
+    var hasGradient = false
+    /// Whether the last forward pass was `forwardPooled`, whose dY is the pooled output's.
+    var isPooled = false
+    /// Each pooled output's winner (`PhaseGeometry.pool`), one byte each, from `forwardPooled`.
+    var winners: IndexStorage?
+    /// Whether the last backward pass formed the wide dY (a pooled one without dX does not).
+    var holdsWideGradient = true
     /// The workspace's stamp when this kernel last filled its wide dY: still there if unchanged.
-    private var gradientStamp = -1
+    var gradientStamp = -1
 
     /// Creates a kernel for inputs of `geometry` and a weight of `outputChannels` rows, taking its
     /// per-call buffers from `workspace` (by default one of its own).
@@ -65,23 +71,12 @@ public final class SparseConvolutionKernel {
     ///
     /// Keeps the input's phase planes for `backward`.
     public func forward(_ pattern: SparsePattern, values: UnsafePointer<Float>, input: Tensor, output: Tensor) {
-        check(pattern)
-        let g = geometry
+        let p = prepare(pattern, input: input)
         precondition(
-            input.shape.count == 4 && input.shape[0] == g.channels && input.shape[2] == g.height
-                && input.shape[3] == g.width,
-            "SparseConvolutionKernel for \(g.channels)x\(g.height)x\(g.width) got input \(input.shape)")
-        let batch = input.shape[1]
-        let p = PhaseGeometry(g, batch: batch)
-        precondition(
-            output.shape == [outputChannels, batch, g.outputHeight, g.outputWidth],
-            "SparseConvolutionKernel output is \(output.shape), not [\(outputChannels), \(batch), "
-                + "\(g.outputHeight), \(g.outputWidth)]")
-        let phases = Tensor.reusing(self.phases, shape: [p.bufferCount], role: .workspace)
-        self.phases = phases
-        p.split(input.data, into: phases.data)
-        savedBatch = batch
-        hasGradient = false
+            output.shape == [outputChannels, p.batch, geometry.outputHeight, geometry.outputWidth],
+            "SparseConvolutionKernel output is \(output.shape), not [\(outputChannels), \(p.batch), "
+                + "\(geometry.outputHeight), \(geometry.outputWidth)]")
+        isPooled = false
         // The wide output is made one tile at a time and its valid outputs copied out while the
         // tile is in cache: a full-length wide output would be written to memory and read back.
         // Every position of a tile is written, so the shared scratch needs no clearing.
@@ -89,10 +84,31 @@ public final class SparseConvolutionKernel {
         let scratch = workspace.scratch(count: outputChannels * tile)
         SparseRuns.multiplyByTile(
             rows: outputChannels, rowStarts: pattern.rowStarts, offsets: entryOffsets(pattern, p), values: values,
-            source: phases.data, scratch: scratch, length: p.wideLength, tile: p.tile
+            source: phases!.data, scratch: scratch, length: p.wideLength, tile: p.tile
         ) { start, run in
             p.compact(scratch, rows: outputChannels, rowStride: tile, start: start, count: run, into: output.data)
         }
+    }
+
+    /// Checks the pattern and input, splits the input into the saved phase planes and returns their geometry.
+    func prepare(_ pattern: SparsePattern, input: Tensor) -> PhaseGeometry {
+        check(pattern)
+        let g = geometry
+        precondition(
+            input.shape.count == 4 && input.shape[0] == g.channels && input.shape[2] == g.height
+                && input.shape[3] == g.width,
+            "SparseConvolutionKernel for \(g.channels)x\(g.height)x\(g.width) got input \(input.shape)")
+        let p = PhaseGeometry(g, batch: input.shape[1])
+        // A batch of another size releases the old planes before allocating the new ones (nothing
+        // of them is kept: split rewrites the image, the padding is the new buffer's zeros), so
+        // that they do not add to the layers' outputs the next layer still holds at the old size.
+        if self.phases?.shape != [p.bufferCount] { self.phases = nil }
+        let phases = Tensor.reusing(self.phases, shape: [p.bufferCount], role: .workspace)
+        self.phases = phases
+        p.split(input.data, into: phases.data)
+        savedBatch = p.batch
+        hasGradient = false
+        return p
     }
 
     /// Computes dW at the kept entries into `weightGradientValues` and, unless `inputGradient` is
@@ -108,20 +124,36 @@ public final class SparseConvolutionKernel {
         let g = geometry
         let batch = outputGradient.shape.count == 4 ? outputGradient.shape[1] : -1
         precondition(
-            outputGradient.shape == [outputChannels, batch, g.outputHeight, g.outputWidth],
+            !isPooled && outputGradient.shape == [outputChannels, batch, g.outputHeight, g.outputWidth],
             "SparseConvolutionKernel output gradient is \(outputGradient.shape)")
-        guard let phases, savedBatch == batch else {
+        let p = savedGeometry(batch: batch)
+        let wide = wideGradient(outputGradient, p)
+        backward(pattern, values: values, wide: wide, p, inputGradient: inputGradient, weightGradientValues)
+    }
+
+    /// The geometry of the saved phase planes, which must be of `batch` samples.
+    func savedGeometry(batch: Int) -> PhaseGeometry {
+        guard phases != nil, savedBatch == batch else {
             preconditionFailure("SparseConvolutionKernel.backward needs a forward pass on a batch of \(batch)")
         }
-        let p = PhaseGeometry(g, batch: batch)
-        let wide = wideGradient(outputGradient, p)
+        return PhaseGeometry(geometry, batch: batch)
+    }
+
+    /// dW at the kept entries and dX (if asked) from dY in the wide layout.
+    func backward(
+        _ pattern: SparsePattern, values: UnsafePointer<Float>, wide: UnsafeMutablePointer<Float>, _ p: PhaseGeometry,
+        inputGradient: Tensor?, _ weightGradientValues: UnsafeMutablePointer<Float>
+    ) {
         hasGradient = true
+        holdsWideGradient = true
         SparseRuns.entryDots(
             rows: outputChannels, rowStarts: pattern.rowStarts, offsets: entryOffsets(pattern, p),
-            gradient: wide + p.gradientMargin, gradientStride: p.gradientStride, source: phases.data,
+            gradient: wide + p.gradientMargin, gradientStride: p.gradientStride, source: phases!.data,
             sums: weightGradientValues, length: p.wideLength, tile: p.tile)
         guard let inputGradient else { return }
-        precondition(inputGradient.shape == [g.channels, batch, g.height, g.width], "SparseConvolutionKernel dX shape")
+        let g = geometry
+        precondition(
+            inputGradient.shape == [g.channels, p.batch, g.height, g.width], "SparseConvolutionKernel dX shape")
         let planes = workspace.scratch(count: p.planes * p.wideLength)
         let entries = transposedEntries(pattern, p)
         let gathered = Tensor.reusing(transposedValues, shape: [pattern.count], role: .workspace)
@@ -149,17 +181,28 @@ public final class SparseConvolutionKernel {
             preconditionFailure("SparseConvolutionKernel.gradient(at:) needs a forward and a backward pass")
         }
         let p = PhaseGeometry(geometry, batch: savedBatch)
+        let (height, width) = (geometry.outputHeight, geometry.outputWidth)
+        let expected =
+            isPooled
+            ? [outputChannels, savedBatch, height / 2, width / 2] : [outputChannels, savedBatch, height, width]
         precondition(
-            outputGradient.shape == [outputChannels, savedBatch, geometry.outputHeight, geometry.outputWidth],
-            "SparseConvolutionKernel.gradient(at:) got dY \(outputGradient.shape)")
-        let wide = workspace.gradient(ifStamp: gradientStamp) ?? UnsafePointer(wideGradient(outputGradient, p))
-        let table = columnTable(p)
+            outputGradient.shape == expected, "SparseConvolutionKernel.gradient(at:) got dY \(outputGradient.shape)")
         let patch = patchSize
         for index in 0..<count {
             let position = Int(flatPositions[index])
             precondition(
                 position >= 0 && position < outputChannels * patch, "position \(position) outside the weight")
-            let (row, column) = position.quotientAndRemainder(dividingBy: patch)
+        }
+        if isPooled && !holdsWideGradient {
+            tiledGradient(at: flatPositions, count: count, pooledGradient: outputGradient, p, into: gradients)
+            return
+        }
+        let wide =
+            workspace.gradient(ifStamp: gradientStamp)
+            ?? UnsafePointer(isPooled ? pooledGradient(outputGradient, p) : wideGradient(outputGradient, p))
+        let table = columnTable(p)
+        for index in 0..<count {
+            let (row, column) = Int(flatPositions[index]).quotientAndRemainder(dividingBy: patch)
             gradients[index] = SparseRuns.dot(
                 wide + row * p.gradientStride + p.gradientMargin, phases.data + Int(table[column]),
                 length: p.wideLength)
@@ -168,14 +211,15 @@ public final class SparseConvolutionKernel {
 
     /// dY [Cout, N, Ho, Wo] spread into the workspace's wide dY, zeros elsewhere.
     private func wideGradient(_ outputGradient: Tensor, _ p: PhaseGeometry) -> UnsafeMutablePointer<Float> {
-        let (wide, stamp) = workspace.claimGradient(p.gradientLayout(rows: outputChannels))
+        let (wide, stamp, holdsZeros) = workspace.claimGradient(p.gradientLayout(rows: outputChannels))
         gradientStamp = stamp
         // The workspace keeps zeros at every position this layout leaves invalid; only valid ones are written.
+        if !holdsZeros { p.zeroInvalid(wide, rows: outputChannels) }
         p.expand(outputGradient.data, rows: outputChannels, into: wide)
         return wide
     }
 
-    private func check(_ pattern: SparsePattern) {
+    func check(_ pattern: SparsePattern) {
         precondition(
             pattern.rows == outputChannels && pattern.columns == patchSize,
             "SparseConvolutionKernel with a \(outputChannels)x\(patchSize) weight got a "
@@ -183,7 +227,7 @@ public final class SparseConvolutionKernel {
     }
 
     /// Each weight column's run start in the phase planes, recomputed when the batch changes.
-    private func columnTable(_ p: PhaseGeometry) -> UnsafePointer<Int32> {
+    func columnTable(_ p: PhaseGeometry) -> UnsafePointer<Int32> {
         if let columnOffsets, columnOffsetsBatch == p.batch { return UnsafePointer(columnOffsets.base) }
         let storage = IndexStorage.reusing(columnOffsets, count: patchSize, role: .workspace)
         p.fillColumnOffsets(storage.base)
@@ -202,7 +246,7 @@ public final class SparseConvolutionKernel {
     }
 
     /// Each kept entry's run start in the phase planes.
-    private func entryOffsets(_ pattern: SparsePattern, _ p: PhaseGeometry) -> UnsafePointer<Int32> {
+    func entryOffsets(_ pattern: SparsePattern, _ p: PhaseGeometry) -> UnsafePointer<Int32> {
         let table = columnTable(p)
         let storage = IndexStorage.reusing(entryOffsetStorage, count: pattern.count, role: .workspace)
         entryOffsetStorage = storage
@@ -247,12 +291,15 @@ extension SparseConvolutionKernel {
     ///
     /// Mirrors the allocations above: the phase planes of the input and the Int32 offset tables
     /// (one per weight column, one per kept entry); with dX, also the entries regrouped by phase
-    /// plane and their gathered values. The per-call buffers are the workspace's (`workspaceNeed`).
+    /// plane and their gathered values; pooled (`forwardPooled`), the winners' bytes. The per-call
+    /// buffers are the workspace's (`workspaceNeed`).
     /// - Parameters:
     ///   - kept: the pattern's kept entries.
     ///   - inputGradient: whether the backward pass computes dX.
+    ///   - pooled: whether the passes are `forwardPooled` and `backwardPooled`.
     public static func workspaceBytes(
-        geometry: ConvolutionGeometry, outputChannels: Int, batch: Int, kept: Int, inputGradient: Bool
+        geometry: ConvolutionGeometry, outputChannels: Int, batch: Int, kept: Int, inputGradient: Bool,
+        pooled: Bool = false
     ) -> [Int] {
         let p = PhaseGeometry(geometry, batch: batch)
         var values = [p.bufferCount]
@@ -261,17 +308,20 @@ extension SparseConvolutionKernel {
             values.append(kept)
             offsets += [p.planes + 1, kept, kept]
         }
+        if pooled { offsets.append(p.winnerWords(rows: outputChannels)) }
         return values.map { $0 * MemoryLayout<Float>.stride } + offsets.map { $0 * MemoryLayout<Int32>.stride }
     }
 
     /// What a kernel asks of its `SparseWorkspace` in a forward and backward pass: one tile of the
     /// wide output (and with dX the phase-plane gradients) in the scratch, the wide dY with its margins.
     public static func workspaceNeed(
-        geometry: ConvolutionGeometry, outputChannels: Int, batch: Int, inputGradient: Bool
+        geometry: ConvolutionGeometry, outputChannels: Int, batch: Int, inputGradient: Bool, pooled: Bool = false
     ) -> SparseWorkspace.Need {
         let p = PhaseGeometry(geometry, batch: batch)
-        let forward = outputChannels * min(p.tile, p.wideLength)
+        let forward = outputChannels * (pooled ? p.sampleTileStride(rows: outputChannels) : min(p.tile, p.wideLength))
         let scratch = inputGradient ? max(forward, p.planes * p.wideLength) : forward
-        return SparseWorkspace.Need(scratch: scratch, gradient: outputChannels * p.gradientStride)
+        // Pooled without dX, dY is spread out a tile at a time in the scratch, never whole.
+        let gradient = pooled && !inputGradient ? 0 : outputChannels * p.gradientStride
+        return SparseWorkspace.Need(scratch: scratch, gradient: gradient)
     }
 }

@@ -18,6 +18,13 @@ public final class SparseLinearKernel {
     private var gradientTransposed: Tensor?
     private var inputGradientTransposed: Tensor?
     private var offsets: IndexStorage?
+    /// Counts forward passes: a transpose made since the last one is of the current batch.
+    private var generation = 0
+    /// The tensors (by their values' address) whose transposes `inputTransposed` and
+    /// `gradientTransposed` hold, and in which generation they were made: backward reads x and dY twice (dW, then dX), and each transpose
+    /// cost as much as a sparse product at 5%.
+    private var inputSource: (UnsafeMutablePointer<Float>, generation: Int)?
+    private var gradientSource: (UnsafeMutablePointer<Float>, generation: Int)?
 
     /// Creates a kernel for a layer of `inputs` features in and `outputs` out.
     public init(inputs: Int, outputs: Int) {
@@ -30,7 +37,8 @@ public final class SparseLinearKernel {
         let batch = check(pattern, input, features: inputs, "input")
         check(output, batch: batch, features: outputs, "output")
         let lanes = SparseRuns.roundedUp(batch)
-        let source = transposed(input, &inputTransposed)
+        generation += 1
+        let source = transposed(input, &inputTransposed, &inputSource)
         let result = workspace(&outputTransposed, rows: outputs, lanes: lanes)
         SparseRuns.multiply(
             rows: outputs, rowStarts: pattern.rowStarts, offsets: entryOffsets(pattern, lanes: lanes), values: values,
@@ -47,7 +55,7 @@ public final class SparseLinearKernel {
         let batch = check(pattern, outputGradient, features: outputs, "output gradient")
         check(inputGradient, batch: batch, features: inputs, "input gradient")
         let lanes = SparseRuns.roundedUp(batch)
-        let gradient = transposed(outputGradient, &gradientTransposed)
+        let gradient = transposed(outputGradient, &gradientTransposed, &gradientSource)
         let result = workspace(&inputGradientTransposed, rows: inputs, lanes: lanes)
         result.zero()
         SparseRuns.multiplyTransposed(
@@ -67,8 +75,8 @@ public final class SparseLinearKernel {
         let batch = check(pattern, input, features: inputs, "input")
         check(outputGradient, batch: batch, features: outputs, "output gradient")
         let lanes = SparseRuns.roundedUp(batch)
-        let source = transposed(input, &inputTransposed)
-        let gradient = transposed(outputGradient, &gradientTransposed)
+        let source = transposed(input, &inputTransposed, &inputSource)
+        let gradient = transposed(outputGradient, &gradientTransposed, &gradientSource)
         SparseRuns.entryDots(
             rows: outputs, rowStarts: pattern.rowStarts, offsets: entryOffsets(pattern, lanes: lanes),
             gradient: gradient.data, gradientStride: lanes, source: source.data, sums: gradientValues, length: lanes,
@@ -87,8 +95,8 @@ public final class SparseLinearKernel {
         let batch = input.shape[0]
         check(outputGradient, batch: batch, features: outputs, "output gradient")
         let lanes = SparseRuns.roundedUp(batch)
-        let source = transposed(input, &inputTransposed).data
-        let gradient = transposed(outputGradient, &gradientTransposed).data
+        let source = transposed(input, &inputTransposed, &inputSource).data
+        let gradient = transposed(outputGradient, &gradientTransposed, &gradientSource).data
         for index in 0..<count {
             let position = Int(flatPositions[index])
             precondition(position >= 0 && position < inputs * outputs, "position \(position) outside the weight")
@@ -121,10 +129,25 @@ public final class SparseLinearKernel {
         return tensor
     }
 
-    /// `tensor` [N, features] transposed into the workspace in `slot`, [features, N rounded up].
-    private func transposed(_ tensor: Tensor, _ slot: inout Tensor?) -> Tensor {
+    /// `tensor` [N, features] transposed into the workspace in `slot`, [features, N rounded up];
+    /// reused if `source` says the slot holds this tensor's transpose since the last forward pass.
+    ///
+    /// A tensor's values are taken not to change between a forward pass and the backward calls
+    /// that follow it, as layers hold their outputs and input gradients.
+    private func transposed(
+        _ tensor: Tensor, _ slot: inout Tensor?, _ source: inout (UnsafeMutablePointer<Float>, generation: Int)?
+    )
+        -> Tensor
+    {
         let (batch, features) = (tensor.shape[0], tensor.shape[1])
         let lanes = SparseRuns.roundedUp(batch)
+        let identity = tensor.data
+        if let slot, let made = source, made.0 == identity, made.generation == generation,
+            slot.shape == [features, lanes]
+        {
+            return slot
+        }
+        source = (identity, generation)
         let result = workspace(&slot, rows: features, lanes: lanes)
         SparseRuns.transpose(
             tensor.data, rows: batch, columns: features, sourceStride: features, into: result.data,

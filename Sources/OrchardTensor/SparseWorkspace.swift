@@ -6,9 +6,8 @@
 /// serves them all: a network of n sparse convolutions holds two such buffers instead of 2n.
 ///
 /// The wide dY must be zero outside the valid outputs of the kernel that reads it. The workspace
-/// remembers the layout whose zeros it holds and clears the buffer only when a kernel with another
-/// layout claims it, so that kernels of one shape (most of a ResNet stage) write only their valid
-/// outputs. It also stamps each claim, so that a kernel can tell whether the buffer still holds its
+/// remembers the layout whose zeros it holds and tells a kernel with another layout to write them,
+/// so that kernels of one shape (most of a ResNet stage) write only their valid outputs. It also stamps each claim, so that a kernel can tell whether the buffer still holds its
 /// own dY (for `SparseConvolutionKernel.gradient(at:count:outputGradient:into:)`) or must refill it.
 ///
 /// Buffers only grow, each released before its replacement is allocated, so a network's buffers
@@ -33,16 +32,18 @@ public final class SparseWorkspace {
         Self.grown(&scratch, count: count).data
     }
 
-    /// The wide-dY buffer of at least `layout.count` values, zero outside `layout`'s valid positions,
-    /// and the stamp of this claim.
-    func claimGradient(_ layout: WideLayout) -> (UnsafeMutablePointer<Float>, stamp: Int) {
+    /// The wide-dY buffer of at least `layout.count` values, the stamp of this claim, and whether
+    /// the buffer is already zero outside `layout`'s valid positions.
+    ///
+    /// When it is not, the claimer writes those zeros itself (`PhaseGeometry.zeroInvalid`), in the
+    /// pass that fills the valid positions: clearing the whole buffer first wrote the valid
+    /// positions twice, once per step and layer in LeNet-5, whose two convolutions alternate.
+    func claimGradient(_ layout: WideLayout) -> (UnsafeMutablePointer<Float>, stamp: Int, holdsZeros: Bool) {
         let buffer = Self.grown(&gradient, count: layout.count)
-        if gradientLayout != layout {
-            buffer.data.update(repeating: 0, count: layout.count)
-            gradientLayout = layout
-        }
+        let holdsZeros = gradientLayout == layout
+        gradientLayout = layout
         gradientStamp += 1
-        return (buffer.data, gradientStamp)
+        return (buffer.data, gradientStamp, holdsZeros)
     }
 
     /// The wide-dY buffer as last claimed, if the claim with `stamp` was the last one.

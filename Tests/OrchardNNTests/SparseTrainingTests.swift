@@ -67,6 +67,26 @@ struct SparseTrainingTests {
         #expect(compact.masks == masks)
     }
 
+    /// LeNet-5's convolutions run fused with their ReLU and max pool exactly while compact, under
+    /// the same parameter names.
+    @Test func compactConvolutionsRunFusedWithTheirPools() throws {
+        let network = try ModelZoo.make("lenet5", sampleShape: [1, 28, 28], classes: 10, seed: 3)
+        let names = network.parameters.map(\.name)
+        #expect(network.body.fusedConvolutions.isEmpty)
+        try network.applyMasks(randomMasks(network, density: 0.1, seed: 5), batch: 4, storage: .compact)
+        #expect(network.body.fusedConvolutions.count == 2)
+        #expect(network.parameters.map(\.name) == names)
+        let profile = LayerProfile()
+        network.profile = profile
+        let logits = network.forward(randomTensor([4, 1, 28, 28], seed: 9), mode: .training)
+        network.backward(logits)
+        network.profile = nil
+        #expect(profile.entries.map(\.name).contains("conv1+relu1+pool1"))
+        #expect(!profile.entries.map(\.name).contains("relu1"))
+        network.removeMasks()
+        #expect(network.body.fusedConvolutions.isEmpty)
+    }
+
     /// The gradient at arbitrary positions, read after a pass, equals the dense layer's gradient.
     @Test(arguments: [false, true])
     func gradientAtPositionsMatchesDenseGradient(compact: Bool) throws {
