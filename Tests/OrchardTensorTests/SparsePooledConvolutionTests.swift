@@ -7,10 +7,12 @@ import Testing
     typealias Case = SparseConvolutionKernelTests.Case
 
     /// Odd and even outputs, narrow and wide enough for the eight-window vectors, batches that are
-    /// no multiple of 16, and a sample larger than one tile.
+    /// no multiple of 16, a sample larger than one tile, and narrow rows (one vector per row) over
+    /// two tiles of samples (56 and 4).
     static let cases = [
         Case(kernel: 5, stride: 1, padding: 2, height: 28, width: 28, batch: 3),
         Case(kernel: 5, stride: 1, padding: 0, height: 14, width: 14, batch: 5),
+        Case(kernel: 3, stride: 1, padding: 0, height: 12, width: 12, batch: 60),
         Case(kernel: 3, stride: 1, padding: 1, height: 7, width: 19, batch: 2),
         Case(kernel: 3, stride: 2, padding: 1, height: 9, width: 40, batch: 3),
         Case(kernel: 3, stride: 1, padding: 0, height: 100, width: 100, batch: 1),
