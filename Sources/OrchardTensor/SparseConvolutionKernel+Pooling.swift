@@ -128,7 +128,11 @@ extension SparseConvolutionKernel {
         while first < p.batch {
             let count = min(p.samplesPerTile(rows: rows), p.batch - first)
             let run = SparseRuns.roundedUp(count * samplePlane)
-            for row in 0..<rows { (tile + row * stride).update(repeating: 0, count: run) }
+            // The scatter writes every valid position, so the zeros elsewhere (the columns and
+            // rows past the outputs) stay from the first tile, as long as any later: only the
+            // rounding tail of a shorter last tile may hold a valid position of the first.
+            let cleared = first == 0 ? 0 : count * samplePlane
+            for row in 0..<rows { (tile + row * stride + cleared).update(repeating: 0, count: run - cleared) }
             p.scatterPooled(
                 pooledGradient.data, winners: UnsafeRawPointer(winners!.base), rows: rows,
                 samples: first..<first + count, into: tile, rowStride: stride, sums: sums, accumulate: first > 0)
