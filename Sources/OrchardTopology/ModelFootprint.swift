@@ -22,6 +22,18 @@ public struct ModelFootprint: Sendable, Equatable {
         return ModelFootprint(stateCount: network.stateCount, trainableCount: network.trainableCount)
     }
 
+    /// The peak of live tensor bytes that dense training on full batches of `batch` reaches, as a
+    /// client predicts it before a task (`Network.predictedFootprint`): parameters, gradients,
+    /// momentum buffers, one batch's activations and the batch itself.
+    /// - Throws: `ModelError` when the model does not fit the samples.
+    public static func denseTrainingPeak(
+        _ model: ModelSpec, for dataset: DatasetSpec, batch: Int, momentum: Bool
+    ) throws -> Int {
+        let network = try ModelZoo.make(
+            model.name, sampleShape: dataset.sampleShape, classes: dataset.classes, width: model.width)
+        return network.predictedFootprint(batch: batch, momentum: momentum).total
+    }
+
     /// Bytes of the whole state as 32-bit floats: what a dense model takes on the wire or on disk.
     public var stateBytes: Int { 4 * stateCount }
 

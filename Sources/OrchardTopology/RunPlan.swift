@@ -10,14 +10,21 @@ public struct RunPlan: Sendable {
     public let dataDirectory: String?
     /// The model's size.
     public let model: ModelFootprint
+    /// What the run will do that the topology may not mean, though it is no mistake, such as a
+    /// group whose budget no full batch fits; one sentence each.
+    public let notes: [String]
 
     /// Creates a plan.
-    public init(topology: Topology, file: String, source: String, dataDirectory: String?, model: ModelFootprint) {
+    public init(
+        topology: Topology, file: String, source: String, dataDirectory: String?, model: ModelFootprint,
+        notes: [String] = []
+    ) {
         self.topology = topology
         self.file = file
         self.source = source
         self.dataDirectory = dataDirectory
         self.model = model
+        self.notes = notes
     }
 
     /// Every client, numbered 0..<N through the groups.

@@ -147,4 +147,25 @@ extension TopologyParser {
                 path: "groups[\(index)].memory")
         }
     }
+
+    /// Notes on every group whose budget holds the training floor but not dense training on one full
+    /// batch, so that its clients will refuse each task on which they hold a full batch.
+    ///
+    /// Only for dense methods: a sparse method's peak depends on the masks it draws at run time.
+    func batchNotes(
+        _ groups: [ClientGroup?], model: ModelSpec, dataset: DatasetSpec, method: MethodSpec, training: LocalTraining
+    ) -> [String] {
+        let density = methods.descriptor(named: method.name)?.trainingDensity(method.settings) ?? 1
+        guard density >= 1,
+            let peak = try? ModelFootprint.denseTrainingPeak(
+                model, for: dataset, batch: training.batch, momentum: training.momentum > 0)
+        else { return [] }
+        return groups.enumerated().compactMap { index, group in
+            guard let group, let memory = group.memory, memory < peak else { return nil }
+            return "groups[\(index)] (\(group.name)): memory budget \(UnitFormat.bytes(memory)) is below the "
+                + "\(UnitFormat.bytesRoundedUp(peak)) that dense \(model.name) training needs with batches of "
+                + "\(training.batch) (parameters, gradients, optimizer state, one batch and its activations): its "
+                + "clients will refuse every task on which they hold \(training.batch) samples or more"
+        }
+    }
 }

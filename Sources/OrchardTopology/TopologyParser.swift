@@ -81,8 +81,10 @@ final class TopologyParser {
         }
         let dataDirectory = dataset.flatMap(checkDataFiles)
         let footprint = dataset.flatMap { dataset in model.flatMap { measure($0, for: dataset) } }
-        if let footprint, let model, let method, let groupsRead {
+        var notes: [String] = []
+        if let footprint, let model, let method, let groupsRead, let dataset {
             checkBudgets(groupsRead, footprint: footprint, model: model, method: method, training: training)
+            notes = batchNotes(groupsRead, model: model, dataset: dataset, method: method, training: training)
         }
 
         guard log.diagnostics.isEmpty, let name, let rounds, let dataset, let partition, let model, let method,
@@ -94,7 +96,8 @@ final class TopologyParser {
             evaluateEvery: evaluateEvery, deadline: deadline, timeouts: timeouts, quorum: quorum,
             checkpointEvery: checkpointEvery, groups: groups)
         return RunPlan(
-            topology: topology, file: log.file, source: source, dataDirectory: dataDirectory, model: footprint)
+            topology: topology, file: log.file, source: source, dataDirectory: dataDirectory, model: footprint,
+            notes: notes)
     }
 
     /// Local training: `epochs`, `batch`, `lr`, `momentum`, `weight_decay`, `fresh_optimizer`.

@@ -34,6 +34,7 @@ struct Validate: ParsableCommand {
             print(try JSONOutput.encode(ValidTopologyReport(plan)))
         } else {
             print(plan.summary)
+            for note in plan.notes { print("note: " + note) }
         }
     }
 }
@@ -67,6 +68,7 @@ struct ValidTopologyReport: Encodable {
     let method: String
     let seed: UInt64
     let summary: String
+    let notes: [String]
 
     init(_ plan: RunPlan) {
         let topology = plan.topology
@@ -92,6 +94,7 @@ struct ValidTopologyReport: Encodable {
         method = topology.method.name
         seed = topology.seed
         summary = plan.summary
+        notes = plan.notes
     }
 }
 

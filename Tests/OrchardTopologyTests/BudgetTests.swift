@@ -51,6 +51,34 @@ struct BudgetTests {
             ])
     }
 
+    @Test("a dense method notes each group that holds the floor but no full batch, with the predicted peak")
+    func noFullBatch() throws {
+        let text = """
+            name: budget
+            rounds: 1
+            dataset: synthetic-images
+            model: lenet5
+            training: {batch: 32}
+            groups:
+              - {name: roomy, count: 2, memory: 64MB}
+              - {name: tight, count: 2, memory: 1MB}
+              - {name: unbounded, count: 2}
+
+            """
+        let plan = try Fixture.plan(text)
+        let peak = try ModelFootprint.denseTrainingPeak(
+            ModelSpec(name: "lenet5"), for: DatasetSpec(kind: .mnist), batch: 32, momentum: false)
+        // Parameters and gradients alone are 482 KiB; one batch of 32 adds its activations.
+        #expect(peak > 1_000_000 && peak < 64_000_000)
+        #expect(plan.notes.count == 1)
+        let note = try #require(plan.notes.first)
+        #expect(note.hasPrefix("groups[1] (tight): memory budget 1MB is below the "))
+        #expect(note.contains("dense lenet5 training needs with batches of 32"))
+        #expect(note.contains("refuse every task on which they hold 32 samples or more"))
+        let sparse = try Fixture.plan(text + "method: {name: fixed-mask, density: 5%}\n")
+        #expect(sparse.notes.isEmpty, "a sparse method's peak depends on its masks, so no note")
+    }
+
     @Test("without momentum the floor has no optimizer state, so the same budget fits a smaller need")
     func withoutMomentum() throws {
         let text = """

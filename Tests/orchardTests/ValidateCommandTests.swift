@@ -75,6 +75,10 @@ struct ValidateCommandTests {
         #expect(outcome.standardError.isEmpty, "\(outcome)")
         #expect(outcome.standardOutput.hasPrefix("quickstart: 20 rounds of fedavg with 6 of 12 clients per round"))
         #expect(outcome.standardOutput.contains("Synthetic(0.5, 0.5)"))
+        // The 512 KiB sensors hold the training floor but not one batch of 32: a note, not a mistake.
+        let notes = outcome.standardOutput.split(separator: "\n").filter { $0.hasPrefix("note: ") }
+        #expect(notes.count == 1)
+        #expect(notes.first?.hasPrefix("note: groups[2] (sensors): memory budget 512KiB is below the ") == true)
     }
 
     @Test("--json on a valid topology gives its clients by group and the model's size")
@@ -91,6 +95,8 @@ struct ValidateCommandTests {
         #expect(try groups.map { try $0.integer("count") } == [6, 3, 3])
         #expect(try groups.map { try $0.integer("first_client") } == [0, 6, 9])
         #expect(try groups.map { try $0.integer("memory_bytes") } == [4 << 20, 64 << 20, 512 << 10])
+        let notes = try #require(report.fields["notes"] as? [String])
+        #expect(notes.count == 1 && notes[0].hasPrefix("groups[2] (sensors)"))
     }
 
     @Test("an MNIST topology validates against a root that holds the four files")
