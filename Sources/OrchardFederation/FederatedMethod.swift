@@ -96,8 +96,16 @@ extension ServerMethod {
 
     /// Prunes the global model (held masked) to the saved masks.
     public func restore(checkpointExtra: [UInt8]?) throws {
-        guard let checkpointExtra else { return }
+        try restoreMasks(checkpointExtra)
+    }
+
+    /// Prunes the global model (held masked) to the masks `checkpointExtra` holds; false when the
+    /// checkpoint holds none.
+    @discardableResult
+    func restoreMasks(_ checkpointExtra: [UInt8]?) throws -> Bool {
+        guard let checkpointExtra else { return false }
         try global.applyMasks(MaskArchive.decode(checkpointExtra), batch: 1, storage: .masked)
+        return true
     }
 }
 

@@ -113,14 +113,15 @@ public final class Conv2d: PrunableLayer {
             flops = FLOPCount(forward: 2 * multiplyAdds + (bias == nil ? 0 : output.count))
             return output
         }
-        if let bias {
-            for channel in 0..<outputChannels {
-                (output.data + channel * batch * plane).update(repeating: bias.value[channel], count: batch * plane)
-            }
-        }
         if isWide(g) {
-            wideForward(input, g, into: output)
+            wideForward(input, g, into: output)  // adds the bias after compacting
         } else {
+            // The GEMMs add into the output (beta 1), so it starts as the bias.
+            if let bias {
+                for channel in 0..<outputChannels {
+                    (output.data + channel * batch * plane).update(repeating: bias.value[channel], count: batch * plane)
+                }
+            }
             let group = groupSize(g, batch: batch)
             for first in Swift.stride(from: 0, to: batch, by: group) {
                 let count = min(group, batch - first)

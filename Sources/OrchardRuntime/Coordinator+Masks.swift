@@ -44,11 +44,9 @@ extension Coordinator {
     /// Records what each device of the round holds now: the masks of its task when it answered
     /// (or refused), with those it uploaded; nothing known when it failed or did not answer.
     func updateDeviceMasks(round: Int) {
-        for (client, sent) in sentMasks.sorted(by: { $0.key < $1.key }) {
+        // Every arrived result answers a pending task, and every pending task recorded its masks.
+        for (client, sent) in sentMasks {
             deviceMasks.update(client: client, round: round, sent: sent, result: arrived[client]?.result)
-        }
-        for (client, arrival) in arrived where sentMasks[client] == nil {
-            deviceMasks.update(client: client, round: round, sent: [], result: arrival.result)
         }
     }
 }
@@ -59,6 +57,14 @@ extension Coordinator {
     /// The host's table is forgotten, so the positions go. Returns whether it was sent.
     func resendWithPositions(_ taskID: UInt64, client: Int, host: [UInt8]) -> Bool {
         hostMasks[host] = nil
+        return resend(taskID, client: client, host: host)
+    }
+
+    /// Sends a pending task again and records it as `task (sent again)`.
+    ///
+    /// Positions go wherever the host's table lacks them. Returns whether it was sent.
+    @discardableResult
+    func resend(_ taskID: UInt64, client: Int, host: [UInt8]) -> Bool {
         guard let (task, counted) = pendingTasks[taskID], (try? sendPhysically(task, taskID: taskID, to: host)) != nil
         else { return false }
         controlMessages.append(Self.messageRecord(counted, client: client, direction: .down, kind: "task (sent again)"))

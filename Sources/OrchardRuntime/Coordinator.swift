@@ -209,11 +209,7 @@ public final class Coordinator {
     /// second answer is ignored.
     private func resendPending(to host: [UInt8]) {
         for (taskID, task) in pending.sorted(by: { $0.key < $1.key }) where task.host == host {
-            guard let (original, counted) = pendingTasks[taskID],
-                (try? sendPhysically(original, taskID: taskID, to: host)) != nil
-            else { continue }
-            controlMessages.append(
-                Self.messageRecord(counted, client: task.client, direction: .down, kind: "task (sent again)"))
+            resend(taskID, client: task.client, host: host)
         }
     }
 

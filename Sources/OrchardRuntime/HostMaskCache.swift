@@ -24,7 +24,7 @@ struct HostMaskCache {
     /// - Throws: `RuntimeError` naming the tensor and the client when a reference names a mask this
     ///   host does not hold, or its values do not fit it: never a silently wrong model.
     mutating func tensors(from frames: [TensorFrame], client: Int, round: Int) throws -> [NamedTensor] {
-        let payloads = try frames.map { (name: $0.name, payload: try $0.decodedPayload(role: .data)) }
+        let payloads = try TaskMessages.namedTensors(frames).map { (name: $0.name, payload: $0.payload) }
         for (name, payload) in payloads {
             guard case .sparse(let shape, let indices, _) = payload else { continue }
             entries[name] = Entry(

@@ -193,21 +193,13 @@ struct PhaseGeometry {
 
     /// Copies [rows, N, Ho, Wo] into the valid positions of a wide dY buffer [rows][gradientStride].
     func expand(_ gradient: UnsafePointer<Float>, rows: Int, into wide: UnsafeMutablePointer<Float>) {
-        forEachOutputRow(rows: rows, stride: gradientStride) { wideOffset, outputOffset, width in
-            SparseRuns.copy(gradient + outputOffset, wide + gradientMargin + wideOffset, count: width)
-        }
-    }
-
-    @inline(__always)
-    private func forEachOutputRow(rows: Int, stride: Int? = nil, _ body: (Int, Int, Int) -> Void) {
         let (height, width) = (base.outputHeight, base.outputWidth)
         let samplePlane = planeHeight * planeWidth
-        let rowStride = stride ?? wideLength
         for row in 0..<rows {
             for sample in 0..<batch {
-                let wide = row * rowStride + sample * samplePlane
-                let output = (row * batch + sample) * height * width
-                for y in 0..<height { body(wide + y * planeWidth, output + y * width, width) }
+                let target = wide + gradientMargin + row * gradientStride + sample * samplePlane
+                let source = gradient + (row * batch + sample) * height * width
+                for y in 0..<height { SparseRuns.copy(source + y * width, target + y * planeWidth, count: width) }
             }
         }
     }

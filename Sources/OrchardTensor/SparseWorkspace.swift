@@ -24,9 +24,6 @@ public final class SparseWorkspace {
     /// Creates an empty workspace; buffers are allocated by the first kernel that needs them.
     public init() {}
 
-    /// Bytes of the buffers allocated so far.
-    public var byteCount: Int { (scratch?.byteCount ?? 0) + (gradient?.byteCount ?? 0) }
-
     /// The scratch buffer of at least `count` values, contents undefined.
     func scratch(count: Int) -> UnsafeMutablePointer<Float> {
         Self.grown(&scratch, count: count).data

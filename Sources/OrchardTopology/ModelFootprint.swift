@@ -6,32 +6,30 @@ public struct ModelFootprint: Sendable, Equatable {
     public let stateCount: Int
     /// The values that gradients update (the state without batch-norm statistics).
     public let trainableCount: Int
+    /// The peak of live tensor bytes that dense training on full batches reaches, as a client
+    /// predicts it before a task (`Network.predictedFootprint`): parameters, gradients, momentum
+    /// buffers, one batch and its activations; nil unless measured for a batch size.
+    public let denseBatchPeak: Int?
 
     /// Creates a footprint from counts of values.
-    public init(stateCount: Int, trainableCount: Int) {
+    public init(stateCount: Int, trainableCount: Int, denseBatchPeak: Int? = nil) {
         self.stateCount = stateCount
         self.trainableCount = trainableCount
+        self.denseBatchPeak = denseBatchPeak
     }
 
-    /// Builds `model` from the zoo for `dataset`'s samples and counts its values.
+    /// Builds `model` from the zoo for `dataset`'s samples and counts its values, and with `batch`
+    /// predicts the peak of dense training on batches of that size.
     /// - Throws: `ModelError` when the model does not fit the samples (an image model on feature
     ///   vectors, an image too small for its layers).
-    public static func measure(_ model: ModelSpec, for dataset: DatasetSpec) throws -> ModelFootprint {
+    public static func measure(
+        _ model: ModelSpec, for dataset: DatasetSpec, batch: Int? = nil, momentum: Bool = false
+    ) throws -> ModelFootprint {
         let network = try ModelZoo.make(
             model.name, sampleShape: dataset.sampleShape, classes: dataset.classes, width: model.width)
-        return ModelFootprint(stateCount: network.stateCount, trainableCount: network.trainableCount)
-    }
-
-    /// The peak of live tensor bytes that dense training on full batches of `batch` reaches, as a
-    /// client predicts it before a task (`Network.predictedFootprint`): parameters, gradients,
-    /// momentum buffers, one batch's activations and the batch itself.
-    /// - Throws: `ModelError` when the model does not fit the samples.
-    public static func denseTrainingPeak(
-        _ model: ModelSpec, for dataset: DatasetSpec, batch: Int, momentum: Bool
-    ) throws -> Int {
-        let network = try ModelZoo.make(
-            model.name, sampleShape: dataset.sampleShape, classes: dataset.classes, width: model.width)
-        return network.predictedFootprint(batch: batch, momentum: momentum).total
+        return ModelFootprint(
+            stateCount: network.stateCount, trainableCount: network.trainableCount,
+            denseBatchPeak: batch.map { network.predictedFootprint(batch: $0, momentum: momentum).total })
     }
 
     /// Bytes of the whole state as 32-bit floats: what a dense model takes on the wire or on disk.

@@ -113,9 +113,10 @@ extension TopologyParser {
     }
 
     /// The footprint of `model` on `dataset`'s samples, or nil after reporting why it cannot be built.
-    func measure(_ model: ModelSpec, for dataset: DatasetSpec) -> ModelFootprint? {
+    func measure(_ model: ModelSpec, for dataset: DatasetSpec, training: LocalTraining) -> ModelFootprint? {
         do {
-            return try ModelFootprint.measure(model, for: dataset)
+            return try ModelFootprint.measure(
+                model, for: dataset, batch: training.batch, momentum: training.momentum > 0)
         } catch {
             let shape = dataset.sampleShape.map(String.init).joined(separator: "x")
             log.report(
@@ -153,13 +154,11 @@ extension TopologyParser {
     ///
     /// Only for dense methods: a sparse method's peak depends on the masks it draws at run time.
     func batchNotes(
-        _ groups: [ClientGroup?], model: ModelSpec, dataset: DatasetSpec, method: MethodSpec, training: LocalTraining
+        _ groups: [ClientGroup?], footprint: ModelFootprint, model: ModelSpec, method: MethodSpec,
+        training: LocalTraining
     ) -> [String] {
         let density = methods.descriptor(named: method.name)?.trainingDensity(method.settings) ?? 1
-        guard density >= 1,
-            let peak = try? ModelFootprint.denseTrainingPeak(
-                model, for: dataset, batch: training.batch, momentum: training.momentum > 0)
-        else { return [] }
+        guard density >= 1, let peak = footprint.denseBatchPeak else { return [] }
         return groups.enumerated().compactMap { index, group in
             guard let group, let memory = group.memory, memory < peak else { return nil }
             return "groups[\(index)] (\(group.name)): memory budget \(UnitFormat.bytes(memory)) is below the "

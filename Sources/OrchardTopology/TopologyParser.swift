@@ -80,11 +80,11 @@ final class TopologyParser {
             checkPartition(partition, dataset: dataset, clients: clientCount)
         }
         let dataDirectory = dataset.flatMap(checkDataFiles)
-        let footprint = dataset.flatMap { dataset in model.flatMap { measure($0, for: dataset) } }
+        let footprint = dataset.flatMap { dataset in model.flatMap { measure($0, for: dataset, training: training) } }
         var notes: [String] = []
-        if let footprint, let model, let method, let groupsRead, let dataset {
+        if let footprint, let model, let method, let groupsRead {
             checkBudgets(groupsRead, footprint: footprint, model: model, method: method, training: training)
-            notes = batchNotes(groupsRead, model: model, dataset: dataset, method: method, training: training)
+            notes = batchNotes(groupsRead, footprint: footprint, model: model, method: method, training: training)
         }
 
         guard log.diagnostics.isEmpty, let name, let rounds, let dataset, let partition, let model, let method,

@@ -66,8 +66,9 @@ struct BudgetTests {
 
             """
         let plan = try Fixture.plan(text)
-        let peak = try ModelFootprint.denseTrainingPeak(
-            ModelSpec(name: "lenet5"), for: DatasetSpec(kind: .mnist), batch: 32, momentum: false)
+        let peak = try #require(
+            try ModelFootprint.measure(ModelSpec(name: "lenet5"), for: DatasetSpec(kind: .mnist), batch: 32)
+                .denseBatchPeak)
         // Parameters and gradients alone are 482 KiB; one batch of 32 adds its activations.
         #expect(peak > 1_000_000 && peak < 64_000_000)
         #expect(plan.notes.count == 1)

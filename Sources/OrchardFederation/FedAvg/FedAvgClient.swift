@@ -4,9 +4,9 @@ import OrchardTensor
 
 /// FedAvg's client half: load the global model, train locally with a fresh optimizer, send it back.
 ///
-/// One instance serves all the logical clients of a host process, one task at a time, with one
-/// network whose every state tensor is overwritten by each task, so a client's result does not
-/// depend on which host ran it or what ran before.
+/// One instance serves all the logical clients of a host process, one task at a time, and builds
+/// its network anew for each task (`ModelPerTaskClient`), so a client's result does not depend on
+/// which host ran it or what ran before.
 public final class FedAvgClient: ModelPerTaskClient {
     let setup: MethodSetup
     /// The task's model, built anew for each task.

@@ -133,9 +133,7 @@ public final class FedTinyServer: ServerMethod {
 
     /// Restores the selected model's masks, which ends selection: a resumed run goes on training.
     public func restore(checkpointExtra: [UInt8]?) throws {
-        guard let checkpointExtra else { return }
-        try global.applyMasks(MaskArchive.decode(checkpointExtra), batch: 1, storage: .masked)
-        selected = -1
+        if try restoreMasks(checkpointExtra) { selected = -1 }
     }
 
     /// Takes a mask for a run resumed from a checkpoint that holds none (one taken before selection).
