@@ -12,6 +12,8 @@ public final class Linear: PrunableLayer {
     private var input: Tensor?
     private var output: Tensor?
     private var inputGradient: Tensor?
+    /// The dense forward's product [outputs, batch] before it is transposed, for large weights.
+    private var transposedOutput: Tensor?
     /// The output gradient of the last backward pass, which a search over pruned positions reads.
     private var outputGradient: Tensor?
     /// The kernels of a compact sparse weight, made on first use.
@@ -46,6 +48,11 @@ public final class Linear: PrunableLayer {
             flops = FLOPCount(forward: 2 * batch * pattern.count + (bias == nil ? 0 : batch * outputs))
             return output
         }
+        flops = FLOPCount(forward: 2 * batch * inputs * outputs + (bias == nil ? 0 : batch * outputs))
+        if Self.computesTransposed(inputs: inputs, outputs: outputs) {
+            transposedProduct(input, batch: batch, into: output)
+            return output
+        }
         if let bias {
             for row in 0..<batch { (output.data + row * outputs).update(from: bias.value.data, count: outputs) }
         }
@@ -53,8 +60,24 @@ public final class Linear: PrunableLayer {
             transposeA: false, transposeB: true, m: batch, n: outputs, k: inputs,
             a: input.data, lda: inputs, b: weight.value.data, ldb: inputs,
             beta: bias == nil ? 0 : 1, c: output.data, ldc: outputs)
-        flops = FLOPCount(forward: 2 * batch * inputs * outputs + (bias == nil ? 0 : batch * outputs))
         return output
+    }
+
+    /// Whether the dense forward computes Y^T = W X^T and transposes it: OpenBLAS runs that
+    /// orientation 4-8% faster for the MLP's 784x300 layer and no faster below about 100k weights
+    /// (docs/dense-speed.md), where the transpose would only add work.
+    static func computesTransposed(inputs: Int, outputs: Int) -> Bool { inputs * outputs >= 1 << 17 }
+
+    /// Y = (W X^T)^T + b through the scratch `transposedOutput` of shape [outputs, batch].
+    private func transposedProduct(_ input: Tensor, batch: Int, into output: Tensor) {
+        let transposed = Tensor.reusing(transposedOutput, shape: [outputs, batch])
+        transposedOutput = transposed
+        BLAS.gemm(
+            transposeA: false, transposeB: true, m: outputs, n: batch, k: inputs,
+            a: weight.value.data, lda: inputs, b: input.data, ldb: inputs, c: transposed.data, ldc: batch)
+        Elementwise.transpose(
+            transposed.data, rows: outputs, columns: batch, adding: bias.map { UnsafePointer($0.value.data) },
+            into: output.data)
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor? {
@@ -128,6 +151,9 @@ public final class Linear: PrunableLayer {
     public func trainingTensors(inputShape: [Int]) -> [Int] {
         let batch = inputShape[0]
         var tensors = [tensorBytes([batch, outputs])] + (needsInputGradient ? [tensorBytes(inputShape)] : [])
+        if !weight.isCompact && Self.computesTransposed(inputs: inputs, outputs: outputs) {
+            tensors.append(tensorBytes([outputs, batch]))
+        }
         if weight.isCompact, let pattern = weight.pattern {
             tensors += SparseLinearKernel.workspaceBytes(
                 inputs: inputs, outputs: outputs, batch: batch, kept: pattern.count,

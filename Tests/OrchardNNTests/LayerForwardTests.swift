@@ -90,6 +90,27 @@ struct LayerForwardTests {
         #expect(y.values == [1.5, -2.5])
         #expect(ReLU().forward(y, mode: .training).values == [1.5, 0])
     }
+
+    /// Both orientations of the dense product: 300x784 computes W X^T and transposes it.
+    @Test(arguments: [(20, 7, 5), (784, 300, 3), (512, 256, 2)])
+    func linearMatchesDirectSum(shape: (inputs: Int, outputs: Int, batch: Int)) {
+        var random = RandomStream(seed: 5)
+        let layer = Linear(shape.inputs, shape.outputs, random: &random)
+        #expect(Linear.computesTransposed(inputs: shape.inputs, outputs: shape.outputs) == (shape.inputs >= 512))
+        let x = Tensor(zeros: [shape.batch, shape.inputs])
+        for i in 0..<x.count { x[i] = random.nextFloat() * 2 - 1 }
+        let y = layer.forward(x, mode: .training)
+        for n in 0..<shape.batch {
+            for o in 0..<shape.outputs {
+                var sum = Double(layer.bias!.value[o])
+                for i in 0..<shape.inputs {
+                    sum += Double(layer.weight.value[o * shape.inputs + i]) * Double(x[n * shape.inputs + i])
+                }
+                // Float32 sums of 784 products of magnitude below 0.04 each: 1e-4 absolute is generous.
+                #expect(abs(Double(y[n * shape.outputs + o]) - sum) < 1e-4)
+            }
+        }
+    }
 }
 
 @Suite("Wide rows")
