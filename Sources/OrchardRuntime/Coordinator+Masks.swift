@@ -22,10 +22,19 @@ extension Coordinator {
 
     /// Sends the task to `host`, referring to the masks the host holds and sending the others'
     /// positions, then notes that the host holds every mask of the task.
-    func sendPhysically(_ task: ClientTask, taskID: UInt64, to host: [UInt8], frames: inout TaskFrames) throws {
+    ///
+    /// Returns whether the message referred to a mask, that is, whether the host could fail it
+    /// with `missing_mask`.
+    @discardableResult
+    func sendPhysically(
+        _ task: ClientTask, taskID: UInt64, to host: [UInt8], frames: inout TaskFrames
+    ) throws -> Bool {
         let held = hostMasks[host] ?? [:]
+        var refers = false
         let encoded = try encode(task, taskID: taskID, frames: &frames) { name, digest in
-            held[name].flatMap { $0.digest == digest ? $0.round : nil }
+            let since = held[name].flatMap { $0.digest == digest ? $0.round : nil }
+            refers = refers || since != nil
+            return since
         }
         try socket.send(encoded, to: host)
         var updated = held
@@ -33,12 +42,7 @@ extension Coordinator {
             updated[entry.name] = (entry.digest, task.round)
         }
         hostMasks[host] = updated
-    }
-
-    /// Sends a task again, with frames encoded anew.
-    func sendPhysically(_ task: ClientTask, taskID: UInt64, to host: [UInt8]) throws {
-        var frames = TaskFrames()
-        try sendPhysically(task, taskID: taskID, to: host, frames: &frames)
+        return refers
     }
 
     /// Records what each device of the round holds now: the masks of its task when it answered
@@ -52,22 +56,47 @@ extension Coordinator {
 }
 
 extension Coordinator {
-    /// Sends a task again after its host said it lacks a mask the task referred to.
+    /// Answers a host that says it lacks a mask a task referred to; returns whether the task is
+    /// still pending (its answer is yet to come).
     ///
-    /// The host's table is forgotten, so the positions go. Returns whether it was sent.
-    func resendWithPositions(_ taskID: UInt64, client: Int, host: [UInt8]) -> Bool {
+    /// The host's table is forgotten and the task sent again with its positions, unless the last
+    /// copy sent already carried every position: then the error answers an older copy (the host
+    /// restarted and said hello, which sent the positions) and the newer copy's answer is awaited.
+    func answerMissingMask(_ taskID: UInt64, host: [UInt8]) -> Bool {
+        guard let sent = pending[taskID] else { return false }
+        guard sent.refersToMasks else { return true }
         hostMasks[host] = nil
-        return resend(taskID, client: client, host: host)
+        return resend(taskID, host: host)
     }
 
     /// Sends a pending task again and records it as `task (sent again)`.
     ///
     /// Positions go wherever the host's table lacks them. Returns whether it was sent.
     @discardableResult
-    func resend(_ taskID: UInt64, client: Int, host: [UInt8]) -> Bool {
-        guard let (task, counted) = pendingTasks[taskID], (try? sendPhysically(task, taskID: taskID, to: host)) != nil
-        else { return false }
-        controlMessages.append(Self.messageRecord(counted, client: client, direction: .down, kind: "task (sent again)"))
+    func resend(_ taskID: UInt64, host: [UInt8]) -> Bool {
+        guard var pendingTask = pending[taskID] else { return false }
+        var frames = TaskFrames()
+        guard let refers = try? sendPhysically(pendingTask.task, taskID: taskID, to: host, frames: &frames) else {
+            return false
+        }
+        pendingTask.refersToMasks = refers
+        pending[taskID] = pendingTask
+        controlMessages.append(
+            Self.messageRecord(
+                pendingTask.counted, client: pendingTask.task.client, direction: .down, kind: "task (sent again)"))
         return true
     }
+}
+
+/// A task sent in the current round and not answered yet.
+struct PendingTask {
+    var task: ClientTask
+    /// The size counted for the device: what it would receive, given the masks it holds.
+    var counted: WireSize
+    /// When the coordinator stops waiting: the task timeout times the task's place in its host's queue.
+    var deadline: ContinuousClock.Instant
+    /// The host process it was sent to.
+    var host: [UInt8]
+    /// Whether the last copy sent referred to a mask the host was thought to hold.
+    var refersToMasks: Bool
 }

@@ -140,7 +140,6 @@ extension Coordinator {
     /// Encodes and sends the tasks; frames of tensors that several tasks share are encoded once.
     private func send(_ tasks: [ClientTask], round: Int, traffic: inout RoundTraffic) throws {
         pending.removeAll()
-        pendingTasks.removeAll()
         arrived.removeAll()
         sentMasks.removeAll()
         var frames = TaskFrames()
@@ -174,8 +173,9 @@ extension Coordinator {
                 continue
             }
             load[host, default: 0] += workOfClient[task.client] ?? 1
+            let refers: Bool
             do {
-                try sendPhysically(task, taskID: taskID, to: host, frames: &frames)
+                refers = try sendPhysically(task, taskID: taskID, to: host, frames: &frames)
             } catch {
                 record.status = .dropped
                 record.reason = "host unreachable: \(error)"
@@ -185,8 +185,8 @@ extension Coordinator {
             let position = queued[host, default: 0] + 1
             queued[host] = position
             let deadline = start + .milliseconds(Int64(settings.taskTimeout * 1000) * Int64(position))
-            pending[taskID] = (task.client, task.kind, deadline, host)
-            pendingTasks[taskID] = (task, counted)
+            pending[taskID] = PendingTask(
+                task: task, counted: counted, deadline: deadline, host: host, refersToMasks: refers)
             sentMasks[task.client] = frames.sparseEntries(of: task)
             traffic.clients[task.client] = record
         }
@@ -194,14 +194,13 @@ extension Coordinator {
 
     /// Turns what arrived (and what did not) into records; returns the usable results in client-id order.
     private func collect(into traffic: inout RoundTraffic, round: Int) -> [ClientResult] {
-        for task in pending.values {
-            silentHosts.insert(task.host)
-            traffic.clients[task.client]?.status = .timeout
-            traffic.clients[task.client]?.reason = "no result within the wall-clock timeout"
+        for unanswered in pending.values {
+            silentHosts.insert(unanswered.host)
+            traffic.clients[unanswered.task.client]?.status = .timeout
+            traffic.clients[unanswered.task.client]?.reason = "no result within the wall-clock timeout"
         }
         updateDeviceMasks(round: round)
         pending.removeAll()
-        pendingTasks.removeAll()
         var results: [ClientResult] = []
         for client in arrived.keys.sorted() {
             guard let (result, size) = arrived[client], var record = traffic.clients[client] else { continue }

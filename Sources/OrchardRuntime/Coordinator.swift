@@ -73,10 +73,8 @@ public final class Coordinator {
     var lastHeartbeat = ContinuousClock.now
     var heartbeatSequence: UInt64 = 0
     var nextTaskID: UInt64 = 1
-    /// The pending task of each client in the current round, by task id.
-    var pending: [UInt64: (client: Int, kind: String, deadline: ContinuousClock.Instant, host: [UInt8])] = [:]
-    /// Each pending task and its counted size, to send again if its host reconnects.
-    var pendingTasks: [UInt64: (task: ClientTask, counted: WireSize)] = [:]
+    /// The tasks of the current round not answered yet, by task id.
+    var pending: [UInt64: PendingTask] = [:]
     /// Which mask each device holds: what the bytes counted for a task depend on.
     var deviceMasks = DeviceMasks()
     /// The masks each host connection holds (its `HostMaskCache`, by weight name: digest and the
@@ -208,8 +206,8 @@ public final class Coordinator {
     /// it says hello again was lost with its old socket. Were its result in flight after all, the
     /// second answer is ignored.
     private func resendPending(to host: [UInt8]) {
-        for (taskID, task) in pending.sorted(by: { $0.key < $1.key }) where task.host == host {
-            resend(taskID, client: task.client, host: host)
+        for (taskID, pendingTask) in pending.sorted(by: { $0.key < $1.key }) where pendingTask.host == host {
+            resend(taskID, host: host)
         }
     }
 
@@ -220,14 +218,14 @@ public final class Coordinator {
     }
 
     private func accept(_ decoded: DecodedMessage, body: TaskResult) {
-        guard let task = pending[body.taskID] else { return }  // late or unknown
+        guard let sent = pending[body.taskID] else { return }  // late or unknown
         if body.status == .error, body.metrics[MissingMaskError.metric] == 1,
-            resendWithPositions(body.taskID, client: task.client, host: task.host)
+            answerMissingMask(body.taskID, host: sent.host)
         {
             return
         }
+        let task = sent.task
         pending[body.taskID] = nil
-        pendingTasks[body.taskID] = nil
         do {
             let result = try TaskMessages.result(decoded.message, body: body, kind: task.kind)
             arrived[task.client] = (result, decoded.size)

@@ -18,29 +18,7 @@ struct MaskResendTests {
     /// yet) fails the reference with an error naming the tensor, and gets the positions at once; the
     /// device is still counted as holding the mask, and the model resolved is the one sent.
     @Test func aHostThatLostAMaskGetsThePositionsAgain() throws {
-        let split = SyntheticImages.generate(shape: [1, 28, 28], trainCount: 20, testCount: 10, seed: 4)
-        let profiles = [ClientProfile(id: 0)]
-        var settings = Coordinator.Settings(endpoint: "tcp://127.0.0.1:*", rounds: 2, model: "logreg")
-        settings.taskTimeout = 60
-        let recorder = MemoryRecorder()
-        let coordinator = try Coordinator(
-            settings: settings, profiles: profiles, sampler: ClientSampler(seed: 4, profiles: profiles, perRound: 1),
-            method: try FixedMaskServer(setup: Self.setup), test: split.test, recorder: recorder)
-        let endpoint = coordinator.boundEndpoint
-        let seen = Seen()
-        let host = Thread {
-            do {
-                try Self.serveForgetfully(endpoint: endpoint, seen: seen)
-            } catch {
-                Issue.record("forgetful host failed: \(error)")
-            }
-        }
-        host.start()
-        try coordinator.waitForHosts()
-        _ = try coordinator.run()
-        coordinator.shutdownHosts(reason: "test over")
-        while !host.isFinished { Thread.sleep(forTimeInterval: 0.01) }
-
+        let (recorder, seen) = try Self.run(forgetting: .silentlyAfterFirstTask)
         let (tensors, errors) = seen.withLock { ($0.tensors, $0.errors) }
         #expect(errors.count == 1, "\(errors)")
         let error = errors.first ?? ""
@@ -53,8 +31,57 @@ struct MaskResendTests {
         #expect(second.clientRounds.first?.status == .refused)
     }
 
-    /// Serves client 0: resolves each task, refuses it, and forgets its masks after the first.
-    static func serveForgetfully(endpoint: String, seen: Seen) throws {
+    /// A host that restarts while a task referring to a mask is on its way says hello (which sends
+    /// the task again with its positions) and then fails the old copy: that error is stale, so the
+    /// task goes once more only, and the host resolves and answers one copy.
+    @Test func aStaleMissingMaskErrorAfterHelloSendsNothingMore() throws {
+        let (recorder, seen) = try Self.run(forgetting: .restartingBeforeSecondTask)
+        let (tensors, errors) = seen.withLock { ($0.tensors, $0.errors) }
+        #expect(errors.count == 1, "\(errors)")
+        #expect(tensors.count == 2, "the host resolved \(tensors.count) copies")
+        #expect(tensors.count == 2 && zip(tensors[0], tensors[1]).allSatisfy { $0.payload == $1.payload })
+        let second = try #require(recorder.commits.last)
+        #expect(second.messages.filter { $0.kind == "task (sent again)" }.count == 1)
+        #expect(second.clientRounds.first?.status == .refused)
+    }
+
+    /// When the host of `serve` forgets its masks.
+    enum Forgetting {
+        /// After answering its first task, without telling the coordinator.
+        case silentlyAfterFirstTask
+        /// On receiving its second task, before reading it: it says hello again, as a new process would.
+        case restartingBeforeSecondTask
+    }
+
+    /// Runs two rounds of fixed-mask training for client 0 against a host thread that forgets.
+    static func run(forgetting: Forgetting) throws -> (MemoryRecorder, Seen) {
+        let split = SyntheticImages.generate(shape: [1, 28, 28], trainCount: 20, testCount: 10, seed: 4)
+        let profiles = [ClientProfile(id: 0)]
+        var settings = Coordinator.Settings(endpoint: "tcp://127.0.0.1:*", rounds: 2, model: "logreg")
+        settings.taskTimeout = 60
+        let recorder = MemoryRecorder()
+        let coordinator = try Coordinator(
+            settings: settings, profiles: profiles, sampler: ClientSampler(seed: 4, profiles: profiles, perRound: 1),
+            method: try FixedMaskServer(setup: Self.setup), test: split.test, recorder: recorder)
+        let endpoint = coordinator.boundEndpoint
+        let seen = Seen()
+        let host = Thread {
+            do {
+                try Self.serve(endpoint: endpoint, seen: seen, forgetting: forgetting)
+            } catch {
+                Issue.record("forgetful host failed: \(error)")
+            }
+        }
+        host.start()
+        try coordinator.waitForHosts()
+        _ = try coordinator.run()
+        coordinator.shutdownHosts(reason: "test over")
+        while !host.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        return (recorder, seen)
+    }
+
+    /// Serves client 0: resolves each task and refuses it, forgetting its masks once as `forgetting` says.
+    static func serve(endpoint: String, seen: Seen, forgetting: Forgetting) throws {
         let context = try ZMQContext()
         let codec = MessageCodec()
         let socket = try ZMQSocket.clientDealer(context: context, hostID: "forgetful")
@@ -62,14 +89,19 @@ struct MaskResendTests {
         let capabilities = ClientCapabilities(
             clientID: 0, memoryBudgetBytes: 0, computeFLOPsPerSecond: 0, uplinkBitsPerSecond: 0,
             downlinkBitsPerSecond: 0, latencySeconds: 0)
-        try socket.send(
-            try codec.encode(Message(body: .hello(Hello(hostID: "forgetful", clients: [capabilities])))), to: nil)
+        let hello = try codec.encode(Message(body: .hello(Hello(hostID: "forgetful", clients: [capabilities]))))
+        try socket.send(hello, to: nil)
         var cache = HostMaskCache()
-        var answered = 0
+        var (received, answered) = (0, 0)
         while true {
             let message = try codec.decode(try socket.receiveMessage()).message
             if case .shutdown = message.body { return }
             guard case .task(let task) = message.body else { continue }
+            received += 1
+            if forgetting == .restartingBeforeSecondTask && received == 2 {
+                cache = HostMaskCache()
+                try socket.send(hello, to: nil)
+            }
             var result = ClientResult(
                 client: 0, round: Int(message.round), kind: "train", outcome: .refused, reason: "test")
             do {
@@ -77,7 +109,7 @@ struct MaskResendTests {
                 seen.withLock { $0.tensors.append(tensors) }
                 answered += 1
                 // A restart the coordinator does not know of yet.
-                if answered == 1 { cache = HostMaskCache() }
+                if forgetting == .silentlyAfterFirstTask && answered == 1 { cache = HostMaskCache() }
             } catch let error as MissingMaskError {
                 seen.withLock { $0.errors.append(error.description) }
                 result.outcome = .error
