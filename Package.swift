@@ -71,7 +71,7 @@ let package = Package(
             dependencies: ["OrchardFederation", "OrchardNN", "OrchardData", "OrchardWire"]),
         .testTarget(
             name: "OrchardRuntimeTests",
-            dependencies: ["OrchardRuntime", "OrchardWire", "OrchardFederation", "OrchardStore"]),
+            dependencies: ["OrchardRuntime", "OrchardWire", "OrchardFederation", "OrchardStore", "OrchardNN"]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardReport", "OrchardTestSupport"]),
         .testTarget(name: "orchardTests", dependencies: ["orchard", "OrchardStore", "OrchardTestSupport"]),
     ]

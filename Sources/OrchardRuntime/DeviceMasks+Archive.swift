@@ -1,3 +1,5 @@
+import OrchardNN
+
 /// The bytes of `DeviceMasks` in a checkpoint, and the checkpoint's `extra` blob that holds them
 /// beside the method's own state.
 ///
@@ -39,7 +41,8 @@ extension DeviceMasks {
     }
 
     /// The record in `bytes`.
-    /// - Throws: `RuntimeError` naming what is damaged when the bytes are not such a record.
+    /// - Throws: `ArchiveError` when the bytes end early, hold a name that is not UTF-8 or are left
+    ///   over; `RuntimeError` when a device names a pair that is not there.
     init(decoding bytes: [UInt8]) throws {
         var reader = ArchiveReader(bytes: bytes, what: "a checkpoint's device masks")
         let pairCount = Int(try reader.word())
@@ -94,63 +97,5 @@ enum CheckpointExtra {
         let method = try reader.take(length)
         let devices = try DeviceMasks(decoding: Array(blob[reader.offset...]))
         return (hasMethod ? method : nil, devices)
-    }
-}
-
-/// Little-endian fields appended to bytes.
-struct ArchiveWriter {
-    var bytes: [UInt8] = []
-
-    mutating func word(_ value: UInt32) {
-        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
-    }
-
-    mutating func long(_ value: UInt64) {
-        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
-    }
-
-    mutating func text(_ value: String) {
-        let utf8 = Array(value.utf8)
-        word(UInt32(utf8.count))
-        bytes += utf8
-    }
-}
-
-/// Little-endian fields read from bytes, with errors that say where the bytes end.
-struct ArchiveReader {
-    let bytes: [UInt8]
-    let what: String
-    var offset = 0
-
-    mutating func take(_ count: Int) throws -> [UInt8] {
-        guard count >= 0, count <= bytes.count - offset else {
-            throw RuntimeError("\(what): \(bytes.count) bytes end inside a field at byte \(offset)")
-        }
-        defer { offset += count }
-        return Array(bytes[offset..<offset + count])
-    }
-
-    mutating func byte() throws -> UInt8 { try take(1)[0] }
-
-    mutating func word() throws -> UInt32 {
-        try take(4).reversed().reduce(0) { $0 << 8 | UInt32($1) }
-    }
-
-    mutating func long() throws -> UInt64 {
-        try take(8).reversed().reduce(0) { $0 << 8 | UInt64($1) }
-    }
-
-    mutating func text() throws -> String {
-        let start = offset
-        guard let text = String(validating: try take(Int(try word())), as: UTF8.self) else {
-            throw RuntimeError("\(what): the name at byte \(start) is not UTF-8")
-        }
-        return text
-    }
-
-    func finish() throws {
-        guard offset == bytes.count else {
-            throw RuntimeError("\(what): \(bytes.count - offset) bytes left over at byte \(offset)")
-        }
     }
 }

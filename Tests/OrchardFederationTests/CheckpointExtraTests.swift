@@ -31,8 +31,8 @@ struct CheckpointExtraTests {
     }
 
     @Test func damagedMaskBytesAreAnError() {
-        #expect(throws: FederationError.self) { try MaskArchive.decode([3, 0, 0, 0, 65]) }
-        #expect(throws: FederationError.self) { try MaskArchive.decode([1, 0, 0, 0, 65, 9, 0, 0, 0, 1, 0, 0, 0]) }
+        #expect(throws: ArchiveError.self) { try MaskArchive.decode([3, 0, 0, 0, 65]) }
+        #expect(throws: ArchiveError.self) { try MaskArchive.decode([1, 0, 0, 0, 65, 9, 0, 0, 0, 1, 0, 0, 0]) }
         #expect((try? MaskArchive.decode([])) == [:])
     }
 }

@@ -1,4 +1,5 @@
 import OrchardFederation
+import OrchardNN
 import OrchardTensor
 import OrchardWire
 import Testing
@@ -123,6 +124,6 @@ struct MaskTransferTests {
         let damaged = Array(
             CheckpointExtra.combine(method: nil, devices: DeviceMasks())
                 ?? CheckpointExtra.magic + [0, 0, 0, 0, 0, 0, 0, 0, 0, 7])
-        #expect(throws: RuntimeError.self) { try CheckpointExtra.split(damaged) }
+        #expect(throws: ArchiveError.self) { try CheckpointExtra.split(damaged) }
     }
 }

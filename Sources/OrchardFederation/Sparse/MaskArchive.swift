@@ -1,4 +1,3 @@
-import Foundation
 import OrchardNN
 
 /// The masks of a pruned global model as bytes, for the method state a checkpoint keeps.
@@ -10,47 +9,31 @@ import OrchardNN
 public enum MaskArchive {
     /// The bytes of `masks`, ordered as `network` lists its parameters.
     public static func encode(_ masks: [String: [Int32]], order network: Network) -> [UInt8] {
-        var bytes: [UInt8] = []
+        var writer = ArchiveWriter()
         for named in network.parameters {
             guard let kept = masks[named.name] else { continue }
-            let name = Array(named.name.utf8)
-            append(UInt32(name.count), to: &bytes)
-            bytes += name
-            append(UInt32(kept.count), to: &bytes)
-            for position in kept { append(UInt32(bitPattern: position), to: &bytes) }
+            writer.text(named.name)
+            writer.word(UInt32(kept.count))
+            for position in kept { writer.word(UInt32(bitPattern: position)) }
         }
-        return bytes
+        return writer.bytes
     }
 
     /// The masks in `bytes`.
-    /// - Throws: `FederationError` when the bytes end early or hold a name that is not UTF-8.
+    /// - Throws: `ArchiveError` when the bytes end early or hold a name that is not UTF-8.
     public static func decode(_ bytes: [UInt8]) throws -> [String: [Int32]] {
         var masks: [String: [Int32]] = [:]
-        var offset = 0
-        func word() throws -> UInt32 {
-            guard offset + 4 <= bytes.count else {
-                throw FederationError(
-                    "a checkpoint's masks end after \(bytes.count) bytes, inside a field at \(offset)")
+        var reader = ArchiveReader(bytes: bytes, what: "a checkpoint's masks")
+        while reader.offset < bytes.count {
+            let name = try reader.text()
+            let count = Int(try reader.word())
+            // One read of the whole run (a count below 2^32 cannot overflow): a damaged count fails
+            // here rather than allocating.
+            let run = try reader.take(count * 4)
+            masks[name] = (0..<count).map { index in
+                Int32(bitPattern: (0..<4).reduce(0) { $0 | UInt32(run[index * 4 + $1]) << (8 * UInt32($1)) })
             }
-            defer { offset += 4 }
-            return (0..<4).reduce(0) { $0 | UInt32(bytes[offset + $1]) << (8 * UInt32($1)) }
-        }
-        while offset < bytes.count {
-            let length = Int(try word())
-            guard offset + length <= bytes.count,
-                let name = String(bytes: bytes[offset..<offset + length], encoding: .utf8)
-            else { throw FederationError("a checkpoint's masks hold a damaged name at byte \(offset)") }
-            offset += length
-            let count = Int(try word())
-            guard count <= (bytes.count - offset) / 4 else {
-                throw FederationError("a checkpoint's mask of '\(name)' claims \(count) positions past the end")
-            }
-            masks[name] = try (0..<count).map { _ in Int32(bitPattern: try word()) }
         }
         return masks
-    }
-
-    private static func append(_ value: UInt32, to bytes: inout [UInt8]) {
-        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
     }
 }
