@@ -22,13 +22,16 @@ public struct Comparison: Sendable, Equatable {
         public var refusedTasks: Int
         public var simSeconds: Double
         public var wallSeconds: Double
+        /// Each figure clients reported beyond the standard ones (`topk_k`, `grown_weights`, ...):
+        /// the mean of its per-round means, where finite.
+        public var clientMetrics: [String: Double]
 
         enum CodingKeys: String, CodingKey {
             case label, rounds
             case finalAccuracy = "final_accuracy", bestAccuracy = "best_accuracy", finalDensity = "final_density"
             case bytesUp = "bytes_up", bytesDown = "bytes_down", trainingFLOPs = "training_flops"
             case peakClientBytes = "peak_client_bytes", refusedTasks = "refused_tasks"
-            case simSeconds = "sim_seconds", wallSeconds = "wall_seconds"
+            case simSeconds = "sim_seconds", wallSeconds = "wall_seconds", clientMetrics = "client_metrics"
         }
 
         /// The row of a run summary.
@@ -45,6 +48,10 @@ public struct Comparison: Sendable, Equatable {
             refusedTasks = summary.clients.reduce(0) { $0 + $1.refused }
             simSeconds = summary.simSeconds
             wallSeconds = summary.wallSeconds
+            clientMetrics = [:]
+            for series in summary.clientMetrics {
+                if let mean = series.meanOverRounds, mean.isFinite { clientMetrics[series.name] = mean }
+            }
         }
     }
 
@@ -69,6 +76,22 @@ public struct Comparison: Sendable, Equatable {
                 ReportFormat.bytes(row.bytesDown / perRound), Self.flops(row.trainingFLOPs),
                 ReportFormat.bytes(row.peakClientBytes), String(row.refusedTasks), ReportFormat.seconds(row.simSeconds),
             ]
+            lines.append("| " + cells.joined(separator: " | ") + " |")
+        }
+        return lines.joined(separator: "\n") + "\n" + clientMetricsMarkdown()
+    }
+
+    /// A second table, when any run has client figures: one column per figure (the mean of its
+    /// per-round means), a dash where a run's method does not report it.
+    func clientMetricsMarkdown() -> String {
+        let names = Set(rows.flatMap(\.clientMetrics.keys)).sorted()
+        guard !names.isEmpty else { return "" }
+        let header = ["method"] + names
+        var lines = ["", "Client figures, mean over rounds:", ""]
+        lines.append("| " + header.joined(separator: " | ") + " |")
+        lines.append("|" + header.indices.map { $0 == 0 ? "---" : "---:" }.joined(separator: "|") + "|")
+        for row in rows {
+            let cells = [row.label] + names.map { ReportFormat.figure(row.clientMetrics[$0]) }
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
         return lines.joined(separator: "\n") + "\n"
