@@ -90,16 +90,25 @@ enum ParityRows {
     static func maxima(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>)
         -> (SIMD8<Float>, SIMD8<UInt8>)
     {
+        typealias Lanes = SIMD8<Int32>
         let (upperRight, lowerRight) = (b .> a, d .> c)
         let upper = a.replacing(with: b, where: upperRight)
         let lower = c.replacing(with: d, where: lowerRight)
         let below = lower .> upper
         let best = upper.replacing(with: lower, where: below)
-        let upperCode = SIMD8<Int32>(repeating: 0).replacing(with: 1, where: upperRight)
-        let lowerCode = SIMD8<Int32>(repeating: 2).replacing(with: 3, where: lowerRight)
         let dead = best .<= 0
-        let code = upperCode.replacing(with: lowerCode, where: below).replacing(with: 4, where: dead)
-        return (best.replacing(with: 0, where: dead), SIMD8<UInt8>(truncatingIfNeeded: code))
+        // The codes in integer arithmetic on the masks' lanes (-1 or 0): `replacing(with:where:)`
+        // on integer lanes was compiled lane by lane.
+        let (right, lowerRightBits) = (bits(upperRight) & 1, bits(lowerRight) & 1)
+        let code = right &+ (bits(below) & (2 &+ lowerRightBits &- right))
+        let deadBits = bits(dead)
+        return (best.replacing(with: 0, where: dead), narrowed((code & ~deadBits) | (4 & deadBits)))
+    }
+
+    /// A comparison's mask as its lanes: -1 where true, 0 where false.
+    @inline(__always)
+    private static func bits(_ mask: SIMDMask<SIMD8<Int32>>) -> SIMD8<Int32> {
+        unsafeBitCast(mask, to: SIMD8<Int32>.self)
     }
 
     /// Splits `length` gradients (a multiple of 16), held by the run of phase 3, into four phases.
@@ -119,7 +128,7 @@ enum ParityRows {
         var j = 0
         while j < length {
             let values = unsafeBitCast(load(SIMD8<Float>.self, line + 3 * phaseStride + j), to: Lanes.self)
-            let code = Lanes(truncatingIfNeeded: (codes + j).loadUnaligned(as: SIMD8<UInt8>.self))
+            let code = widened((codes + j).loadUnaligned(as: SIMD8<UInt8>.self))
             for phase in 0..<4 {
                 let mask = unsafeBitCast(code .== Lanes(repeating: Int32(phase)), to: Lanes.self)
                 store(unsafeBitCast(values & mask, to: SIMD8<Float>.self), line + phase * phaseStride + j)
@@ -130,6 +139,22 @@ enum ParityRows {
         }
         return sum.sum()
     }
+
+    /// The low byte of each lane, packed through four 64-bit words.
+    ///
+    /// `SIMD8<UInt8>(truncatingIfNeeded:)` stayed a call here, and the registers it spilled around
+    /// it made the pooling loop take 60% longer.
+    @inline(__always)
+    static func narrowed(_ code: SIMD8<Int32>) -> SIMD8<UInt8> {
+        let pairs = unsafeBitCast(code, to: SIMD4<UInt64>.self)
+        let packed = (pairs | (pairs &>> 24)) & 0xFFFF
+        return unsafeBitCast(
+            packed[0] | packed[1] &<< 16 | packed[2] &<< 32 | packed[3] &<< 48, to: SIMD8<UInt8>.self)
+    }
+
+    /// Each byte as a lane of 32 bits.
+    @inline(__always)
+    static func widened(_ b: SIMD8<UInt8>) -> SIMD8<Int32> { SIMD8<Int32>(truncatingIfNeeded: b) }
 
     @inline(__always)
     private static func load<V: SIMD>(_: V.Type, _ pointer: UnsafePointer<Float>) -> V where V.Scalar == Float {
