@@ -17,6 +17,10 @@ extension SparseConvolutionKernel {
         _ pattern: SparsePattern, values: UnsafePointer<Float>, bias: UnsafePointer<Float>?, input: Tensor,
         output: Tensor
     ) {
+        if input.shape.count == 4, let q = ParityGeometry(geometry, batch: input.shape[1]) {
+            forwardParity(pattern, values: values, bias: bias, input: input, output: output, q)
+            return
+        }
         let p = prepare(pattern, input: input)
         let (height, width) = (geometry.outputHeight / 2, geometry.outputWidth / 2)
         precondition(
@@ -69,6 +73,12 @@ extension SparseConvolutionKernel {
                     == [outputChannels, batch, geometry.outputHeight / 2, geometry.outputWidth / 2],
             "SparseConvolutionKernel pooled output gradient is \(outputGradient.shape)")
         let p = savedGeometry(batch: batch)
+        if let q = ParityGeometry(geometry, batch: batch) {
+            backwardParity(
+                pattern, values: values, outputGradient: outputGradient, inputGradient: inputGradient,
+                weightGradientValues: weightGradientValues, biasGradient: biasGradient, q)
+            return
+        }
         guard inputGradient == nil else {
             let wide = pooledGradient(outputGradient, p, sums: biasGradient)
             backward(pattern, values: values, wide: wide, p, inputGradient: inputGradient, weightGradientValues)
@@ -103,6 +113,10 @@ extension SparseConvolutionKernel {
         at flatPositions: UnsafePointer<Int32>, count: Int, pooledGradient: Tensor, _ p: PhaseGeometry,
         into gradients: UnsafeMutablePointer<Float>
     ) {
+        if let q = ParityGeometry(geometry, batch: p.batch) {
+            parityGradient(at: flatPositions, count: count, pooledGradient: pooledGradient, q, into: gradients)
+            return
+        }
         let table = columnTable(p)
         gradients.update(repeating: 0, count: count)
         forEachGradientTile(pooledGradient, p, sums: nil) { tile, stride, first, run in
@@ -215,17 +229,7 @@ extension PhaseGeometry {
     {
         let upperRow = UnsafeRawPointer(top).loadUnaligned(as: SIMD16<Float>.self) + shifts
         let lowerRow = UnsafeRawPointer(bottom).loadUnaligned(as: SIMD16<Float>.self) + shifts
-        let (a, b, c, d) = (upperRow.evenHalf, upperRow.oddHalf, lowerRow.evenHalf, lowerRow.oddHalf)
-        let (upperRight, lowerRight) = (b .> a, d .> c)
-        let upper = a.replacing(with: b, where: upperRight)
-        let lower = c.replacing(with: d, where: lowerRight)
-        let below = lower .> upper
-        let best = upper.replacing(with: lower, where: below)
-        let upperCode = SIMD8<Int32>(repeating: 0).replacing(with: 1, where: upperRight)
-        let lowerCode = SIMD8<Int32>(repeating: 2).replacing(with: 3, where: lowerRight)
-        let dead = best .<= 0
-        let code = upperCode.replacing(with: lowerCode, where: below).replacing(with: 4, where: dead)
-        return (best.replacing(with: 0, where: dead), SIMD8<UInt8>(truncatingIfNeeded: code))
+        return ParityRows.maxima(upperRow.evenHalf, upperRow.oddHalf, lowerRow.evenHalf, lowerRow.oddHalf)
     }
 
     /// Pools a row of fewer than eight windows as one vector of eight.

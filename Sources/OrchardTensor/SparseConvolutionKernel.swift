@@ -301,6 +301,9 @@ extension SparseConvolutionKernel {
         geometry: ConvolutionGeometry, outputChannels: Int, batch: Int, kept: Int, inputGradient: Bool,
         pooled: Bool = false
     ) -> [Int] {
+        if pooled, let q = ParityGeometry(geometry, batch: batch) {
+            return q.workspaceBytes(rows: outputChannels, kept: kept)
+        }
         let p = PhaseGeometry(geometry, batch: batch)
         var values = [p.bufferCount]
         var offsets = [geometry.patchSize, kept]
@@ -317,6 +320,9 @@ extension SparseConvolutionKernel {
     public static func workspaceNeed(
         geometry: ConvolutionGeometry, outputChannels: Int, batch: Int, inputGradient: Bool, pooled: Bool = false
     ) -> SparseWorkspace.Need {
+        if pooled, let q = ParityGeometry(geometry, batch: batch) {
+            return q.workspaceNeed(rows: outputChannels, inputGradient: inputGradient)
+        }
         let p = PhaseGeometry(geometry, batch: batch)
         let forward = outputChannels * (pooled ? p.sampleTileStride(rows: outputChannels) : min(p.tile, p.wideLength))
         let scratch = inputGradient ? max(forward, p.planes * p.wideLength) : forward

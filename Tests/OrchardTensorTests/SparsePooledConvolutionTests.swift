@@ -208,4 +208,29 @@ import Testing
         #expect(counts.allocations == 0)
         #expect(once == twice)
     }
+    /// One kernel running the plain forward pass and the pooled one in turn keeps each layout's
+    /// padding zeros: its results equal those of kernels that run only one of them, bit for bit.
+    @Test func alternatingLayoutsAgree() {
+        let g = Case(kernel: 5, stride: 1, padding: 2, height: 12, width: 10, batch: 3).geometry(channels: 2)
+        let pattern = SparseFixture.pattern(rows: 3, columns: g.patchSize, density: 0.4, seed: 8)
+        let values = SparseFixture.values(pattern.count, seed: 8, purpose: "values")
+        let inputs = (0..<2).map { SparseFixture.tensor([2, 3, 12, 10], seed: 8 + UInt64($0), purpose: "input") }
+        let (shared, plain, pooled) = (
+            SparseConvolutionKernel(geometry: g, outputChannels: 3),
+            SparseConvolutionKernel(geometry: g, outputChannels: 3),
+            SparseConvolutionKernel(geometry: g, outputChannels: 3)
+        )
+        values.withUnsafeBufferPointer { v in
+            for input in inputs {
+                let outputs = (0..<2).map { _ in Tensor(zeros: [3, 3, g.outputHeight, g.outputWidth]) }
+                shared.forward(pattern, values: v.baseAddress!, input: input, output: outputs[0])
+                plain.forward(pattern, values: v.baseAddress!, input: input, output: outputs[1])
+                #expect(outputs[0].values == outputs[1].values)
+                let pooledOutputs = (0..<2).map { _ in Tensor(zeros: [3, 3, g.outputHeight / 2, g.outputWidth / 2]) }
+                shared.forwardPooled(pattern, values: v.baseAddress!, bias: nil, input: input, output: pooledOutputs[0])
+                pooled.forwardPooled(pattern, values: v.baseAddress!, bias: nil, input: input, output: pooledOutputs[1])
+                #expect(pooledOutputs[0].values == pooledOutputs[1].values)
+            }
+        }
+    }
 }
