@@ -13,7 +13,9 @@
 /// and the valid outputs are copied out tile by tile. Backward spreads dY into the wide layout with
 /// zeros at the garbage positions, so a kept weight's gradient is one dot product of dY's wide row
 /// with the shifted phase plane, and the phase-plane gradients (then un-split and cropped into dX)
-/// are the transposed axpys, phaseGradient[ci][phase][j] += v * dYwide[o][j - shift]. Those run
+/// are the transposed axpys, phaseGradient[ci][phase][j] += v * dYwide[o][j - shift]; all of it a
+/// tile of positions at a time (`backwardTiled`), so that neither the wide dY nor the phase-plane
+/// gradients are formed whole. The axpys run
 /// gathered by target plane, the entries regrouped once per pattern: adding them in place instead
 /// (each entry a read-modify-write of its shifted run) was 2.5x slower than the forward pass at
 /// 30% density, as neighbouring shifts of one plane stall on each other's stores. Time goes with
@@ -21,8 +23,8 @@
 /// the column matrix's size is formed.
 ///
 /// `forward` keeps the phase planes of its input in a workspace of its own, which `backward` and
-/// `gradient(at:count:outputGradient:into:)` read. The buffers needed only inside one call (the
-/// wide output, the wide dY and the phase-plane gradients) come from a `SparseWorkspace`, which the
+/// `gradient(at:count:outputGradient:into:)` read. The buffers needed only inside one call (a tile
+/// of the wide output, of the wide dY and of the phase-plane gradients) come from a `SparseWorkspace`, which the
 /// kernels of a network share. A kernel reuses its buffers while the shapes stay the same and is
 /// not thread-safe; one layer should own one.
 public final class SparseConvolutionKernel {
