@@ -68,11 +68,11 @@ struct PhaseGeometry {
         return ((channel * phaseRows + row % s) * phaseColumns + col % s, row / s * planeWidth + col / s)
     }
 
-    /// Writes, for each weight column (ci, ky, kx), where its runs start in the phase buffer.
-    func fillColumnOffsets(_ table: UnsafeMutablePointer<Int32>) {
+    /// Writes, for each weight column (ci, ky, kx), where its runs start in phase planes `planeStride` apart.
+    func fillColumnOffsets(_ table: UnsafeMutablePointer<Int32>, planeStride: Int) {
         for column in 0..<base.patchSize {
             let (plane, shift) = plane(ofColumn: column)
-            table[column] = Int32(plane * wideLength + shift)
+            table[column] = Int32(plane * planeStride + shift)
         }
     }
 
@@ -162,7 +162,7 @@ struct PhaseGeometry {
         }
     }
 
-    /// The positions `expand` writes for `rows` rows: what a shared wide-dY buffer must keep zero around.
+    /// The positions a pooled scatter writes for `rows` rows: what a shared wide-dY buffer must keep zero around.
     func gradientLayout(rows: Int) -> WideLayout {
         WideLayout(
             rows: rows, rowStride: gradientStride, margin: gradientMargin, batch: batch,
@@ -188,19 +188,6 @@ struct PhaseGeometry {
                 (plane + height * planeWidth).update(repeating: 0, count: (planeHeight - height) * planeWidth)
             }
             (data + planeLength).update(repeating: 0, count: wideLength - planeLength)
-        }
-    }
-
-    /// Copies [rows, N, Ho, Wo] into the valid positions of a wide dY buffer [rows][gradientStride].
-    func expand(_ gradient: UnsafePointer<Float>, rows: Int, into wide: UnsafeMutablePointer<Float>) {
-        let (height, width) = (base.outputHeight, base.outputWidth)
-        let samplePlane = planeHeight * planeWidth
-        for row in 0..<rows {
-            for sample in 0..<batch {
-                let target = wide + gradientMargin + row * gradientStride + sample * samplePlane
-                let source = gradient + (row * batch + sample) * height * width
-                for y in 0..<height { SparseRuns.copy(source + y * width, target + y * planeWidth, count: width) }
-            }
         }
     }
 }

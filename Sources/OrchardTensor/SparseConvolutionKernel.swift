@@ -13,7 +13,9 @@
 /// and the valid outputs are copied out tile by tile. Backward spreads dY into the wide layout with
 /// zeros at the garbage positions, so a kept weight's gradient is one dot product of dY's wide row
 /// with the shifted phase plane, and the phase-plane gradients (then un-split and cropped into dX)
-/// are the transposed axpys, phaseGradient[ci][phase][j] += v * dYwide[o][j - shift]. Those run
+/// are the transposed axpys, phaseGradient[ci][phase][j] += v * dYwide[o][j - shift]; all of it a
+/// tile of positions at a time (`backwardTiled`), so that neither the wide dY nor the phase-plane
+/// gradients are formed whole. The axpys run
 /// gathered by target plane, the entries regrouped once per pattern: adding them in place instead
 /// (each entry a read-modify-write of its shifted run) was 2.5x slower than the forward pass at
 /// 30% density, as neighbouring shifts of one plane stall on each other's stores. Time goes with
@@ -21,8 +23,8 @@
 /// the column matrix's size is formed.
 ///
 /// `forward` keeps the phase planes of its input in a workspace of its own, which `backward` and
-/// `gradient(at:count:outputGradient:into:)` read. The buffers needed only inside one call (the
-/// wide output, the wide dY and the phase-plane gradients) come from a `SparseWorkspace`, which the
+/// `gradient(at:count:outputGradient:into:)` read. The buffers needed only inside one call (a tile
+/// of the wide output, of the wide dY and of the phase-plane gradients) come from a `SparseWorkspace`, which the
 /// kernels of a network share. A kernel reuses its buffers while the shapes stay the same and is
 /// not thread-safe; one layer should own one.
 public final class SparseConvolutionKernel {
@@ -34,12 +36,14 @@ public final class SparseConvolutionKernel {
     /// and the phase-plane gradients in `backward`.
     public let workspace: SparseWorkspace
     var phases: Tensor?
+    /// Floats of one tile's buffers in the tiled backward pass (`PositionTiles.budget`; tests shrink it).
+    var tileBudget = PositionTiles.budget
     private var columnOffsets: IndexStorage?
-    private var columnOffsetsBatch = -1
+    private var columnOffsetsKey = (batch: -1, planeStride: -1)
     private var entryOffsetStorage: IndexStorage?
     /// The pattern and batch `transposed` was built for.
     private var transposedPattern: SparsePattern?
-    private var transposedBatch = -1
+    private var transposedKey = (batch: -1, rowStride: -1)
     private var transposed: TransposedEntries?
     private var transposedValues: Tensor?
     /// The batch of the last forward pass, whose phase planes are saved; -1 before the first.
@@ -114,8 +118,7 @@ public final class SparseConvolutionKernel {
     /// Computes dW at the kept entries into `weightGradientValues` and, unless `inputGradient` is
     /// nil, dX into `inputGradient` [Cin, N, H, W] (overwritten).
     ///
-    /// Needs the last `forward` (its saved phase planes) on the batch of `outputGradient`
-    /// [Cout, N, Ho, Wo].
+    /// Needs the last `forward` (its saved phase planes) on the batch of `outputGradient` [Cout, N, Ho, Wo].
     public func backward(
         _ pattern: SparsePattern, values: UnsafePointer<Float>, outputGradient: Tensor, inputGradient: Tensor?,
         weightGradientValues: UnsafeMutablePointer<Float>
@@ -126,9 +129,13 @@ public final class SparseConvolutionKernel {
         precondition(
             !isPooled && outputGradient.shape == [outputChannels, batch, g.outputHeight, g.outputWidth],
             "SparseConvolutionKernel output gradient is \(outputGradient.shape)")
-        let p = savedGeometry(batch: batch)
-        let wide = wideGradient(outputGradient, p)
-        backward(pattern, values: values, wide: wide, p, inputGradient: inputGradient, weightGradientValues)
+        if let inputGradient {
+            precondition(
+                inputGradient.shape == [g.channels, batch, g.height, g.width], "SparseConvolutionKernel dX shape")
+        }
+        backwardTiled(
+            pattern, values: values, outputGradient: outputGradient, inputGradient: inputGradient,
+            weightGradientValues: weightGradientValues)
     }
 
     /// The geometry of the saved phase planes, which must be of `batch` samples.
@@ -155,13 +162,10 @@ public final class SparseConvolutionKernel {
         precondition(
             inputGradient.shape == [g.channels, p.batch, g.height, g.width], "SparseConvolutionKernel dX shape")
         let planes = workspace.scratch(count: p.planes * p.wideLength)
-        let entries = transposedEntries(pattern, p)
-        let gathered = Tensor.reusing(transposedValues, shape: [pattern.count], role: .workspace)
-        transposedValues = gathered
-        for entry in 0..<pattern.count { gathered[entry] = values[Int(entries.source.base[entry])] }
+        let (entries, gathered) = self.gathered(pattern, values: values, p, rowStride: p.gradientStride)
         // Every plane position is written, so the buffer needs no clearing.
         SparseRuns.multiply(
-            rows: p.planes, rowStarts: entries.starts.base, offsets: entries.offsets.base, values: gathered.data,
+            rows: p.planes, rowStarts: entries.starts.base, offsets: entries.offsets.base, values: gathered,
             source: wide, target: planes, targetStride: p.wideLength, length: p.wideLength,
             tile: SparseRuns.tileLength(sourceRuns: outputChannels))
         p.merge(planes, into: inputGradient.data)
@@ -170,8 +174,8 @@ public final class SparseConvolutionKernel {
     /// Writes dL/dW at `count` arbitrary flat positions (`o * patchSize + column`) of the dense weight.
     ///
     /// Valid after `backward`, with the `outputGradient` it got: it reads the saved phase planes of
-    /// the input and dY in the wide layout, which the workspace still holds if no other kernel used
-    /// it since (else it is spread out again, one pass over dY). Meant for choosing which pruned
+    /// the input and spreads dY out again tile by tile (after a pooled pass, it reads the wide dY
+    /// the workspace still holds if no other kernel used it since). Meant for choosing which pruned
     /// positions to regrow; positions need not be kept, sorted or distinct.
     public func gradient(
         at flatPositions: UnsafePointer<Int32>, count: Int, outputGradient: Tensor,
@@ -193,13 +197,15 @@ public final class SparseConvolutionKernel {
             precondition(
                 position >= 0 && position < outputChannels * patch, "position \(position) outside the weight")
         }
-        if isPooled && !holdsWideGradient {
+        guard isPooled else {
+            tiledGradient(at: flatPositions, count: count, outputGradient: outputGradient, into: gradients)
+            return
+        }
+        if !holdsWideGradient {
             tiledGradient(at: flatPositions, count: count, pooledGradient: outputGradient, p, into: gradients)
             return
         }
-        let wide =
-            workspace.gradient(ifStamp: gradientStamp)
-            ?? UnsafePointer(isPooled ? pooledGradient(outputGradient, p) : wideGradient(outputGradient, p))
+        let wide = workspace.gradient(ifStamp: gradientStamp) ?? UnsafePointer(pooledGradient(outputGradient, p))
         let table = columnTable(p)
         for index in 0..<count {
             let (row, column) = Int(flatPositions[index]).quotientAndRemainder(dividingBy: patch)
@@ -209,16 +215,6 @@ public final class SparseConvolutionKernel {
         }
     }
 
-    /// dY [Cout, N, Ho, Wo] spread into the workspace's wide dY, zeros elsewhere.
-    private func wideGradient(_ outputGradient: Tensor, _ p: PhaseGeometry) -> UnsafeMutablePointer<Float> {
-        let (wide, stamp, holdsZeros) = workspace.claimGradient(p.gradientLayout(rows: outputChannels))
-        gradientStamp = stamp
-        // The workspace keeps zeros at every position this layout leaves invalid; only valid ones are written.
-        if !holdsZeros { p.zeroInvalid(wide, rows: outputChannels) }
-        p.expand(outputGradient.data, rows: outputChannels, into: wide)
-        return wide
-    }
-
     func check(_ pattern: SparsePattern) {
         precondition(
             pattern.rows == outputChannels && pattern.columns == patchSize,
@@ -226,28 +222,42 @@ public final class SparseConvolutionKernel {
                 + "\(pattern.rows)x\(pattern.columns) pattern")
     }
 
-    /// Each weight column's run start in the phase planes, recomputed when the batch changes.
-    func columnTable(_ p: PhaseGeometry) -> UnsafePointer<Int32> {
-        if let columnOffsets, columnOffsetsBatch == p.batch { return UnsafePointer(columnOffsets.base) }
+    /// Each weight column's run start in phase planes `planeStride` apart (by default the saved
+    /// planes' `wideLength`), recomputed when the batch or the stride changes.
+    func columnTable(_ p: PhaseGeometry, planeStride: Int? = nil) -> UnsafePointer<Int32> {
+        let key = (batch: p.batch, planeStride: planeStride ?? p.wideLength)
+        if let columnOffsets, columnOffsetsKey == key { return UnsafePointer(columnOffsets.base) }
         let storage = IndexStorage.reusing(columnOffsets, count: patchSize, role: .workspace)
-        p.fillColumnOffsets(storage.base)
+        p.fillColumnOffsets(storage.base, planeStride: key.planeStride)
         columnOffsets = storage
-        columnOffsetsBatch = p.batch
+        columnOffsetsKey = key
         return UnsafePointer(storage.base)
     }
 
-    /// The kept entries grouped by the phase plane their input-gradient run writes, built once per
-    /// pattern and batch.
-    private func transposedEntries(_ pattern: SparsePattern, _ p: PhaseGeometry) -> TransposedEntries {
-        if let transposed, transposedPattern === pattern, transposedBatch == p.batch { return transposed }
-        let built = TransposedEntries(pattern, p)
-        (transposed, transposedPattern, transposedBatch) = (built, pattern, p.batch)
-        return built
+    /// The kept entries grouped by the phase plane their input-gradient run writes, for a dY of
+    /// rows `rowStride` apart, and their values gathered in that order.
+    ///
+    /// The grouping is built once per pattern, batch and stride; the values are gathered per call.
+    func gathered(_ pattern: SparsePattern, values: UnsafePointer<Float>, _ p: PhaseGeometry, rowStride: Int)
+        -> (TransposedEntries, UnsafePointer<Float>)
+    {
+        let key = (batch: p.batch, rowStride: rowStride)
+        var entries: TransposedEntries
+        if let transposed, transposedPattern === pattern, transposedKey == key {
+            entries = transposed
+        } else {
+            entries = TransposedEntries(pattern, p, rowStride: rowStride)
+            (transposed, transposedPattern, transposedKey) = (entries, pattern, key)
+        }
+        let gathered = Tensor.reusing(transposedValues, shape: [pattern.count], role: .workspace)
+        transposedValues = gathered
+        for entry in 0..<pattern.count { gathered[entry] = values[Int(entries.source.base[entry])] }
+        return (entries, UnsafePointer(gathered.data))
     }
 
-    /// Each kept entry's run start in the phase planes.
-    func entryOffsets(_ pattern: SparsePattern, _ p: PhaseGeometry) -> UnsafePointer<Int32> {
-        let table = columnTable(p)
+    /// Each kept entry's run start in the phase planes (`planeStride` as in `columnTable`).
+    func entryOffsets(_ pattern: SparsePattern, _ p: PhaseGeometry, planeStride: Int? = nil) -> UnsafePointer<Int32> {
+        let table = columnTable(p, planeStride: planeStride)
         let storage = IndexStorage.reusing(entryOffsetStorage, count: pattern.count, role: .workspace)
         entryOffsetStorage = storage
         let columns = pattern.columnIndices
@@ -257,16 +267,17 @@ public final class SparseConvolutionKernel {
 }
 
 /// The kept entries of a convolution weight as rows of the input-gradient product: row `plane` lists
-/// the entries whose column reads that phase plane, each with its run start in the wide dY (row
-/// o's data minus the entry's shift) and its index in the pattern's value order.
-private struct TransposedEntries {
+/// the entries whose column reads that phase plane, each with its run start in a dY of rows
+/// `rowStride` apart with the gradient margin in front (row o's data minus the entry's shift) and
+/// its index in the pattern's value order.
+struct TransposedEntries {
     let starts: IndexStorage
     let offsets: IndexStorage
     let source: IndexStorage
 
-    init(_ pattern: SparsePattern, _ p: PhaseGeometry) {
+    init(_ pattern: SparsePattern, _ p: PhaseGeometry, rowStride: Int) {
         precondition(
-            pattern.rows * p.gradientStride <= Int(Int32.max), "SparseConvolutionKernel dY exceeds Int32 offsets")
+            pattern.rows * rowStride <= Int(Int32.max), "SparseConvolutionKernel dY exceeds Int32 offsets")
         starts = IndexStorage(count: p.planes + 1, role: .workspace)
         offsets = IndexStorage(count: pattern.count, role: .workspace)
         source = IndexStorage(count: pattern.count, role: .workspace)
@@ -279,7 +290,7 @@ private struct TransposedEntries {
                 let (plane, shift) = placement[Int(pattern.columnIndices[entry])]
                 let slot = cursor[plane]
                 cursor[plane] += 1
-                offsets.base[slot] = Int32(row * p.gradientStride + p.gradientMargin - shift)
+                offsets.base[slot] = Int32(row * rowStride + p.gradientMargin - shift)
                 source.base[slot] = Int32(entry)
             }
         }
@@ -316,7 +327,8 @@ extension SparseConvolutionKernel {
     }
 
     /// What a kernel asks of its `SparseWorkspace` in a forward and backward pass: one tile of the
-    /// wide output (and with dX the phase-plane gradients) in the scratch, the wide dY with its margins.
+    /// wide output in the scratch, and for the backward pass one tile's buffers (`PositionTiles`);
+    /// pooled, the phase-plane gradients with dX in the scratch and the wide dY with its margins.
     public static func workspaceNeed(
         geometry: ConvolutionGeometry, outputChannels: Int, batch: Int, inputGradient: Bool, pooled: Bool = false
     ) -> SparseWorkspace.Need {
@@ -324,10 +336,15 @@ extension SparseConvolutionKernel {
             return q.workspaceNeed(rows: outputChannels, inputGradient: inputGradient)
         }
         let p = PhaseGeometry(geometry, batch: batch)
-        let forward = outputChannels * (pooled ? p.sampleTileStride(rows: outputChannels) : min(p.tile, p.wideLength))
+        if !pooled {
+            let backward = PositionTiles(p, outputs: outputChannels).scratchCount(
+                outputs: outputChannels, inputGradient: inputGradient)
+            return SparseWorkspace.Need(scratch: max(outputChannels * min(p.tile, p.wideLength), backward))
+        }
+        let forward = outputChannels * p.sampleTileStride(rows: outputChannels)
         let scratch = inputGradient ? max(forward, p.planes * p.wideLength) : forward
         // Pooled without dX, dY is spread out a tile at a time in the scratch, never whole.
-        let gradient = pooled && !inputGradient ? 0 : outputChannels * p.gradientStride
+        let gradient = inputGradient ? outputChannels * p.gradientStride : 0
         return SparseWorkspace.Need(scratch: scratch, gradient: gradient)
     }
 }

@@ -2,10 +2,12 @@
 ///
 /// A kernel keeps the phase planes of its input from `forward` to `backward`, but its wide output
 /// (in `forward`), its phase-plane gradients and its wide dY (in `backward`) live only during one
-/// call. Layers run one at a time, so one buffer of each, as large as the largest kernel needs,
-/// serves them all: a network of n sparse convolutions holds two such buffers instead of 2n.
+/// call, a tile at a time in the scratch (`SparseConvolutionKernel.backwardTiled`); only the fused
+/// pooled backward with dX forms the whole wide dY, in the second buffer. Layers run one at a time,
+/// so one buffer of each, as large as the largest kernel needs, serves them all: a network of n
+/// sparse convolutions holds two such buffers instead of 2n.
 ///
-/// The wide dY must be zero outside the valid outputs of the kernel that reads it. The workspace
+/// The whole wide dY must be zero outside the valid outputs of the kernel that reads it. The workspace
 /// remembers the layout whose zeros it holds and tells a kernel with another layout to write them,
 /// so that kernels of one shape (most of a ResNet stage) write only their valid outputs. It also stamps each claim, so that a kernel can tell whether the buffer still holds its
 /// own dY (for `SparseConvolutionKernel.gradient(at:count:outputGradient:into:)`) or must refill it.

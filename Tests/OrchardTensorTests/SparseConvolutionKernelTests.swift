@@ -1,5 +1,6 @@
-import OrchardTensor
 import Testing
+
+@testable import OrchardTensor
 
 /// Checks the sparse convolution against the masked dense weight, computed naively in Double.
 @Suite struct SparseConvolutionKernelTests {
@@ -72,8 +73,23 @@ import Testing
             }
         }
 
-        let kernel = SparseConvolutionKernel(geometry: g, outputChannels: outputChannels)
-        let output = Tensor(zeros: [outputChannels, n, ho, wo])
+        // The default budget makes one backward tile of these small shapes; the least makes tiles
+        // of 64 positions, so that dY's margin, the dots and dX cross tile boundaries.
+        for budget in [PositionTiles.budget, 0] {
+            let kernel = SparseConvolutionKernel(geometry: g, outputChannels: outputChannels)
+            kernel.tileBudget = budget
+            expectMatches(
+                kernel, pattern, values, input, outputGradient, y: y, dx: dx, dw: dw, "tile budget \(budget)")
+        }
+    }
+
+    /// Runs `kernel` forward and backward and compares with the reference y, dX and dW.
+    private func expectMatches(
+        _ kernel: SparseConvolutionKernel, _ pattern: SparsePattern, _ values: [Float], _ input: Tensor,
+        _ outputGradient: Tensor, y: [Double], dx: [Double], dw: [Double], _ label: String
+    ) {
+        let (outputChannels, patch) = (pattern.rows, pattern.columns)
+        let output = Tensor(zeros: outputGradient.shape)
         output.fill(.nan)
         let inputGradient = Tensor(zeros: input.shape)
         inputGradient.fill(.nan)
@@ -94,10 +110,11 @@ import Testing
                     at: p.baseAddress!, count: p.count, outputGradient: outputGradient, into: $0.baseAddress!)
             }
         }
-        SparseFixture.expectClose(output.values, y, "forward")
-        SparseFixture.expectClose(inputGradient.values, dx, "input gradient")
-        SparseFixture.expectClose(gradientValues, pattern.flatIndices.map { dw[Int($0)] }, "kept weight gradient")
-        SparseFixture.expectClose(everywhere, positions.map { dw[Int($0)] }, "gradient at every position")
+        SparseFixture.expectClose(output.values, y, "forward, \(label)")
+        SparseFixture.expectClose(inputGradient.values, dx, "input gradient, \(label)")
+        SparseFixture.expectClose(
+            gradientValues, pattern.flatIndices.map { dw[Int($0)] }, "kept weight gradient, \(label)")
+        SparseFixture.expectClose(everywhere, positions.map { dw[Int($0)] }, "gradient at every position, \(label)")
     }
 
     @Test func repeatedStepsAgreeAndAllocateNothing() {
