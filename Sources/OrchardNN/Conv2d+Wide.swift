@@ -47,10 +47,16 @@ extension Conv2d {
         for row in 0..<rows { (target + row * targetStride).update(from: source + row * sourceStride, count: width) }
     }
 
-    /// Copies the input into the interior of the zero-bordered padded buffer.
+    /// Copies the input into the interior of the zero-bordered padded buffer (kept for backward).
     func pad(_ input: Tensor, _ w: WideGeometry) -> Tensor {
-        let padded = Tensor.reusing(paddedInput, shape: [w.paddedCount], role: .workspace)
+        let padded = pad(input, w, reusing: paddedInput)
         paddedInput = padded
+        return padded
+    }
+
+    /// Copies a tensor of `w.base.channels` channels into the interior of a zero-bordered buffer.
+    func pad(_ input: Tensor, _ w: WideGeometry, reusing existing: Tensor?) -> Tensor {
+        let padded = Tensor.reusing(existing, shape: [w.paddedCount], role: .workspace)
         let (height, width, margin) = (w.base.height, w.base.width, w.base.padding)
         for plane in 0..<(w.base.channels * w.batch) {
             copyRows(
@@ -109,7 +115,7 @@ extension Conv2d {
     }
 
     /// Where offset (u, v) = (offset / k, offset % k) of the window starts in a padded plane.
-    private func shift(_ offset: Int, _ w: WideGeometry) -> Int {
+    func shift(_ offset: Int, _ w: WideGeometry) -> Int {
         (offset / kernelSize) * w.paddedWidth + offset % kernelSize
     }
 
@@ -184,7 +190,7 @@ extension Conv2d {
     }
 
     /// Writes the gradient regrouped by offset, [k * k, out, in], into dW [out, in, k, k].
-    private func ungroupWeightGradient(_ regrouped: Tensor) {
+    func ungroupWeightGradient(_ regrouped: Tensor) {
         let area = kernelSize * kernelSize
         let (source, target) = (regrouped.data, weight.gradient!.data)
         for output in 0..<outputChannels {

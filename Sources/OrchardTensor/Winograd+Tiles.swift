@@ -1,0 +1,192 @@
+/// The tile transforms of `Winograd`, eight tiles of one tile row per SIMD8 lane set.
+///
+/// Tile t of a tile row reads padded columns 2t to 2t + 3, so one 16-wide load from column 2t and
+/// one from 2t + 2 give, as their even and odd lanes, the four columns of eight tiles at once. The
+/// output transform writes its two columns per tile back interleaved in the same way. The earlier
+/// C prototype (docs/dense-speed.md) transformed one tile at a time with scattered stores and
+/// spent 38.8 ms where these loops spend a few.
+extension Winograd {
+    typealias Lanes = SIMD8<Float>
+
+    @inline(__always)
+    static func load(_ pointer: UnsafePointer<Float>) -> Lanes {
+        UnsafeRawPointer(pointer).loadUnaligned(as: Lanes.self)
+    }
+
+    /// Stores the first `count` lanes of `value`.
+    @inline(__always)
+    static func store(_ value: Lanes, _ pointer: UnsafeMutablePointer<Float>, count: Int) {
+        if count == lanes {
+            UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Lanes.self)
+            return
+        }
+        var lane = 0
+        if count >= 4 {
+            let low = SIMD4<Float>(value[0], value[1], value[2], value[3])
+            UnsafeMutableRawPointer(pointer).storeBytes(of: low, as: SIMD4<Float>.self)
+            lane = 4
+        }
+        while lane < count {
+            pointer[lane] = value[lane]
+            lane += 1
+        }
+    }
+
+    /// B^T x for B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+    @inline(__always)
+    static func inputTransform(_ x: (Lanes, Lanes, Lanes, Lanes)) -> (Lanes, Lanes, Lanes, Lanes) {
+        (x.0 - x.2, x.1 + x.2, x.2 - x.1, x.1 - x.3)
+    }
+
+    /// A^T x for A^T = [1 1 1 0; 0 1 -1 -1].
+    @inline(__always)
+    static func outputTransform(_ x: (Lanes, Lanes, Lanes, Lanes)) -> (Lanes, Lanes) {
+        (x.0 + x.1 + x.2, x.1 - x.2 - x.3)
+    }
+
+    /// The even and the odd values of the 16 from `pointer`.
+    ///
+    /// Written lane by lane, which LLVM turns into two shuffles and a permute per half; Swift's
+    /// `evenHalf` and `oddHalf` compiled to scalar moves and made the transform three times slower.
+    @inline(__always)
+    static func deinterleave(_ pointer: UnsafePointer<Float>) -> (Lanes, Lanes) {
+        let (a, b) = (load(pointer), load(pointer + lanes))
+        return (
+            Lanes(a[0], a[2], a[4], a[6], b[0], b[2], b[4], b[6]),
+            Lanes(a[1], a[3], a[5], a[7], b[1], b[3], b[5], b[7])
+        )
+    }
+
+    /// Columns 2t to 2t + 3 of one padded row for the eight tiles t from `tile`.
+    @inline(__always)
+    static func tileColumns(_ row: UnsafePointer<Float>, tile: Int) -> (Lanes, Lanes, Lanes, Lanes) {
+        let (left, right) = (deinterleave(row + 2 * tile), deinterleave(row + 2 * tile + 2))
+        return (left.0, left.1, right.0, right.1)
+    }
+
+    /// V = B^T d B of the tiles of one tile row whose top padded row is `top`, stored at `target`
+    /// with its 16 points `pointStride` apart.
+    ///
+    /// Whole runs of eight tiles and the last partial run take separate copies of the loop body:
+    /// with one body for both, LLVM scalarised half of it.
+    static func transformInputRow(
+        _ top: UnsafePointer<Float>, width: Int, tiles: Int, into target: UnsafeMutablePointer<Float>,
+        pointStride: Int
+    ) {
+        var tile = 0
+        while tile + lanes <= tiles {
+            transformInputs(top, width: width, tile: tile, into: target, pointStride: pointStride, count: lanes)
+            tile += lanes
+        }
+        if tile < tiles {
+            transformLastInputs(
+                top, width: width, tile: tile, into: target, pointStride: pointStride, count: tiles - tile)
+        }
+    }
+
+    @inline(never)
+    static func transformLastInputs(
+        _ top: UnsafePointer<Float>, width: Int, tile: Int, into target: UnsafeMutablePointer<Float>,
+        pointStride: Int, count: Int
+    ) {
+        transformInputs(top, width: width, tile: tile, into: target, pointStride: pointStride, count: count)
+    }
+
+    /// V of the `count` (at most eight) tiles from `tile`.
+    @inline(__always)
+    static func transformInputs(
+        _ top: UnsafePointer<Float>, width: Int, tile: Int, into target: UnsafeMutablePointer<Float>,
+        pointStride: Int, count: Int
+    ) {
+        let rows = (
+            tileColumns(top, tile: tile), tileColumns(top + width, tile: tile),
+            tileColumns(top + 2 * width, tile: tile), tileColumns(top + 3 * width, tile: tile)
+        )
+        // Down the columns, then along each transformed row.
+        let c0 = inputTransform((rows.0.0, rows.1.0, rows.2.0, rows.3.0))
+        let c1 = inputTransform((rows.0.1, rows.1.1, rows.2.1, rows.3.1))
+        let c2 = inputTransform((rows.0.2, rows.1.2, rows.2.2, rows.3.2))
+        let c3 = inputTransform((rows.0.3, rows.1.3, rows.2.3, rows.3.3))
+        let (at, step) = (target + tile, pointStride)
+        storePoints(inputTransform((c0.0, c1.0, c2.0, c3.0)), at, pointStride: step, count: count)
+        storePoints(inputTransform((c0.1, c1.1, c2.1, c3.1)), at + 4 * step, pointStride: step, count: count)
+        storePoints(inputTransform((c0.2, c1.2, c2.2, c3.2)), at + 8 * step, pointStride: step, count: count)
+        storePoints(inputTransform((c0.3, c1.3, c2.3, c3.3)), at + 12 * step, pointStride: step, count: count)
+    }
+
+    /// Stores four consecutive transform points `pointStride` apart.
+    @inline(__always)
+    static func storePoints(
+        _ values: (Lanes, Lanes, Lanes, Lanes), _ pointer: UnsafeMutablePointer<Float>, pointStride: Int, count: Int
+    ) {
+        store(values.0, pointer, count: count)
+        store(values.1, pointer + pointStride, count: count)
+        store(values.2, pointer + 2 * pointStride, count: count)
+        store(values.3, pointer + 3 * pointStride, count: count)
+    }
+
+    /// The 2x2 outputs A^T M A (+ bias) of one tile row's products into two output rows at `target`.
+    static func transformOutputRow(
+        _ source: UnsafePointer<Float>, pointStride: Int, tiles: Int, bias: Float,
+        into target: UnsafeMutablePointer<Float>, width: Int
+    ) {
+        var tile = 0
+        while tile + lanes <= tiles {
+            transformOutputs(
+                source, pointStride: pointStride, tile: tile, bias: bias, into: target, width: width, count: lanes)
+            tile += lanes
+        }
+        if tile < tiles {
+            transformLastOutputs(
+                source, pointStride: pointStride, tile: tile, bias: bias, into: target, width: width,
+                count: tiles - tile)
+        }
+    }
+
+    @inline(never)
+    static func transformLastOutputs(
+        _ source: UnsafePointer<Float>, pointStride: Int, tile: Int, bias: Float,
+        into target: UnsafeMutablePointer<Float>, width: Int, count: Int
+    ) {
+        transformOutputs(
+            source, pointStride: pointStride, tile: tile, bias: bias, into: target, width: width, count: count)
+    }
+
+    /// The outputs of the `count` (at most eight) tiles from `tile`.
+    @inline(__always)
+    static func transformOutputs(
+        _ source: UnsafePointer<Float>, pointStride: Int, tile: Int, bias: Float,
+        into target: UnsafeMutablePointer<Float>, width: Int, count: Int
+    ) {
+        let (at, step) = (source + tile, pointStride)
+        // Along each row of M, then down the two resulting columns.
+        let r0 = outputTransform((load(at), load(at + step), load(at + 2 * step), load(at + 3 * step)))
+        let r1 = outputTransform((load(at + 4 * step), load(at + 5 * step), load(at + 6 * step), load(at + 7 * step)))
+        let r2 = outputTransform((load(at + 8 * step), load(at + 9 * step), load(at + 10 * step), load(at + 11 * step)))
+        let r3 = outputTransform(
+            (load(at + 12 * step), load(at + 13 * step), load(at + 14 * step), load(at + 15 * step)))
+        let left = outputTransform((r0.0, r1.0, r2.0, r3.0))
+        let right = outputTransform((r0.1, r1.1, r2.1, r3.1))
+        storeInterleaved(left.0 + bias, right.0 + bias, target + 2 * tile, count: count)
+        storeInterleaved(left.1 + bias, right.1 + bias, target + width + 2 * tile, count: count)
+    }
+
+    /// Writes the first `count` lanes of `even` and `odd` interleaved, an even lane first.
+    @inline(__always)
+    static func storeInterleaved(_ even: Lanes, _ odd: Lanes, _ pointer: UnsafeMutablePointer<Float>, count: Int) {
+        let target = UnsafeMutableRawPointer(pointer)
+        if count >= 4 {
+            let low = Lanes(even[0], odd[0], even[1], odd[1], even[2], odd[2], even[3], odd[3])
+            target.storeBytes(of: low, as: Lanes.self)
+        }
+        if count == lanes {
+            let high = Lanes(even[4], odd[4], even[5], odd[5], even[6], odd[6], even[7], odd[7])
+            target.storeBytes(of: high, toByteOffset: 32, as: Lanes.self)
+        } else if count != 4 {
+            for lane in (count >= 4 ? 4 : 0)..<count {
+                pointer[2 * lane] = even[lane]
+                pointer[2 * lane + 1] = odd[lane]
+            }
+        }
+    }
+}
