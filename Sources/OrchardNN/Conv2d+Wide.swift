@@ -115,7 +115,7 @@ extension Conv2d {
     }
 
     /// Where offset (u, v) = (offset / k, offset % k) of the window starts in a padded plane.
-    func shift(_ offset: Int, _ w: WideGeometry) -> Int {
+    private func shift(_ offset: Int, _ w: WideGeometry) -> Int {
         (offset / kernelSize) * w.paddedWidth + offset % kernelSize
     }
 
@@ -190,7 +190,7 @@ extension Conv2d {
     }
 
     /// Writes the gradient regrouped by offset, [k * k, out, in], into dW [out, in, k, k].
-    func ungroupWeightGradient(_ regrouped: Tensor) {
+    private func ungroupWeightGradient(_ regrouped: Tensor) {
         let area = kernelSize * kernelSize
         let (source, target) = (regrouped.data, weight.gradient!.data)
         for output in 0..<outputChannels {

@@ -1,13 +1,13 @@
 import OrchardTensor
 
-/// The Winograd path: stride-1 3x3 convolutions with padding 1 on even planes, forward and input
-/// gradient as `Winograd` F(2x2, 3x3) convolutions, the weight gradient over wide rows.
+/// The Winograd path: stride-1 3x3 convolutions with padding 1 on even planes, forward, input
+/// gradient and weight gradient as `Winograd` F(2x2, 3x3) computations.
 ///
 /// Forward pads the input (kept for backward, as the wide path does) and convolves it. Backward
-/// pads dY once; that buffer serves both products. Its interior, read from one row and one column
-/// into the border, is exactly the wide-row layout of dY (each row of W values followed by two
-/// zeros), so dW is the wide path's k * k GEMMs per sample without spreading dY. dX is the
-/// Winograd convolution of the padded dY with the flipped kernels, written straight into dX.
+/// pads dY once; dX is the Winograd convolution of the padded dY with the flipped kernels, written
+/// straight into dX, and dW comes from the padded input's and dY's tiles transformed again
+/// (`Winograd+WeightGradient.swift`). Keeping the forward pass's transformed tiles instead would
+/// cost four times the input per layer.
 extension Conv2d {
     /// Bytes of transformed tiles per block: a quarter of the core's 1 MiB L2, so the tiles and
     /// their products stay in it between the transforms and the 16 GEMMs.
@@ -63,40 +63,33 @@ extension Conv2d {
     func winogradBackward(_ outputGradient: Tensor, _ g: ConvolutionGeometry, into inputGradient: Tensor?) {
         guard let padded = paddedInput else { preconditionFailure("Conv2d Winograd backward without its forward") }
         let batch = outputGradient.shape[1]
-        let w = WideGeometry(base: g, batch: batch)
         let paddedGradient = pad(outputGradient, outputGradientGeometry(g, batch: batch), reusing: paddedOutputGradient)
         paddedOutputGradient = paddedGradient
-        let weightGradient = Tensor.reusing(
-            offsetWeightGradient, shape: [g.patchSize, outputChannels], role: .workspace)
-        offsetWeightGradient = weightGradient
-        let (block, rows) = (outputChannels * inputChannels, batch * w.paddedPlane)
-        for sample in 0..<batch {
-            // dY's wide rows start one row and one column into its padded plane.
-            let wideGradient = paddedGradient.data + sample * w.paddedPlane + w.paddedWidth + 1
-            for offset in 0..<9 {
-                // dW_offset[out, in] (+)= wide dY[out, n] padded[in, n + shift]^T
-                BLAS.gemm(
-                    transposeA: false, transposeB: true, m: outputChannels, n: inputChannels, k: w.widePlane,
-                    a: wideGradient, lda: rows, b: padded.data + sample * w.paddedPlane + shift(offset, w), ldb: rows,
-                    beta: sample == 0 ? 0 : 1, c: weightGradient.data + offset * block, ldc: inputChannels)
-            }
+        let plan = winogradPlan(g, batch: batch)
+        if let inputGradient {
+            let flipped = Winograd.Plan(
+                inputs: outputChannels, outputs: inputChannels, batch: batch, height: g.height, width: g.width,
+                budgetBytes: Self.winogradBlockBytes)
+            winogradConvolve(paddedGradient, plan: flipped, flipped: true, bias: nil, into: inputGradient.data)
         }
-        ungroupWeightGradient(weightGradient)
-        guard let inputGradient else { return }
-        let plan = Winograd.Plan(
-            inputs: outputChannels, outputs: inputChannels, batch: batch, height: g.height, width: g.width,
-            budgetBytes: Self.winogradBlockBytes)
-        winogradConvolve(paddedGradient, plan: plan, flipped: true, bias: nil, into: inputGradient.data)
+        // dU goes where the transformed weights were: forward transforms them again.
+        guard let tiles = winogradTiles, let products = winogradProducts, let transformed = winogradWeights else {
+            preconditionFailure("Conv2d Winograd backward without its forward")
+        }
+        Winograd.weightGradient(
+            padded.data, paddedGradient: paddedGradient.data, plan: plan, tiles: tiles.data, products: products.data,
+            into: transformed.data)
+        Winograd.untransformWeightGradient(
+            transformed.data, outputs: outputChannels, inputs: inputChannels, into: weight.gradient!.data)
     }
 
-    /// The padded input, the transformed weights, a block's tiles and products, the offset weight
-    /// gradient and the padded dY.
+    /// The padded input, the transformed weights (then dU), a block's tiles and products, and the padded dY.
     func winogradTrainingTensors(_ g: ConvolutionGeometry, batch: Int) -> [Int] {
         let plan = winogradPlan(g, batch: batch)
         let block = tensorBytes([plan.blockCount])
         return [
             tensorBytes([WideGeometry(base: g, batch: batch).paddedCount]), tensorBytes([plan.weightCount]), block,
-            block, tensorBytes([g.patchSize, outputChannels]),
+            block,
             tensorBytes([outputGradientGeometry(g, batch: batch).paddedCount]),
         ]
     }

@@ -13,6 +13,21 @@ extension Winograd {
         UnsafeRawPointer(pointer).loadUnaligned(as: Lanes.self)
     }
 
+    /// Calls `whole` with the first tile of each whole run of eight, then `partial` with the first
+    /// tile and the count of the last, shorter run if there is one.
+    ///
+    /// The callers give each its own copy of the loop body: with one body for both, LLVM
+    /// scalarised half of it.
+    @inline(__always)
+    static func runs(of tiles: Int, whole: (Int) -> Void, partial: (Int, Int) -> Void) {
+        var tile = 0
+        while tile + lanes <= tiles {
+            whole(tile)
+            tile += lanes
+        }
+        if tile < tiles { partial(tile, tiles - tile) }
+    }
+
     /// Stores the first `count` lanes of `value`.
     @inline(__always)
     static func store(_ value: Lanes, _ pointer: UnsafeMutablePointer<Float>, count: Int) {
@@ -57,50 +72,68 @@ extension Winograd {
         )
     }
 
-    /// Columns 2t to 2t + 3 of one padded row for the eight tiles t from `tile`.
+    /// Writes a padded row's even columns at `target` and its odd ones `half` values after them.
+    ///
+    /// Done once per row, so the transforms read each tile's four columns as plain loads (the even
+    /// and odd values from tile t and from t + 1), and the two tile rows that share a padded row
+    /// share its split.
     @inline(__always)
-    static func tileColumns(_ row: UnsafePointer<Float>, tile: Int) -> (Lanes, Lanes, Lanes, Lanes) {
-        let (left, right) = (deinterleave(row + 2 * tile), deinterleave(row + 2 * tile + 2))
-        return (left.0, left.1, right.0, right.1)
+    static func splitColumns(
+        _ row: UnsafePointer<Float>, width: Int, into target: UnsafeMutablePointer<Float>, half: Int
+    ) {
+        var column = 0
+        while column < width {
+            let (even, odd) = deinterleave(row + column)
+            UnsafeMutableRawPointer(target + column / 2).storeBytes(of: even, as: Lanes.self)
+            UnsafeMutableRawPointer(target + half + column / 2).storeBytes(of: odd, as: Lanes.self)
+            column += 2 * lanes
+        }
     }
 
-    /// V = B^T d B of the tiles of one tile row whose top padded row is `top`, stored at `target`
+    /// Columns 2t to 2t + 3 of one split row for the eight tiles t from `tile`.
+    @inline(__always)
+    static func tileColumns(_ row: UnsafePointer<Float>, half: Int, tile: Int) -> (Lanes, Lanes, Lanes, Lanes) {
+        (load(row + tile), load(row + half + tile), load(row + tile + 1), load(row + half + tile + 1))
+    }
+
+    /// V = B^T d B of the tiles of one tile row whose top split row is `top`, stored at `target`
     /// with its 16 points `pointStride` apart.
-    ///
-    /// Whole runs of eight tiles and the last partial run take separate copies of the loop body:
-    /// with one body for both, LLVM scalarised half of it.
     static func transformInputRow(
-        _ top: UnsafePointer<Float>, width: Int, tiles: Int, into target: UnsafeMutablePointer<Float>,
+        _ top: UnsafePointer<Float>, rowStride: Int, half: Int, tiles: Int, into target: UnsafeMutablePointer<Float>,
         pointStride: Int
     ) {
-        var tile = 0
-        while tile + lanes <= tiles {
-            transformInputs(top, width: width, tile: tile, into: target, pointStride: pointStride, count: lanes)
-            tile += lanes
-        }
-        if tile < tiles {
-            transformLastInputs(
-                top, width: width, tile: tile, into: target, pointStride: pointStride, count: tiles - tile)
-        }
+        runs(
+            of: tiles,
+            whole: {
+                transformInputs(
+                    top, rowStride: rowStride, half: half, tile: $0, into: target, pointStride: pointStride,
+                    count: lanes)
+            },
+            partial: {
+                transformLastInputs(
+                    top, rowStride: rowStride, half: half, tile: $0, into: target, pointStride: pointStride, count: $1)
+            })
     }
 
     @inline(never)
     static func transformLastInputs(
-        _ top: UnsafePointer<Float>, width: Int, tile: Int, into target: UnsafeMutablePointer<Float>,
+        _ top: UnsafePointer<Float>, rowStride: Int, half: Int, tile: Int, into target: UnsafeMutablePointer<Float>,
         pointStride: Int, count: Int
     ) {
-        transformInputs(top, width: width, tile: tile, into: target, pointStride: pointStride, count: count)
+        transformInputs(
+            top, rowStride: rowStride, half: half, tile: tile, into: target, pointStride: pointStride, count: count)
     }
 
     /// V of the `count` (at most eight) tiles from `tile`.
     @inline(__always)
     static func transformInputs(
-        _ top: UnsafePointer<Float>, width: Int, tile: Int, into target: UnsafeMutablePointer<Float>,
+        _ top: UnsafePointer<Float>, rowStride: Int, half: Int, tile: Int, into target: UnsafeMutablePointer<Float>,
         pointStride: Int, count: Int
     ) {
         let rows = (
-            tileColumns(top, tile: tile), tileColumns(top + width, tile: tile),
-            tileColumns(top + 2 * width, tile: tile), tileColumns(top + 3 * width, tile: tile)
+            tileColumns(top, half: half, tile: tile), tileColumns(top + rowStride, half: half, tile: tile),
+            tileColumns(top + 2 * rowStride, half: half, tile: tile),
+            tileColumns(top + 3 * rowStride, half: half, tile: tile)
         )
         // Down the columns, then along each transformed row.
         let c0 = inputTransform((rows.0.0, rows.1.0, rows.2.0, rows.3.0))
@@ -130,17 +163,16 @@ extension Winograd {
         _ source: UnsafePointer<Float>, pointStride: Int, tiles: Int, bias: Float,
         into target: UnsafeMutablePointer<Float>, width: Int
     ) {
-        var tile = 0
-        while tile + lanes <= tiles {
-            transformOutputs(
-                source, pointStride: pointStride, tile: tile, bias: bias, into: target, width: width, count: lanes)
-            tile += lanes
-        }
-        if tile < tiles {
-            transformLastOutputs(
-                source, pointStride: pointStride, tile: tile, bias: bias, into: target, width: width,
-                count: tiles - tile)
-        }
+        runs(
+            of: tiles,
+            whole: {
+                transformOutputs(
+                    source, pointStride: pointStride, tile: $0, bias: bias, into: target, width: width, count: lanes)
+            },
+            partial: {
+                transformLastOutputs(
+                    source, pointStride: pointStride, tile: $0, bias: bias, into: target, width: width, count: $1)
+            })
     }
 
     @inline(never)
@@ -188,5 +220,52 @@ extension Winograd {
                 pointer[2 * lane + 1] = odd[lane]
             }
         }
+    }
+}
+
+extension Winograd {
+    /// A x for A = [1 0; 1 1; 1 -1; 0 -1], which spreads two output gradients over four points.
+    @inline(__always)
+    static func gradientTransform(_ x: (Lanes, Lanes)) -> (Lanes, Lanes, Lanes, Lanes) {
+        (x.0, x.0 + x.1, x.0 - x.1, -x.1)
+    }
+
+    /// Z = A dY A^T of the tiles of one tile row, from the two dY rows at `top` and `top + width`.
+    static func transformGradientRow(
+        _ top: UnsafePointer<Float>, width: Int, tiles: Int, into target: UnsafeMutablePointer<Float>, pointStride: Int
+    ) {
+        runs(
+            of: tiles,
+            whole: {
+                transformGradients(top, width: width, tile: $0, into: target, pointStride: pointStride, count: lanes)
+            },
+            partial: {
+                transformLastGradients(top, width: width, tile: $0, into: target, pointStride: pointStride, count: $1)
+            })
+    }
+
+    @inline(never)
+    static func transformLastGradients(
+        _ top: UnsafePointer<Float>, width: Int, tile: Int, into target: UnsafeMutablePointer<Float>,
+        pointStride: Int, count: Int
+    ) {
+        transformGradients(top, width: width, tile: tile, into: target, pointStride: pointStride, count: count)
+    }
+
+    /// Z of the `count` (at most eight) tiles from `tile`.
+    @inline(__always)
+    static func transformGradients(
+        _ top: UnsafePointer<Float>, width: Int, tile: Int, into target: UnsafeMutablePointer<Float>,
+        pointStride: Int, count: Int
+    ) {
+        let (upper, lower) = (deinterleave(top + 2 * tile), deinterleave(top + width + 2 * tile))
+        // Down the two columns, then along each of the four rows.
+        let left = gradientTransform((upper.0, lower.0))
+        let right = gradientTransform((upper.1, lower.1))
+        let (at, step) = (target + tile, pointStride)
+        storePoints(gradientTransform((left.0, right.0)), at, pointStride: step, count: count)
+        storePoints(gradientTransform((left.1, right.1)), at + 4 * step, pointStride: step, count: count)
+        storePoints(gradientTransform((left.2, right.2)), at + 8 * step, pointStride: step, count: count)
+        storePoints(gradientTransform((left.3, right.3)), at + 12 * step, pointStride: step, count: count)
     }
 }

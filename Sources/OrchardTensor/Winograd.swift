@@ -40,7 +40,11 @@ public enum Winograd {
         public var paddedPlane: Int { (height + 2) * (width + 2) }
         /// Values of a block's transformed tiles or products for the larger channel count, with
         /// the slack that the last partial run of eight tiles reads past.
-        public var blockCount: Int { 16 * pointStride(max(inputs, outputs), samples: samplesPerBlock) + lanes }
+        public var blockCount: Int { splitOffset + (height + 2) * 2 * splitWidth }
+        /// Where the tiles' scratch keeps the padded plane being transformed, split into even and odd columns.
+        var splitOffset: Int { 16 * pointStride(max(inputs, outputs), samples: samplesPerBlock) + lanes }
+        /// Values per half row of the split plane, with room for the last run's reads past the row.
+        var splitWidth: Int { paddedWidth / 2 + lanes }
 
         /// Values from one transform point's matrix to the next for `channels` rows of the tiles
         /// of `samples` samples.
@@ -112,13 +116,8 @@ public enum Winograd {
         tiles: UnsafeMutablePointer<Float>, products: UnsafeMutablePointer<Float>,
         into output: UnsafeMutablePointer<Float>
     ) {
-        for first in stride(from: 0, to: plan.batch, by: plan.samplesPerBlock) {
-            let count = min(plan.samplesPerBlock, plan.batch - first)
-            let run = count * plan.tilesPerSample
+        forEachBlock(plan) { first, count, run, inputStride, outputStride in
             transformInputs(padded, plan: plan, first: first, count: count, into: tiles)
-            let (inputStride, outputStride) = (
-                plan.pointStride(plan.inputs, samples: count), plan.pointStride(plan.outputs, samples: count)
-            )
             for xi in 0..<16 {
                 // M_ξ[out, run] = U_ξ[out, in] V_ξ[in, run]
                 BLAS.gemm(
@@ -130,18 +129,36 @@ public enum Winograd {
         }
     }
 
+    /// Calls `body` for each block of samples with its first sample, its count, its tiles and the
+    /// point strides of its inputs' and outputs' transformed tiles.
+    @inline(__always)
+    static func forEachBlock(_ plan: Plan, _ body: (Int, Int, Int, Int, Int) -> Void) {
+        for first in stride(from: 0, to: plan.batch, by: plan.samplesPerBlock) {
+            let count = min(plan.samplesPerBlock, plan.batch - first)
+            body(
+                first, count, count * plan.tilesPerSample, plan.pointStride(plan.inputs, samples: count),
+                plan.pointStride(plan.outputs, samples: count))
+        }
+    }
+
     /// V for the tiles of samples first..<first + count: [16, inputs, count * tilesPerSample].
     static func transformInputs(
         _ padded: UnsafePointer<Float>, plan: Plan, first: Int, count: Int, into tiles: UnsafeMutablePointer<Float>
     ) {
         let run = count * plan.tilesPerSample
+        let (split, splitRow) = (tiles + plan.splitOffset, 2 * plan.splitWidth)
         for channel in 0..<plan.inputs {
             for sample in 0..<count {
                 let plane = padded + (channel * plan.batch + first + sample) * plan.paddedPlane
+                for row in 0..<(plan.height + 2) {
+                    splitColumns(
+                        plane + row * plan.paddedWidth, width: plan.paddedWidth, into: split + row * splitRow,
+                        half: plan.splitWidth)
+                }
                 for row in 0..<plan.tilesDown {
                     let target = tiles + channel * run + sample * plan.tilesPerSample + row * plan.tilesAcross
                     transformInputRow(
-                        plane + 2 * row * plan.paddedWidth, width: plan.paddedWidth, tiles: plan.tilesAcross,
+                        split + 2 * row * splitRow, rowStride: splitRow, half: plan.splitWidth, tiles: plan.tilesAcross,
                         into: target, pointStride: plan.pointStride(plan.inputs, samples: count))
                 }
             }
