@@ -47,16 +47,10 @@ extension Conv2d {
         for row in 0..<rows { (target + row * targetStride).update(from: source + row * sourceStride, count: width) }
     }
 
-    /// Copies the input into the interior of the zero-bordered padded buffer (kept for backward).
+    /// Copies the input into the interior of the zero-bordered padded buffer.
     func pad(_ input: Tensor, _ w: WideGeometry) -> Tensor {
-        let padded = pad(input, w, reusing: paddedInput)
+        let padded = Tensor.reusing(paddedInput, shape: [w.paddedCount], role: .workspace)
         paddedInput = padded
-        return padded
-    }
-
-    /// Copies a tensor of `w.base.channels` channels into the interior of a zero-bordered buffer.
-    func pad(_ input: Tensor, _ w: WideGeometry, reusing existing: Tensor?) -> Tensor {
-        let padded = Tensor.reusing(existing, shape: [w.paddedCount], role: .workspace)
         let (height, width, margin) = (w.base.height, w.base.width, w.base.padding)
         for plane in 0..<(w.base.channels * w.batch) {
             copyRows(

@@ -48,12 +48,11 @@ public final class Conv2d: PrunableLayer {
     /// The weight per window offset, [k * k, out, in], and the weight gradient in that layout (wide path).
     var offsetWeights: Tensor?
     var offsetWeightGradient: Tensor?
-    /// The Winograd path's transformed weights, its scratch for a block of transformed tiles and
-    /// their products, and the padded output gradient (see `Conv2d+Winograd.swift`).
+    /// The Winograd path's transformed weights and its scratch for a block of transformed tiles
+    /// and their products (see `Conv2d+Winograd.swift`).
     var winogradWeights: Tensor?
     var winogradTiles: Tensor?
     var winogradProducts: Tensor?
-    var paddedOutputGradient: Tensor?
     /// Whether stride-1 3x3 windows run Winograd F(2x2, 3x3); tests turn it off to check it
     /// against the wide rows.
     public var usesWinograd = true

@@ -72,22 +72,41 @@ extension Winograd {
         )
     }
 
-    /// Writes a padded row's even columns at `target` and its odd ones `half` values after them.
+    /// Writes a row of `width` (even) values, padded by a zero on each side, split: its even
+    /// columns at `target` and its odd ones `half` values after them.
     ///
     /// Done once per row, so the transforms read each tile's four columns as plain loads (the even
-    /// and odd values from tile t and from t + 1), and the two tile rows that share a padded row
-    /// share its split.
+    /// and odd values from tile t and from t + 1), the two tile rows that share a row share its
+    /// split, and no padded copy of the activations is needed. The padded row's even columns are
+    /// 0 and the row's odd values, its odd columns the row's even values and 0.
     @inline(__always)
-    static func splitColumns(
+    static func splitPadded(
         _ row: UnsafePointer<Float>, width: Int, into target: UnsafeMutablePointer<Float>, half: Int
     ) {
+        let (evens, odds) = (target, target + half)
         var column = 0
-        while column < width {
+        while column + 2 * lanes <= width {
             let (even, odd) = deinterleave(row + column)
-            UnsafeMutableRawPointer(target + column / 2).storeBytes(of: even, as: Lanes.self)
-            UnsafeMutableRawPointer(target + half + column / 2).storeBytes(of: odd, as: Lanes.self)
+            UnsafeMutableRawPointer(evens + 1 + column / 2).storeBytes(of: odd, as: Lanes.self)
+            UnsafeMutableRawPointer(odds + column / 2).storeBytes(of: even, as: Lanes.self)
             column += 2 * lanes
         }
+        // The rest without reading past the row, which may end the tensor.
+        if column + lanes <= width {
+            let values = load(row + column)
+            let even = SIMD4(values[0], values[2], values[4], values[6])
+            let odd = SIMD4(values[1], values[3], values[5], values[7])
+            UnsafeMutableRawPointer(evens + 1 + column / 2).storeBytes(of: odd, as: SIMD4<Float>.self)
+            UnsafeMutableRawPointer(odds + column / 2).storeBytes(of: even, as: SIMD4<Float>.self)
+            column += lanes
+        }
+        while column < width {
+            evens[1 + column / 2] = row[column + 1]
+            odds[column / 2] = row[column]
+            column += 2
+        }
+        evens[0] = 0
+        odds[width / 2] = 0
     }
 
     /// Columns 2t to 2t + 3 of one split row for the eight tiles t from `tile`.
@@ -244,12 +263,23 @@ extension Winograd {
             })
     }
 
+    /// Z of the last run, from a copy of its 2 * `count` values of each row: reading 16 from
+    /// the run's start could pass the end of the tensor.
     @inline(never)
     static func transformLastGradients(
         _ top: UnsafePointer<Float>, width: Int, tile: Int, into target: UnsafeMutablePointer<Float>,
         pointStride: Int, count: Int
     ) {
-        transformGradients(top, width: width, tile: tile, into: target, pointStride: pointStride, count: count)
+        var rows = SIMD32<Float>()
+        for index in 0..<(2 * count) {
+            rows[index] = top[2 * tile + index]
+            rows[2 * lanes + index] = top[width + 2 * tile + index]
+        }
+        withUnsafeBytes(of: &rows) { bytes in
+            let copy = bytes.baseAddress!.assumingMemoryBound(to: Float.self)
+            transformGradients(
+                copy, width: 2 * lanes, tile: 0, into: target + tile, pointStride: pointStride, count: count)
+        }
     }
 
     /// Z of the `count` (at most eight) tiles from `tile`.

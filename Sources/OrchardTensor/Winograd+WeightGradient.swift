@@ -6,21 +6,18 @@
 /// kernel's sum become its 3x3 gradient once at the end: 2.25x fewer multiplications than the
 /// nine products per window offset of the wide rows.
 extension Winograd {
-    /// dU [16, outputs, inputs] from the padded input and the padded output gradient.
+    /// dU [16, outputs, inputs] from the input [inputs, N, H, W] and dY [outputs, N, H, W].
     ///
     /// - Parameters:
-    ///   - padded: the forward pass's padded input, as for `convolve`.
-    ///   - paddedGradient: dY [outputs, N, H, W] in the same padded layout (its plane has the
-    ///     input's size at stride 1 and padding 1).
     ///   - tiles, products: scratch of `plan.blockCount` values each.
     public static func weightGradient(
-        _ padded: UnsafePointer<Float>, paddedGradient: UnsafePointer<Float>, plan: Plan,
+        _ source: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, plan: Plan,
         tiles: UnsafeMutablePointer<Float>, products: UnsafeMutablePointer<Float>,
         into gradient: UnsafeMutablePointer<Float>
     ) {
         forEachBlock(plan) { first, count, run, inputStride, outputStride in
-            transformInputs(padded, plan: plan, first: first, count: count, into: tiles)
-            transformGradients(paddedGradient, plan: plan, first: first, count: count, into: products)
+            transformInputs(source, plan: plan, first: first, count: count, into: tiles)
+            transformGradients(outputGradient, plan: plan, first: first, count: count, into: products)
             for xi in 0..<16 {
                 // dU_ξ[out, in] (+)= Z_ξ[out, run] V_ξ[in, run]^T
                 BLAS.gemm(
@@ -33,17 +30,16 @@ extension Winograd {
 
     /// Z for the tiles of samples first..<first + count: [16, outputs, count * tilesPerSample].
     static func transformGradients(
-        _ padded: UnsafePointer<Float>, plan: Plan, first: Int, count: Int, into target: UnsafeMutablePointer<Float>
+        _ gradient: UnsafePointer<Float>, plan: Plan, first: Int, count: Int, into target: UnsafeMutablePointer<Float>
     ) {
         let run = count * plan.tilesPerSample
         let pointStride = plan.pointStride(plan.outputs, samples: count)
         for channel in 0..<plan.outputs {
             for sample in 0..<count {
-                // The interior starts one row and one column into the padded plane.
-                let plane = padded + (channel * plan.batch + first + sample) * plan.paddedPlane + plan.paddedWidth + 1
+                let plane = gradient + (channel * plan.batch + first + sample) * plan.height * plan.width
                 for row in 0..<plan.tilesDown {
                     transformGradientRow(
-                        plane + 2 * row * plan.paddedWidth, width: plan.paddedWidth, tiles: plan.tilesAcross,
+                        plane + 2 * row * plan.width, width: plan.width, tiles: plan.tilesAcross,
                         into: target + channel * run + sample * plan.tilesPerSample + row * plan.tilesAcross,
                         pointStride: pointStride)
                 }

@@ -6,13 +6,13 @@
 /// transform points ξ is a matrix product, so a block of tiles runs as 16 GEMMs
 /// M_ξ[out, tiles] = U_ξ[out, in] V_ξ[in, tiles]. Blocks hold whole samples and are sized so that
 /// V and M stay in the core's L2 cache between the transforms and the products; the transforms
-/// run eight tiles of one tile row at once (see `Winograd+Tiles.swift`), reading the padded input
+/// run eight tiles of one tile row at once (see `Winograd+Tiles.swift`), reading the input
 /// and writing the output in place, so no pass of their own touches memory.
 ///
-/// The input gradient of the same convolution is again such a correlation, of the padded output
+/// The input gradient of the same convolution is again such a correlation, of the output
 /// gradient with the kernels flipped and their channels swapped (`transformWeights(flipped:)`).
 public enum Winograd {
-    /// The sizes of one Winograd convolution over a padded [C, N, H + 2, W + 2] buffer.
+    /// The sizes of one Winograd convolution of [C, N, H, W] activations.
     public struct Plan: Sendable, Equatable {
         public let inputs: Int
         public let outputs: Int
@@ -37,7 +37,6 @@ public enum Winograd {
         public var tilesDown: Int { height / 2 }
         public var tilesPerSample: Int { tilesAcross * tilesDown }
         public var paddedWidth: Int { width + 2 }
-        public var paddedPlane: Int { (height + 2) * (width + 2) }
         /// Values of a block's transformed tiles or products for the larger channel count, with
         /// the slack that the last partial run of eight tiles reads past.
         public var blockCount: Int { splitOffset + (height + 2) * 2 * splitWidth }
@@ -58,10 +57,6 @@ public enum Winograd {
 
     /// Tiles transformed at once: one SIMD8 lane each.
     static let lanes = 8
-
-    /// Values a padded buffer needs past its last plane: the transforms read 16 values from the
-    /// start of each run of eight tiles.
-    public static let paddedTail = 2 * lanes + 2
 
     /// Writes U = G g G^T for every kernel of `weight` [out, in, 3, 3] as [16, out, in]; when
     /// `flipped`, the kernels of the input gradient, [16, in, out], of g rotated by 180 degrees.
@@ -104,20 +99,19 @@ public enum Winograd {
         return u
     }
 
-    /// The convolution of a padded buffer into [outputs, N, H, W], plus `bias` when given.
+    /// The convolution of `source` [inputs, N, H, W], zero-padded by one, into [outputs, N, H, W],
+    /// plus `bias` when given.
     ///
     /// - Parameters:
-    ///   - padded: plane (c * N + n) of H + 2 by W + 2 values at `(c * N + n) * paddedPlane`, zero
-    ///     borders, `paddedTail` readable values after the last plane.
     ///   - weights: `transformWeights` of the kernels, [16, outputs, inputs].
     ///   - tiles, products: scratch of `plan.blockCount` values each.
     public static func convolve(
-        _ padded: UnsafePointer<Float>, plan: Plan, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        _ source: UnsafePointer<Float>, plan: Plan, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         tiles: UnsafeMutablePointer<Float>, products: UnsafeMutablePointer<Float>,
         into output: UnsafeMutablePointer<Float>
     ) {
         forEachBlock(plan) { first, count, run, inputStride, outputStride in
-            transformInputs(padded, plan: plan, first: first, count: count, into: tiles)
+            transformInputs(source, plan: plan, first: first, count: count, into: tiles)
             for xi in 0..<16 {
                 // M_ξ[out, run] = U_ξ[out, in] V_ξ[in, run]
                 BLAS.gemm(
@@ -143,16 +137,19 @@ public enum Winograd {
 
     /// V for the tiles of samples first..<first + count: [16, inputs, count * tilesPerSample].
     static func transformInputs(
-        _ padded: UnsafePointer<Float>, plan: Plan, first: Int, count: Int, into tiles: UnsafeMutablePointer<Float>
+        _ source: UnsafePointer<Float>, plan: Plan, first: Int, count: Int, into tiles: UnsafeMutablePointer<Float>
     ) {
         let run = count * plan.tilesPerSample
         let (split, splitRow) = (tiles + plan.splitOffset, 2 * plan.splitWidth)
         for channel in 0..<plan.inputs {
             for sample in 0..<count {
-                let plane = padded + (channel * plan.batch + first + sample) * plan.paddedPlane
-                for row in 0..<(plan.height + 2) {
-                    splitColumns(
-                        plane + row * plan.paddedWidth, width: plan.paddedWidth, into: split + row * splitRow,
+                let plane = source + (channel * plan.batch + first + sample) * plan.height * plan.width
+                // The padding rows are zero; the rows between are split with their padding columns.
+                split.update(repeating: 0, count: splitRow)
+                (split + (plan.height + 1) * splitRow).update(repeating: 0, count: splitRow)
+                for row in 0..<plan.height {
+                    splitPadded(
+                        plane + row * plan.width, width: plan.width, into: split + (row + 1) * splitRow,
                         half: plan.splitWidth)
                 }
                 for row in 0..<plan.tilesDown {

@@ -5,9 +5,10 @@ import Testing
 
 /// The Winograd F(2x2, 3x3) path against the direct definition and against the wide-row path.
 ///
-/// Shapes cover tile rows of 2 (4 wide), 5 (10 wide: one partial run of eight tiles) and 9 (18
-/// wide: one whole run and one tile), unequal channel counts both ways, and blocks of one and of
-/// several samples. F(2x2, 3x3)'s transforms multiply by 1/2 and add at most nine terms, so in
+/// Shapes cover tile rows of 2 (4 wide), 4 (8 wide), 5 (10 wide: one partial run of eight
+/// tiles), 9 (18 wide: one whole run and one tile) and 16 (32 wide: two whole runs), so every
+/// branch of the row split and of the runs, unequal channel counts both ways, and blocks of one
+/// and of several samples. F(2x2, 3x3)'s transforms multiply by 1/2 and add at most nine terms, so in
 /// Float32 its results sit within a few units of the last place of a direct sum of the same
 /// terms; 1e-4 relative to max(1, |expected|) is ample for sums of at most 108 products of order 1
 /// and still catches any wrong tile, point or channel.
@@ -25,6 +26,8 @@ struct WinogradTests {
         Case(inputs: 8, outputs: 8, shape: [8, 2, 6, 10], bias: true),
         Case(inputs: 8, outputs: 12, shape: [8, 3, 16, 18], bias: false),
         Case(inputs: 12, outputs: 8, shape: [12, 5, 4, 4], bias: true),
+        Case(inputs: 8, outputs: 8, shape: [8, 2, 8, 32], bias: false),
+        Case(inputs: 16, outputs: 8, shape: [16, 3, 8, 8], bias: true),
     ]
 
     func layer(_ testCase: Case, seed: UInt64) -> Conv2d {
