@@ -256,43 +256,49 @@ extension Winograd {
         runs(
             of: tiles,
             whole: {
-                transformGradients(top, width: width, tile: $0, into: target, pointStride: pointStride, count: lanes)
+                transformGradients(
+                    deinterleave(top + 2 * $0), deinterleave(top + width + 2 * $0), into: target + $0,
+                    pointStride: pointStride, count: lanes)
             },
             partial: {
                 transformLastGradients(top, width: width, tile: $0, into: target, pointStride: pointStride, count: $1)
             })
     }
 
-    /// Z of the last run, from a copy of its 2 * `count` values of each row: reading 16 from
-    /// the run's start could pass the end of the tensor.
+    /// Z of the last run, reading only its 2 * `count` values of each row: reading 16 from the
+    /// run's start could pass the end of the tensor. A run of four (8-wide planes) takes one
+    /// eight-wide load per row.
     @inline(never)
     static func transformLastGradients(
         _ top: UnsafePointer<Float>, width: Int, tile: Int, into target: UnsafeMutablePointer<Float>,
         pointStride: Int, count: Int
     ) {
-        var rows = SIMD32<Float>()
-        for index in 0..<(2 * count) {
-            rows[index] = top[2 * tile + index]
-            rows[2 * lanes + index] = top[width + 2 * tile + index]
+        @inline(__always) func columns(_ row: UnsafePointer<Float>) -> (Lanes, Lanes) {
+            if count == 4 {
+                let a = load(row)
+                return (Lanes(a[0], a[2], a[4], a[6], 0, 0, 0, 0), Lanes(a[1], a[3], a[5], a[7], 0, 0, 0, 0))
+            }
+            var (even, odd) = (Lanes(), Lanes())
+            for lane in 0..<count {
+                even[lane] = row[2 * lane]
+                odd[lane] = row[2 * lane + 1]
+            }
+            return (even, odd)
         }
-        withUnsafeBytes(of: &rows) { bytes in
-            let copy = bytes.baseAddress!.assumingMemoryBound(to: Float.self)
-            transformGradients(
-                copy, width: 2 * lanes, tile: 0, into: target + tile, pointStride: pointStride, count: count)
-        }
+        transformGradients(
+            columns(top + 2 * tile), columns(top + width + 2 * tile), into: target + tile, pointStride: pointStride,
+            count: count)
     }
 
-    /// Z of the `count` (at most eight) tiles from `tile`.
+    /// Z of the `count` (at most eight) tiles whose upper and lower rows' even and odd columns are given.
     @inline(__always)
     static func transformGradients(
-        _ top: UnsafePointer<Float>, width: Int, tile: Int, into target: UnsafeMutablePointer<Float>,
-        pointStride: Int, count: Int
+        _ upper: (Lanes, Lanes), _ lower: (Lanes, Lanes), into at: UnsafeMutablePointer<Float>, pointStride step: Int,
+        count: Int
     ) {
-        let (upper, lower) = (deinterleave(top + 2 * tile), deinterleave(top + width + 2 * tile))
         // Down the two columns, then along each of the four rows.
         let left = gradientTransform((upper.0, lower.0))
         let right = gradientTransform((upper.1, lower.1))
-        let (at, step) = (target + tile, pointStride)
         storePoints(gradientTransform((left.0, right.0)), at, pointStride: step, count: count)
         storePoints(gradientTransform((left.1, right.1)), at + 4 * step, pointStride: step, count: count)
         storePoints(gradientTransform((left.2, right.2)), at + 8 * step, pointStride: step, count: count)
