@@ -265,9 +265,10 @@ extension Winograd {
             })
     }
 
-    /// Z of the last run, reading only its 2 * `count` values of each row: reading 16 from the
-    /// run's start could pass the end of the tensor. A run of four (8-wide planes) takes one
-    /// eight-wide load per row.
+    /// Z of the last run, reading only its 2 * `count` values of each row.
+    ///
+    /// Reading 16 from the run's start could pass the end of the tensor. A run of four (8-wide
+    /// planes) takes one eight-wide load per row.
     @inline(never)
     static func transformLastGradients(
         _ top: UnsafePointer<Float>, width: Int, tile: Int, into target: UnsafeMutablePointer<Float>,
