@@ -154,12 +154,41 @@ extension Winograd {
             tileColumns(top + 2 * rowStride, half: half, tile: tile),
             tileColumns(top + 3 * rowStride, half: half, tile: tile)
         )
+        transformInputs(rows, into: target + tile, pointStride: pointStride, count: count)
+    }
+
+    /// V of two tile rows of four tiles (8-wide planes), whose tiles are consecutive: the first
+    /// row's in the low lanes, the second's (two split rows further) in the high ones.
+    static func transformInputPair(
+        _ top: UnsafePointer<Float>, rowStride: Int, half: Int, into target: UnsafeMutablePointer<Float>,
+        pointStride: Int
+    ) {
+        @inline(__always) func pair(_ row: UnsafePointer<Float>) -> Lanes {
+            let (low, high) = (row, row + 2 * rowStride)
+            return Lanes(low[0], low[1], low[2], low[3], high[0], high[1], high[2], high[3])
+        }
+        @inline(__always) func columns(_ row: UnsafePointer<Float>) -> (Lanes, Lanes, Lanes, Lanes) {
+            (pair(row), pair(row + half), pair(row + 1), pair(row + half + 1))
+        }
+        let rows = (
+            columns(top), columns(top + rowStride), columns(top + 2 * rowStride), columns(top + 3 * rowStride)
+        )
+        transformInputs(rows, into: target, pointStride: pointStride, count: lanes)
+    }
+
+    /// V of eight tiles from the columns 2t to 2t + 3 of their four rows.
+    @inline(__always)
+    static func transformInputs(
+        _ rows: (
+            (Lanes, Lanes, Lanes, Lanes), (Lanes, Lanes, Lanes, Lanes), (Lanes, Lanes, Lanes, Lanes),
+            (Lanes, Lanes, Lanes, Lanes)
+        ), into at: UnsafeMutablePointer<Float>, pointStride step: Int, count: Int
+    ) {
         // Down the columns, then along each transformed row.
         let c0 = inputTransform((rows.0.0, rows.1.0, rows.2.0, rows.3.0))
         let c1 = inputTransform((rows.0.1, rows.1.1, rows.2.1, rows.3.1))
         let c2 = inputTransform((rows.0.2, rows.1.2, rows.2.2, rows.3.2))
         let c3 = inputTransform((rows.0.3, rows.1.3, rows.2.3, rows.3.3))
-        let (at, step) = (target + tile, pointStride)
         storePoints(inputTransform((c0.0, c1.0, c2.0, c3.0)), at, pointStride: step, count: count)
         storePoints(inputTransform((c0.1, c1.1, c2.1, c3.1)), at + 4 * step, pointStride: step, count: count)
         storePoints(inputTransform((c0.2, c1.2, c2.2, c3.2)), at + 8 * step, pointStride: step, count: count)
@@ -209,17 +238,40 @@ extension Winograd {
         _ source: UnsafePointer<Float>, pointStride: Int, tile: Int, bias: Float,
         into target: UnsafeMutablePointer<Float>, width: Int, count: Int
     ) {
-        let (at, step) = (source + tile, pointStride)
+        let (left, right) = outputTile(source + tile, pointStride: pointStride)
+        storeInterleaved(left.0 + bias, right.0 + bias, target + 2 * tile, count: count)
+        storeInterleaved(left.1 + bias, right.1 + bias, target + width + 2 * tile, count: count)
+    }
+
+    /// The outputs of two tile rows of four tiles (8-wide planes): the low lanes into the first two
+    /// output rows at `target`, the high ones into the next two.
+    static func transformOutputPair(
+        _ source: UnsafePointer<Float>, pointStride: Int, bias: Float, into target: UnsafeMutablePointer<Float>,
+        width: Int
+    ) {
+        let (left, right) = outputTile(source, pointStride: pointStride)
+        @inline(__always) func store(_ even: Lanes, _ odd: Lanes, _ pointer: UnsafeMutablePointer<Float>) {
+            let (low, high) = (
+                Lanes(even[0], odd[0], even[1], odd[1], even[2], odd[2], even[3], odd[3]),
+                Lanes(even[4], odd[4], even[5], odd[5], even[6], odd[6], even[7], odd[7])
+            )
+            UnsafeMutableRawPointer(pointer).storeBytes(of: low, as: Lanes.self)
+            UnsafeMutableRawPointer(pointer + 2 * width).storeBytes(of: high, as: Lanes.self)
+        }
+        store(left.0 + bias, right.0 + bias, target)
+        store(left.1 + bias, right.1 + bias, target + width)
+    }
+
+    /// A^T M A of eight consecutive tiles: the outputs' left column (top, bottom) and right column.
+    @inline(__always)
+    static func outputTile(_ at: UnsafePointer<Float>, pointStride step: Int) -> ((Lanes, Lanes), (Lanes, Lanes)) {
         // Along each row of M, then down the two resulting columns.
         let r0 = outputTransform((load(at), load(at + step), load(at + 2 * step), load(at + 3 * step)))
         let r1 = outputTransform((load(at + 4 * step), load(at + 5 * step), load(at + 6 * step), load(at + 7 * step)))
         let r2 = outputTransform((load(at + 8 * step), load(at + 9 * step), load(at + 10 * step), load(at + 11 * step)))
         let r3 = outputTransform(
             (load(at + 12 * step), load(at + 13 * step), load(at + 14 * step), load(at + 15 * step)))
-        let left = outputTransform((r0.0, r1.0, r2.0, r3.0))
-        let right = outputTransform((r0.1, r1.1, r2.1, r3.1))
-        storeInterleaved(left.0 + bias, right.0 + bias, target + 2 * tile, count: count)
-        storeInterleaved(left.1 + bias, right.1 + bias, target + width + 2 * tile, count: count)
+        return (outputTransform((r0.0, r1.0, r2.0, r3.0)), outputTransform((r0.1, r1.1, r2.1, r3.1)))
     }
 
     /// Writes the first `count` lanes of `even` and `odd` interleaved, an even lane first.

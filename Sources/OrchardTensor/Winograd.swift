@@ -152,7 +152,16 @@ public enum Winograd {
                         plane + row * plan.width, width: plan.width, into: split + (row + 1) * splitRow,
                         half: plan.splitWidth)
                 }
-                for row in 0..<plan.tilesDown {
+                var row = 0
+                // Two tile rows of four tiles are one run of eight.
+                while plan.tilesAcross == 4 && row + 2 <= plan.tilesDown {
+                    transformInputPair(
+                        split + 2 * row * splitRow, rowStride: splitRow, half: plan.splitWidth,
+                        into: tiles + channel * run + sample * plan.tilesPerSample + row * 4,
+                        pointStride: plan.pointStride(plan.inputs, samples: count))
+                    row += 2
+                }
+                for row in row..<plan.tilesDown {
                     let target = tiles + channel * run + sample * plan.tilesPerSample + row * plan.tilesAcross
                     transformInputRow(
                         split + 2 * row * splitRow, rowStride: splitRow, half: plan.splitWidth, tiles: plan.tilesAcross,
@@ -172,7 +181,15 @@ public enum Winograd {
             let offset = bias?[channel] ?? 0
             for sample in 0..<count {
                 let plane = output + (channel * plan.batch + first + sample) * plan.height * plan.width
-                for row in 0..<plan.tilesDown {
+                var row = 0
+                while plan.tilesAcross == 4 && row + 2 <= plan.tilesDown {
+                    transformOutputPair(
+                        products + channel * run + sample * plan.tilesPerSample + row * 4,
+                        pointStride: plan.pointStride(plan.outputs, samples: count), bias: offset,
+                        into: plane + 2 * row * plan.width, width: plan.width)
+                    row += 2
+                }
+                for row in row..<plan.tilesDown {
                     let source = products + channel * run + sample * plan.tilesPerSample + row * plan.tilesAcross
                     transformOutputRow(
                         source, pointStride: plan.pointStride(plan.outputs, samples: count), tiles: plan.tilesAcross,
