@@ -62,41 +62,33 @@ public enum Winograd {
     /// `flipped`, the kernels of the input gradient, [16, in, out], of g rotated by 180 degrees.
     public static func transformWeights(
         _ weight: UnsafePointer<Float>, outputs: Int, inputs: Int, flipped: Bool,
-        into target: UnsafeMutablePointer<Float>
+        into weights: UnsafeMutablePointer<Float>
     ) {
         let point = outputs * inputs
         for output in 0..<outputs {
             for input in 0..<inputs {
                 let g = weight + (output * inputs + input) * 9
-                var kernel = [Float](repeating: 0, count: 9)
-                for index in 0..<9 { kernel[index] = g[flipped ? 8 - index : index] }
-                let u = transformKernel(kernel)
-                let at = flipped ? input * outputs + output : output * inputs + input
-                for xi in 0..<16 { target[xi * point + at] = u[xi] }
+                @inline(__always) func row(_ index: Int) -> SIMD4<Float> {
+                    flipped
+                        ? SIMD4(g[8 - 3 * index], g[7 - 3 * index], g[6 - 3 * index], 0)
+                        : SIMD4(g[3 * index], g[3 * index + 1], g[3 * index + 2], 0)
+                }
+                let target = weights + (flipped ? input * outputs + output : output * inputs + input)
+                // G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1] down the columns (three at once)...
+                let (a, b, c) = (row(0), row(1), row(2))
+                // ...then along each of the four rows of G g.
+                @inline(__always) func store(_ x: SIMD4<Float>, row: Int) {
+                    target[4 * row * point] = x[0]
+                    target[(4 * row + 1) * point] = 0.5 * (x[0] + x[1] + x[2])
+                    target[(4 * row + 2) * point] = 0.5 * (x[0] - x[1] + x[2])
+                    target[(4 * row + 3) * point] = x[2]
+                }
+                store(a, row: 0)
+                store(0.5 * (a + b + c), row: 1)
+                store(0.5 * (a - b + c), row: 2)
+                store(c, row: 3)
             }
         }
-    }
-
-    /// G g G^T of one 3x3 kernel, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
-    static func transformKernel(_ g: [Float]) -> [Float] {
-        // Rows of G g (4 x 3), then the same along the columns.
-        var rows = [Float](repeating: 0, count: 12)
-        for column in 0..<3 {
-            let (a, b, c) = (g[column], g[3 + column], g[6 + column])
-            rows[column] = a
-            rows[3 + column] = 0.5 * (a + b + c)
-            rows[6 + column] = 0.5 * (a - b + c)
-            rows[9 + column] = c
-        }
-        var u = [Float](repeating: 0, count: 16)
-        for row in 0..<4 {
-            let (a, b, c) = (rows[row * 3], rows[row * 3 + 1], rows[row * 3 + 2])
-            u[row * 4] = a
-            u[row * 4 + 1] = 0.5 * (a + b + c)
-            u[row * 4 + 2] = 0.5 * (a - b + c)
-            u[row * 4 + 3] = c
-        }
-        return u
     }
 
     /// The convolution of `source` [inputs, N, H, W], zero-padded by one, into [outputs, N, H, W],
