@@ -48,6 +48,14 @@ public final class Conv2d: PrunableLayer {
     /// The weight per window offset, [k * k, out, in], and the weight gradient in that layout (wide path).
     var offsetWeights: Tensor?
     var offsetWeightGradient: Tensor?
+    /// The Winograd path's transformed weights and its scratch for a block of transformed tiles
+    /// and their products (see `Conv2d+Winograd.swift`).
+    var winogradWeights: Tensor?
+    var winogradTiles: Tensor?
+    var winogradProducts: Tensor?
+    /// Whether stride-1 3x3 windows run Winograd F(2x2, 3x3); tests turn it off to check it
+    /// against the wide rows.
+    public var usesWinograd = true
     /// The output gradient of the last backward pass, which a search over pruned positions reads.
     var outputGradient: Tensor?
     /// The kernels of a compact sparse weight, made for the input geometry in use.
@@ -113,7 +121,9 @@ public final class Conv2d: PrunableLayer {
             flops = FLOPCount(forward: 2 * multiplyAdds + (bias == nil ? 0 : output.count))
             return output
         }
-        if isWide(g) {
+        if runsWinograd(g) {
+            winogradForward(input, g, into: output)
+        } else if isWide(g) {
             wideForward(input, g, into: output)  // adds the bias after compacting
         } else {
             // The GEMMs add into the output (beta 1), so it starts as the bias.
@@ -190,11 +200,13 @@ public final class Conv2d: PrunableLayer {
         }
         if needsInputGradient {
             let gradient = Tensor.reusing(self.inputGradient, shape: input.shape)
-            if !isWide(g) { gradient.zero() }
+            if !isWide(g) && !runsWinograd(g) { gradient.zero() }
             self.inputGradient = gradient
             inputGradient = gradient
         }
-        if isWide(g) {
+        if runsWinograd(g) {
+            winogradBackward(outputGradient, g, into: inputGradient)
+        } else if isWide(g) {
             wideBackward(outputGradient, g, into: inputGradient)
         } else {
             let group = groupSize(g, batch: batch)
@@ -210,7 +222,7 @@ public final class Conv2d: PrunableLayer {
                 }
             }
         }
-        if transposedWeightGradient(g) && !isWide(g) { transposeInto(weightGradient) }
+        if transposedWeightGradient(g) && !isWide(g) && !runsWinograd(g) { transposeInto(weightGradient) }
         weight.maskGradient()
         flops.backward = 2 * multiplyAdds * (needsInputGradient ? 2 : 1) + (bias == nil ? 0 : outputGradient.count)
         return inputGradient
@@ -231,7 +243,9 @@ public final class Conv2d: PrunableLayer {
             // Only the padded input, which backward reads.
             return tensors + [tensorBytes([WideGeometry(base: g, batch: batch).paddedCount])]
         }
-        if isWide(g) {
+        if runsWinograd(g) {
+            tensors += winogradTrainingTensors(g, batch: batch)
+        } else if isWide(g) {
             let w = WideGeometry(base: g, batch: batch)
             // The padded input, the offset weights, one sample's wide output and the offset weight
             // gradient; dX adds a padded gradient.
