@@ -22,8 +22,18 @@ public final class MaxPool2d: Layer {
     private var output: Tensor?
     private var inputGradient: Tensor?
     private var inputShape: [Int] = []
-    /// For each output element, the flat index within its input plane of the maximum.
+    /// For each output element, the flat index within its input plane of the maximum, or its
+    /// bitwise complement (negative) where a rectifying pool passes no gradient: backward then adds
+    /// a zero there, without a branch. That position's value is not positive, so a ReLU would have
+    /// passed it no gradient either.
     private var winners: [Int32] = []
+    /// Whether the output is max(0, maximum), as a ReLU before the pool would make it.
+    ///
+    /// `Sequential` sets it for a pool that follows a ReLU and then skips the ReLU: the maximum of
+    /// rectified values is the rectified maximum, and a window whose maximum is not positive passes
+    /// no gradient either way, so the results are bitwise those of the two layers, without the
+    /// ReLU's full-size output and gradient. After a ReLU that does run it changes nothing.
+    var rectifying = false
 
     public init(kernelSize: Int, stride: Int? = nil) {
         window = PoolingWindow(kernelSize: kernelSize, stride: stride ?? kernelSize)
@@ -44,7 +54,7 @@ public final class MaxPool2d: Layer {
         let planes = shape[0] * shape[1]
         if kernelSize == 2 && stride == 2 {
             winners.withUnsafeMutableBufferPointer { winners in
-                Self.pool2x2(input.data, height, width, planes, output.data, winners.baseAddress!)
+                Self.pool2x2(input.data, height, width, planes, output.data, winners.baseAddress!, rectifying)
             }
             flops = FLOPCount(forward: output.count * 4)
             return output
@@ -65,8 +75,9 @@ public final class MaxPool2d: Layer {
                                 bestIndex = rowStart + kernelColumn
                             }
                         }
-                        target[outputRow * outputWidth + outputColumn] = best
-                        chosen[outputRow * outputWidth + outputColumn] = Int32(bestIndex)
+                        let kept = !rectifying || best > 0
+                        target[outputRow * outputWidth + outputColumn] = kept ? best : 0
+                        chosen[outputRow * outputWidth + outputColumn] = kept ? Int32(bestIndex) : ~Int32(bestIndex)
                     }
                 }
             }
@@ -81,9 +92,12 @@ public final class MaxPool2d: Layer {
     /// random, and the branches were mispredicted about half the time (docs/dense-speed.md).
     private static func pool2x2(
         _ source: UnsafePointer<Float>, _ height: Int, _ width: Int, _ planes: Int,
-        _ target: UnsafeMutablePointer<Float>, _ winners: UnsafeMutablePointer<Int32>
+        _ target: UnsafeMutablePointer<Float>, _ winners: UnsafeMutablePointer<Int32>, _ rectifying: Bool
     ) {
         let (outputHeight, outputWidth) = (height / 2, width / 2)
+        // All ones keeps every window; a rectifying pool keeps those whose maximum is positive.
+        // Masks rather than branches or a short-circuit `||`, which made this loop 3.5x slower.
+        let keepAll: Int32 = rectifying ? 0 : -1
         var output = 0
         for plane in 0..<planes {
             let base = source + plane &* height &* width
@@ -98,8 +112,11 @@ public final class MaxPool2d: Layer {
                     let upperIndex = b > a ? left &+ 1 : left
                     let lower = d > c ? d : c
                     let lowerIndex = d > c ? below &+ 1 : below
-                    target[output] = lower > upper ? lower : upper
-                    winners[output] = Int32(truncatingIfNeeded: lower > upper ? lowerIndex : upperIndex)
+                    let best = lower > upper ? lower : upper
+                    let kept = keepAll | (best > 0 ? -1 : 0)
+                    let winner = Int32(truncatingIfNeeded: lower > upper ? lowerIndex : upperIndex)
+                    target[output] = Float(bitPattern: best.bitPattern & UInt32(bitPattern: kept))
+                    winners[output] = winner ^ ~kept
                     output &+= 1
                 }
             }
@@ -123,7 +140,10 @@ public final class MaxPool2d: Layer {
                 let target = inputGradient.data + plane * inputPlane
                 let source = outputGradient.data + plane * outputPlane
                 for index in 0..<outputPlane {
-                    target[Int(winners[plane * outputPlane + index])] += source[index]
+                    let winner = winners[plane * outputPlane + index]
+                    let passed = ~(winner >> 31)  // all ones unless the window passes no gradient
+                    target[Int(winner ^ ~passed)] += Float(
+                        bitPattern: source[index].bitPattern & UInt32(bitPattern: passed))
                 }
             }
         }

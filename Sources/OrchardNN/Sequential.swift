@@ -3,7 +3,8 @@ import OrchardTensor
 /// Layers applied one after another, each under a name that prefixes its parameters' names.
 ///
 /// A convolution followed by a ReLU and a 2x2 max pool runs as one `ConvolutionPoolingBlock`
-/// while its weight is compact; the layers and their names stay as given.
+/// while its weight is compact; otherwise a ReLU followed by a max pool is skipped and the pool
+/// rectifies (`MaxPool2d.rectifying`). The layers and their names stay as given.
 public final class Sequential: Layer {
     public private(set) var layers: [(name: String, layer: any Layer)]
     public private(set) var flops = FLOPCount.zero
@@ -12,6 +13,8 @@ public final class Sequential: Layer {
     var profilePrefix = ""
     /// The block starting at each layer that begins a convolution, ReLU and max pool; nil elsewhere.
     private let blocks: [ConvolutionPoolingBlock?]
+    /// Whether the layer at each index is a ReLU whose max pool, next, rectifies in its place.
+    private let skippedRectifiers: [Bool]
     /// The first layer of each step of the last forward pass, and whether it was a fused block.
     private var steps: [(index: Int, fused: Bool)] = []
 
@@ -21,6 +24,12 @@ public final class Sequential: Layer {
         blocks = layers.indices.map { index in
             index + 2 < layers.count
                 ? ConvolutionPoolingBlock(layers[index].1, layers[index + 1].1, layers[index + 2].1) : nil
+        }
+        skippedRectifiers = layers.indices.map { index in
+            guard index + 1 < layers.count, layers[index].1 is ReLU, let pool = layers[index + 1].1 as? MaxPool2d
+            else { return false }
+            pool.rectifying = true
+            return true
         }
     }
 
@@ -80,6 +89,13 @@ public final class Sequential: Layer {
                 index += 3
                 continue
             }
+            if skippedRectifiers[index] {
+                // The pool rectifies; the ReLU still counts its comparisons, as if it ran.
+                total.forward += value.count
+                steps.append((index, false))
+                index += 1
+                continue
+            }
             let entry = layers[index]
             let current = value
             value = timed(
@@ -101,6 +117,8 @@ public final class Sequential: Layer {
             if step.fused, let block = blocks[step.index] {
                 gradient = timed(blockName(at: step.index), forward: false, { block.backward(current) }, block.flops)
                 total += block.flops.backward
+            } else if skippedRectifiers[step.index] {
+                total += current.count
             } else {
                 let entry = layers[step.index]
                 gradient = timed(
@@ -143,7 +161,7 @@ public final class Sequential: Layer {
                 index += 3
                 continue
             }
-            tensors += layers[index].layer.trainingTensors(inputShape: shape)
+            if !skippedRectifiers[index] { tensors += layers[index].layer.trainingTensors(inputShape: shape) }
             shape = layers[index].layer.outputShape(for: shape)
             index += 1
         }

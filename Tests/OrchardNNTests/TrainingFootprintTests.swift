@@ -104,15 +104,16 @@ struct TrainingFootprintTests {
         #expect(predicted.total == measured.peak)
     }
 
-    /// With a smaller last batch, the prediction stays within 3% under and 5% over the peak.
+    /// With a smaller last batch, the prediction stays within 4% under and 5% over the peak.
     ///
     /// An epoch whose last batch is smaller makes every layer replace its tensors, each new one
     /// allocated while the old one is live; steps of 8, then the remainder, then 8 again cover both
     /// changes. The prediction adds the small batch's data and the largest replaced tensor: the
-    /// replacements overlap little, so this is within 3% of the peak (measured: from 2.8% under,
-    /// VGG-11 compact with 7 left over, to 2.1% over, LeNet-5 with 1), well inside 5% over. (VGG-11
-    /// compact read 2.2% under while each sparse kernel had per-call buffers of its own: sharing
-    /// them made the peak smaller, not the overlap.)
+    /// replacements overlap little, so this is within 4% of the peak (measured: from 3.5% under,
+    /// VGG-11 compact with 7 left over, to 2.2% over, LeNet-5 with 1), well inside 5% over. (VGG-11
+    /// compact read 2.2% under while each sparse kernel had per-call buffers of its own, and 2.8%
+    /// under while its ReLUs before max pools still ran: each change made the peak smaller, not the
+    /// overlap.)
     @Test(arguments: FootprintCase.all, [1, 7])
     func smallerLastBatchStaysClose(testCase: FootprintCase, remainder: Int) throws {
         let measured = try MeasuredFootprint.run(
@@ -120,7 +121,7 @@ struct TrainingFootprintTests {
         let error = Double(measured.predicted.total - measured.peak) / Double(measured.peak)
         print("footprint \(testCase.testDescription) batch 8 remainder \(remainder): error \(error)")
         #expect(measured.predicted.batchChange > 0)
-        #expect(error > -0.03 && error < 0.05)
+        #expect(error > -0.04 && error < 0.05)
     }
 
     /// Without momentum SGD keeps no buffers, and the prediction says so.
