@@ -22,10 +22,11 @@ public final class MaxPool2d: Layer {
     private var output: Tensor?
     private var inputGradient: Tensor?
     private var inputShape: [Int] = []
-    /// For each output element, the flat index within its input plane of the maximum, or its
-    /// bitwise complement (negative) where a rectifying pool passes no gradient: backward then adds
-    /// a zero there, without a branch. That position's value is not positive, so a ReLU would have
-    /// passed it no gradient either.
+    /// For each output element, the flat index within its input plane of the maximum.
+    ///
+    /// Where a rectifying pool passes no gradient the index is stored complemented (negative), and
+    /// backward adds a zero there without a branch: that position's value is not positive, so a
+    /// ReLU would have passed it no gradient either.
     private var winners: [Int32] = []
     /// Whether the output is max(0, maximum), as a ReLU before the pool would make it.
     ///
