@@ -13,9 +13,8 @@ struct RectifiedPoolingTests {
         let convolution = Conv2d(2, 3, kernelSize: 3, padding: 1, random: &random)
         // A negative bias leaves some windows without a positive value, which then pass no gradient.
         for channel in 0..<3 { convolution.bias!.value[channel] = -0.3 * Float(channel) }
-        let chain = Sequential([
-            ("conv", convolution), ("relu", ReLU()), ("pool", MaxPool2d(kernelSize: window.size, stride: window.stride)),
-        ])
+        let pooling = MaxPool2d(kernelSize: window.size, stride: window.stride)
+        let chain = Sequential([("conv", convolution), ("relu", ReLU()), ("pool", pooling)])
         let input = Tensor(zeros: [2, 4, 8, 8])
         for index in 0..<input.count { input[index] = random.nextFloat() * 2 - 1 }
         let fused = chain.forward(input, mode: .training).values
