@@ -20,18 +20,34 @@ import OrchardTensor
 /// products gain.
 extension Conv2d {
     /// The sizes of the wide computation for an input shape.
+    ///
+    /// With stride s > 1 the padded input is split into s * s phase planes by row and column parity
+    /// (modulo s): window offset (u, v) of output (y, x) reads padded row s * y + u, which is row
+    /// y + u / s of phase u % s, so every offset is again one contiguous run of one phase plane,
+    /// and the stride-1 algebra below holds with the phase plane in place of the padded plane.
+    /// The phases are laid out [phase, channel, sample, plane]. With stride 1 there is one phase,
+    /// the padded plane itself.
     struct WideGeometry {
         let base: ConvolutionGeometry
         let batch: Int
-        var paddedHeight: Int { base.height + 2 * base.padding }
-        var paddedWidth: Int { base.width + 2 * base.padding }
+        var stride: Int { base.stride }
+        /// Rows and columns of a phase plane (of the padded plane when the stride is 1).
+        var paddedHeight: Int { (base.height + 2 * base.padding + stride - 1) / stride }
+        var paddedWidth: Int { (base.width + 2 * base.padding + stride - 1) / stride }
         var paddedPlane: Int { paddedHeight * paddedWidth }
+        /// Values of one phase over all channels and samples.
+        var phaseCount: Int { base.channels * batch * paddedPlane }
         /// Wide positions per output plane: Ho rows of Wp.
         var widePlane: Int { base.outputHeight * paddedWidth }
         /// Values of the padded buffer, with room for the last window's overrun into nothing (and
         /// for the direct kernel's last run of 32 positions).
         var paddedCount: Int {
-            base.channels * batch * paddedPlane + max(base.kernelWidth, DirectConvolution.tail)
+            stride * stride * phaseCount + max(base.kernelWidth, DirectConvolution.tail)
+        }
+        /// Where padded value (row, column) of a plane lies: its phase plane and place in it.
+        func place(row: Int, column: Int) -> Int {
+            ((row % stride) * stride + column % stride) * phaseCount + (row / stride) * paddedWidth
+                + column / stride
         }
     }
 
@@ -47,12 +63,16 @@ extension Conv2d {
         for row in 0..<rows { (target + row * targetStride).update(from: source + row * sourceStride, count: width) }
     }
 
-    /// Copies the input into the interior of the zero-bordered padded buffer.
+    /// Copies the input into the interior of the zero-bordered padded buffer (its phase planes).
     func pad(_ input: Tensor, _ w: WideGeometry) -> Tensor {
         let padded = Tensor.reusing(paddedInput, shape: [w.paddedCount], role: .workspace)
         paddedInput = padded
         let (height, width, margin) = (w.base.height, w.base.width, w.base.padding)
         for plane in 0..<(w.base.channels * w.batch) {
+            if w.stride == 2 {
+                scatter(input.data + plane * height * width, w, into: padded.data + plane * w.paddedPlane)
+                continue
+            }
             copyRows(
                 input.data + plane * height * width, from: width,
                 padded.data + plane * w.paddedPlane + margin * w.paddedWidth + margin, to: w.paddedWidth,
@@ -61,14 +81,57 @@ extension Conv2d {
         return padded
     }
 
-    /// Copies the interior of the padded input gradient into dX.
+    /// Copies the interior of the padded input gradient (its phase planes) into dX.
     func unpad(_ padded: Tensor, _ w: WideGeometry, into gradient: Tensor) {
         let (height, width, margin) = (w.base.height, w.base.width, w.base.padding)
         for plane in 0..<(w.base.channels * w.batch) {
+            if w.stride == 2 {
+                gather(padded.data + plane * w.paddedPlane, w, into: gradient.data + plane * height * width)
+                continue
+            }
             copyRows(
                 padded.data + plane * w.paddedPlane + margin * w.paddedWidth + margin, from: w.paddedWidth,
                 gradient.data + plane * height * width, to: width, rows: height, width: width)
         }
+    }
+
+    /// Splits one input plane into the phase planes that start at `target` (stride 2).
+    ///
+    /// With the stride fixed at 2 the place of each value is shifts and masks; the general
+    /// `place(row:column:)` divides by the stride for every value, which cost twice as much.
+    private func scatter(_ source: UnsafePointer<Float>, _ w: WideGeometry, into target: UnsafeMutablePointer<Float>) {
+        for row in 0..<w.base.height {
+            let values = source + row * w.base.width
+            let (even, odd) = phaseRows(row, w, target)
+            for column in 0..<w.base.width {
+                let padded = column + w.base.padding
+                (padded & 1 == 0 ? even : odd)[padded >> 1] = values[column]
+            }
+        }
+    }
+
+    /// Merges the phase planes that start at `source` back into one plane (stride 2).
+    private func gather(
+        _ source: UnsafeMutablePointer<Float>, _ w: WideGeometry, into target: UnsafeMutablePointer<Float>
+    ) {
+        for row in 0..<w.base.height {
+            let values = target + row * w.base.width
+            let (even, odd) = phaseRows(row, w, source)
+            for column in 0..<w.base.width {
+                let padded = column + w.base.padding
+                values[column] = (padded & 1 == 0 ? even : odd)[padded >> 1]
+            }
+        }
+    }
+
+    /// The rows of the even-column and odd-column phases that input row `row` of a plane goes to.
+    @inline(__always)
+    private func phaseRows(_ row: Int, _ w: WideGeometry, _ planes: UnsafeMutablePointer<Float>)
+        -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
+    {
+        let padded = row + w.base.padding
+        let even = planes + (padded & 1) * 2 * w.phaseCount + (padded >> 1) * w.paddedWidth
+        return (even, even + w.phaseCount)
     }
 
     /// Copies the kept positions of one sample's wide output [out, widePlane] into the output.
@@ -108,9 +171,10 @@ extension Conv2d {
         return regrouped
     }
 
-    /// Where offset (u, v) = (offset / k, offset % k) of the window starts in a padded plane.
+    /// Where offset (u, v) = (offset / k, offset % k) of the window starts: in a padded plane, or
+    /// in the phase planes of the first channel and sample.
     private func shift(_ offset: Int, _ w: WideGeometry) -> Int {
-        (offset / kernelSize) * w.paddedWidth + offset % kernelSize
+        w.place(row: offset / kernelSize, column: offset % kernelSize)
     }
 
     /// The wide forward pass: pad once, then per sample k * k GEMMs into its wide output and a compaction.

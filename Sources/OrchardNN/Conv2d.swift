@@ -148,13 +148,19 @@ public final class Conv2d: PrunableLayer {
 
     /// Whether this geometry runs over wide rows (see `Conv2d+Wide.swift`).
     ///
-    /// It needs stride 1, a window larger than one value, and no more than 30% of thrown-away
-    /// positions: 3x3 windows on 8x8 images and larger, not LeNet-5's 5x5 on 14x14, which ran
-    /// slower over wide rows. ResNet-20's 8x8 stage (25%) took 1.5% less CPU time per step over
-    /// wide rows than with im2col (medians of 4 alternating runs).
+    /// It needs a window larger than one value and no more than 30% of thrown-away positions:
+    /// 3x3 windows on 8x8 images and larger, not LeNet-5's 5x5 on 14x14, which ran slower over
+    /// wide rows. ResNet-20's 8x8 stage (25%) took 1.5% less CPU time per step over wide rows than
+    /// with im2col (medians of 4 alternating runs). Stride 2 runs over phase planes, for 3x3
+    /// windows with at least 8 input channels and outputs at least 8 wide (ResNet-20's two
+    /// downsampling convolutions). A 3-channel stem keeps im2col, whose GEMM has 9 times the rows;
+    /// ResNet-18's 8x8 -> 4x4 convolution (20 wide positions per sample and GEMM) took 460 against
+    /// 387 ms a step over phase planes.
     func isWide(_ g: ConvolutionGeometry) -> Bool {
-        usesWideRows && g.stride == 1 && !g.isPointwise
-            && 100 * (g.width + 2 * g.padding) <= 130 * g.outputWidth
+        let strideFits =
+            g.stride == 1 || (g.stride == 2 && kernelSize == 3 && inputChannels >= 8 && g.outputWidth >= 8)
+        return usesWideRows && strideFits && !g.isPointwise
+            && 100 * WideGeometry(base: g, batch: 1).paddedWidth <= 130 * g.outputWidth
     }
 
     /// The column matrix of a group and its leading dimension: the input itself when pointwise.

@@ -123,7 +123,29 @@ struct WideRowTests {
         #expect(!layer.isWide(layer.geometry([3, 1, 4, 4])))
         let lenet = Conv2d(6, 16, kernelSize: 5, random: &random)
         #expect(!lenet.isWide(lenet.geometry([6, 1, 14, 14])))
-        let strided = Conv2d(3, 4, kernelSize: 3, stride: 2, padding: 1, random: &random)
-        #expect(!strided.isWide(strided.geometry([3, 1, 32, 32])))
+        let stem = Conv2d(3, 4, kernelSize: 3, stride: 2, padding: 1, random: &random)
+        #expect(!stem.isWide(stem.geometry([3, 1, 32, 32])))
+        let strided = Conv2d(16, 32, kernelSize: 3, stride: 2, padding: 1, random: &random)
+        #expect(strided.isWide(strided.geometry([16, 1, 32, 32])))
+        #expect(strided.isWide(strided.geometry([16, 1, 16, 16])))
+        #expect(!strided.isWide(strided.geometry([16, 1, 8, 8])))  // 4 wide: GEMMs of 20 positions
+        let shortcut = Conv2d(16, 32, kernelSize: 1, stride: 2, random: &random)
+        #expect(!shortcut.isWide(shortcut.geometry([16, 1, 32, 32])))
+    }
+
+    /// Stride 2 over phase planes against the direct sum: odd and even planes (phases of unequal
+    /// sizes), with and without padding, one and several samples.
+    @Test(arguments: [([8, 2, 9, 30], 1), ([8, 3, 16, 16], 1), ([9, 2, 8, 31], 0), ([8, 1, 5, 16], 1)])
+    func stridedPhasePlanesMatchDirectSum(shape: [Int], padding: Int) {
+        var random = RandomStream(seed: 23)
+        let layer = Conv2d(shape[0], 5, kernelSize: 3, stride: 2, padding: padding, random: &random)
+        let x = randomTensor(shape, seed: 24)
+        #expect(layer.isWide(layer.geometry(x.shape)))
+        let y = layer.forward(x, mode: .training)
+        let expected = LayerForwardTests().directConvolution(layer, x)
+        #expect(y.count == expected.count)
+        for index in 0..<y.count {
+            #expect(abs(y[index] - expected[index]) <= 1e-4 * max(1, abs(expected[index])), "y[\(index)]")
+        }
     }
 }

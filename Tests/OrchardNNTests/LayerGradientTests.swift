@@ -116,4 +116,13 @@ struct WideGradientTests {
         #expect(layer.isWide(layer.geometry(input.shape)))
         GradientCheck(samplesPerTensor: 10_000).check(layer, input: input)
     }
+
+    /// Stride 2 over phase planes, on planes of odd height and even width (phases of unequal sizes).
+    @Test func stridedPhasePlanesMatchFiniteDifferences() {
+        var random = RandomStream(seed: 10)
+        let layer = Conv2d(8, 3, kernelSize: 3, stride: 2, padding: 1, random: &random)
+        let input = randomTensor([8, 2, 5, 16], seed: 11)
+        #expect(layer.isWide(layer.geometry(input.shape)))
+        GradientCheck(samplesPerTensor: 10_000).check(layer, input: input)
+    }
 }
