@@ -70,7 +70,7 @@ public final class Linear: PrunableLayer {
 
     /// Y = (W X^T)^T + b through the scratch `transposedOutput` of shape [outputs, batch].
     private func transposedProduct(_ input: Tensor, batch: Int, into output: Tensor) {
-        let transposed = Tensor.reusing(transposedOutput, shape: [outputs, batch])
+        let transposed = Tensor.reusing(transposedOutput, shape: [outputs, batch], role: .workspace)
         transposedOutput = transposed
         BLAS.gemm(
             transposeA: false, transposeB: true, m: outputs, n: batch, k: inputs,

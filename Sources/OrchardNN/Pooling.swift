@@ -76,7 +76,7 @@ public final class MaxPool2d: Layer {
                                 bestIndex = rowStart + kernelColumn
                             }
                         }
-                        let kept = !rectifying || best > 0
+                        let kept = !rectifying || !(best <= 0)
                         target[outputRow * outputWidth + outputColumn] = kept ? best : 0
                         chosen[outputRow * outputWidth + outputColumn] = kept ? Int32(bestIndex) : ~Int32(bestIndex)
                     }
@@ -114,7 +114,8 @@ public final class MaxPool2d: Layer {
                     let lower = d > c ? d : c
                     let lowerIndex = d > c ? below &+ 1 : below
                     let best = lower > upper ? lower : upper
-                    let kept = keepAll | (best > 0 ? -1 : 0)
+                    // `<=` rather than `>`: a NaN maximum is kept, as a ReLU would pass it on.
+                    let kept = keepAll | (best <= 0 ? 0 : -1)
                     let winner = Int32(truncatingIfNeeded: lower > upper ? lowerIndex : upperIndex)
                     target[output] = Float(bitPattern: best.bitPattern & UInt32(bitPattern: kept))
                     winners[output] = winner ^ ~kept

@@ -93,7 +93,10 @@ enum CheckpointExtra {
         var reader = ArchiveReader(bytes: blob, what: "a checkpoint's extra state")
         reader.offset = magic.count
         let hasMethod = try reader.byte() == 1
-        let length = Int(try reader.long())
+        let declared = try reader.long()
+        guard let length = Int(exactly: declared) else {
+            throw RuntimeError("a checkpoint's extra state: the method's state claims \(declared) bytes")
+        }
         let method = try reader.take(length)
         let devices = try DeviceMasks(decoding: Array(blob[reader.offset...]))
         return (hasMethod ? method : nil, devices)

@@ -7,6 +7,15 @@ import Testing
 /// results must be bitwise those of the layers run one after the other.
 @Suite("Rectifying max pool")
 struct RectifiedPoolingTests {
+    /// A NaN maximum goes on, as a ReLU before the pool would pass it: a diverged activation stays visible.
+    @Test func aNaNWindowIsNotRectifiedAway() {
+        let pool = MaxPool2d(kernelSize: 2)
+        pool.rectifying = true
+        let input = Tensor(shape: [1, 1, 2, 4], values: [.nan, 5, -1, -2, 1, 1, -3, -4])
+        let output = pool.forward(input, mode: .training).values
+        #expect(output[0].isNaN && output[1] == 0)
+    }
+
     @Test(arguments: [(2, 2), (3, 2), (2, 1)])
     func matchesReLUThenPool(window: (size: Int, stride: Int)) throws {
         var random = RandomStream(seed: 9)

@@ -125,5 +125,8 @@ struct MaskTransferTests {
             CheckpointExtra.combine(method: nil, devices: DeviceMasks())
                 ?? CheckpointExtra.magic + [0, 0, 0, 0, 0, 0, 0, 0, 0, 7])
         #expect(throws: ArchiveError.self) { try CheckpointExtra.split(damaged) }
+        // A method state's length past Int's range is an error, not a trap.
+        let huge = CheckpointExtra.magic + [1] + [UInt8](repeating: 0xFF, count: 8)
+        #expect(throws: RuntimeError.self) { try CheckpointExtra.split(huge) }
     }
 }
