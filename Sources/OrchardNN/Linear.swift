@@ -68,7 +68,8 @@ public final class Linear: PrunableLayer {
     /// (docs/dense-speed.md), where the transpose would only add work.
     static func computesTransposed(inputs: Int, outputs: Int) -> Bool { inputs * outputs >= 1 << 17 }
 
-    /// Y = (W X^T)^T + b through the scratch `transposedOutput` of shape [outputs, batch].
+    /// Y = (W X^T)^T + b through the scratch `transposedOutput` of shape [outputs, batch], the bias
+    /// added after the transpose.
     private func transposedProduct(_ input: Tensor, batch: Int, into output: Tensor) {
         let transposed = Tensor.reusing(transposedOutput, shape: [outputs, batch], role: .workspace)
         transposedOutput = transposed
@@ -76,8 +77,9 @@ public final class Linear: PrunableLayer {
             transposeA: false, transposeB: true, m: outputs, n: batch, k: inputs,
             a: weight.value.data, lda: inputs, b: input.data, ldb: inputs, c: transposed.data, ldc: batch)
         Elementwise.transpose(
-            transposed.data, rows: outputs, columns: batch, adding: bias.map { UnsafePointer($0.value.data) },
-            into: output.data)
+            transposed.data, rows: outputs, columns: batch, sourceStride: batch, into: output.data,
+            targetStride: outputs)
+        if let bias { addRows(bias.value.data, to: output.data, rows: batch, columns: outputs) }
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor? {

@@ -86,24 +86,4 @@ public enum Elementwise {
         UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD16<Float>.self)
     }
 
-    /// Writes the transpose of a row-major [rows, columns] matrix into [columns, rows], adding
-    /// `rowOffsets[row]` to every value of source row `row` when given.
-    ///
-    /// Works in 16x16 blocks so that the rows read and the rows written both stay in cache.
-    public static func transpose(
-        _ source: UnsafePointer<Float>, rows: Int, columns: Int, adding rowOffsets: UnsafePointer<Float>?,
-        into target: UnsafeMutablePointer<Float>
-    ) {
-        for rowBlock in stride(from: 0, to: rows, by: 16) {
-            let rowEnd = min(rowBlock + 16, rows)
-            for columnBlock in stride(from: 0, to: columns, by: 16) {
-                let columnEnd = min(columnBlock + 16, columns)
-                for row in rowBlock..<rowEnd {
-                    let line = source + row * columns
-                    let offset = rowOffsets?[row] ?? 0
-                    for column in columnBlock..<columnEnd { target[column * rows + row] = line[column] + offset }
-                }
-            }
-        }
-    }
 }

@@ -44,7 +44,7 @@ public final class SparseLinearKernel {
             rows: outputs, rowStarts: pattern.rowStarts, offsets: entryOffsets(pattern, lanes: lanes), values: values,
             source: source.data, target: result.data, targetStride: lanes, length: lanes,
             tile: SparseRuns.tileLength(sourceRuns: inputs))
-        Self.transpose(
+        Elementwise.transpose(
             result.data, rows: outputs, columns: batch, sourceStride: lanes, into: output.data, targetStride: outputs)
     }
 
@@ -62,7 +62,7 @@ public final class SparseLinearKernel {
             rows: outputs, rowStarts: pattern.rowStarts, offsets: entryOffsets(pattern, lanes: lanes), values: values,
             source: gradient.data, sourceStride: lanes, target: result.data, length: lanes,
             tile: SparseRuns.tileLength(sourceRuns: inputs))
-        Self.transpose(
+        Elementwise.transpose(
             result.data, rows: inputs, columns: batch, sourceStride: lanes, into: inputGradient.data,
             targetStride: inputs)
     }
@@ -149,7 +149,7 @@ public final class SparseLinearKernel {
         }
         source = (identity, generation)
         let result = workspace(&slot, rows: features, lanes: lanes)
-        Self.transpose(
+        Elementwise.transpose(
             tensor.data, rows: batch, columns: features, sourceStride: features, into: result.data,
             targetStride: lanes)
         return result

@@ -269,26 +269,4 @@ enum SparseRuns {
 
     /// `count` rounded up to a whole number of vectors.
     static func roundedUp(_ count: Int) -> Int { (count + lanes - 1) / lanes * lanes }
-
-    /// Writes the transpose of a [rows, columns] matrix with row stride `sourceStride` into a
-    /// [columns, rows] matrix with row stride `targetStride`, in 16x16 blocks to keep both in cache.
-    static func transpose(
-        _ source: UnsafePointer<Float>, rows: Int, columns: Int, sourceStride: Int,
-        into target: UnsafeMutablePointer<Float>, targetStride: Int
-    ) {
-        var rowBlock = 0
-        while rowBlock < rows {
-            let rowEnd = min(rowBlock + 16, rows)
-            var columnBlock = 0
-            while columnBlock < columns {
-                let columnEnd = min(columnBlock + 16, columns)
-                for row in rowBlock..<rowEnd {
-                    let line = source + row * sourceStride
-                    for column in columnBlock..<columnEnd { target[column * targetStride + row] = line[column] }
-                }
-                columnBlock = columnEnd
-            }
-            rowBlock = rowEnd
-        }
-    }
 }

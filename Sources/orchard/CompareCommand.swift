@@ -8,7 +8,9 @@ struct Compare: ParsableCommand {
         abstract: "Put recorded runs side by side: accuracy, bytes, FLOPs, client memory, simulated time.",
         discussion: """
             Reads the latest run of each file. Prints a Markdown table (one row per file, in the order \
-            given), or with --json one JSON array. Labels default to each file's name without its \
+            given) and, when any run has figures its clients reported beyond these (topk_k, \
+            grown_weights, ...), a second table of their means over rounds; with --json one JSON array \
+            whose rows carry them as client_metrics. Labels default to each file's name without its \
             extension.
             """)
 

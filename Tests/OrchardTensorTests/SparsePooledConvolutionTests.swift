@@ -96,64 +96,21 @@ import Testing
             bias: bias.map(Double.init), input: input.values.map(Double.init),
             pooledGradient: pooledGradient.values.map(Double.init))
 
-        let kernel = SparseConvolutionKernel(geometry: g, outputChannels: outputChannels)
         let output = Tensor(zeros: pooledShape)
         output.fill(.nan)
         let inputGradient = Tensor(zeros: input.shape)
         inputGradient.fill(.nan)
-        var weightGradient = [Float](repeating: .nan, count: pattern.count)
-        var biasGradient = [Float](repeating: .nan, count: outputChannels)
-        var everywhere = [Float](repeating: .nan, count: outputChannels * g.patchSize)
-        let positions = (0..<Int32(outputChannels * g.patchSize)).map { $0 }
-        values.withUnsafeBufferPointer { v in
-            bias.withUnsafeBufferPointer { b in
-                kernel.forwardPooled(
-                    pattern, values: v.baseAddress!, bias: b.baseAddress!, input: input, output: output)
-            }
-            weightGradient.withUnsafeMutableBufferPointer { dw in
-                biasGradient.withUnsafeMutableBufferPointer { db in
-                    kernel.backwardPooled(
-                        pattern, values: v.baseAddress!, outputGradient: pooledGradient, inputGradient: inputGradient,
-                        weightGradientValues: dw.baseAddress!, biasGradient: db.baseAddress!)
-                }
-            }
-        }
-        // Another kernel of another layout claims the shared wide dY in between in a network; a
-        // fresh workspace stands for that: the gradient must be spread out again from the pooled dY.
-        positions.withUnsafeBufferPointer { p in
-            everywhere.withUnsafeMutableBufferPointer {
-                kernel.gradient(
-                    at: p.baseAddress!, count: p.count, outputGradient: pooledGradient, into: $0.baseAddress!)
-            }
-        }
+        let pass = PooledPass(
+            pattern: pattern, values: values, bias: bias, input: input, output: output, pooledGradient: pooledGradient)
+        let (weightGradient, biasGradient, everywhere) = pass.run(
+            SparseConvolutionKernel(geometry: g, outputChannels: outputChannels), inputGradient: inputGradient)
         // Without dX, dW is taken a tile of samples at a time and no wide dY is kept.
-        let alone = SparseConvolutionKernel(geometry: g, outputChannels: outputChannels)
-        var aloneWeightGradient = [Float](repeating: .nan, count: pattern.count)
-        var aloneBiasGradient = [Float](repeating: .nan, count: outputChannels)
-        var aloneEverywhere = [Float](repeating: .nan, count: outputChannels * g.patchSize)
-        values.withUnsafeBufferPointer { v in
-            bias.withUnsafeBufferPointer { b in
-                alone.forwardPooled(pattern, values: v.baseAddress!, bias: b.baseAddress!, input: input, output: output)
-            }
-            aloneWeightGradient.withUnsafeMutableBufferPointer { dw in
-                aloneBiasGradient.withUnsafeMutableBufferPointer { db in
-                    alone.backwardPooled(
-                        pattern, values: v.baseAddress!, outputGradient: pooledGradient, inputGradient: nil,
-                        weightGradientValues: dw.baseAddress!, biasGradient: db.baseAddress!)
-                }
-            }
-        }
-        positions.withUnsafeBufferPointer { p in
-            aloneEverywhere.withUnsafeMutableBufferPointer {
-                alone.gradient(
-                    at: p.baseAddress!, count: p.count, outputGradient: pooledGradient, into: $0.baseAddress!)
-            }
-        }
+        let alone = pass.run(SparseConvolutionKernel(geometry: g, outputChannels: outputChannels), inputGradient: nil)
         SparseFixture.expectClose(
-            aloneWeightGradient, pattern.flatIndices.map { expected.weightGradient[Int($0)] },
+            alone.weight, pattern.flatIndices.map { expected.weightGradient[Int($0)] },
             "kept weight gradient without dX")
-        SparseFixture.expectClose(aloneBiasGradient, expected.biasGradient, "bias gradient without dX")
-        SparseFixture.expectClose(aloneEverywhere, expected.weightGradient, "every position without dX")
+        SparseFixture.expectClose(alone.bias, expected.biasGradient, "bias gradient without dX")
+        SparseFixture.expectClose(alone.everywhere, expected.weightGradient, "every position without dX")
         SparseFixture.expectClose(output.values, expected.pooled, "pooled forward")
         SparseFixture.expectClose(inputGradient.values, expected.inputGradient, "input gradient")
         SparseFixture.expectClose(
@@ -232,5 +189,50 @@ import Testing
                 #expect(pooledOutputs[0].values == pooledOutputs[1].values)
             }
         }
+    }
+}
+
+/// One pooled forward and backward pass of a kernel over fixed data, then dL/dW at every position.
+struct PooledPass {
+    let pattern: SparsePattern
+    let values: [Float]
+    let bias: [Float]
+    let input: Tensor
+    let output: Tensor
+    let pooledGradient: Tensor
+
+    /// The kept weights' gradient, the bias gradient and the gradient at every position.
+    ///
+    /// dX goes into `inputGradient` when given. A kernel of another layout claims the shared wide
+    /// dY in between in a network; a fresh workspace stands for that, so the gradient at every
+    /// position must be spread out again from the pooled dY.
+    func run(_ kernel: SparseConvolutionKernel, inputGradient: Tensor?) -> (
+        weight: [Float], bias: [Float], everywhere: [Float]
+    ) {
+        let everyPosition = kernel.outputChannels * kernel.geometry.patchSize
+        var weightGradient = [Float](repeating: .nan, count: pattern.count)
+        var biasGradient = [Float](repeating: .nan, count: kernel.outputChannels)
+        var everywhere = [Float](repeating: .nan, count: everyPosition)
+        values.withUnsafeBufferPointer { v in
+            bias.withUnsafeBufferPointer { b in
+                kernel.forwardPooled(
+                    pattern, values: v.baseAddress!, bias: b.baseAddress!, input: input, output: output)
+            }
+            weightGradient.withUnsafeMutableBufferPointer { dw in
+                biasGradient.withUnsafeMutableBufferPointer { db in
+                    kernel.backwardPooled(
+                        pattern, values: v.baseAddress!, outputGradient: pooledGradient, inputGradient: inputGradient,
+                        weightGradientValues: dw.baseAddress!, biasGradient: db.baseAddress!)
+                }
+            }
+        }
+        let positions = (0..<Int32(everyPosition)).map { $0 }
+        positions.withUnsafeBufferPointer { p in
+            everywhere.withUnsafeMutableBufferPointer {
+                kernel.gradient(
+                    at: p.baseAddress!, count: p.count, outputGradient: pooledGradient, into: $0.baseAddress!)
+            }
+        }
+        return (weightGradient, biasGradient, everywhere)
     }
 }

@@ -1,12 +1,12 @@
-extension SparseLinearKernel {
+extension Elementwise {
     /// Writes the transpose of a [rows, columns] matrix with row stride `sourceStride` into a
     /// [columns, rows] matrix with row stride `targetStride`.
     ///
     /// Eight by eight blocks go through registers, one vector load per source row and one vector
     /// store per target row; the edges one value at a time. The scalar transpose stored one float
-    /// per iteration to a new cache line each time, and the linear layers' transposes of
+    /// per iteration to a new cache line each time, and the sparse linear layers' transposes of
     /// activations and gradients took about 9% of LeNet-5's step at 5%.
-    static func transpose(
+    public static func transpose(
         _ source: UnsafePointer<Float>, rows: Int, columns: Int, sourceStride: Int,
         into target: UnsafeMutablePointer<Float>, targetStride: Int
     ) {
