@@ -5,8 +5,16 @@
 /// a, a + s, ... and columns b, b + s, ..., Hq = ceil(Hp / s) and Wq = ceil(Wp / s). Only phases
 /// some kernel offset reads are kept: a < min(kh, s) and b < min(kw, s), so a strided 1x1 window
 /// keeps one phase instead of four. Every plane holds N x Hq x Wq values (sample n's (r, c) at
-/// n x Hq x Wq + r x Wq + c) and is `wideLength` long, that count rounded up to whole vectors; the
-/// buffer is [Cin][phase][wideLength], then zero slack for the runs that start near the end. The
+/// n x Hq x Wq + r x Wq + c) and is `wideLength` long, that count and a zero tail rounded up to
+/// whole vectors; the buffer is [Cin][phase][wideLength], then zero slack for the runs that start
+/// near the end.
+///
+/// At stride 1 neighbours share their padding (`sharesPadding`): Hq = max(H + pad, Ho) and
+/// Wq = max(W + pad, Wo), the image at (pad, pad) of each block. A window reaching past a row's end
+/// reads the next row's left padding, one reaching below a sample reads the next sample's top
+/// padding, and below the last sample lies the plane's zero tail (pad x Wq + pad values). ResNet's
+/// 3x3 windows then compute 5x5 positions per 4x4 sample instead of 6x6, 9x9 per 8x8 instead of
+/// 10x10: the products, the copies and the saved planes shrink by the same factor. The
 /// output is computed in the same wide layout, [Cout][wideLength], with output (y, x) of sample n
 /// at n x Hq x Wq + y x Wq + x. The wide dY has `gradientMargin` zeros in front of every row, so
 /// that the input gradient can read each row at a backward shift.
@@ -37,16 +45,30 @@ struct PhaseGeometry {
     /// Positions per tile of the sparse loops.
     let tile: Int
 
-    init(_ g: ConvolutionGeometry, batch: Int) {
+    /// Whether neighbouring rows and samples share their padding (stride 1 only; see above).
+    let sharesPadding: Bool
+
+    /// The layout for `batch` samples of `g`; `sharesPadding` asks for shared padding, which only
+    /// stride 1 gives.
+    init(_ g: ConvolutionGeometry, batch: Int, sharesPadding: Bool = true) {
         base = g
         self.batch = batch
         let s = g.stride
         phaseRows = min(g.kernelHeight, s)
         phaseColumns = min(g.kernelWidth, s)
-        planeHeight = (g.height + 2 * g.padding + s - 1) / s
-        planeWidth = (g.width + 2 * g.padding + s - 1) / s
+        self.sharesPadding = sharesPadding && s == 1
+        var tail = 0
+        if self.sharesPadding {
+            planeHeight = max(g.height + g.padding, g.outputHeight)
+            planeWidth = max(g.width + g.padding, g.outputWidth)
+            // What the last sample's windows read below it: the padding no next sample brings.
+            tail = g.padding * planeWidth + g.padding
+        } else {
+            planeHeight = (g.height + 2 * g.padding + s - 1) / s
+            planeWidth = (g.width + 2 * g.padding + s - 1) / s
+        }
         planeLength = batch * planeHeight * planeWidth
-        wideLength = SparseRuns.roundedUp(planeLength)
+        wideLength = SparseRuns.roundedUp(planeLength + tail)
         planes = g.channels * phaseRows * phaseColumns
         longestShift = (g.kernelHeight - 1) / s * planeWidth + (g.kernelWidth - 1) / s
         // The last plane's runs start up to `longestShift` in and are `wideLength` long; the

@@ -21,13 +21,12 @@ extension SparseConvolutionKernel {
             forwardParity(pattern, values: values, bias: bias, input: input, output: output, q)
             return
         }
-        let p = prepare(pattern, input: input)
+        let p = prepare(pattern, input: input, pooled: true)
         let (height, width) = (geometry.outputHeight / 2, geometry.outputWidth / 2)
         precondition(
             output.shape == [outputChannels, p.batch, height, width],
             "SparseConvolutionKernel pooled output is \(output.shape), not [\(outputChannels), \(p.batch), "
                 + "\(height), \(width)]")
-        isPooled = true
         let storage = IndexStorage.reusing(winners, count: p.winnerWords(rows: outputChannels), role: .workspace)
         winners = storage
         let rows = outputChannels

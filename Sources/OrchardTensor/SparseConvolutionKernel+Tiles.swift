@@ -48,7 +48,7 @@ extension SparseConvolutionKernel {
         at flatPositions: UnsafePointer<Int32>, count: Int, outputGradient: Tensor,
         into gradients: UnsafeMutablePointer<Float>
     ) {
-        let p = PhaseGeometry(geometry, batch: savedBatch)
+        let p = phaseGeometry(batch: savedBatch)
         let source = phases!.data
         let tiles = PositionTiles(p, outputs: outputChannels, budget: tileBudget)
         let scratch = workspace.scratch(count: tiles.scratchCount(outputs: outputChannels, inputGradient: false))

@@ -36,6 +36,8 @@ public final class SparseConvolutionKernel {
     /// and the phase-plane gradients in `backward`.
     public let workspace: SparseWorkspace
     var phases: Tensor?
+    /// Whether `phases` holds planes that share their padding (`PhaseGeometry.sharesPadding`).
+    private var phasesSharePadding = false
     /// Floats of one tile's buffers in the tiled backward pass (`PositionTiles.budget`; tests shrink it).
     var tileBudget = PositionTiles.budget
     private var columnOffsets: IndexStorage?
@@ -75,12 +77,11 @@ public final class SparseConvolutionKernel {
     ///
     /// Keeps the input's phase planes for `backward`.
     public func forward(_ pattern: SparsePattern, values: UnsafePointer<Float>, input: Tensor, output: Tensor) {
-        let p = prepare(pattern, input: input)
+        let p = prepare(pattern, input: input, pooled: false)
         precondition(
             output.shape == [outputChannels, p.batch, geometry.outputHeight, geometry.outputWidth],
             "SparseConvolutionKernel output is \(output.shape), not [\(outputChannels), \(p.batch), "
                 + "\(geometry.outputHeight), \(geometry.outputWidth)]")
-        isPooled = false
         // The wide output is made one tile at a time and its valid outputs copied out while the
         // tile is in cache: a full-length wide output would be written to memory and read back.
         // Every position of a tile is written, so the shared scratch needs no clearing.
@@ -95,18 +96,23 @@ public final class SparseConvolutionKernel {
     }
 
     /// Checks the pattern and input, splits the input into the saved phase planes and returns their geometry.
-    func prepare(_ pattern: SparsePattern, input: Tensor) -> PhaseGeometry {
+    ///
+    /// `pooled`: whether the pass is `forwardPooled`, whose planes keep their own padding.
+    func prepare(_ pattern: SparsePattern, input: Tensor, pooled: Bool) -> PhaseGeometry {
         check(pattern)
         let g = geometry
         precondition(
             input.shape.count == 4 && input.shape[0] == g.channels && input.shape[2] == g.height
                 && input.shape[3] == g.width,
             "SparseConvolutionKernel for \(g.channels)x\(g.height)x\(g.width) got input \(input.shape)")
-        let p = PhaseGeometry(g, batch: input.shape[1])
+        isPooled = pooled
+        let p = phaseGeometry(batch: input.shape[1])
         // A batch of another size releases the old planes before allocating the new ones (nothing
         // of them is kept: split rewrites the image, the padding is the new buffer's zeros), so
         // that they do not add to the layers' outputs the next layer still holds at the old size.
-        if self.phases?.shape != [p.bufferCount] { self.phases = nil }
+        // Nor is a buffer of the other layout reused, whose zeros lie elsewhere (parity planes are [1, count]).
+        if self.phases?.shape != [p.bufferCount] || phasesSharePadding != p.sharesPadding { self.phases = nil }
+        phasesSharePadding = p.sharesPadding
         let phases = Tensor.reusing(self.phases, shape: [p.bufferCount], role: .workspace)
         self.phases = phases
         p.split(input.data, into: phases.data)
@@ -143,7 +149,12 @@ public final class SparseConvolutionKernel {
         guard phases != nil, savedBatch == batch else {
             preconditionFailure("SparseConvolutionKernel.backward needs a forward pass on a batch of \(batch)")
         }
-        return PhaseGeometry(geometry, batch: batch)
+        return phaseGeometry(batch: batch)
+    }
+
+    /// The layout of phase planes for `batch` samples: padding shared unless pooled.
+    func phaseGeometry(batch: Int) -> PhaseGeometry {
+        PhaseGeometry(geometry, batch: batch, sharesPadding: !isPooled)
     }
 
     /// dW at the kept entries and dX (if asked) from dY in the wide layout.
@@ -184,7 +195,7 @@ public final class SparseConvolutionKernel {
         guard let phases, hasGradient else {
             preconditionFailure("SparseConvolutionKernel.gradient(at:) needs a forward and a backward pass")
         }
-        let p = PhaseGeometry(geometry, batch: savedBatch)
+        let p = phaseGeometry(batch: savedBatch)
         let (height, width) = (geometry.outputHeight, geometry.outputWidth)
         let expected =
             isPooled
@@ -315,7 +326,7 @@ extension SparseConvolutionKernel {
         if pooled, let q = ParityGeometry(geometry, batch: batch) {
             return q.workspaceBytes(rows: outputChannels, kept: kept)
         }
-        let p = PhaseGeometry(geometry, batch: batch)
+        let p = PhaseGeometry(geometry, batch: batch, sharesPadding: !pooled)
         var values = [p.bufferCount]
         var offsets = [geometry.patchSize, kept]
         if inputGradient {
@@ -335,7 +346,7 @@ extension SparseConvolutionKernel {
         if pooled, let q = ParityGeometry(geometry, batch: batch) {
             return q.workspaceNeed(rows: outputChannels, inputGradient: inputGradient)
         }
-        let p = PhaseGeometry(geometry, batch: batch)
+        let p = PhaseGeometry(geometry, batch: batch, sharesPadding: !pooled)
         if !pooled {
             let backward = PositionTiles(p, outputs: outputChannels).scratchCount(
                 outputs: outputChannels, inputGradient: inputGradient)

@@ -25,6 +25,12 @@ import Testing
         Case(kernel: 3, stride: 1, padding: 1, height: 5, width: 7, batch: 1),
         Case(kernel: 5, stride: 1, padding: 2, height: 7, width: 5, batch: 3),
         Case(kernel: 5, stride: 1, padding: 0, height: 9, width: 7, batch: 1),
+        // Shared padding at its edges: samples of ResNet's smallest planes; outputs wider than the
+        // image and its padding (Hq = Ho); an even window; padding wider than the window's reach.
+        Case(kernel: 3, stride: 1, padding: 1, height: 4, width: 4, batch: 3),
+        Case(kernel: 1, stride: 1, padding: 1, height: 3, width: 4, batch: 2),
+        Case(kernel: 2, stride: 1, padding: 1, height: 5, width: 3, batch: 2),
+        Case(kernel: 3, stride: 1, padding: 2, height: 4, width: 5, batch: 2),
         Case(kernel: 3, stride: 2, padding: 1, height: 7, width: 7, batch: 3),
         Case(kernel: 1, stride: 2, padding: 0, height: 7, width: 5, batch: 1),
         Case(kernel: 3, stride: 2, padding: 0, height: 9, width: 7, batch: 1),
