@@ -28,6 +28,9 @@ public final class BatchNorm: Layer {
     /// Whether the last forward pass rectified its output without a residual, so that backward
     /// masks its gradient.
     private var masksGradient = false
+    /// Whether `forward(_:mode:)` rectifies its output, in place of a ReLU after it that a
+    /// `Sequential` skips: one pass and one activation-sized tensor fewer each way.
+    var rectifies = false
 
     /// Creates the layer with scale 1, shift 0, running mean 0 and running variance 1.
     public init(_ features: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
@@ -68,7 +71,7 @@ public final class BatchNorm: Layer {
         return Layout(rows: shape[0], run: 1, channelStride: 1, rowStride: features)
     }
 
-    public func forward(_ input: Tensor, mode: Mode) -> Tensor { forward(input, mode: mode, rectifying: false) }
+    public func forward(_ input: Tensor, mode: Mode) -> Tensor { forward(input, mode: mode, rectifying: rectifies) }
 
     /// The forward pass, followed in the same pass over memory by the addition of `residual` (when
     /// given) and the rectifier (when `rectifying`): y = max(bn(x) + residual, 0).

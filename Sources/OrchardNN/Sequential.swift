@@ -3,7 +3,8 @@ import OrchardTensor
 /// Layers applied one after another, each under a name that prefixes its parameters' names.
 ///
 /// A convolution followed by a ReLU and a 2x2 max pool runs as one `ConvolutionPoolingBlock`
-/// while its weight is compact; otherwise a ReLU followed by a max pool is skipped and the pool
+/// while its weight is compact. Otherwise a ReLU after a batch norm is skipped and the batch norm
+/// rectifies (`BatchNorm.rectifies`), and one followed by a max pool is skipped and the pool
 /// rectifies (`MaxPool2d.rectifying`). The layers and their names stay as given.
 public final class Sequential: Layer {
     public private(set) var layers: [(name: String, layer: any Layer)]
@@ -13,8 +14,16 @@ public final class Sequential: Layer {
     var profilePrefix = ""
     /// The block starting at each layer that begins a convolution, ReLU and max pool; nil elsewhere.
     private let blocks: [ConvolutionPoolingBlock?]
-    /// Whether the layer at each index is a ReLU whose max pool, next, rectifies in its place.
-    private let skippedRectifiers: [Bool]
+    /// The layer that rectifies in place of the ReLU at each index, if it is skipped: the batch
+    /// norm before it or else the max pool after it.
+    private let skippedRectifiers: [Rectifier?]
+
+    private enum Rectifier {
+        /// The batch norm before the ReLU, which counts the rectifier's FLOPs as its own.
+        case batchNorm
+        /// The max pool after it; the ReLU's FLOPs are counted as if it ran.
+        case maxPool
+    }
     /// The first layer of each step of the last forward pass, and whether it was a fused block.
     private var steps: [(index: Int, fused: Bool)] = []
 
@@ -26,10 +35,14 @@ public final class Sequential: Layer {
                 ? ConvolutionPoolingBlock(layers[index].1, layers[index + 1].1, layers[index + 2].1) : nil
         }
         skippedRectifiers = layers.indices.map { index in
-            guard index + 1 < layers.count, layers[index].1 is ReLU, let pool = layers[index + 1].1 as? MaxPool2d
-            else { return false }
+            guard layers[index].1 is ReLU else { return nil }
+            if index > 0, let norm = layers[index - 1].1 as? BatchNorm {
+                norm.rectifies = true
+                return .batchNorm
+            }
+            guard index + 1 < layers.count, let pool = layers[index + 1].1 as? MaxPool2d else { return nil }
             pool.rectifying = true
-            return true
+            return .maxPool
         }
     }
 
@@ -89,9 +102,9 @@ public final class Sequential: Layer {
                 index += 3
                 continue
             }
-            if skippedRectifiers[index] {
-                // The pool rectifies; the ReLU still counts its comparisons, as if it ran.
-                total.forward += value.count
+            if let rectifier = skippedRectifiers[index] {
+                // A pool rectifying counts no comparisons, so the ReLU still counts them, as if it ran.
+                if rectifier == .maxPool { total.forward += value.count }
                 steps.append((index, false))
                 index += 1
                 continue
@@ -117,8 +130,8 @@ public final class Sequential: Layer {
             if step.fused, let block = blocks[step.index] {
                 gradient = timed(blockName(at: step.index), forward: false, { block.backward(current) }, block.flops)
                 total += block.flops.backward
-            } else if skippedRectifiers[step.index] {
-                total += current.count
+            } else if let rectifier = skippedRectifiers[step.index] {
+                if rectifier == .maxPool { total += current.count }
             } else {
                 let entry = layers[step.index]
                 gradient = timed(
@@ -161,7 +174,7 @@ public final class Sequential: Layer {
                 index += 3
                 continue
             }
-            if !skippedRectifiers[index] { tensors += layers[index].layer.trainingTensors(inputShape: shape) }
+            if skippedRectifiers[index] == nil { tensors += layers[index].layer.trainingTensors(inputShape: shape) }
             shape = layers[index].layer.outputShape(for: shape)
             index += 1
         }

@@ -55,6 +55,39 @@ struct FusedNormalisationTests {
         #expect(fused.shift.gradient!.values == plain.shift.gradient!.values)
     }
 
+    /// A chain skips a ReLU after a batch norm, which rectifies in its place.
+    ///
+    /// Outputs, gradients and FLOPs are those of the two layers, and the ReLU's tensors are not
+    /// counted. A max pool after the ReLU (VGG's order) is left to pool plainly.
+    @Test(arguments: [false, true])
+    func aChainLetsTheBatchNormRectify(pooled: Bool) {
+        let shape = [3, 2, 4, 6]
+        let input = randomTensor(shape, seed: 27)
+        let (fused, plain, relu) = (norm(3), norm(3), ReLU())
+        var layers: [(String, any Layer)] = [("bn", fused), ("relu", ReLU())]
+        let (pool, plainPool) = (MaxPool2d(kernelSize: 2), MaxPool2d(kernelSize: 2))
+        if pooled { layers.append(("pool", pool)) }
+        let chain = Sequential(layers)
+        #expect(fused.rectifies && !pool.rectifying)
+        let output = chain.forward(input, mode: .training).copy()
+        var reference = relu.forward(plain.forward(input, mode: .training), mode: .training)
+        if pooled { reference = plainPool.forward(reference, mode: .training) }
+        #expect(output.values == reference.values)
+        let gradient = randomTensor(output.shape, seed: 28)
+        let inputGradient = chain.backward(gradient)!.copy()
+        var referenceGradient = pooled ? plainPool.backward(gradient)! : gradient
+        referenceGradient = plain.backward(relu.backward(referenceGradient)!)!
+        #expect(inputGradient.values == referenceGradient.values)
+        #expect(fused.scale.gradient!.values == plain.scale.gradient!.values)
+        let separate = plain.flops.forward + relu.flops.forward + (pooled ? plainPool.flops.forward : 0)
+        #expect(chain.flops.forward == separate)
+        let separateBackward = plain.flops.backward + relu.flops.backward + (pooled ? plainPool.flops.backward : 0)
+        #expect(chain.flops.backward == separateBackward)
+        let tensors =
+            plain.trainingTensors(inputShape: shape) + (pooled ? plainPool.trainingTensors(inputShape: shape) : [])
+        #expect(chain.trainingTensors(inputShape: shape) == tensors)
+    }
+
     @Test func addingTheResidualEqualsBatchNormPlusShortcutThenReLU() {
         let shape = [3, 2, 5, 5]
         let (input, residual) = (randomTensor(shape, seed: 23), randomTensor(shape, seed: 24))
