@@ -7,7 +7,9 @@ import OrchardTensor
 ///
 /// The block's own passes fuse each rectifier (and the shortcut's addition) into the batch norm
 /// before it, which saves three passes over the activations and three activation-sized tensors
-/// per block; `relu1` and `relu2` stay for passes that walk the block layer by layer.
+/// per block; `relu1` and `relu2` stay for passes that walk the block layer by layer. Backward,
+/// a compact convolution reading the block's input adds its dX into the other path's
+/// (`Conv2d.backward(_:adding:)`) instead of the two being summed in a pass of their own.
 public final class BasicBlock: Layer {
     public let conv1: Conv2d
     public let bn1: BatchNorm
@@ -16,6 +18,8 @@ public final class BasicBlock: Layer {
     public let bn2: BatchNorm
     public let downsample: Sequential?
     public let relu2 = ReLU()
+    /// The downsample's convolution and batch norm.
+    private let projection: (convolution: Conv2d, norm: BatchNorm)?
     public private(set) var flops = FLOPCount.zero
     private var output: Tensor?
     private var sumGradient: Tensor?
@@ -35,9 +39,12 @@ public final class BasicBlock: Layer {
             let projection = Conv2d(
                 inputs, outputs, kernelSize: 1, stride: stride, bias: false, initializer: .kaimingNormalFanOut,
                 random: &random)
-            downsample = Sequential([("0", projection), ("1", BatchNorm(outputs))])
+            let norm = BatchNorm(outputs)
+            downsample = Sequential([("0", projection), ("1", norm)])
+            self.projection = (projection, norm)
         } else {
             downsample = nil
+            projection = nil
         }
     }
 
@@ -56,8 +63,15 @@ public final class BasicBlock: Layer {
     }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
-        let inner = bn1.forward(conv1.forward(input, mode: mode), mode: mode, rectifying: true)
-        let main = conv2.forward(inner, mode: mode)
+        let convolved = conv1.forward(input, mode: mode)
+        let main: Tensor
+        if let planes = conv2.inputPlanes(for: convolved.shape) {
+            // bn1 writes straight into the planes of conv2's sparse kernel.
+            bn1.forward(convolved, mode: mode, rectifyingInto: planes)
+            main = conv2.forward(fromInputPlanes: planes, mode: mode)
+        } else {
+            main = conv2.forward(bn1.forward(convolved, mode: mode, rectifying: true), mode: mode)
+        }
         let shortcut = downsample?.forward(input, mode: mode) ?? input
         let output = bn2.forward(main, mode: mode, rectifying: true, adding: shortcut)
         self.output = output
@@ -73,28 +87,76 @@ public final class BasicBlock: Layer {
         self.sumGradient = sumGradient
         Elementwise.reluBackward(output.data, outputGradient.data, sumGradient.data, count: output.count)
         var main: Tensor? = sumGradient
-        for layer in mainPath.reversed() { main = main.flatMap { layer.backward($0) } }
+        for layer in [bn2, conv2, bn1] as [any Layer] { main = main.flatMap { layer.backward($0) } }
+        var summed: Tensor?
+        defer {
+            flops.backward =
+                mainPath.reduce(0) { $0 + $1.flops.backward } + (downsample?.flops.backward ?? 0) + output.count
+                + (summed?.count ?? 0)
+        }
+        if let main, let sum = addedInputGradient(main, sumGradient) {
+            inputGradient = nil
+            summed = sum
+            return sum
+        }
+        main = main.flatMap { conv1.backward($0) }
         let shortcut = downsample.map { $0.backward(sumGradient) } ?? sumGradient
-        flops.backward =
-            mainPath.reduce(0) { $0 + $1.flops.backward } + (downsample?.flops.backward ?? 0) + output.count
         guard let main, let shortcut else { return nil }
         let inputGradient = Tensor.reusing(self.inputGradient, shape: main.shape)
         self.inputGradient = inputGradient
         Elementwise.add(main.data, shortcut.data, inputGradient.data, count: inputGradient.count)
-        flops.backward += inputGradient.count
+        summed = inputGradient
+        return inputGradient
+    }
+
+    /// The convolution reading the block's input that adds its dX into the other path's, if one can:
+    /// conv1 into the identity shortcut's gradient, or the projection into conv1's dX.
+    private var addingConvolution: Conv2d? {
+        guard let projection else { return conv1.addsInputGradient ? conv1 : nil }
+        return projection.convolution.addsInputGradient && conv1.needsInputGradient ? projection.convolution : nil
+    }
+
+    /// Finishes backward with one path's dX added into the other's, and returns the sum; nil if
+    /// neither convolution can add (`addingConvolution`).
+    private func addedInputGradient(_ mainGradient: Tensor, _ sumGradient: Tensor) -> Tensor? {
+        guard addingConvolution != nil else { return nil }
+        guard let projection else {
+            // The shortcut's gradient is the sum's, which nothing reads any more.
+            conv1.backward(mainGradient, adding: sumGradient)
+            return sumGradient
+        }
+        guard let inputGradient = conv1.backward(mainGradient),
+            let projected = projection.norm.backward(sumGradient)
+        else { preconditionFailure("BasicBlock: conv1 and the projection's norm give dX") }
+        projection.convolution.backward(projected, adding: inputGradient)
         return inputGradient
     }
 
     /// Its layers' tensors, the sum's gradient, and dX when both paths give one.
     public func trainingTensors(inputShape: [Int]) -> [Int] {
         var shape = inputShape
-        var tensors = downsample?.trainingTensors(inputShape: inputShape) ?? []
-        for layer in mainPath {
+        let adding = addingConvolution
+        var tensors: [Int] = []
+        if let projection {
+            let convolution = projection.convolution
+            tensors = convolution.trainingTensors(
+                inputShape: inputShape, ownsInputGradient: convolution.needsInputGradient && adding == nil)
+            tensors += projection.norm.trainingTensors(inputShape: convolution.outputShape(for: inputShape))
+        }
+        tensors += conv1.trainingTensors(
+            inputShape: inputShape, ownsInputGradient: conv1.needsInputGradient && adding !== conv1)
+        shape = conv1.outputShape(for: shape)
+        // bn1's output, unless it writes into conv2's planes (which conv2's kernel counts), and dX.
+        let writesPlanes = conv2.weight.isCompact && conv2.stride == 1
+        tensors += writesPlanes ? [tensorBytes(shape)] : bn1.trainingTensors(inputShape: shape)
+        for layer in [conv2, bn2] as [any Layer] {
             tensors += layer.trainingTensors(inputShape: shape)
             shape = layer.outputShape(for: shape)
         }
         tensors.append(tensorBytes(shape))
-        if needsInputGradient && downsample?.needsInputGradient ?? true { tensors.append(tensorBytes(inputShape)) }
+        if adding == nil && needsInputGradient && downsample?.needsInputGradient ?? true {
+            tensors.append(tensorBytes(inputShape))
+        }
         return tensors
     }
 

@@ -89,15 +89,7 @@ public final class BatchNorm: Layer {
         masksGradient = rectifying && residual == nil
         for channel in 0..<features {
             let base = channel * shape.channelStride
-            if mode == .training {
-                updateStatistics(channel, input.data + base, shape)
-            } else {
-                mean[channel] = runningMean.value[channel]
-                inverseStd[channel] = 1 / (runningVariance.value[channel] + epsilon).squareRoot()
-            }
-            let factor = scale.value[channel] * inverseStd[channel]
-            let offset = shift.value[channel] - mean[channel] * factor
-            (factors[channel], offsets[channel]) = (factor, offset)
+            let (factor, offset) = normalisation(channel, input.data + base, shape, mode: mode)
             for row in 0..<shape.rows {
                 let at = base + row * shape.rowStride
                 let (x, y) = (input.data + at, output.data + at)
@@ -114,6 +106,50 @@ public final class BatchNorm: Layer {
         let fused = (rectifying ? 1 : 0) + (residual == nil ? 0 : 1)
         flops = FLOPCount(forward: ((mode == .training ? 5 : 2) + fused) * input.count)
         return output
+    }
+
+    /// The forward pass of an image batch [C, N, H, W], rectified, written into the phase planes of
+    /// the sparse convolution after it (`Conv2d.inputPlanes(for:)`) instead of an output tensor.
+    ///
+    /// Backward is that of `forward(_:mode:rectifying:)` with `rectifying`: it needs the input only.
+    public func forward(_ input: Tensor, mode: Mode, rectifyingInto planes: InputPlanes) {
+        let shape = layout(input.shape)
+        precondition(input.shape.count == 4 && planes.shape == input.shape, "BatchNorm planes \(planes.shape)")
+        self.input = mode == .training ? input : nil
+        // An output tensor from an earlier pass would stay allocated for nothing.
+        output = nil
+        masksGradient = true
+        let (batch, height, width) = (input.shape[1], input.shape[2], input.shape[3])
+        for channel in 0..<features {
+            let base = channel * shape.channelStride
+            let (factor, offset) = normalisation(channel, input.data + base, shape, mode: mode)
+            for sample in 0..<batch {
+                let image = input.data + base + sample * height * width
+                for row in 0..<height {
+                    Elementwise.scaleShiftRectified(
+                        image + row * width, planes.row(channel: channel, sample: sample, row: row), factor: factor,
+                        offset: offset, count: width)
+                }
+            }
+        }
+        flops = FLOPCount(forward: ((mode == .training ? 5 : 2) + 1) * input.count)
+    }
+
+    /// The statistics of one channel (the batch's, updating the running ones, or the running ones)
+    /// and the y = x * factor + offset they give, kept for backward.
+    private func normalisation(_ channel: Int, _ values: UnsafePointer<Float>, _ shape: Layout, mode: Mode)
+        -> (factor: Float, offset: Float)
+    {
+        if mode == .training {
+            updateStatistics(channel, values, shape)
+        } else {
+            mean[channel] = runningMean.value[channel]
+            inverseStd[channel] = 1 / (runningVariance.value[channel] + epsilon).squareRoot()
+        }
+        let factor = scale.value[channel] * inverseStd[channel]
+        let offset = shift.value[channel] - mean[channel] * factor
+        (factors[channel], offsets[channel]) = (factor, offset)
+        return (factor, offset)
     }
 
     /// Mean and biased variance of one channel (one pass of sums shifted by its first value), and

@@ -4,11 +4,33 @@ import OrchardTensor
 extension Conv2d {
     /// The forward pass through the sparse kernel, bias added after it.
     func sparseForward(_ input: Tensor, _ g: ConvolutionGeometry, into output: Tensor) {
+        sparseKernel(for: g).forward(weight.pattern!, values: weight.value.data, input: input, output: output)
+        finishSparseForward(g, output)
+    }
+
+    /// The planes a compact stride-1 weight's kernel reads its input [Cin, N, H, W] from, for the
+    /// layer before to write its output into (then `forward(fromInputPlanes:mode:)`); nil when
+    /// the weight is not compact or the stride is not 1.
+    public func inputPlanes(for inputShape: [Int]) -> InputPlanes? {
+        guard weight.isCompact, stride == 1, inputShape.count == 4, inputShape[0] == inputChannels else { return nil }
+        return sparseKernel(for: geometry(inputShape)).inputPlanes(batch: inputShape[1])
+    }
+
+    /// The forward pass from the planes `inputPlanes(for:)` handed out, once the layer before filled them.
+    public func forward(fromInputPlanes planes: InputPlanes, mode: Mode) -> Tensor {
+        let g = geometry(planes.shape)
+        let output = Tensor.reusing(self.output, shape: outputShape(for: planes.shape))
+        self.output = output
+        (input, inputShape) = (nil, mode == .training ? planes.shape : nil)
+        sparseKernel(for: g).forwardFromInputPlanes(weight.pattern!, values: weight.value.data, output: output)
+        finishSparseForward(g, output)
+        return output
+    }
+
+    /// Adds the bias to the sparse kernel's output and counts the FLOPs.
+    private func finishSparseForward(_ g: ConvolutionGeometry, _ output: Tensor) {
         let pattern = weight.pattern!
-        let kernel = sparseKernel(for: g)
-        kernel.forward(pattern, values: weight.value.data, input: input, output: output)
-        let batch = input.shape[1]
-        let run = batch * g.outputPlane
+        let run = output.shape[1] * g.outputPlane
         if let bias {
             for channel in 0..<outputChannels {
                 let rows = output.data + channel * run
@@ -19,12 +41,15 @@ extension Conv2d {
         flops = FLOPCount(forward: 2 * pattern.count * run + (bias == nil ? 0 : output.count))
     }
 
-    /// The backward pass through the sparse kernel: gradients at kept entries only.
-    func sparseBackward(_ outputGradient: Tensor, _ g: ConvolutionGeometry, into inputGradient: Tensor?) {
+    /// The backward pass through the sparse kernel: gradients at kept entries only, dX written into
+    /// `inputGradient` or, with `adding`, added to it.
+    func sparseBackward(
+        _ outputGradient: Tensor, _ g: ConvolutionGeometry, into inputGradient: Tensor?, adding: Bool = false
+    ) {
         let pattern = weight.pattern!
         sparseKernel(for: g).backward(
             pattern, values: weight.value.data, outputGradient: outputGradient, inputGradient: inputGradient,
-            weightGradientValues: weight.gradient!.data)
+            weightGradientValues: weight.gradient!.data, adding: adding)
         let run = outputGradient.shape[1] * g.outputPlane
         flops.backward =
             2 * pattern.count * run * (inputGradient == nil ? 1 : 2) + (bias == nil ? 0 : outputGradient.count)
@@ -34,6 +59,7 @@ extension Conv2d {
     func sparsePooledForward(_ input: Tensor, mode: Mode, into output: Tensor) {
         let g = geometry(input.shape)
         self.input = mode == .training ? input : nil
+        inputShape = mode == .training ? input.shape : nil
         let pattern = weight.pattern!
         sparseKernel(for: g).forwardPooled(
             pattern, values: weight.value.data, bias: bias.map { UnsafePointer($0.value.data) }, input: input,
@@ -103,7 +129,7 @@ extension Conv2d {
     /// Each position is one sum over the batch and the output plane, dW[o, c, i, j] =
     /// Σ dY[o, n, y, x] · X[c, n, y·s + i − p, x·s + j − p], skipping windows that fall on padding.
     public func weightGradient(at positions: UnsafeBufferPointer<Int32>, into gradients: UnsafeMutablePointer<Float>) {
-        guard let input, let outputGradient else {
+        guard let inputShape, let outputGradient else {
             preconditionFailure("Conv2d.weightGradient without a training forward and backward")
         }
         if weight.isCompact, let kernel = sparseKernel {
@@ -112,8 +138,9 @@ extension Conv2d {
                 at: positions.baseAddress!, count: positions.count, outputGradient: outputGradient, into: gradients)
             return
         }
-        let g = geometry(input.shape)
-        let batch = input.shape[1]
+        guard let input else { preconditionFailure("Conv2d.weightGradient of a dense weight needs the input tensor") }
+        let g = geometry(inputShape)
+        let batch = inputShape[1]
         let area = kernelSize * kernelSize
         for (slot, position) in positions.enumerated() {
             let flat = Int(position)

@@ -37,7 +37,10 @@ public final class Conv2d: PrunableLayer {
     public var usesDirectKernel = true
 
     var input: Tensor?
-    private var output: Tensor?
+    /// The input shape of the last training forward pass, also when the layer before wrote the
+    /// input straight into the sparse kernel's planes and there is no input tensor.
+    var inputShape: [Int]?
+    var output: Tensor?
     private var inputGradient: Tensor?
     private var columns: Tensor?
     private var columnGradient: Tensor?
@@ -111,6 +114,7 @@ public final class Conv2d: PrunableLayer {
         let output = Tensor.reusing(self.output, shape: outputShape(for: input.shape))
         self.output = output
         self.input = mode == .training ? input : nil
+        inputShape = mode == .training ? input.shape : nil
         if weight.isCompact {
             sparseForward(input, g, into: output)
             return output
@@ -176,27 +180,54 @@ public final class Conv2d: PrunableLayer {
         return (columns.data, count * g.outputPlane)
     }
 
-    public func backward(_ outputGradient: Tensor) -> Tensor? {
-        guard let input else { preconditionFailure("Conv2d.backward without a training forward") }
+    /// Whether `backward(_:adding:)` can add dX into another tensor without a tensor of its own:
+    /// while the weight is compact and dX is asked for.
+    public var addsInputGradient: Bool { weight.isCompact && needsInputGradient }
+
+    /// The backward pass, adding dX into `target` (the input's shape) instead of returning it.
+    ///
+    /// A residual block sums the input gradients of its two paths: the second path to finish adds
+    /// into the first one's, which saves a pass over the activations and a tensor of their size.
+    /// Needs `addsInputGradient`.
+    public func backward(_ outputGradient: Tensor, adding target: Tensor) {
+        guard let inputShape else { preconditionFailure("Conv2d.backward without a training forward") }
+        precondition(
+            addsInputGradient && target.shape == inputShape, "Conv2d.backward(adding:) needs a compact weight")
         self.outputGradient = outputGradient
-        let g = geometry(input.shape)
-        let batch = input.shape[1]
+        // A dX of its own from an earlier storage would stay allocated for nothing.
+        inputGradient = nil
+        let g = geometry(inputShape)
+        biasGradient(outputGradient, g)
+        sparseBackward(outputGradient, g, into: target, adding: true)
+    }
+
+    /// The bias gradient, the sum of dY over each output channel.
+    private func biasGradient(_ outputGradient: Tensor, _ g: ConvolutionGeometry) {
+        guard let gradient = bias?.gradient else { return }
+        let run = outputGradient.shape[1] * g.outputPlane
+        for channel in 0..<outputChannels {
+            gradient[channel] = Elementwise.sum(outputGradient.data + channel * run, count: run)
+        }
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor? {
+        guard let inputShape else { preconditionFailure("Conv2d.backward without a training forward") }
+        self.outputGradient = outputGradient
+        let g = geometry(inputShape)
+        let batch = inputShape[1]
         let plane = g.outputPlane
         let weightGradient = weight.gradient!
-        if let gradient = bias?.gradient {
-            for channel in 0..<outputChannels {
-                gradient[channel] = Elementwise.sum(outputGradient.data + channel * batch * plane, count: batch * plane)
-            }
-        }
+        biasGradient(outputGradient, g)
         var inputGradient: Tensor?
         if weight.isCompact {
             if needsInputGradient {
-                inputGradient = Tensor.reusing(self.inputGradient, shape: input.shape)
+                inputGradient = Tensor.reusing(self.inputGradient, shape: inputShape)
                 self.inputGradient = inputGradient
             }
             sparseBackward(outputGradient, g, into: inputGradient)
             return inputGradient
         }
+        guard let input else { preconditionFailure("Conv2d: a dense backward needs the input tensor") }
         let multiplyAdds = outputChannels * g.patchSize * plane * batch
         if usesDirect(g) {
             directBackward(outputGradient, g)
@@ -238,10 +269,16 @@ public final class Conv2d: PrunableLayer {
     /// kernel's planes when compact, else the wide rows' padded buffers and columns, or the im2col
     /// columns of one group.
     public func trainingTensors(inputShape: [Int]) -> [Int] {
+        trainingTensors(inputShape: inputShape, ownsInputGradient: needsInputGradient)
+    }
+
+    /// `trainingTensors(inputShape:)`, with a dX tensor only if `ownsInputGradient` (not when
+    /// `backward(_:adding:)` adds it into another).
+    func trainingTensors(inputShape: [Int], ownsInputGradient: Bool) -> [Int] {
         let g = geometry(inputShape)
         let batch = inputShape[1]
         var tensors =
-            [tensorBytes(outputShape(for: inputShape))] + (needsInputGradient ? [tensorBytes(inputShape)] : [])
+            [tensorBytes(outputShape(for: inputShape))] + (ownsInputGradient ? [tensorBytes(inputShape)] : [])
         if weight.isCompact, let pattern = weight.pattern {
             return tensors + sparseTrainingTensors(g, batch: batch, kept: pattern.count)
         }

@@ -73,11 +73,11 @@ extension PhaseGeometry {
     }
 
     /// Copies the image positions among start..<start + count of the phase-plane gradients
-    /// `tile` [planes][planeStride] into dX [Cin, N, H, W]; each image position lies in one plane
-    /// position, so the tiles together write each once.
+    /// `tile` [planes][planeStride] into dX [Cin, N, H, W], or adds them to it (`adding`); each image
+    /// position lies in one plane position, so the tiles together write each once.
     func mergeTile(
         _ tile: UnsafePointer<Float>, start: Int, count: Int, planeStride: Int,
-        into gradient: UnsafeMutablePointer<Float>
+        into gradient: UnsafeMutablePointer<Float>, adding: Bool = false
     ) {
         let (s, pad, height, width) = (base.stride, base.padding, base.height, base.width)
         for channel in 0..<base.channels {
@@ -93,8 +93,12 @@ extension PhaseGeometry {
                         guard row >= 0 && row < height && from < to else { return }
                         let target = channelGradient + (sample * height + row) * width + (from - low) * s
                         let line = source + position + (from - x)
-                        if s == 1 {
+                        if s == 1 && adding {
+                            Elementwise.add(target, line, target, count: to - from)
+                        } else if s == 1 {
                             SparseRuns.copy(line, target, count: to - from)
+                        } else if adding {
+                            for index in 0..<(to - from) { target[index &* s] += line[index] }
                         } else {
                             for index in 0..<(to - from) { target[index &* s] = line[index] }
                         }

@@ -8,10 +8,11 @@
 /// included), takes the dots, computes its phase-plane gradients and merges them into dX while
 /// the tile's buffers are in L2, and no full wide dY or phase-plane gradient is formed.
 extension SparseConvolutionKernel {
-    /// dW at the kept entries and dX (if asked) from dY [Cout, N, Ho, Wo] and the saved phase planes.
+    /// dW at the kept entries and dX (if asked; added to it with `adding`) from dY [Cout, N, Ho, Wo]
+    /// and the saved phase planes.
     func backwardTiled(
         _ pattern: SparsePattern, values: UnsafePointer<Float>, outputGradient: Tensor, inputGradient: Tensor?,
-        weightGradientValues: UnsafeMutablePointer<Float>
+        weightGradientValues: UnsafeMutablePointer<Float>, adding: Bool
     ) {
         let p = savedGeometry(batch: outputGradient.shape[1])
         hasGradient = true
@@ -24,8 +25,8 @@ extension SparseConvolutionKernel {
         weightGradientValues.update(repeating: 0, count: pattern.count)
         let transposed =
             inputGradient == nil ? nil : gathered(pattern, values: values, p, rowStride: tiles.gradientStride)
-        if let inputGradient, p.phaseRows < geometry.stride || p.phaseColumns < geometry.stride {
-            // Inputs in phases no kernel offset reads get no gradient and no plane.
+        if let inputGradient, !adding, p.phaseRows < geometry.stride || p.phaseColumns < geometry.stride {
+            // Inputs in phases no kernel offset reads get no gradient and no plane: zero, or left as they are.
             inputGradient.data.update(repeating: 0, count: inputGradient.count)
         }
         tiles.forEach(p) { start, run in
@@ -39,7 +40,9 @@ extension SparseConvolutionKernel {
             SparseRuns.multiply(
                 rows: p.planes, rowStarts: entries.starts.base, offsets: entries.offsets.base, values: transposed.1,
                 source: scratch, target: planeGradients, targetStride: tiles.length, length: run, tile: run)
-            p.mergeTile(planeGradients, start: start, count: run, planeStride: tiles.length, into: inputGradient.data)
+            p.mergeTile(
+                planeGradients, start: start, count: run, planeStride: tiles.length, into: inputGradient.data,
+                adding: adding)
         }
     }
 

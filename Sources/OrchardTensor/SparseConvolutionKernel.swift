@@ -77,7 +77,11 @@ public final class SparseConvolutionKernel {
     ///
     /// Keeps the input's phase planes for `backward`.
     public func forward(_ pattern: SparsePattern, values: UnsafePointer<Float>, input: Tensor, output: Tensor) {
-        let p = prepare(pattern, input: input, pooled: false)
+        multiply(pattern, values: values, prepare(pattern, input: input, pooled: false), into: output)
+    }
+
+    /// The products from the saved phase planes of `p`, their valid outputs copied into `output`.
+    func multiply(_ pattern: SparsePattern, values: UnsafePointer<Float>, _ p: PhaseGeometry, into output: Tensor) {
         precondition(
             output.shape == [outputChannels, p.batch, geometry.outputHeight, geometry.outputWidth],
             "SparseConvolutionKernel output is \(output.shape), not [\(outputChannels), \(p.batch), "
@@ -105,8 +109,15 @@ public final class SparseConvolutionKernel {
             input.shape.count == 4 && input.shape[0] == g.channels && input.shape[2] == g.height
                 && input.shape[3] == g.width,
             "SparseConvolutionKernel for \(g.channels)x\(g.height)x\(g.width) got input \(input.shape)")
+        let (p, phases) = planes(batch: input.shape[1], pooled: pooled)
+        p.split(input.data, into: phases)
+        return p
+    }
+
+    /// The saved phase planes for `batch` samples, their padding zero, to be filled with an input's image.
+    func planes(batch: Int, pooled: Bool) -> (PhaseGeometry, UnsafeMutablePointer<Float>) {
         isPooled = pooled
-        let p = phaseGeometry(batch: input.shape[1])
+        let p = phaseGeometry(batch: batch)
         // A batch of another size releases the old planes before allocating the new ones (nothing
         // of them is kept: split rewrites the image, the padding is the new buffer's zeros), so
         // that they do not add to the layers' outputs the next layer still holds at the old size.
@@ -115,19 +126,18 @@ public final class SparseConvolutionKernel {
         phasesSharePadding = p.sharesPadding
         let phases = Tensor.reusing(self.phases, shape: [p.bufferCount], role: .workspace)
         self.phases = phases
-        p.split(input.data, into: phases.data)
         savedBatch = p.batch
         hasGradient = false
-        return p
+        return (p, phases.data)
     }
 
     /// Computes dW at the kept entries into `weightGradientValues` and, unless `inputGradient` is
-    /// nil, dX into `inputGradient` [Cin, N, H, W] (overwritten).
+    /// nil, dX into `inputGradient` [Cin, N, H, W] (overwritten, or added to with `adding`).
     ///
     /// Needs the last `forward` (its saved phase planes) on the batch of `outputGradient` [Cout, N, Ho, Wo].
     public func backward(
         _ pattern: SparsePattern, values: UnsafePointer<Float>, outputGradient: Tensor, inputGradient: Tensor?,
-        weightGradientValues: UnsafeMutablePointer<Float>
+        weightGradientValues: UnsafeMutablePointer<Float>, adding: Bool = false
     ) {
         check(pattern)
         let g = geometry
@@ -141,7 +151,7 @@ public final class SparseConvolutionKernel {
         }
         backwardTiled(
             pattern, values: values, outputGradient: outputGradient, inputGradient: inputGradient,
-            weightGradientValues: weightGradientValues)
+            weightGradientValues: weightGradientValues, adding: adding)
     }
 
     /// The geometry of the saved phase planes, which must be of `batch` samples.

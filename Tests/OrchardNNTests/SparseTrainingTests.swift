@@ -183,3 +183,50 @@ struct SparseTrainingTests {
         #expect(throws: NetworkError.self) { try copy.applyMasks(["fc1.weight": [3, 2]], batch: 1) }
     }
 }
+
+/// A residual block whose compact convolution adds its dX into the other path's
+/// (`Conv2d.backward(_:adding:)`) gives what the block with masked dense weights gives.
+@Suite("Residual blocks adding one path's input gradient into the other's")
+struct ResidualSumTests {
+    /// The block at `stride` with every convolution masked, or those named in `compact` compact.
+    private func block(stride: Int, compact: Set<String>) -> BasicBlock {
+        var random = RandomStream(seed: 11, purpose: "block")
+        let block = BasicBlock(4, stride == 1 ? 4 : 6, stride: stride, random: &random)
+        var convolutions = [("conv1", block.conv1), ("conv2", block.conv2)]
+        if let projection = block.downsample?.layers[0].layer as? Conv2d {
+            convolutions.append(("projection", projection))
+        }
+        for (index, (name, convolution)) in convolutions.enumerated() {
+            let count = convolution.weight.denseCount
+            let kept = randomMask(count: count, density: 0.3, seed: 40 + UInt64(index))
+            let (rows, columns) = convolution.weight.matrixShape
+            convolution.weight.prune(
+                to: SparsePattern(rows: rows, columns: columns, flatIndices: kept), compact: compact.contains(name))
+        }
+        return block
+    }
+
+    /// Tolerance 1e-4 relative: the sparse kernels sum in another order than the dense ones.
+    @Test(arguments: [
+        (1, ["conv1", "conv2"]), (1, ["conv2"]), (2, ["conv1", "conv2", "projection"]), (2, ["projection"]),
+        (2, ["conv1"]),
+    ])
+    func compactBlockGivesTheMaskedInputGradient(stride: Int, compact: [String]) {
+        let input = randomTensor([4, 3, 6, 6], seed: 12)
+        let (sparse, masked) = (block(stride: stride, compact: Set(compact)), block(stride: stride, compact: []))
+        let output = sparse.forward(input, mode: .training).copy()
+        let reference = masked.forward(input, mode: .training)
+        #expect(relativeDifference(output, reference) < 1e-4)
+        let gradient = randomTensor(output.shape, seed: 13)
+        let inputGradient = sparse.backward(gradient)!.copy()
+        #expect(relativeDifference(inputGradient, masked.backward(gradient)!) < 1e-4)
+        // The sum still counts one add per input value, as when it ran apart.
+        let parts: [any Layer] = [sparse.conv1, sparse.bn1, sparse.conv2, sparse.bn2]
+        let counted = parts.reduce(0) { $0 + $1.flops.backward } + (sparse.downsample?.flops.backward ?? 0)
+        #expect(sparse.flops.backward == counted + output.count + input.count)
+        // A second step reuses the tensors and still agrees.
+        _ = sparse.forward(input, mode: .training)
+        _ = masked.forward(input, mode: .training)
+        #expect(relativeDifference(sparse.backward(gradient)!, masked.backward(gradient)!) < 1e-4)
+    }
+}
