@@ -10,12 +10,13 @@ import Testing
     typealias Case = SparseConvolutionKernelTests.Case
 
     /// (kernel, stride, padding, height, width, batch): rows of 4, 8, 33, 1, 5 and 17 values at
-    /// stride 1; of 16, 9, 8 (the vector paths' bounds), 9 with one phase and 11 (no padding) at
-    /// stride 2; a stride of 3.
+    /// stride 1; of 16, 9, 8, 6 and 5 (the vector paths' bounds), 9 with one phase and 11 (no
+    /// padding) at stride 2; a stride of 3.
     static let cases = [
         (3, 1, 1, 4, 4, 3), (3, 1, 1, 8, 8, 2), (3, 1, 1, 5, 33, 1), (3, 1, 1, 3, 1, 2),
         (5, 1, 2, 7, 5, 3), (1, 1, 0, 6, 17, 1), (3, 2, 1, 6, 32, 2), (3, 2, 1, 5, 18, 1),
-        (3, 2, 1, 8, 16, 3), (1, 2, 0, 9, 17, 2), (3, 2, 0, 7, 21, 1), (5, 3, 2, 11, 13, 2),
+        (3, 2, 1, 8, 16, 3), (3, 2, 1, 5, 11, 2), (1, 2, 0, 9, 17, 2), (3, 2, 0, 7, 21, 1),
+        (5, 3, 2, 11, 13, 2),
     ].map { Case(kernel: $0.0, stride: $0.1, padding: $0.2, height: $0.3, width: $0.4, batch: $0.5) }
 
     /// Tile lengths: one tile of everything, tiles of whole vectors, and tiles that split rows anywhere.
