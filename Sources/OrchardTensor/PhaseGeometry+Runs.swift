@@ -30,6 +30,17 @@ struct RunMap {
     let width: Int
 }
 
+/// Tables of runs side by side, one per map (`PhaseGeometry.withPhaseRuns`).
+struct RunTables {
+    let runs: UnsafeMutablePointer<LayoutRun>
+    let capacity: Int
+    let counts: UnsafeMutablePointer<Int>
+
+    subscript(index: Int) -> UnsafeBufferPointer<LayoutRun> {
+        UnsafeBufferPointer(start: runs + index * capacity, count: counts[index])
+    }
+}
+
 extension PhaseGeometry {
     /// Where phase (a, b) holds image values: the input of `split`, the dX of `merge`.
     func imageMap(phase a: Int, _ b: Int) -> RunMap {
@@ -52,11 +63,34 @@ extension PhaseGeometry {
     func withRuns<Result>(
         _ map: RunMap, from start: Int, to end: Int, _ body: (UnsafeBufferPointer<LayoutRun>) -> Result
     ) -> Result {
+        withRuns(maps: 1, { _ in map }, from: start, to: end) { body($0[0]) }
+    }
+
+    /// Calls `body` with the runs of the image in every kept phase (a x phaseColumns + b) among
+    /// positions start..<end, so that a copy can visit all the phases of a channel's sample while
+    /// its image is in L1 (a stride-2 split read the image twice from memory, a phase at a time).
+    @inline(__always)
+    func withPhaseRuns<Result>(from start: Int, to end: Int, _ body: (RunTables) -> Result) -> Result {
+        withRuns(
+            maps: phaseRows * phaseColumns, { imageMap(phase: $0 / phaseColumns, $0 % phaseColumns) }, from: start,
+            to: end, body)
+    }
+
+    /// Calls `body` with the runs of `maps` maps, `map(k)` the k-th, among positions start..<end.
+    @inline(__always)
+    private func withRuns<Result>(
+        maps: Int, _ map: (Int) -> RunMap, from start: Int, to end: Int, _ body: (RunTables) -> Result
+    ) -> Result {
         // One run at most per plane row touched.
         let capacity = max(0, min(end, planeLength) - max(start, 0)) / planeWidth + 2
-        return withUnsafeTemporaryAllocation(of: LayoutRun.self, capacity: capacity) { buffer in
-            let count = listRuns(map, from: start, to: end, into: buffer.baseAddress!)
-            return body(UnsafeBufferPointer(rebasing: buffer[..<count]))
+        return withUnsafeTemporaryAllocation(of: LayoutRun.self, capacity: maps * capacity) { buffer in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: maps) { counts in
+                for index in 0..<maps {
+                    counts[index] = listRuns(
+                        map(index), from: start, to: end, into: buffer.baseAddress! + index * capacity)
+                }
+                return body(RunTables(runs: buffer.baseAddress!, capacity: capacity, counts: counts.baseAddress!))
+            }
         }
     }
 

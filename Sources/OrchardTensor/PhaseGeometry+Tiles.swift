@@ -60,17 +60,15 @@ extension PhaseGeometry {
         _ tile: UnsafePointer<Float>, start: Int, count: Int, planeStride: Int,
         into gradient: UnsafeMutablePointer<Float>
     ) {
-        let imagePlane = batch * base.height * base.width
-        for a in 0..<phaseRows {
-            for b in 0..<phaseColumns {
-                withRuns(imageMap(phase: a, b), from: start, to: start + count) { runs in
-                    for channel in 0..<base.channels {
-                        let plane = (channel * phaseRows + a) * phaseColumns + b
-                        PhaseGeometry.transfer(
-                            runs, compact: gradient + channel * imagePlane,
-                            wide: UnsafeMutablePointer(mutating: tile) + plane * planeStride, step: base.stride,
-                            .toCompact)
-                    }
+        let (imagePlane, phases) = (batch * base.height * base.width, phaseRows * phaseColumns)
+        // The phases of a channel one after another, while its dX rows are in L1.
+        withPhaseRuns(from: start, to: start + count) { tables in
+            for channel in 0..<base.channels {
+                for phase in 0..<phases {
+                    PhaseGeometry.transfer(
+                        tables[phase], compact: gradient + channel * imagePlane,
+                        wide: UnsafeMutablePointer(mutating: tile) + (channel * phases + phase) * planeStride,
+                        step: base.stride, .toCompact)
                 }
             }
         }

@@ -99,24 +99,23 @@ struct PhaseGeometry {
         }
     }
 
-    /// Calls `body(wide, runs, image)` for every phase plane and sample: `wide` is the offset of
+    /// Calls `body(wide, runs, image)` for every sample of every channel and, within it, every
+    /// phase (so that the sample's image stays in L1 across its phases): `wide` is the offset of
     /// the sample's block in the phase buffer, `image` that of its image in [Cin, N, H, W], and
     /// the runs place the image values in the block (positions from the block, compact offsets
     /// from the image).
     @inline(__always)
     private func forEachSample(_ body: (Int, UnsafeBufferPointer<LayoutRun>, Int) -> Void) {
         let (samplePlane, imagePlane) = (planeHeight * planeWidth, base.height * base.width)
-        for a in 0..<phaseRows {
-            for b in 0..<phaseColumns {
-                // Every sample's block holds the same runs: one table of a sample's.
-                withRuns(imageMap(phase: a, b), from: 0, to: samplePlane) { runs in
-                    for channel in 0..<base.channels {
-                        let plane = (channel * phaseRows + a) * phaseColumns + b
-                        for sample in 0..<batch {
-                            body(
-                                plane * wideLength + sample * samplePlane, runs, (channel * batch + sample) * imagePlane
-                            )
-                        }
+        let phases = phaseRows * phaseColumns
+        // Every sample's block holds the same runs: one table per phase of a sample's.
+        withPhaseRuns(from: 0, to: samplePlane) { tables in
+            for channel in 0..<base.channels {
+                for sample in 0..<batch {
+                    for phase in 0..<phases {
+                        body(
+                            (channel * phases + phase) * wideLength + sample * samplePlane, tables[phase],
+                            (channel * batch + sample) * imagePlane)
                     }
                 }
             }
