@@ -43,25 +43,6 @@ struct PositionTiles {
 }
 
 extension PhaseGeometry {
-    /// Calls `body(sample, y, x, position, count)` for each piece of one plane row among positions
-    /// start..<end, clipped to the plane's 0..<planeLength: the divisions are per call, not per row.
-    @inline(__always)
-    func forEachSegment(from start: Int, to end: Int, _ body: (Int, Int, Int, Int, Int) -> Void) {
-        let (first, last) = (max(start, 0), min(end, planeLength))
-        guard first < last else { return }
-        let (sample, within) = first.quotientAndRemainder(dividingBy: planeHeight * planeWidth)
-        var (y, x) = within.quotientAndRemainder(dividingBy: planeWidth)
-        var (position, currentSample) = (first, sample)
-        while position < last {
-            let count = min(planeWidth - x, last - position)
-            body(currentSample, y, x, position, count)
-            position += count
-            x = 0
-            y += 1
-            if y == planeHeight { (y, currentSample) = (0, currentSample + 1) }
-        }
-    }
-
     /// The plane columns of phase column `b` that hold image columns: low..<high, and the image
     /// column of plane column `low`.
     @inline(__always)
@@ -79,30 +60,15 @@ extension PhaseGeometry {
         _ tile: UnsafePointer<Float>, start: Int, count: Int, planeStride: Int,
         into gradient: UnsafeMutablePointer<Float>, adding: Bool = false
     ) {
-        let (s, pad, height, width) = (base.stride, base.padding, base.height, base.width)
-        for channel in 0..<base.channels {
-            for a in 0..<phaseRows {
-                for b in 0..<phaseColumns {
-                    let plane = (channel * phaseRows + a) * phaseColumns + b
-                    let source = tile + plane * planeStride - start
-                    let (low, high, image) = interiorColumns(phase: b)
-                    let channelGradient = gradient + channel * batch * height * width + image
-                    forEachSegment(from: start, to: start + count) { sample, y, x, position, run in
-                        let row = y * s + a - pad
-                        let (from, to) = (max(x, low), min(x + run, high))
-                        guard row >= 0 && row < height && from < to else { return }
-                        let target = channelGradient + (sample * height + row) * width + (from - low) * s
-                        let line = source + position + (from - x)
-                        if s == 1 && adding {
-                            Elementwise.add(target, line, target, count: to - from)
-                        } else if s == 1 {
-                            SparseRuns.copy(line, target, count: to - from)
-                        } else if adding {
-                            for index in 0..<(to - from) { target[index &* s] += line[index] }
-                        } else {
-                            for index in 0..<(to - from) { target[index &* s] = line[index] }
-                        }
-                    }
+        let (imagePlane, phases) = (batch * base.height * base.width, phaseRows * phaseColumns)
+        // The phases of a channel one after another, while its dX rows are in L1.
+        withPhaseRuns(from: start, to: start + count) { tables in
+            for channel in 0..<base.channels {
+                for phase in 0..<phases {
+                    PhaseGeometry.transfer(
+                        tables[phase], compact: gradient + channel * imagePlane,
+                        wide: UnsafeMutablePointer(mutating: tile) + (channel * phases + phase) * planeStride,
+                        step: base.stride, adding ? .addingToCompact : .toCompact)
                 }
             }
         }
@@ -114,21 +80,11 @@ extension PhaseGeometry {
         _ gradient: UnsafePointer<Float>, rows: Int, start: Int, count: Int, into tile: UnsafeMutablePointer<Float>,
         rowStride: Int
     ) {
-        let (height, width) = (base.outputHeight, base.outputWidth)
-        let end = start + count
-        for row in 0..<rows {
-            let target = tile + row * rowStride - start
-            let source = gradient + row * batch * height * width
-            if start < 0 { (target + start).update(repeating: 0, count: min(-start, count)) }
-            if end > planeLength {
-                let from = max(start, planeLength)
-                (target + from).update(repeating: 0, count: end - from)
-            }
-            forEachSegment(from: start, to: end) { sample, y, x, position, run in
-                let line = target + position
-                let valid = y < height ? max(0, min(run, width - x)) : 0
-                if valid > 0 { SparseRuns.copy(source + (sample * height + y) * width + x, line, count: valid) }
-                for index in valid..<run { line[index] = 0 }
+        let outputPlane = batch * base.outputHeight * base.outputWidth
+        withRuns(outputMap, from: start, to: start + count) { runs in
+            for row in 0..<rows {
+                PhaseGeometry.fill(
+                    runs, from: gradient + row * outputPlane, into: tile + row * rowStride, count: count)
             }
         }
     }

@@ -98,46 +98,12 @@ struct PhaseGeometry {
         }
     }
 
-    /// Calls `body(input, plane, count)` for every run of one image row in one phase: input values
-    /// `input + t * stride` pair with phase-buffer values `plane + t`, t in 0..<count.
-    @inline(__always)
-    private func forEachRun(_ body: (Int, Int, Int) -> Void) {
-        let (s, pad, height, width) = (base.stride, base.padding, base.height, base.width)
-        let samplePlane = planeHeight * planeWidth
-        // Divisions by the stride are hoisted out of the row loop: per row they cost more than the copies.
-        for b in 0..<phaseColumns {
-            // The first image column w with (w + pad) % s == b, and its phase-plane column.
-            let first = ((b - pad) % s + s) % s
-            if first >= width { continue }
-            let (column, count) = ((first + pad) / s, (width - 1 - first) / s + 1)
-            for channel in 0..<base.channels {
-                for sample in 0..<batch {
-                    let input = (channel * batch + sample) * height * width + first
-                    var (row, a) = (pad / s, pad % s)
-                    for imageRow in 0..<height {
-                        if a < phaseRows {
-                            let phase = (channel * phaseRows + a) * phaseColumns + b
-                            let plane = phase * wideLength + sample * samplePlane + row * planeWidth + column
-                            body(input + imageRow * width, plane, count)
-                        }
-                        a += 1
-                        if a == s { (row, a) = (row + 1, 0) }
-                    }
-                }
-            }
-        }
-    }
-
     /// Copies the input [Cin, N, H, W] into the interior of the phase planes.
     func split(_ input: UnsafePointer<Float>, into phases: UnsafeMutablePointer<Float>) {
-        let s = base.stride
-        forEachRun { from, to, count in
-            if s == 1 {
-                SparseRuns.copy(input + from, phases + to, count: count)
-            } else {
-                let (source, target) = (input + from, phases + to)
-                for t in 0..<count { target[t] = source[t &* s] }
-            }
+        forEachSample { wide, runs, image in
+            PhaseGeometry.transfer(
+                runs, compact: UnsafeMutablePointer(mutating: input) + image, wide: phases + wide, step: base.stride,
+                .toWide)
         }
     }
 
@@ -148,12 +114,32 @@ struct PhaseGeometry {
             // Inputs in phases no kernel offset reads get no gradient and no run.
             gradient.update(repeating: 0, count: base.channels * batch * base.inputPlane)
         }
-        forEachRun { to, from, count in
-            if s == 1 {
-                SparseRuns.copy(planes + from, gradient + to, count: count)
-            } else {
-                let (source, target) = (planes + from, gradient + to)
-                for t in 0..<count { target[t &* s] = source[t] }
+        forEachSample { wide, runs, image in
+            PhaseGeometry.transfer(
+                runs, compact: gradient + image, wide: UnsafeMutablePointer(mutating: planes) + wide, step: s,
+                .toCompact)
+        }
+    }
+
+    /// Calls `body(wide, runs, image)` for every sample of every channel and, within it, every
+    /// phase (so that the sample's image stays in L1 across its phases): `wide` is the offset of
+    /// the sample's block in the phase buffer, `image` that of its image in [Cin, N, H, W], and
+    /// the runs place the image values in the block (positions from the block, compact offsets
+    /// from the image).
+    @inline(__always)
+    private func forEachSample(_ body: (Int, UnsafeBufferPointer<LayoutRun>, Int) -> Void) {
+        let (samplePlane, imagePlane) = (planeHeight * planeWidth, base.height * base.width)
+        let phases = phaseRows * phaseColumns
+        // Every sample's block holds the same runs: one table per phase of a sample's.
+        withPhaseRuns(from: 0, to: samplePlane) { tables in
+            for channel in 0..<base.channels {
+                for sample in 0..<batch {
+                    for phase in 0..<phases {
+                        body(
+                            (channel * phases + phase) * wideLength + sample * samplePlane, tables[phase],
+                            (channel * batch + sample) * imagePlane)
+                    }
+                }
             }
         }
     }
@@ -164,23 +150,15 @@ struct PhaseGeometry {
         _ tile: UnsafePointer<Float>, rows: Int, rowStride: Int, start: Int, count: Int,
         into output: UnsafeMutablePointer<Float>
     ) {
-        let (height, width) = (base.outputHeight, base.outputWidth)
-        let samplePlane = planeHeight * planeWidth
+        let outputPlane = batch * base.outputHeight * base.outputWidth
         // Positions past `planeLength` only round the length up to whole vectors.
-        let end = min(start + count, planeLength)
-        var position = start
-        // One segment per plane row the tile touches; the divisions are per segment, not per row.
-        while position < end {
-            let (sample, within) = position.quotientAndRemainder(dividingBy: samplePlane)
-            let (y, x) = within.quotientAndRemainder(dividingBy: planeWidth)
-            if y < height && x < width {
-                let run = min(width - x, end - position)
-                let (from, to) = (tile + (position - start), output + (sample * height + y) * width + x)
-                for row in 0..<rows {
-                    SparseRuns.copy(from + row * rowStride, to + row * batch * height * width, count: run)
-                }
+        withRuns(outputMap, from: start, to: start + count) { runs in
+            for row in 0..<rows {
+                PhaseGeometry.transfer(
+                    runs, compact: output + row * outputPlane,
+                    wide: UnsafeMutablePointer(mutating: tile) + row * rowStride,
+                    step: 1, .toCompact)
             }
-            position += planeWidth - x
         }
     }
 
@@ -195,21 +173,12 @@ struct PhaseGeometry {
     /// Writes zeros at every position of a wide dY [rows][gradientStride] but the valid outputs:
     /// the margins, the columns and rows past the outputs, and the tail rounding up to whole vectors.
     func zeroInvalid(_ wide: UnsafeMutablePointer<Float>, rows: Int) {
-        let (height, width) = (base.outputHeight, base.outputWidth)
-        let samplePlane = planeHeight * planeWidth
-        for row in 0..<rows {
-            let line = wide + row * gradientStride
-            line.update(repeating: 0, count: gradientMargin)
-            let data = line + gradientMargin
-            for sample in 0..<batch {
-                let plane = data + sample * samplePlane
-                for y in 0..<height {
-                    let rest = plane + y * planeWidth
-                    for x in width..<planeWidth { rest[x] = 0 }
-                }
-                (plane + height * planeWidth).update(repeating: 0, count: (planeHeight - height) * planeWidth)
+        withRuns(outputMap, from: 0, to: planeLength) { runs in
+            for row in 0..<rows {
+                let line = wide + row * gradientStride
+                line.update(repeating: 0, count: gradientMargin)
+                PhaseGeometry.fill(runs, from: nil, into: line + gradientMargin, count: wideLength)
             }
-            (data + planeLength).update(repeating: 0, count: wideLength - planeLength)
         }
     }
 }

@@ -245,11 +245,12 @@ enum SparseRuns {
             }
             if j < count { store(load(source + (count &- 16)), target + (count &- 16)) }
         } else if count >= 8 {
+            // ResNet's rows of exactly 8 and 4 values take one vector, not the same one twice.
             copyVector(SIMD8<Float>.self, source, target, at: 0)
-            copyVector(SIMD8<Float>.self, source, target, at: count &- 8)
+            if count > 8 { copyVector(SIMD8<Float>.self, source, target, at: count &- 8) }
         } else if count >= 4 {
             copyVector(SIMD4<Float>.self, source, target, at: 0)
-            copyVector(SIMD4<Float>.self, source, target, at: count &- 4)
+            if count > 4 { copyVector(SIMD4<Float>.self, source, target, at: count &- 4) }
         } else {
             for j in 0..<count { target[j] = source[j] }
         }
