@@ -88,11 +88,19 @@ enum SparseRuns {
                 let end = Int(rowStarts[row + 1])
                 while entry < end {
                     let count = min(end &- entry, 8)
-                    let partial = dots(line, source + start, offsets + entry, count: count, length: run)
+                    let runs = source + start
                     if count == 8 {
+                        let partial = dots(line, runs, offsets + entry, count: count, length: run)
                         storeHalf(loadHalf(sums + entry) + partial, sums + entry)
-                    } else {
+                    } else if count > 4 {
+                        let partial = dots(line, runs, offsets + entry, count: count, length: run)
                         for lane in 0..<count { sums[entry &+ lane] += partial[lane] }
+                    } else if count > 1 {
+                        // Few entries (rows of LeNet's first layers): eight lanes would mostly repeat.
+                        let partial = fewDots(line, runs, offsets + entry, count: count, length: run)
+                        for lane in 0..<count { sums[entry &+ lane] += partial[lane] }
+                    } else {
+                        sums[entry] += dot(line, runs + Int(offsets[entry]), length: run)
                     }
                     entry &+= count
                 }
@@ -137,6 +145,28 @@ enum SparseRuns {
         }
         let (b0, b1, b2, b3) = (pairSums(a0, a1), pairSums(a2, a3), pairSums(a4, a5), pairSums(a6, a7))
         return pairSums(pairSums(b0, b1), pairSums(b2, b3))
+    }
+
+    /// `dots` for two to four entries: four lanes, the spare ones repeating the last run.
+    @inline(__always)
+    private static func fewDots(
+        _ x: UnsafePointer<Float>, _ source: UnsafePointer<Float>, _ offsets: UnsafePointer<Int32>, count: Int,
+        length: Int
+    ) -> SIMD4<Float> {
+        let y = (
+            source + Int(offsets[0]), source + Int(offsets[1]), source + Int(offsets[min(2, count &- 1)]),
+            source + Int(offsets[min(3, count &- 1)])
+        )
+        var (a0, a1, a2, a3) = (Half(), Half(), Half(), Half())
+        var j = 0
+        while j < length {
+            let value = loadHalf(x + j)
+            (a0, a1) = (a0.addingProduct(value, loadHalf(y.0 + j)), a1.addingProduct(value, loadHalf(y.1 + j)))
+            (a2, a3) = (a2.addingProduct(value, loadHalf(y.2 + j)), a3.addingProduct(value, loadHalf(y.3 + j)))
+            j &+= 8
+        }
+        let pairs = pairSums(pairSums(a0, a1), pairSums(a2, a3))
+        return pairs.evenHalf + pairs.oddHalf
     }
 
     /// Neighbouring lanes added: [x0 + x1, x2 + x3, x4 + x5, x6 + x7, y0 + y1, ..., y6 + y7].
