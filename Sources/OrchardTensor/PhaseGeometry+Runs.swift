@@ -254,12 +254,4 @@ extension SparseRuns {
     @inline(__always) private static func storeQuarter(_ value: SIMD4<Float>, _ pointer: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD4<Float>.self)
     }
-
-    @inline(__always) private static func loadHalf(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always) private static func storeHalf(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
-    }
 }

@@ -13,6 +13,8 @@
 /// so that a tile of every source run stays in L2 while all rows use it.
 enum SparseRuns {
     typealias Vector = SIMD16<Float>
+    /// Half a vector: the lanes of one AVX register, for loops that keep many accumulators.
+    typealias Half = SIMD8<Float>
 
     /// The width of one vector; lengths must be multiples of it.
     static let lanes = 16
@@ -84,44 +86,93 @@ enum SparseRuns {
                 let line = gradient + row * gradientStride + start
                 var entry = Int(rowStarts[row])
                 let end = Int(rowStarts[row + 1])
-                // Four entries at a time share each load of dY's run.
-                while entry + 4 <= end {
-                    let sources = (
-                        source + Int(offsets[entry]) + start, source + Int(offsets[entry + 1]) + start,
-                        source + Int(offsets[entry + 2]) + start, source + Int(offsets[entry + 3]) + start
-                    )
-                    let partial = dots(line, sources, length: run)
-                    sums[entry] += partial.0
-                    sums[entry + 1] += partial.1
-                    sums[entry + 2] += partial.2
-                    sums[entry + 3] += partial.3
-                    entry += 4
-                }
                 while entry < end {
-                    sums[entry] += dot(line, source + Int(offsets[entry]) + start, length: run)
-                    entry += 1
+                    let count = min(end &- entry, 8)
+                    let runs = source + start
+                    if count == 8 {
+                        let partial = dots(line, runs, offsets + entry, count: count, length: run)
+                        storeHalf(loadHalf(sums + entry) + partial, sums + entry)
+                    } else if count > 4 {
+                        let partial = dots(line, runs, offsets + entry, count: count, length: run)
+                        for lane in 0..<count { sums[entry &+ lane] += partial[lane] }
+                    } else if count > 1 {
+                        // Few entries (rows of LeNet's first layers): eight lanes would mostly repeat.
+                        let partial = fewDots(line, runs, offsets + entry, count: count, length: run)
+                        for lane in 0..<count { sums[entry &+ lane] += partial[lane] }
+                    } else {
+                        sums[entry] += dot(line, runs + Int(offsets[entry]), length: run)
+                    }
+                    entry &+= count
                 }
             }
         }
     }
 
-    /// The dot products of one run with four others.
+    /// The dot products of one run `x` with the runs at eight `offsets` in `source`, one per lane.
+    ///
+    /// Eight entries share each load of `x` (four used to), and their eight sums are reduced
+    /// together, three vector adds instead of a horizontal sum each. With `count` below eight the
+    /// spare lanes repeat the last run, whose loads hit the cache lines it just read, and are
+    /// ignored by the caller.
     @inline(__always)
     private static func dots(
-        _ x: UnsafePointer<Float>,
-        _ y: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>), length: Int
-    ) -> (Float, Float, Float, Float) {
-        var (a0, a1, a2, a3) = (Vector(), Vector(), Vector(), Vector())
+        _ x: UnsafePointer<Float>, _ source: UnsafePointer<Float>, _ offsets: UnsafePointer<Int32>, count: Int,
+        length: Int
+    ) -> Half {
+        let last = count &- 1
+        let (y0, y1, y2, y3) = (
+            source + Int(offsets[0]), source + Int(offsets[min(1, last)]), source + Int(offsets[min(2, last)]),
+            source + Int(offsets[min(3, last)])
+        )
+        let (y4, y5, y6, y7) = (
+            source + Int(offsets[min(4, last)]), source + Int(offsets[min(5, last)]),
+            source + Int(offsets[min(6, last)]), source + Int(offsets[min(7, last)])
+        )
+        var (a0, a1, a2, a3) = (Half(), Half(), Half(), Half())
+        var (a4, a5, a6, a7) = (Half(), Half(), Half(), Half())
         var j = 0
         while j < length {
-            let value = load(x + j)
-            a0 = a0.addingProduct(value, load(y.0 + j))
-            a1 = a1.addingProduct(value, load(y.1 + j))
-            a2 = a2.addingProduct(value, load(y.2 + j))
-            a3 = a3.addingProduct(value, load(y.3 + j))
-            j &+= 16
+            let value = loadHalf(x + j)
+            a0 = a0.addingProduct(value, loadHalf(y0 + j))
+            a1 = a1.addingProduct(value, loadHalf(y1 + j))
+            a2 = a2.addingProduct(value, loadHalf(y2 + j))
+            a3 = a3.addingProduct(value, loadHalf(y3 + j))
+            a4 = a4.addingProduct(value, loadHalf(y4 + j))
+            a5 = a5.addingProduct(value, loadHalf(y5 + j))
+            a6 = a6.addingProduct(value, loadHalf(y6 + j))
+            a7 = a7.addingProduct(value, loadHalf(y7 + j))
+            j &+= 8
         }
-        return (a0.sum(), a1.sum(), a2.sum(), a3.sum())
+        let (b0, b1, b2, b3) = (pairSums(a0, a1), pairSums(a2, a3), pairSums(a4, a5), pairSums(a6, a7))
+        return pairSums(pairSums(b0, b1), pairSums(b2, b3))
+    }
+
+    /// `dots` for two to four entries: four lanes, the spare ones repeating the last run.
+    @inline(__always)
+    private static func fewDots(
+        _ x: UnsafePointer<Float>, _ source: UnsafePointer<Float>, _ offsets: UnsafePointer<Int32>, count: Int,
+        length: Int
+    ) -> SIMD4<Float> {
+        let y = (
+            source + Int(offsets[0]), source + Int(offsets[1]), source + Int(offsets[min(2, count &- 1)]),
+            source + Int(offsets[min(3, count &- 1)])
+        )
+        var (a0, a1, a2, a3) = (Half(), Half(), Half(), Half())
+        var j = 0
+        while j < length {
+            let value = loadHalf(x + j)
+            (a0, a1) = (a0.addingProduct(value, loadHalf(y.0 + j)), a1.addingProduct(value, loadHalf(y.1 + j)))
+            (a2, a3) = (a2.addingProduct(value, loadHalf(y.2 + j)), a3.addingProduct(value, loadHalf(y.3 + j)))
+            j &+= 8
+        }
+        let pairs = pairSums(pairSums(a0, a1), pairSums(a2, a3))
+        return pairs.evenHalf + pairs.oddHalf
+    }
+
+    /// Neighbouring lanes added: [x0 + x1, x2 + x3, x4 + x5, x6 + x7, y0 + y1, ..., y6 + y7].
+    @inline(__always)
+    private static func pairSums(_ x: Half, _ y: Half) -> Half {
+        Half(lowHalf: x.evenHalf, highHalf: y.evenHalf) + Half(lowHalf: x.oddHalf, highHalf: y.oddHalf)
     }
 
     @inline(__always)
@@ -220,6 +271,14 @@ enum SparseRuns {
 
     @inline(__always) static func load(_ pointer: UnsafePointer<Float>) -> Vector {
         UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self)
+    }
+
+    @inline(__always) static func loadHalf(_ pointer: UnsafePointer<Float>) -> Half {
+        UnsafeRawPointer(pointer).loadUnaligned(as: Half.self)
+    }
+
+    @inline(__always) static func storeHalf(_ value: Half, _ pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Half.self)
     }
 
     @inline(__always) static func load(_ pointer: UnsafeMutablePointer<Float>) -> Vector {
