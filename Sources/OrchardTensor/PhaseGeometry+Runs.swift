@@ -138,10 +138,10 @@ extension PhaseGeometry {
         if direction == .addingToCompact {
             for run in runs {
                 let (values, line, count) = (compact + run.compact, wide + run.position, run.count)
-                if step == 1 {
-                    Elementwise.add(values, line, values, count: count)
-                } else {
-                    for index in 0..<count { values[index &* step] += line[index] }
+                switch step {
+                case 1: SparseRuns.add(line, into: values, count: count)
+                case 2: SparseRuns.addPairs(line, into: values, count: count)
+                default: for index in 0..<count { values[index &* step] += line[index] }
                 }
             }
             return
@@ -230,6 +230,41 @@ extension SparseRuns {
         var values = load(last)
         values.oddHalf = loadHalf(source + (count &- 8))
         store(values, last)
+    }
+
+    /// target[t] += source[t] for t in 0..<count, in vectors, inline (no overlapping last vector:
+    /// it would add twice).
+    @inline(__always)
+    static func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+        var index = 0
+        while index &+ 16 <= count {
+            store(load(target + index) + load(source + index), target + index)
+            index &+= 16
+        }
+        if index &+ 8 <= count {
+            storeHalf(loadHalf(target + index) + loadHalf(source + index), target + index)
+            index &+= 8
+        }
+        while index < count {
+            target[index] += source[index]
+            index &+= 1
+        }
+    }
+
+    /// target[2 t] += source[t] for t in 0..<count, reading and writing nothing past target[2 (count - 1)].
+    @inline(__always)
+    static func addPairs(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+        var index = 0
+        while index &+ 9 <= count {
+            var values = load(target + 2 &* index)
+            values.evenHalf += loadHalf(source + index)
+            store(values, target + 2 &* index)
+            index &+= 8
+        }
+        while index < count {
+            target[2 &* index] += source[index]
+            index &+= 1
+        }
     }
 
     /// Writes `count` zeros (none if `count` is not positive), in vectors, inline.

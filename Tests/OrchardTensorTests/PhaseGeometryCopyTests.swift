@@ -132,6 +132,38 @@ import Testing
         }
     }
 
+    /// `mergeTile(adding:)` adds each image position's plane gradient into dX once, and leaves
+    /// positions no phase reads as they were: what a residual block's second path does.
+    @Test(arguments: cases)
+    func mergeTileAddsEveryInputOnce(shape: Case) {
+        let p = PhaseGeometry(shape.geometry(channels: 2), batch: shape.batch)
+        let planes = Self.values(p.planes * p.wideLength, "planes")
+        let count = p.base.channels * p.batch * p.base.inputPlane
+        let before = Self.values(count, "dX")
+        var expected = before
+        Self.forEachImagePosition(p) { plane, position, index in
+            expected[index] = before[index] + planes[plane * p.wideLength + position]
+        }
+        for length in Self.tiles.map({ min($0, p.wideLength) }) {
+            var tiled = before
+            for start in stride(from: 0, to: p.wideLength, by: length) {
+                let run = min(length, p.wideLength - start)
+                var tile = [Float](repeating: .nan, count: p.planes * length)
+                for plane in 0..<p.planes {
+                    for index in 0..<run { tile[plane * length + index] = planes[plane * p.wideLength + start + index] }
+                }
+                tile.withUnsafeBufferPointer { source in
+                    tiled.withUnsafeMutableBufferPointer {
+                        p.mergeTile(
+                            source.baseAddress!, start: start, count: run, planeStride: length, into: $0.baseAddress!,
+                            adding: true)
+                    }
+                }
+            }
+            Self.expectSame(tiled, expected, "tiles of \(length)")
+        }
+    }
+
     @Test(arguments: cases)
     func compactCopiesTheValidOutputs(shape: Case) {
         let p = PhaseGeometry(shape.geometry(channels: 2), batch: shape.batch)
