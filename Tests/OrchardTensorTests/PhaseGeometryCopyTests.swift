@@ -114,21 +114,29 @@ import Testing
         let covered = p.phaseRows == p.base.stride && p.phaseColumns == p.base.stride
         for length in Self.tiles.map({ min($0, p.wideLength) }) {
             var tiled = [Float](repeating: covered ? .nan : 0, count: count)
-            for start in stride(from: 0, to: p.wideLength, by: length) {
-                let run = min(length, p.wideLength - start)
-                // The tile's plane rows, `length` apart.
-                var tile = [Float](repeating: .nan, count: p.planes * length)
-                for plane in 0..<p.planes {
-                    for index in 0..<run { tile[plane * length + index] = planes[plane * p.wideLength + start + index] }
-                }
-                tile.withUnsafeBufferPointer { source in
-                    tiled.withUnsafeMutableBufferPointer {
-                        p.mergeTile(
-                            source.baseAddress!, start: start, count: run, planeStride: length, into: $0.baseAddress!)
-                    }
+            Self.mergeTiles(p, planes, length: length, into: &tiled, adding: false)
+            Self.expectSame(tiled, expected, "tiles of \(length)")
+        }
+    }
+
+    /// `mergeTile` over all the wide positions, `length` at a time, from planes [planes][wideLength].
+    private static func mergeTiles(
+        _ p: PhaseGeometry, _ planes: [Float], length: Int, into gradient: inout [Float], adding: Bool
+    ) {
+        for start in stride(from: 0, to: p.wideLength, by: length) {
+            let run = min(length, p.wideLength - start)
+            // The tile's plane rows, `length` apart.
+            var tile = [Float](repeating: .nan, count: p.planes * length)
+            for plane in 0..<p.planes {
+                for index in 0..<run { tile[plane * length + index] = planes[plane * p.wideLength + start + index] }
+            }
+            tile.withUnsafeBufferPointer { source in
+                gradient.withUnsafeMutableBufferPointer {
+                    p.mergeTile(
+                        source.baseAddress!, start: start, count: run, planeStride: length, into: $0.baseAddress!,
+                        adding: adding)
                 }
             }
-            Self.expectSame(tiled, expected, "tiles of \(length)")
         }
     }
 
@@ -146,20 +154,7 @@ import Testing
         }
         for length in Self.tiles.map({ min($0, p.wideLength) }) {
             var tiled = before
-            for start in stride(from: 0, to: p.wideLength, by: length) {
-                let run = min(length, p.wideLength - start)
-                var tile = [Float](repeating: .nan, count: p.planes * length)
-                for plane in 0..<p.planes {
-                    for index in 0..<run { tile[plane * length + index] = planes[plane * p.wideLength + start + index] }
-                }
-                tile.withUnsafeBufferPointer { source in
-                    tiled.withUnsafeMutableBufferPointer {
-                        p.mergeTile(
-                            source.baseAddress!, start: start, count: run, planeStride: length, into: $0.baseAddress!,
-                            adding: true)
-                    }
-                }
-            }
+            Self.mergeTiles(p, planes, length: length, into: &tiled, adding: true)
             Self.expectSame(tiled, expected, "tiles of \(length)")
         }
     }
