@@ -85,9 +85,9 @@ public final class BasicBlock: Layer {
         // The sum's gradient, which both paths take: dy where the block's output is positive.
         let sumGradient = Tensor.reusing(self.sumGradient, shape: output.shape)
         self.sumGradient = sumGradient
-        Elementwise.reluBackward(output.data, outputGradient.data, sumGradient.data, count: output.count)
-        var main: Tensor? = sumGradient
-        for layer in [bn2, conv2, bn1] as [any Layer] { main = main.flatMap { layer.backward($0) } }
+        // bn2 masks dy into the sum's gradient in the pass that sums it.
+        var main = bn2.backward(outputGradient, rectifiedAt: output, masked: sumGradient)
+        for layer in [conv2, bn1] as [any Layer] { main = main.flatMap { layer.backward($0) } }
         var summed: Tensor?
         defer {
             flops.backward =

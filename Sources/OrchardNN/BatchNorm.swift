@@ -178,8 +178,24 @@ public final class BatchNorm: Layer {
             (1 - momentum) * runningVariance.value[channel] + momentum * Float(unbiased)
     }
 
-    public func backward(_ outputGradient: Tensor) -> Tensor? {
+    public func backward(_ outputGradient: Tensor) -> Tensor? { backward(outputGradient, rectifier: nil) }
+
+    /// The backward pass from the gradient of a ReLU after the layer, masked in the pass that sums it.
+    ///
+    /// In a residual block the ReLU follows the shortcut's addition: dy is masked where `output`
+    /// (the ReLU's) is not positive, and the masked gradient, which the shortcut needs too, is
+    /// written into `masked`. Bitwise `backward(_:)` of `Elementwise.reluBackward`'s result.
+    public func backward(_ outputGradient: Tensor, rectifiedAt output: Tensor, masked: Tensor) -> Tensor? {
+        precondition(!masksGradient && output.shape == outputGradient.shape && masked.shape == output.shape)
+        return backward(outputGradient, rectifier: (output, masked))
+    }
+
+    private func backward(_ outputGradient: Tensor, rectifier: (output: Tensor, masked: Tensor)?) -> Tensor? {
         guard let input else { preconditionFailure("BatchNorm.backward without a training forward") }
+        // With a rectifier, the sums read the incoming gradient and write the masked one, which
+        // the rest reads.
+        let originalGradient = outputGradient
+        let outputGradient = rectifier?.masked ?? outputGradient
         let shape = layout(input.shape)
         let inputGradient = Tensor.reusing(self.inputGradient, shape: input.shape)
         self.inputGradient = inputGradient
@@ -195,10 +211,17 @@ public final class BatchNorm: Layer {
                 let at = base + row * shape.rowStride
                 let (x, dy) = (input.data + at, outputGradient.data + at)
                 let sums =
-                    masksGradient
-                    ? Elementwise.blockedMaskedGradientSums(
-                        x, dy, mean: channelMean, factor: factors[channel], offset: offsets[channel], count: shape.run)
-                    : Elementwise.blockedGradientSums(x, dy, mean: channelMean, count: shape.run)
+                    if let rectifier {
+                        Elementwise.blockedRectifiedGradientSums(
+                            x, originalGradient.data + at, rectified: rectifier.output.data + at,
+                            masked: rectifier.masked.data + at, mean: channelMean, count: shape.run)
+                    } else if masksGradient {
+                        Elementwise.blockedMaskedGradientSums(
+                            x, dy, mean: channelMean, factor: factors[channel], offset: offsets[channel],
+                            count: shape.run)
+                    } else {
+                        Elementwise.blockedGradientSums(x, dy, mean: channelMean, count: shape.run)
+                    }
                 sumGradient += sums.gradient
                 sumWeighted += sums.weighted
             }

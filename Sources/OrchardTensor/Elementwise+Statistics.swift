@@ -42,6 +42,36 @@ extension Elementwise {
     public static func blockedGradientSums(
         _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, mean: Float, count: Int
     ) -> (gradient: Double, weighted: Double) {
+        gradientSums(x, mean: mean, count: count, vector: { load(dy + $0) }, scalar: { dy[$0] })
+    }
+
+    /// `blockedGradientSums` of g = dy where `rectified` is positive and 0 elsewhere, with g
+    /// written into `masked`: a rectifier's backward (as `reluBackward`) and the batch norm's sums
+    /// before it in one pass.
+    public static func blockedRectifiedGradientSums(
+        _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, rectified: UnsafePointer<Float>,
+        masked: UnsafeMutablePointer<Float>, mean: Float, count: Int
+    ) -> (gradient: Double, weighted: Double) {
+        gradientSums(
+            x, mean: mean, count: count,
+            vector: { i in
+                let g = load(dy + i).replacing(with: 0, where: load(rectified + i) .<= 0)
+                store(g, masked + i)
+                return g
+            },
+            scalar: { i in
+                let g = rectified[i] > 0 ? dy[i] : 0
+                masked[i] = g
+                return g
+            })
+    }
+
+    /// The sums of g and of g * (x - mean) over `count` values, in Double, g read a vector at a
+    /// time by `vector(i)` and one value at a time by `scalar(i)`.
+    @inline(__always)
+    private static func gradientSums(
+        _ x: UnsafePointer<Float>, mean: Float, count: Int, vector: (Int) -> SIMD16<Float>, scalar: (Int) -> Float
+    ) -> (gradient: Double, weighted: Double) {
         var gradient = 0.0
         let weighted = blocked(count) { start, end in
             var plain = SIMD16<Float>()
@@ -49,7 +79,7 @@ extension Elementwise {
             let centre = SIMD16<Float>(repeating: mean)
             var i = start
             while i &+ 16 <= end {
-                let g = load(dy + i)
+                let g = vector(i)
                 plain += g
                 lanes += g * (load(x + i) - centre)
                 i &+= 16
@@ -57,8 +87,9 @@ extension Elementwise {
             var plainTotal = plain.sum()
             var total = lanes.sum()
             while i < end {
-                plainTotal += dy[i]
-                total += dy[i] * (x[i] - mean)
+                let g = scalar(i)
+                plainTotal += g
+                total += g * (x[i] - mean)
                 i &+= 1
             }
             gradient += Double(plainTotal)

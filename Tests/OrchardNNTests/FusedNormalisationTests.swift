@@ -99,6 +99,25 @@ struct FusedNormalisationTests {
         #expect(output.values == ReLU().forward(sum, mode: .training).values)
     }
 
+    /// Backward from the gradient of a ReLU after the residual sum masks it in the sums' pass:
+    /// bitwise the rectifier's backward and then the batch norm's, masked gradient included.
+    @Test func backwardThroughTheBlocksRectifierEqualsReLUThenBatchNorm() {
+        let shape = [3, 2, 5, 5]
+        let (input, residual) = (randomTensor(shape, seed: 29), randomTensor(shape, seed: 30))
+        let (fused, plain) = (norm(3), norm(3))
+        let output = fused.forward(input, mode: .training, rectifying: true, adding: residual).copy()
+        _ = plain.forward(input, mode: .training, rectifying: true, adding: residual)
+        let gradient = randomTensor(shape, seed: 31)
+        let masked = Tensor(zeros: shape)
+        let inputGradient = fused.backward(gradient, rectifiedAt: output, masked: masked)!.copy()
+        let reference = Tensor(zeros: shape)
+        Elementwise.reluBackward(output.data, gradient.data, reference.data, count: reference.count)
+        #expect(masked.values == reference.values)
+        #expect(inputGradient.values == plain.backward(reference)!.values)
+        #expect(fused.scale.gradient!.values == plain.scale.gradient!.values)
+        #expect(fused.shift.gradient!.values == plain.shift.gradient!.values)
+    }
+
     @Test func rectifiedGradientMatchesFiniteDifferences() {
         // Step 1e-3 as for the other chains with a rectifier after a normalisation.
         GradientCheck(step: 1e-3).check(RectifiedNorm(norm(3)), input: randomTensor([3, 4, 3, 3], seed: 25))
