@@ -7,9 +7,11 @@ import OrchardTensor
 ///
 /// The block's own passes fuse each rectifier (and the shortcut's addition) into the batch norm
 /// before it, which saves three passes over the activations and three activation-sized tensors
-/// per block; `relu1` and `relu2` stay for passes that walk the block layer by layer. Backward,
-/// a compact convolution reading the block's input adds its dX into the other path's
-/// (`Conv2d.backward(_:adding:)`) instead of the two being summed in a pass of their own.
+/// per block; `relu1` and `relu2` stay for passes that walk the block layer by layer. With compact
+/// weights, bn1 writes straight into conv2's sparse input planes (`Conv2d.inputPlanes(for:)`),
+/// and backward a convolution reading the block's input adds its dX into the other path's
+/// (`Conv2d.backward(_:adding:)`) instead of the two being summed in a pass of their own; bn2's
+/// backward masks by the block's ReLU in the pass that sums (`docs/architecture.md`).
 public final class BasicBlock: Layer {
     public let conv1: Conv2d
     public let bn1: BatchNorm
@@ -90,9 +92,10 @@ public final class BasicBlock: Layer {
         for layer in [conv2, bn1] as [any Layer] { main = main.flatMap { layer.backward($0) } }
         var summed: Tensor?
         defer {
+            // The projection's layers count themselves: the adding path bypasses `downsample`.
+            let shortcut = projection.map { $0.convolution.flops.backward + $0.norm.flops.backward } ?? 0
             flops.backward =
-                mainPath.reduce(0) { $0 + $1.flops.backward } + (downsample?.flops.backward ?? 0) + output.count
-                + (summed?.count ?? 0)
+                mainPath.reduce(0) { $0 + $1.flops.backward } + shortcut + output.count + (summed?.count ?? 0)
         }
         if let main, let sum = addedInputGradient(main, sumGradient) {
             inputGradient = nil

@@ -221,9 +221,21 @@ struct ResidualSumTests {
         let inputGradient = sparse.backward(gradient)!.copy()
         #expect(relativeDifference(inputGradient, masked.backward(gradient)!) < 1e-4)
         // The sum still counts one add per input value, as when it ran apart.
-        let parts: [any Layer] = [sparse.conv1, sparse.bn1, sparse.conv2, sparse.bn2]
-        let counted = parts.reduce(0) { $0 + $1.flops.backward } + (sparse.downsample?.flops.backward ?? 0)
+        let parts: [any Layer] =
+            [sparse.conv1, sparse.bn1, sparse.conv2, sparse.bn2] + (sparse.downsample?.layers.map(\.layer) ?? [])
+        let counted = parts.reduce(0) { $0 + $1.flops.backward }
         #expect(sparse.flops.backward == counted + output.count + input.count)
+        // The gradient at every weight position, as a top-K search reads it, also from conv2's
+        // planes that bn1 wrote.
+        for (left, right) in [(sparse.conv1, masked.conv1), (sparse.conv2, masked.conv2)] {
+            let positions = (0..<Int32(left.weight.denseCount)).map { $0 }
+            let (mine, theirs) = (Tensor(zeros: [positions.count]), Tensor(zeros: [positions.count]))
+            positions.withUnsafeBufferPointer {
+                left.weightGradient(at: $0, into: mine.data)
+                right.weightGradient(at: $0, into: theirs.data)
+            }
+            #expect(relativeDifference(mine, theirs) < 1e-4)
+        }
         // A second step reuses the tensors and still agrees.
         _ = sparse.forward(input, mode: .training)
         _ = masked.forward(input, mode: .training)
