@@ -150,8 +150,7 @@ public final class BasicBlock: Layer {
             inputShape: inputShape, ownsInputGradient: conv1.needsInputGradient && adding !== conv1)
         shape = conv1.outputShape(for: shape)
         // bn1's output, unless it writes into conv2's planes (which conv2's kernel counts), and dX.
-        let writesPlanes = conv2.weight.isCompact && conv2.stride == 1
-        tensors += writesPlanes ? [tensorBytes(shape)] : bn1.trainingTensors(inputShape: shape)
+        tensors += conv2.takesInputPlanes ? [tensorBytes(shape)] : bn1.trainingTensors(inputShape: shape)
         for layer in [conv2, bn2] as [any Layer] {
             tensors += layer.trainingTensors(inputShape: shape)
             shape = layer.outputShape(for: shape)

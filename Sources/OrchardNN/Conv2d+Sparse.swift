@@ -8,11 +8,15 @@ extension Conv2d {
         finishSparseForward(g, output)
     }
 
+    /// Whether the layer before can write the input straight into the sparse kernel's planes
+    /// (`inputPlanes(for:)`): a compact weight at stride 1.
+    public var takesInputPlanes: Bool { weight.isCompact && stride == 1 }
+
     /// The planes a compact stride-1 weight's kernel reads its input [Cin, N, H, W] from, for the
-    /// layer before to write its output into (then `forward(fromInputPlanes:mode:)`); nil when
-    /// the weight is not compact or the stride is not 1.
+    /// layer before to write its output into (then `forward(fromInputPlanes:mode:)`); nil unless
+    /// `takesInputPlanes`.
     public func inputPlanes(for inputShape: [Int]) -> InputPlanes? {
-        guard weight.isCompact, stride == 1, inputShape.count == 4, inputShape[0] == inputChannels else { return nil }
+        guard takesInputPlanes, inputShape.count == 4, inputShape[0] == inputChannels else { return nil }
         return sparseKernel(for: geometry(inputShape)).inputPlanes(batch: inputShape[1])
     }
 

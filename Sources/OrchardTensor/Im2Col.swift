@@ -202,17 +202,7 @@ public enum Im2Col {
             let inputRow = outputRow &* g.stride &- g.padding &+ kernelRow
             let targetLine = target + (inputRow &* g.width &- g.padding &+ kernelColumn)
             if g.stride == 1 {
-                let from = line + columns.first
-                let into = targetLine + columns.first
-                var i = 0
-                while i &+ 8 <= run {
-                    store(load(into + i) + load(from + i), into + i)
-                    i &+= 8
-                }
-                while i < run {
-                    into[i] += from[i]
-                    i &+= 1
-                }
+                SparseRuns.add(line + columns.first, into: targetLine + columns.first, count: run)
             } else {
                 var column = columns.first
                 while column < columns.end {

@@ -134,28 +134,19 @@ extension PhaseGeometry {
         _ runs: UnsafeBufferPointer<LayoutRun>, compact: UnsafeMutablePointer<Float>,
         wide: UnsafeMutablePointer<Float>, step: Int, _ direction: Direction
     ) {
-        let toWide = direction == .toWide
-        if direction == .addingToCompact {
-            for run in runs {
-                let (values, line, count) = (compact + run.compact, wide + run.position, run.count)
-                switch step {
-                case 1: SparseRuns.add(line, into: values, count: count)
-                case 2: SparseRuns.addPairs(line, into: values, count: count)
-                default: for index in 0..<count { values[index &* step] += line[index] }
-                }
-            }
-            return
-        }
         for run in runs {
             let (values, line, count) = (compact + run.compact, wide + run.position, run.count)
             // The branches are the same for every run: the loop is unswitched or well predicted.
-            switch (step, toWide) {
-            case (1, true): SparseRuns.copy(values, line, count: count)
-            case (1, false): SparseRuns.copy(line, values, count: count)
-            case (2, true): SparseRuns.gatherPairs(values, line, count: count)
-            case (2, false): SparseRuns.scatterPairs(line, values, count: count)
-            case (_, true): for index in 0..<count { line[index] = values[index &* step] }
-            case (_, false): for index in 0..<count { values[index &* step] = line[index] }
+            switch (direction, step) {
+            case (.toWide, 1): SparseRuns.copy(values, line, count: count)
+            case (.toCompact, 1): SparseRuns.copy(line, values, count: count)
+            case (.addingToCompact, 1): SparseRuns.add(line, into: values, count: count)
+            case (.toWide, 2): SparseRuns.gatherPairs(values, line, count: count)
+            case (.toCompact, 2): SparseRuns.scatterPairs(line, values, count: count)
+            case (.addingToCompact, 2): SparseRuns.addPairs(line, into: values, count: count)
+            case (.toWide, _): for index in 0..<count { line[index] = values[index &* step] }
+            case (.toCompact, _): for index in 0..<count { values[index &* step] = line[index] }
+            case (.addingToCompact, _): for index in 0..<count { values[index &* step] += line[index] }
             }
         }
     }

@@ -23,13 +23,10 @@ public struct InputPlanes {
 }
 
 extension SparseConvolutionKernel {
-    /// Whether the kernel can hand out its input planes (`inputPlanes(batch:)`): at stride 1.
-    public var takesInputPlanes: Bool { geometry.stride == 1 }
-
     /// The saved phase planes for `batch` samples, padding zero, for the layer before to write the
-    /// input's image into before `forwardFromInputPlanes`.
+    /// input's image into before `forwardFromInputPlanes`; at stride 1, where each channel has one plane.
     public func inputPlanes(batch: Int) -> InputPlanes {
-        precondition(takesInputPlanes, "SparseConvolutionKernel input planes need stride 1")
+        precondition(geometry.stride == 1, "SparseConvolutionKernel input planes need stride 1")
         let (p, phases) = planes(batch: batch, pooled: false)
         let g = geometry
         return InputPlanes(
