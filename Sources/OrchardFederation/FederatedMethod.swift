@@ -79,6 +79,8 @@ public protocol ServerMethod: AnyObject {
     var global: Network { get }
     /// The tasks of `round` for the sampled `clients`, in the same order.
     func tasks(round: Int, clients: [Int]) throws -> [ClientTask]
+    /// What a result of `task` must hold; the coordinator rejects any result that does not match.
+    func contract(for task: ClientTask) -> ResultContract
     /// Updates the global state from the round's results (outcome `ok` only, in client-id order).
     func aggregate(round: Int, results: [ClientResult]) throws
     /// The method's state beyond the model's values that a checkpoint keeps; nil when none.
@@ -88,6 +90,9 @@ public protocol ServerMethod: AnyObject {
 }
 
 extension ServerMethod {
+    /// The state the task carried, sent back in the same forms under the same masks.
+    public func contract(for task: ClientTask) -> ResultContract { .returningState(of: task) }
+
     /// The global model's masks, when it is pruned: a method whose masks change keeps them so.
     public func checkpointExtra() -> [UInt8]? {
         let masks = global.masks

@@ -3,6 +3,7 @@ import OrchardFederation
 import OrchardNN
 import OrchardTensor
 import OrchardWire
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -40,6 +41,14 @@ public final class ClientHost {
     private var masks = HostMaskCache()
     private let context: ZMQContext
     private var socket: ZMQSocket?
+    private var hello: Message?
+    /// The task running on its own thread, and those waiting for it, in the order they came.
+    private var running: TaskThread?
+    private var queued: [(Message, TaskAssignment)] = []
+    private var heartbeatInterval: Duration = .seconds(1)
+    private var heartbeatSequence: UInt64 = 0
+    private var lastSent = ContinuousClock.now
+    private var lastHello = ContinuousClock.now
 
     /// Creates a host for `clients` (their data) with `profiles` (their capabilities, sent in hello).
     public init(settings: Settings, clients: [LocalClient], profiles: [ClientProfile], method: any ClientMethod) throws
@@ -53,6 +62,10 @@ public final class ClientHost {
     }
 
     /// Serves tasks until the coordinator says shut down; throws when it stays silent too long.
+    ///
+    /// Tasks run one at a time on a thread of their own, in the order they came, while this loop
+    /// keeps reading the socket and sends a heartbeat every interval: a host busy training is
+    /// still heard, and the coordinator presumes lost only a host that is dead or frozen.
     public func run() throws {
         try connect()
         // The last message from the coordinator, and the last (re)connection: silence past the
@@ -61,10 +74,13 @@ public final class ClientHost {
         var lastAttempt = ContinuousClock.now
         while true {
             guard let socket else { return }
+            try finishTask()
+            try sendHeartbeatIfDue()
             var poller = ZMQPoller()
             _ = poller.register(socket)
-            let events = try poller.poll(timeout: .seconds(1))
-            if events.first?.contains(.readable) == true {
+            // A running task is looked at often, so that its result leaves soon after it is ready.
+            let wait: Duration = running == nil ? .milliseconds(500) : .milliseconds(5)
+            if try poller.poll(timeout: wait).first?.contains(.readable) == true {
                 lastHeard = .now
                 if try handle(try socket.receiveMessage()) == .stop { return }
                 continue
@@ -86,6 +102,30 @@ public final class ClientHost {
 
     private enum Next { case proceed, stop }
 
+    /// Sends the result of the running task once it is ready, and starts the next queued task.
+    private func finishTask() throws {
+        if let task = running {
+            guard let result = task.result else { return }
+            running = nil
+            try socket?.send(try codec.encode(result), to: nil)
+            lastSent = .now
+        }
+        guard !queued.isEmpty else { return }
+        let (message, assignment) = queued.removeFirst()
+        let task = TaskThread { [self] in answer(message, assignment) }
+        running = task
+        task.start()
+    }
+
+    /// Sends a heartbeat when the host has sent nothing for an interval.
+    private func sendHeartbeatIfDue() throws {
+        guard ContinuousClock.now - lastSent >= heartbeatInterval else { return }
+        heartbeatSequence += 1
+        let beat = Message(body: .heartbeat(Heartbeat(hostID: settings.hostID, sequence: heartbeatSequence)))
+        try socket?.send(try codec.encode(beat), to: nil)
+        lastSent = .now
+    }
+
     private func connect() throws {
         if let old = socket {
             // A result sent just before may still be in the old socket's queue (a large model takes
@@ -106,10 +146,17 @@ public final class ClientHost {
                 uplinkBitsPerSecond: finite(profile.uplinkBitsPerSecond),
                 downlinkBitsPerSecond: finite(profile.downlinkBitsPerSecond), latencySeconds: profile.latencySeconds)
         }
-        let hello = Message(
+        hello = Message(
             body: .hello(Hello(hostID: settings.hostID, clients: capabilities, softwareVersion: OrchardVersion.current))
         )
-        try fresh.send(try codec.encode(hello), to: nil)
+        try sayHello()
+    }
+
+    private func sayHello() throws {
+        guard let hello else { return }
+        try socket?.send(try codec.encode(hello), to: nil)
+        lastHello = .now
+        lastSent = .now
     }
 
     private func handle(_ received: ZMQMessage) throws -> Next {
@@ -123,18 +170,24 @@ public final class ClientHost {
         let message = decoded.message
         switch message.body {
         case .task(let assignment):
-            try socket?.send(try codec.encode(answer(message, assignment)), to: nil)
+            queued.append((message, assignment))
+            try finishTask()
         case .shutdown:
             return .stop
         case .welcome(let welcome):
             // Three missed heartbeats mean the coordinator is gone (or restarted without us).
-            let interval = Duration.milliseconds(Int64(welcome.heartbeatIntervalMilliseconds))
+            let interval = Duration.milliseconds(Int64(max(welcome.heartbeatIntervalMilliseconds, 100)))
+            heartbeatInterval = interval
             settings.silenceLimit = max(interval * 3, .seconds(5))
         case .heartbeat:
             break
+        case .error(let report) where report.code == .unknownHost:
+            // The coordinator presumed this host lost (it was frozen, or the network was): say
+            // hello again, at most once a second.
+            if ContinuousClock.now - lastHello > .seconds(1) { try sayHello() }
         case .error(let report):
             FileHandle.standardError.write(
-                Data("host \(settings.hostID): coordinator reported \(report.message)\n".utf8))
+                Data("host \(settings.hostID): coordinator reported \(report.code): \(report.message)\n".utf8))
         case .hello, .result:
             break
         }
@@ -168,4 +221,28 @@ public final class ClientHost {
             return try! TaskMessages.message(failed, taskID: assignment.taskID, runID: message.runID)
         }
     }
+}
+
+/// A task's work on a thread of its own; its result is picked up by the host's loop.
+///
+/// Unchecked: the work touches the host's method, clients and mask cache, which the loop leaves
+/// alone while a task runs (it only queues new tasks), and the result crosses under a lock.
+final class TaskThread: @unchecked Sendable {
+    private let work: () -> Message
+    private let done = Mutex<Message?>(nil)
+
+    init(_ work: @escaping () -> Message) { self.work = work }
+
+    func start() {
+        let thread = Thread { [self] in
+            let message = work()
+            done.withLock { $0 = message }
+        }
+        // Training allocates deep stacks in debug builds; the default 512 KiB of a secondary thread is not enough.
+        thread.stackSize = 16 << 20
+        thread.start()
+    }
+
+    /// The result, once the work is done.
+    var result: Message? { done.withLock { $0 } }
 }

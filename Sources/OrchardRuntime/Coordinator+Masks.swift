@@ -47,56 +47,30 @@ extension Coordinator {
 
     /// Records what each device of the round holds now: the masks of its task when it answered
     /// (or refused), with those it uploaded; nothing known when it failed or did not answer.
-    func updateDeviceMasks(round: Int) {
-        // Every arrived result answers a pending task, and every pending task recorded its masks.
+    func updateDeviceMasks(round: Int, arrivals: [Int: CoordinatorStateMachine.Arrival]) {
         for (client, sent) in sentMasks {
-            deviceMasks.update(client: client, round: round, sent: sent, result: arrived[client]?.result)
+            var result: ClientResult?
+            if case .result(let valid, _) = arrivals[client] { result = valid }
+            deviceMasks.update(client: client, round: round, sent: sent, result: result)
         }
     }
 }
 
 extension Coordinator {
-    /// Answers a host that says it lacks a mask a task referred to; returns whether the task is
-    /// still pending (its answer is yet to come).
-    ///
-    /// The host's table is forgotten and the task sent again with its positions, unless the last
-    /// copy sent already carried every position: then the error answers an older copy (the host
-    /// restarted and said hello, which sent the positions) and the newer copy's answer is awaited.
-    func answerMissingMask(_ taskID: UInt64, host: [UInt8]) -> Bool {
-        guard let sent = pending[taskID] else { return false }
-        guard sent.refersToMasks else { return true }
-        hostMasks[host] = nil
-        return resend(taskID, host: host)
-    }
-
     /// Sends a pending task again and records it as `task (sent again)`.
     ///
-    /// Positions go wherever the host's table lacks them. Returns whether it was sent.
-    @discardableResult
-    func resend(_ taskID: UInt64, host: [UInt8]) -> Bool {
-        guard var pendingTask = pending[taskID] else { return false }
+    /// Positions go wherever the host's table lacks them. A task that cannot be sent drops its client.
+    func resend(_ taskID: UInt64, host: [UInt8]) {
+        guard let pendingTask = machine.pending[taskID], let size = counted[taskID] else { return }
         var frames = TaskFrames()
-        guard let refers = try? sendPhysically(pendingTask.task, taskID: taskID, to: host, frames: &frames) else {
-            return false
+        do {
+            let refers = try sendPhysically(pendingTask.task, taskID: taskID, to: host, frames: &frames)
+            machine.sent(taskID, refersToMasks: refers)
+        } catch {
+            machine.unsent(taskID, reason: "\(error)")
+            return
         }
-        pendingTask.refersToMasks = refers
-        pending[taskID] = pendingTask
         controlMessages.append(
-            Self.messageRecord(
-                pendingTask.counted, client: pendingTask.task.client, direction: .down, kind: "task (sent again)"))
-        return true
+            Self.messageRecord(size, client: pendingTask.task.client, direction: .down, kind: "task (sent again)"))
     }
-}
-
-/// A task sent in the current round and not answered yet.
-struct PendingTask {
-    var task: ClientTask
-    /// The size counted for the device: what it would receive, given the masks it holds.
-    var counted: WireSize
-    /// When the coordinator stops waiting: the task timeout times the task's place in its host's queue.
-    var deadline: ContinuousClock.Instant
-    /// The host process it was sent to.
-    var host: [UInt8]
-    /// Whether the last copy sent referred to a mask the host was thought to hold.
-    var refersToMasks: Bool
 }

@@ -83,7 +83,9 @@ extension Coordinator {
     /// Waits for the results and aggregates them; nil when a stop was requested first.
     func finishRound(_ started: Started) throws -> Finished? {
         var started = started
-        try pump(until: pending.values.map(\.deadline).max() ?? .now) { pending.isEmpty }
+        // The machine settles every task by its deadline or its host's loss; the bound is a net.
+        let bound = ContinuousClock.now + .seconds(settings.taskTimeout * Double(started.sampled.count + 1) + 60)
+        try pump(until: bound) { machine.roundSettled }
         if StopSignal.isRequested { return nil }
         var overhead = started.overhead
         var results: [ClientResult] = []
@@ -139,104 +141,94 @@ extension Coordinator {
 
     /// Encodes and sends the tasks; frames of tensors that several tasks share are encoded once.
     private func send(_ tasks: [ClientTask], round: Int, traffic: inout RoundTraffic) throws {
-        pending.removeAll()
-        arrived.removeAll()
+        counted.removeAll()
         sentMasks.removeAll()
         var frames = TaskFrames()
-        var queued: [[UInt8]: Int] = [:]
-        var load: [[UInt8]: Int] = [:]
-        let start = ContinuousClock.now
-        // The largest tasks are placed first, each on the least loaded host that serves its client,
-        // so hosts that serve the same clients finish a round at about the same time.
-        let ordered = tasks.sorted { first, second in
-            let (firstWork, secondWork) = (workOfClient[first.client] ?? 1, workOfClient[second.client] ?? 1)
-            return firstWork != secondWork ? firstWork > secondWork : first.client < second.client
+        let planned = tasks.map {
+            CoordinatorStateMachine.PlannedTask(
+                task: $0, contract: method.contract(for: $0), work: workOfClient[$0.client] ?? 1)
         }
-        for task in ordered {
-            let taskID = nextTaskID
-            nextTaskID += 1
+        for assignment in machine.assign(planned, now: .now) {
+            let task = assignment.task
             // The bytes counted are the device's: values alone for each mask it holds.
-            let counted = try encode(task, taskID: taskID, frames: &frames) { name, digest in
+            let size = try encode(task, taskID: assignment.taskID, frames: &frames) { name, digest in
                 self.deviceMasks.since(client: task.client, name: name, digest: digest)
             }.size
-            var record = ClientRoundRecord(
+            traffic.bytesDown[task.client] = size.totalBytes
+            traffic.messages.append(Self.messageRecord(size, client: task.client, direction: .down, kind: "task"))
+            traffic.clients[task.client] = ClientRoundRecord(
                 clientID: task.client, task: task.kind, status: .ok,
                 memoryBudgetBytes: profiles[task.client]?.memoryBudget)
-            traffic.bytesDown[task.client] = counted.totalBytes
-            traffic.messages.append(Self.messageRecord(counted, client: task.client, direction: .down, kind: "task"))
-            let candidates = (hostsOfClient[task.client] ?? []).filter { !silentHosts.contains($0) }
-            guard let host = candidates.min(by: { load[$0, default: 0] < load[$1, default: 0] }) else {
-                record.status = .dropped
-                record.reason =
-                    hostsOfClient[task.client] == nil ? "no host serves this client" : "its hosts are silent"
-                traffic.clients[task.client] = record
-                continue
-            }
-            load[host, default: 0] += workOfClient[task.client] ?? 1
-            let refers: Bool
+            guard let host = assignment.host else { continue }
+            counted[assignment.taskID] = size
             do {
-                refers = try sendPhysically(task, taskID: taskID, to: host, frames: &frames)
+                let refers = try sendPhysically(task, taskID: assignment.taskID, to: host, frames: &frames)
+                machine.sent(assignment.taskID, refersToMasks: refers)
             } catch {
-                record.status = .dropped
-                record.reason = "host unreachable: \(error)"
-                traffic.clients[task.client] = record
+                machine.unsent(assignment.taskID, reason: "\(error)")
                 continue
             }
-            let position = queued[host, default: 0] + 1
-            queued[host] = position
-            let deadline = start + .milliseconds(Int64(settings.taskTimeout * 1000) * Int64(position))
-            pending[taskID] = PendingTask(
-                task: task, counted: counted, deadline: deadline, host: host, refersToMasks: refers)
             sentMasks[task.client] = frames.sparseEntries(of: task)
-            traffic.clients[task.client] = record
         }
     }
 
-    /// Turns what arrived (and what did not) into records; returns the usable results in client-id order.
+    /// Turns the round's outcomes into records; returns the usable results in client-id order.
     private func collect(into traffic: inout RoundTraffic, round: Int) -> [ClientResult] {
-        for unanswered in pending.values {
-            silentHosts.insert(unanswered.host)
-            traffic.clients[unanswered.task.client]?.status = .timeout
-            traffic.clients[unanswered.task.client]?.reason = "no result within the wall-clock timeout"
-        }
-        updateDeviceMasks(round: round)
-        pending.removeAll()
+        let arrivals = machine.closeRound()
+        updateDeviceMasks(round: round, arrivals: arrivals)
         var results: [ClientResult] = []
-        for client in arrived.keys.sorted() {
-            guard let (result, size) = arrived[client], var record = traffic.clients[client] else { continue }
-            traffic.messages.append(Self.messageRecord(size, client: client, direction: .up, kind: "result"))
-            record.samples = Int(result.metrics["samples"] ?? 0)
-            record.loss = result.metrics["loss"]
-            record.accuracy = result.metrics["accuracy"]
-            record.flops = result.metrics["flops"].map { Int($0) }
-            record.measuredPeakBytes = result.metrics["peak_memory_bytes"].map { Int($0) }
-            record.predictedPeakBytes = result.metrics["predicted_peak_bytes"].map { Int($0) }
-            record.wallSeconds = result.metrics["wall_seconds"]
-            record.metrics = result.metrics.filter { !Self.metricsWithColumns.contains($0.key) }
-            if let profile = profiles[client] {
-                record.simSeconds = VirtualClock.taskSeconds(
-                    profile: profile, bytesDown: traffic.bytesDown[client] ?? 0, bytesUp: size.totalBytes,
-                    flops: result.metrics["flops"] ?? 0)
-            }
-            switch result.outcome {
-            case .ok:
-                if let deadline = settings.deadline, let seconds = record.simSeconds, seconds > deadline {
-                    record.status = .dropped
-                    record.reason = Self.deadlineReason(seconds, deadline)
-                } else {
-                    results.append(result)
-                }
-            case .refused:
-                record.status = .refused
-                record.reason = result.reason
-            case .error:
-                record.status = .error
-                record.reason = result.reason
+        for client in arrivals.keys.sorted() {
+            guard var record = traffic.clients[client], let arrival = arrivals[client] else { continue }
+            switch arrival {
+            case .dropped(let reason):
+                record.status = .dropped
+                record.reason = reason
+            case .timeout(let reason):
+                record.status = .timeout
+                record.reason = reason
+            case .rejected(let rejection, let size):
+                traffic.messages.append(Self.messageRecord(size, client: client, direction: .up, kind: "result"))
+                record.status = .rejected
+                record.reason = rejection.reason
+            case .result(let result, let size):
+                traffic.messages.append(Self.messageRecord(size, client: client, direction: .up, kind: "result"))
+                fill(&record, from: result, bytesDown: traffic.bytesDown[client] ?? 0, bytesUp: size.totalBytes)
+                if result.outcome == .ok && record.status == .ok { results.append(result) }
             }
             traffic.clients[client] = record
         }
-        arrived.removeAll()
         return results
+    }
+
+    /// A client's record from its validated result: figures, simulated time, and its status.
+    private func fill(_ record: inout ClientRoundRecord, from result: ClientResult, bytesDown: Int, bytesUp: Int) {
+        // Validation made every count a finite whole number within 2^53, so these conversions hold.
+        func count(_ name: String) -> Int? { result.metrics[name].flatMap { Int(exactly: $0) } }
+        record.samples = count("samples") ?? 0
+        record.loss = result.metrics["loss"]
+        record.accuracy = result.metrics["accuracy"]
+        record.flops = count("flops")
+        record.measuredPeakBytes = count("peak_memory_bytes")
+        record.predictedPeakBytes = count("predicted_peak_bytes")
+        record.wallSeconds = result.metrics["wall_seconds"]
+        record.metrics = result.metrics.filter { !Self.metricsWithColumns.contains($0.key) }
+        if let profile = profiles[result.client] {
+            record.simSeconds = VirtualClock.taskSeconds(
+                profile: profile, bytesDown: bytesDown, bytesUp: bytesUp, flops: result.metrics["flops"] ?? 0)
+        }
+        switch result.outcome {
+        case .ok:
+            if let deadline = settings.deadline, let seconds = record.simSeconds, seconds > deadline {
+                record.status = .dropped
+                record.reason = Self.deadlineReason(seconds, deadline)
+            }
+        case .refused:
+            record.status = .refused
+            record.reason = result.reason
+        case .error:
+            record.status = .error
+            record.reason = result.reason
+        }
     }
 
     /// The figures that `collect(into:round:)` stores in columns of `client_rounds`; every other

@@ -8,10 +8,13 @@ import OrchardWire
 
 /// The coordinator: one thread, one ROUTER socket, the round loop of a run.
 ///
-/// It registers the hosts that say hello, then for each round samples clients, has the method's
-/// server half plan their tasks, sends them, waits for the results (or their wall-clock timeouts),
-/// lets the method aggregate, evaluates the global model when due, advances the virtual clock and
-/// hands the round to the recorder, which writes it in one transaction.
+/// Its decisions belong to a `CoordinatorStateMachine`: who is a host, which result answers which
+/// task, what is rejected, when a host is lost. This class is the loop around it: it receives
+/// messages and turns them into events, carries out the actions the machine returns (sends,
+/// resends, log lines), and runs the rounds: the method's server half plans the tasks, the
+/// machine places them on hosts, the results it accepts are aggregated, the global model is
+/// evaluated when due, the virtual clock advances and the recorder writes the round in one
+/// transaction.
 public final class Coordinator {
     public struct Settings: Sendable {
         public var runID: UInt64 = 1
@@ -31,6 +34,12 @@ public final class Coordinator {
         public var evaluateEvery = 1
         public var checkpointEvery = 1
         public var startupTimeout: Duration = .seconds(120)
+        /// Heartbeat intervals of silence after which a host is presumed lost.
+        public var liveness = 3
+        /// The most hosts registered at once; 0: the expected hosts and 16 more.
+        public var maxHosts = 0
+        /// The largest magnitude a value of a result may have.
+        public var maxMagnitude: Float = 1e6
         /// How many hosts to wait for before the first round, beyond covering every client.
         public var expectedHosts = 1
         public var wire = WireSocketSettings()
@@ -62,19 +71,12 @@ public final class Coordinator {
     let codec: MessageCodec
     let context: ZMQContext
     let socket: ZMQSocket
-    /// The hosts (by routing id) that serve each client, in the order they said hello.
-    var hostsOfClient: [Int: [[UInt8]]] = [:]
-    /// Every host that said hello, and those whose last task timed out (not given work until they
-    /// say hello again).
-    var hosts: [[UInt8]] = []
-    var silentHosts: Set<[UInt8]> = []
+    /// Hosts, pending tasks, liveness and validation.
+    var machine: CoordinatorStateMachine
     /// The training samples of each client, the unit of a host's load when tasks are spread.
     let workOfClient: [Int: Int]
-    var lastHeartbeat = ContinuousClock.now
-    var heartbeatSequence: UInt64 = 0
-    var nextTaskID: UInt64 = 1
-    /// The tasks of the current round not answered yet, by task id.
-    var pending: [UInt64: PendingTask] = [:]
+    /// The size counted for each pending task: what its device would receive.
+    var counted: [UInt64: WireSize] = [:]
     /// Which mask each device holds: what the bytes counted for a task depend on.
     var deviceMasks = DeviceMasks()
     /// The masks each host connection holds (its `HostMaskCache`, by weight name: digest and the
@@ -82,17 +84,19 @@ public final class Coordinator {
     var hostMasks: [[UInt8]: [String: (digest: UInt64, round: Int)]] = [:]
     /// The sparse tensors each client's task of the current round carried.
     var sentMasks: [Int: [TaskFrames.SparseEntry]] = [:]
-    var arrived: [Int: (result: ClientResult, size: WireSize)] = [:]
-    /// Hello, welcome, heartbeat and error messages since the last round, recorded with the next one.
+    /// Messages of registered hosts outside tasks and results since the last round, recorded with the next one.
     var controlMessages: [MessageRecord] = []
     /// How long the previous commit took; reported with the next round.
     var lastWriteSeconds = Duration.zero
     var bytesUpTotal = 0
     var bytesDownTotal = 0
+    /// Where log lines go.
+    let log: @Sendable (String) -> Void
 
     public init(
         settings: Settings, profiles: [ClientProfile], sampler: ClientSampler, method: any ServerMethod, test: Dataset,
-        recorder: (any RoundRecorder)?, workOfClient: [Int: Int] = [:]
+        recorder: (any RoundRecorder)?, workOfClient: [Int: Int] = [:],
+        log: @escaping @Sendable (String) -> Void = Coordinator.standardError
     ) throws {
         self.workOfClient = workOfClient
         self.settings = settings
@@ -106,6 +110,21 @@ public final class Coordinator {
         context = try ZMQContext()
         socket = try ZMQSocket.coordinatorRouter(context: context, settings: settings.wire)
         try socket.bind(settings.endpoint)
+        self.log = log
+        let shards = Dictionary(uniqueKeysWithValues: profiles.map { ($0.id, workOfClient[$0.id] ?? Int.max) })
+        machine = CoordinatorStateMachine(
+            configuration: .init(
+                runID: settings.runID, topologyName: settings.name, seed: sampler.seed,
+                heartbeatInterval: settings.heartbeatInterval, liveness: max(2, settings.liveness),
+                taskTimeout: .milliseconds(Int64((settings.taskTimeout * 1000).rounded())),
+                maxHosts: settings.maxHosts > 0 ? settings.maxHosts : settings.expectedHosts + 16,
+                shardSizes: shards, maxMagnitude: settings.maxMagnitude),
+            now: .now)
+    }
+
+    /// Writes a line to standard error.
+    public static let standardError: @Sendable (String) -> Void = { line in
+        FileHandle.standardError.write(Data("coordinator: \(line)\n".utf8))
     }
 
     /// The endpoint actually bound (resolves a `tcp://127.0.0.1:*` wildcard port).
@@ -115,13 +134,13 @@ public final class Coordinator {
     /// startup timeout naming the clients without one.
     public func waitForHosts() throws {
         let until = ContinuousClock.now + settings.startupTimeout
-        while hostsOfClient.count < profiles.count || hosts.count < settings.expectedHosts {
+        while machine.hostsOfClient.count < profiles.count || machine.hosts.count < settings.expectedHosts {
             if StopSignal.isRequested { throw RuntimeError("stopped while waiting for client hosts") }
             if ContinuousClock.now > until {
-                let missing = profiles.keys.filter { hostsOfClient[$0] == nil }.sorted()
+                let missing = profiles.keys.filter { machine.hostsOfClient[$0] == nil }.sorted()
                 throw RuntimeError(
-                    "after \(settings.startupTimeout) at \(boundEndpoint), \(hosts.count) of \(settings.expectedHosts) "
-                        + "hosts said hello and \(missing.count) clients have none"
+                    "after \(settings.startupTimeout) at \(boundEndpoint), \(machine.hosts.count) of "
+                        + "\(settings.expectedHosts) hosts said hello and \(missing.count) clients have none"
                         + (missing.isEmpty ? "" : ": " + Self.describe(missing)))
             }
             try pump(until: .now + .milliseconds(200)) { false }
@@ -130,120 +149,74 @@ public final class Coordinator {
 
     /// Tells every host the run is over.
     public func shutdownHosts(reason: String) {
-        for host in hosts {
+        for host in machine.hostOrder {
             sendControl(Message(runID: settings.runID, body: .shutdown(Shutdown(reason: reason))), to: host)
         }
     }
 
-    /// Receives and handles messages until `until` or until `done()`, sending heartbeats on the way.
+    /// Receives and handles messages until `until` or until `done()`, giving the machine its ticks.
+    ///
+    /// Every message already queued is read before the machine judges liveness, so that a pause of
+    /// the coordinator's own (an evaluation, a commit) does not make its hosts look silent.
     func pump(until: ContinuousClock.Instant, done: () -> Bool) throws {
         var poller = ZMQPoller()
         _ = poller.register(socket)
-        while ContinuousClock.now < until {
+        while true {
             if StopSignal.isRequested { return }
-            sendHeartbeatsIfDue()
-            let wait = min(until - .now, settings.heartbeatInterval)
-            guard try poller.poll(timeout: max(wait, .zero)).first?.contains(.readable) == true else { continue }
-            try receiveOne()
+            // At most a burst's worth, so that a flood cannot keep ticks from coming.
+            var burst = 0
+            while burst < 1000, try poller.poll(timeout: .zero).first?.contains(.readable) == true {
+                burst += 1
+                try receiveOne()
+                if done() { return }
+            }
+            perform(machine.handle(.tick, now: .now))
             if done() { return }
+            let now = ContinuousClock.now
+            guard now < until else { return }
+            let wait = min(until, machine.nextWake(after: now), now + .seconds(1)) - now
+            _ = try poller.poll(timeout: max(wait, .milliseconds(1)))
         }
     }
 
     private func receiveOne() throws {
-        let received = try socket.receiveMessage(dontWait: true)
+        let received = try socket.receiveMessage(
+            dontWait: true, frameLimit: settings.wire.limits.receiveFrameLimit(routed: true))
         guard let (routingID, rest) = received.splittingRoutingID() else { return }
+        let now = ContinuousClock.now
         let decoded: DecodedMessage
         do {
             decoded = try codec.decode(rest)
         } catch {
-            controlMessages.append(
-                MessageRecord(
-                    clientID: nil, direction: .up, kind: "invalid", encoding: "none", bytes: rest.totalByteCount))
-            sendControl(error.reply(runID: settings.runID, round: 0), to: routingID)
+            perform(machine.handle(.undecodable(error, bytes: rest.totalByteCount, from: routingID), now: now))
             return
         }
-        // Any message shows the host is alive: one that was only slow (its result came after the
-        // deadline and is dropped) gets work again.
-        silentHosts.remove(routingID)
-        if decoded.message.kind != .result {
+        let registered = machine.hosts[routingID] != nil
+        perform(machine.handle(.message(decoded, from: routingID), now: now))
+        // The control messages of hosts are recorded; a stranger's are only counted, by the machine's ledger.
+        if decoded.message.kind != .result && (registered || machine.hosts[routingID] != nil) {
             controlMessages.append(
                 Self.messageRecord(decoded.size, client: nil, direction: .up, kind: "\(decoded.message.kind)"))
         }
-        switch decoded.message.body {
-        case .hello(let hello):
-            register(hello, routingID: routingID)
-        case .result(let body):
-            accept(decoded, body: body)
-        case .error(let report):
-            FileHandle.standardError.write(Data("coordinator: host reported \(report.code): \(report.message)\n".utf8))
-        case .heartbeat, .welcome, .task, .shutdown:
-            break
-        }
     }
 
-    private func register(_ hello: Hello, routingID: [UInt8]) {
-        var accepted: [UInt32] = []
-        if !hosts.contains(routingID) { hosts.append(routingID) }
-        silentHosts.remove(routingID)
-        for client in hello.clientIDs where profiles[Int(client)] != nil {
-            if !(hostsOfClient[Int(client)]?.contains(routingID) ?? false) {
-                hostsOfClient[Int(client), default: []].append(routingID)
+    /// Carries out the machine's actions.
+    func perform(_ actions: [CoordinatorStateMachine.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let message, let peer): sendControl(message, to: peer)
+            case .resend(let taskID, let peer): resend(taskID, host: peer)
+            case .forgetMasks(let peer): hostMasks[peer] = nil
+            case .log(let line): log(line)
             }
-            accepted.append(client)
-        }
-        // A host that says hello may be a new process: it holds no masks until positions reach it.
-        hostMasks[routingID] = nil
-        let welcome = Welcome(
-            topologyName: settings.name, seed: sampler.seed, acceptedClientIDs: accepted,
-            heartbeatIntervalMilliseconds: UInt32(settings.heartbeatInterval.inSeconds * 1000))
-        sendControl(Message(runID: settings.runID, body: .welcome(welcome)), to: routingID)
-        resendPending(to: routingID)
-    }
-
-    /// Sends a reconnected host the tasks it had not answered.
-    ///
-    /// A host runs one task at a time and answers before it reads on, so a task still pending when
-    /// it says hello again was lost with its old socket. Were its result in flight after all, the
-    /// second answer is ignored.
-    private func resendPending(to host: [UInt8]) {
-        for (taskID, pendingTask) in pending.sorted(by: { $0.key < $1.key }) where pendingTask.host == host {
-            resend(taskID, host: host)
         }
     }
 
-    /// Sends a message that is not a task and records its bytes.
+    /// Sends a message that is not a task and records its bytes when it goes to a host.
     func sendControl(_ message: Message, to host: [UInt8]) {
         guard let encoded = try? codec.encode(message), (try? socket.send(encoded, to: host)) != nil else { return }
+        guard machine.hosts[host] != nil else { return }
         controlMessages.append(Self.messageRecord(encoded.size, client: nil, direction: .down, kind: "\(message.kind)"))
-    }
-
-    private func accept(_ decoded: DecodedMessage, body: TaskResult) {
-        guard let sent = pending[body.taskID] else { return }  // late or unknown
-        if body.status == .error, body.metrics[MissingMaskError.metric] == 1,
-            answerMissingMask(body.taskID, host: sent.host)
-        {
-            return
-        }
-        let task = sent.task
-        pending[body.taskID] = nil
-        do {
-            let result = try TaskMessages.result(decoded.message, body: body, kind: task.kind)
-            arrived[task.client] = (result, decoded.size)
-        } catch {
-            let failed = ClientResult(
-                client: task.client, round: Int(decoded.message.round), kind: task.kind, outcome: .error,
-                reason: "undecodable result: \(error)")
-            arrived[task.client] = (failed, decoded.size)
-        }
-    }
-
-    private func sendHeartbeatsIfDue() {
-        guard ContinuousClock.now - lastHeartbeat >= settings.heartbeatInterval else { return }
-        lastHeartbeat = .now
-        heartbeatSequence += 1
-        let beat = Message(
-            runID: settings.runID, body: .heartbeat(Heartbeat(hostID: "coordinator", sequence: heartbeatSequence)))
-        for host in hosts { sendControl(beat, to: host) }
     }
 
     static func describe(_ clients: [Int]) -> String {

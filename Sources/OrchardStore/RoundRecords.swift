@@ -65,6 +65,8 @@ public enum ClientRoundStatus: String, CaseIterable, Sendable, Codable {
     case refused
     /// The task started and failed.
     case error
+    /// The result arrived and failed validation; the reason says which check.
+    case rejected
 }
 
 /// One client's task in a round (a row of `client_rounds`; the round is the commit's).

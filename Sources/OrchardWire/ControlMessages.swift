@@ -44,6 +44,10 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let unknownClient = ErrorCode(rawValue: 7)
     /// The sender failed for a reason of its own.
     public static let internalError = ErrorCode(rawValue: 8)
+    /// A result that does not fit its task: ids, figures, tensors, shapes, masks or values.
+    public static let invalidResult = ErrorCode(rawValue: 9)
+    /// The sender has not said hello, or was presumed lost: it must say hello again.
+    public static let unknownHost = ErrorCode(rawValue: 10)
 
     public var description: String {
         switch self {
@@ -56,6 +60,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         case .unexpectedMessage: "unexpected message"
         case .unknownClient: "unknown client"
         case .internalError: "internal error"
+        case .invalidResult: "invalid result"
+        case .unknownHost: "unknown host"
         default: "error code \(rawValue)"
         }
     }

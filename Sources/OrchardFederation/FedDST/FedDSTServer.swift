@@ -36,6 +36,11 @@ public final class FedDSTServer: ServerMethod {
         return model.tasks(round: round, clients: clients, kind: "adjust", extra: extra)
     }
 
+    /// The state sent back; in an adjustment round the client moves weights within each layer.
+    public func contract(for task: ClientTask) -> ResultContract {
+        .returningState(of: task, masksMayMove: task.kind == "adjust")
+    }
+
     public func aggregate(round: Int, results: [ClientResult]) throws {
         let weighted = try SparseGlobalModel.weighted(results, round: round)
         guard !weighted.isEmpty else { return }

@@ -37,6 +37,11 @@ public final class FedTinyCleanServer: ServerMethod {
         return model.tasks(round: round, clients: clients, schedule: schedule, extra: extra)
     }
 
+    /// The state sent back, and in an adjustment round the dense gradient statistics.
+    public func contract(for task: ClientTask) -> ResultContract {
+        model.contract(for: task)
+    }
+
     public func aggregate(round: Int, results: [ClientResult]) throws {
         try model.aggregateGrowingByScores(round: round, results: results, schedule: schedule)
     }

@@ -34,6 +34,11 @@ public final class PruneFLServer: ServerMethod {
         model.tasks(round: round, clients: clients, schedule: schedule)
     }
 
+    /// The state sent back, and in an adjustment round the dense gradient statistics.
+    public func contract(for task: ClientTask) -> ResultContract {
+        model.contract(for: task)
+    }
+
     public func aggregate(round: Int, results: [ClientResult]) throws {
         try model.aggregateGrowingByScores(round: round, results: results, schedule: schedule)
     }

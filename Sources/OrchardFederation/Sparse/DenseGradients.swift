@@ -39,6 +39,14 @@ final class DenseGradients {
         return scope
     }
 
+    /// What a result holds of these statistics: a dense tensor `gradient:<name>` for each
+    /// parameter in `scope`, in the parameter's shape.
+    static func contractEntries(_ network: Network, scope: Scope) -> [ResultContract.Entry] {
+        network.parameters.filter { $0.parameter.kind.isTrainable }.filter {
+            scope == .all || $0.parameter.pattern != nil
+        }.map { ResultContract.Entry(name: prefix + $0.name, form: .dense(shape: $0.parameter.shape)) }
+    }
+
     /// The bytes the buffers and the tile of a walk take, for the memory check before they exist.
     static func bytes(_ network: Network, scope: Scope) -> Int {
         let selected = network.parameters.filter { $0.parameter.kind.isTrainable }.filter {

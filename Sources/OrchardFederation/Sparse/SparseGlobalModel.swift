@@ -51,6 +51,17 @@ final class SparseGlobalModel {
         }
     }
 
+    /// What a result of `task` holds: the state sent back under the masks sent, and in an
+    /// adjustment round the dense gradient statistics of `gradient_upload`'s scope.
+    func contract(for task: ClientTask) -> ResultContract {
+        var contract = ResultContract.returningState(of: task)
+        if task.kind == "adjust" {
+            let scope = (try? DenseGradients.scope(setup)) ?? .all
+            contract.entries += DenseGradients.contractEntries(network, scope: scope)
+        }
+        return contract
+    }
+
     /// The results that count, with their sample weights.
     static func weighted(_ results: [ClientResult], round: Int) throws -> [(weight: Double, result: ClientResult)] {
         try results.filter { $0.outcome == .ok }.map { result in

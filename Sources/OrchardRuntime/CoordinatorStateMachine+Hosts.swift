@@ -1,0 +1,141 @@
+import OrchardWire
+
+/// Hellos and lost hosts.
+extension CoordinatorStateMachine {
+    /// Registers a host that says hello, or refuses it with an error that says why.
+    ///
+    /// A hello must come from the connection whose routing id is its host id, name only clients
+    /// of the run, and fit under the cap on hosts. A host that says hello again (a new process,
+    /// or the lazy pirate's new socket) holds no masks, and gets its unanswered tasks again.
+    mutating func register(_ hello: Hello, from peer: PeerID, now: ContinuousClock.Instant) -> [Action] {
+        // A refused stranger leaves nothing behind but its count in the ledger.
+        if let refusal = refusal(of: hello, from: peer) {
+            return reject(peer, code: refusal.code, message: refusal.reason, now: now, kind: .hello)
+        }
+        let clients = hello.clientIDs.map { Int($0) }.sorted()
+        let rejoining = hosts[peer] != nil
+        if rejoining { unlink(peer) } else { hostOrder.append(peer) }
+        hosts[peer] = Host(
+            id: hello.hostID, clients: clients, lastHeard: now, softwareVersion: clipped(hello.softwareVersion))
+        for client in clients { hostsOfClient[client, default: []].append(peer) }
+        recordHostEvent(
+            HostEvent(
+                hostID: hello.hostID, kind: rejoining ? .rejoined : .joined,
+                softwareVersion: clipped(hello.softwareVersion), clients: Self.ranges(clients)))
+        let welcome = Welcome(
+            topologyName: configuration.topologyName, seed: configuration.seed,
+            acceptedClientIDs: hello.clientIDs,
+            heartbeatIntervalMilliseconds: UInt32(clamping: configuration.heartbeatInterval.milliseconds),
+            heartbeatLiveness: UInt32(clamping: configuration.liveness))
+        var actions: [Action] = [
+            .forgetMasks(of: peer), .send(Message(runID: configuration.runID, body: .welcome(welcome)), to: peer),
+        ]
+        // A task still pending for this host was lost with its old socket; were its result in
+        // flight after all, the second answer is ignored as late.
+        for (taskID, task) in pending.sorted(by: { $0.key < $1.key }) where task.host == peer {
+            actions.append(.resend(taskID: taskID, to: peer))
+        }
+        return actions
+    }
+
+    /// Why a hello is refused, if it is.
+    func refusal(of hello: Hello, from peer: PeerID) -> Rejection? {
+        guard Array(hello.hostID.utf8) == peer else {
+            return Rejection(
+                code: .unexpectedMessage,
+                reason: "the hello names host '\(clipped(hello.hostID))', but the connection's routing id is "
+                    + "'\(Self.printable(peer))'")
+        }
+        let unknown = hello.clientIDs.filter { configuration.shardSizes[Int($0)] == nil }
+        guard unknown.isEmpty else {
+            return Rejection(
+                code: .unknownClient,
+                reason: "the run has no client \(Coordinator.describe(unknown.map { Int($0) }.sorted())); it has "
+                    + "\(configuration.shardSizes.count) clients, 0-\(configuration.shardSizes.count - 1)")
+        }
+        guard Set(hello.clientIDs).count == hello.clientIDs.count else {
+            return Rejection(code: .malformed, reason: "the hello names a client twice")
+        }
+        guard hosts[peer] != nil || hosts.count < configuration.maxHosts else {
+            return Rejection(
+                code: .limitExceeded, reason: "the run takes at most \(configuration.maxHosts) hosts, and has them")
+        }
+        return nil
+    }
+
+    /// Presumes a host lost: its clients lose it, and each of its pending tasks goes to another
+    /// live host that serves the same client, or is dropped.
+    mutating func lose(_ peer: PeerID, reason: String, now: ContinuousClock.Instant) -> [Action] {
+        guard let host = hosts[peer] else { return [] }
+        unlink(peer)
+        hosts[peer] = nil
+        hostOrder.removeAll { $0 == peer }
+        recordHostEvent(HostEvent(hostID: host.id, kind: .lost, reason: reason))
+        var actions: [Action] = [.log("host '\(host.id)' lost: \(reason)"), .forgetMasks(of: peer)]
+        for (taskID, task) in pending.sorted(by: { $0.key < $1.key }) where task.host == peer {
+            if let other = leastLoadedHost(serving: task.task.client) {
+                let deadline = now + configuration.taskTimeout * (queueLength(of: other) + 1)
+                pending[taskID]?.host = other
+                pending[taskID]?.deadline = deadline
+                actions.append(.resend(taskID: taskID, to: other))
+            } else {
+                pending[taskID] = nil
+                arrivals[task.task.client] = .dropped(reason: "its host '\(host.id)' was lost: \(reason)")
+            }
+        }
+        return actions
+    }
+
+    /// Removes a host from the lists of the clients it served.
+    private mutating func unlink(_ peer: PeerID) {
+        for client in hosts[peer]?.clients ?? [] {
+            hostsOfClient[client]?.removeAll { $0 == peer }
+            if hostsOfClient[client]?.isEmpty == true { hostsOfClient[client] = nil }
+        }
+    }
+
+    /// The live host serving `client` with the fewest pending tasks, if any.
+    func leastLoadedHost(serving client: Int) -> PeerID? {
+        let candidates = (hostsOfClient[client] ?? []).filter { hosts[$0]?.silent == false }
+        return candidates.min { queueLength(of: $0) < queueLength(of: $1) }
+    }
+
+    /// The tasks pending on a host.
+    func queueLength(of peer: PeerID) -> Int { pending.values.count { $0.host == peer } }
+
+    /// A peer's routing id as text: its UTF-8, or `0x` and its bytes in hex.
+    static func printable(_ peer: PeerID) -> String {
+        if let text = String(validating: peer, as: UTF8.self), !text.isEmpty,
+            text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F })
+        {
+            return String(text.prefix(64))
+        }
+        return "0x" + peer.prefix(32).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+    }
+
+    /// Client ids as ranges: `0-9,20,22-23`.
+    static func ranges(_ sorted: [Int]) -> String {
+        var parts: [String] = []
+        var index = 0
+        while index < sorted.count {
+            var end = index
+            while end + 1 < sorted.count && sorted[end + 1] == sorted[end] + 1 { end += 1 }
+            parts.append(end == index ? "\(sorted[index])" : "\(sorted[index])-\(sorted[end])")
+            index = end + 1
+        }
+        return parts.joined(separator: ",")
+    }
+
+    func clipped(_ text: String) -> String { String(text.prefix(100)) }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded down.
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}
