@@ -77,6 +77,7 @@ public final class CoordinatorSession {
         recorder = StoreRecorder(store: store, run: run)
         var settings = configuration.coordinatorSettings(endpoint: endpoint)
         settings.expectedHosts = expectedHosts
+        settings.wire.limits = try RunLimits.decoding(for: configuration.setup)
         settings.runID = UInt64(run.rawValue)
         coordinator = try Coordinator(
             settings: settings, profiles: configuration.profiles, sampler: configuration.sampler, method: method,

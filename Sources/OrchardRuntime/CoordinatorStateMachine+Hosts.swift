@@ -73,7 +73,7 @@ extension CoordinatorStateMachine {
         recordHostEvent(HostEvent(hostID: host.id, kind: .lost, reason: reason))
         var actions: [Action] = [.log("host '\(host.id)' lost: \(reason)"), .forgetMasks(of: peer)]
         for (taskID, task) in pending.sorted(by: { $0.key < $1.key }) where task.host == peer {
-            if let other = leastLoadedHost(serving: task.task.client) {
+            if let other = leastLoadedHost(serving: task.task.client, excluding: task.rejectedBy) {
                 let deadline = now + configuration.taskTimeout * (queueLength(of: other) + 1)
                 pending[taskID]?.host = other
                 pending[taskID]?.deadline = deadline
@@ -94,9 +94,9 @@ extension CoordinatorStateMachine {
         }
     }
 
-    /// The live host serving `client` with the fewest pending tasks, if any.
-    func leastLoadedHost(serving client: Int) -> PeerID? {
-        let candidates = (hostsOfClient[client] ?? []).filter { hosts[$0]?.silent == false }
+    /// The live host serving `client` with the fewest pending tasks, if any besides `excluded`.
+    func leastLoadedHost(serving client: Int, excluding excluded: Set<PeerID> = []) -> PeerID? {
+        let candidates = (hostsOfClient[client] ?? []).filter { hosts[$0]?.silent == false && !excluded.contains($0) }
         return candidates.min { queueLength(of: $0) < queueLength(of: $1) }
     }
 

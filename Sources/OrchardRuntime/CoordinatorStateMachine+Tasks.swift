@@ -89,22 +89,45 @@ extension CoordinatorStateMachine {
             // again), and the newer copy's answer is awaited.
             return task.refersToMasks ? [.forgetMasks(of: peer), .resend(taskID: body.taskID, to: peer)] : []
         }
-        pending[body.taskID] = nil
         let expected = ResultValidation.Expectation(
             runID: configuration.runID, round: task.task.round, client: task.task.client, kind: task.task.kind,
             contract: task.contract, shardSize: configuration.shardSizes[task.task.client],
             maxMagnitude: configuration.maxMagnitude)
         switch ResultValidation.validate(decoded.message, body: body, expecting: expected) {
         case .success(let result):
+            pending[body.taskID] = nil
             arrivals[task.task.client] = .result(result, decoded.size)
             return []
         case .failure(let rejection):
-            arrivals[task.task.client] = .rejected(rejection, decoded.size)
-            return reject(
+            var actions = reject(
                 peer, code: rejection.code,
                 message: "result of task \(body.taskID) (client \(task.task.client)) rejected: \(rejection.reason)",
                 now: now, kind: .result)
+            actions += retry(body.taskID, rejectedBy: peer, rejection: rejection, size: decoded.size, now: now)
+            return actions
         }
+    }
+
+    /// Gives a task whose result was rejected to another live host serving its client that has
+    /// not failed it yet; with none left, the client's outcome is the rejection.
+    ///
+    /// Results do not depend on the host that computed them, so an honest host's answer replaces
+    /// a broken or hostile one's; a result that every host fails the same way (a client whose
+    /// training diverges) ends rejected after one try per host.
+    private mutating func retry(
+        _ taskID: UInt64, rejectedBy peer: PeerID, rejection: Rejection, size: WireSize, now: ContinuousClock.Instant
+    ) -> [Action] {
+        guard var task = pending.removeValue(forKey: taskID) else { return [] }
+        task.rejectedBy.insert(peer)
+        let tried = task.rejectedBy
+        guard let other = leastLoadedHost(serving: task.task.client, excluding: tried) else {
+            arrivals[task.task.client] = .rejected(rejection, size)
+            return []
+        }
+        task.host = other
+        task.deadline = now + configuration.taskTimeout * (queueLength(of: other) + 1)
+        pending[taskID] = task
+        return [.resend(taskID: taskID, to: other)]
     }
 
     /// Times out the tasks past their deadline; their hosts get no work until they say hello again.

@@ -76,6 +76,8 @@ struct CoordinatorStateMachine {
         var deadline: ContinuousClock.Instant
         /// Whether the last copy sent referred to a mask the host was thought to hold.
         var refersToMasks = false
+        /// The hosts whose results for it were rejected.
+        var rejectedBy: Set<PeerID> = []
     }
 
     /// How a sampled client's task of the round ended.

@@ -39,6 +39,7 @@ public enum HostSession {
         }
         let method = try MethodRegistry.client(plan.topology.method.name, setup: configuration.setup)
         var settings = ClientHost.Settings(endpoint: endpoint, hostID: hostID)
+        settings.wire.limits = try RunLimits.decoding(for: configuration.setup)
         settings.parentProcess = parentProcess
         let host = try ClientHost(
             settings: settings, clients: locals,

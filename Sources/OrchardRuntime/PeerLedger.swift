@@ -29,7 +29,13 @@ struct PeerLedger {
     let summaryInterval: Duration
     var maxPeers = 256
     var answersPerInterval = 10
+    /// The most first lines logged in an interval, over all peers; the rest go to the summary.
+    var firstLinesPerInterval = 10
+    /// The most peers summarised one line each; more are summarised in one line together.
+    var summaryLinesPerInterval = 10
     private(set) var entries: [PeerID: Entry] = [:]
+    private var firstLines = 0
+    private var firstLinesStart: ContinuousClock.Instant?
     /// The key under which peers past `maxPeers` are counted.
     static let overflow: PeerID = []
 
@@ -54,6 +60,12 @@ struct PeerLedger {
     mutating func firstLine(_ peer: PeerID, now: ContinuousClock.Instant) -> String? {
         let key = entries[peer] == nil ? Self.overflow : peer
         guard var entry = entries[key], !entry.loggedFirst else { return nil }
+        if let start = firstLinesStart, now - start < summaryInterval {
+            guard firstLines < firstLinesPerInterval else { return nil }
+        } else {
+            (firstLinesStart, firstLines) = (now, 0)
+        }
+        firstLines += 1
         entry.loggedFirst = true
         let code = entry.unlogged.keys.sorted().first ?? ""
         let line = "peer \(entry.peer): \(code): \(entry.example[code] ?? "")"
@@ -70,18 +82,21 @@ struct PeerLedger {
         return true
     }
 
-    /// One line per peer whose interval ended with rejections not yet logged; starts new intervals.
+    /// One line per peer whose interval ended with rejections not yet logged (one line for all
+    /// of them when there are many); starts new intervals.
     mutating func summaries(now: ContinuousClock.Instant) -> [String] {
         var lines: [String] = []
+        var together: [String: Int] = [:]
+        var peers = 0
         for key in entries.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             guard var entry = entries[key], now - entry.intervalStart >= summaryInterval else { continue }
-            let total = entry.unlogged.values.reduce(0, +)
-            if total > 0 {
-                let parts = entry.unlogged.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            if !entry.unlogged.isEmpty {
+                peers += 1
+                together.merge(entry.unlogged, uniquingKeysWith: +)
                 lines.append(
-                    "peer \(entry.peer): \(total) more rejected in the last "
+                    "peer \(entry.peer): \(entry.unlogged.values.reduce(0, +)) more rejected in the last "
                         + "\(CoordinatorStateMachine.seconds(now - entry.intervalStart)): "
-                        + parts.joined(separator: ", "))
+                        + Self.describe(entry.unlogged))
             }
             entry.unlogged.removeAll()
             entry.intervalStart = now
@@ -89,7 +104,12 @@ struct PeerLedger {
             entry.loggedFirst = false
             entries[key] = entry
         }
-        return lines
+        guard lines.count > summaryLinesPerInterval else { return lines }
+        return ["\(peers) peers: \(together.values.reduce(0, +)) more rejected: " + Self.describe(together)]
+    }
+
+    static func describe(_ counts: [String: Int]) -> String {
+        counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     }
 
     /// The counts since the last call, by peer and code; peers with nothing left to log are forgotten.

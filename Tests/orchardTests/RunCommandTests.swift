@@ -167,12 +167,13 @@ struct RunCommandTests {
         #expect(!FileManager.default.fileExists(atPath: database))
     }
 
-    /// Two hosts on separate client ranges; one is killed and later started again.
-    @Test func aDeadHostsClientsTimeOutAndAreServedAgainWhenItReturns() async throws {
+    /// Two hosts on separate client ranges; one is killed and later started again. The dead host
+    /// is lost after three silent heartbeats (1.5 s), long before the task timeout.
+    @Test func aDeadHostIsLostAndItsClientsAreServedAgainWhenItReturns() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let topology = folder.file("e2e.yaml")
-        try smallTopology(rounds: 400, checkpointEvery: 50, taskTimeout: "2s")
+        try smallTopology(rounds: 400, checkpointEvery: 50, taskTimeout: "10min")
             .write(toFile: topology, atomically: true, encoding: .utf8)
         let database = folder.file("hosts.sqlite")
         let coordinator = try BackgroundOrchard([
@@ -218,12 +219,17 @@ struct RunCommandTests {
         _ = (steady, flaky)
         #expect(servedAgain, "the returned host's clients were not served again; \(coordinator.errors)")
 
-        var timedOut = false
+        // The killed host falls silent: it is lost after its liveness, and its clients are dropped.
+        var dropped = false
         for round in (killedAfter + 1)...returnedAfter {
             guard let commit = try store.roundCommit(run: run, round: round) else { continue }
-            timedOut = timedOut || commit.clientRounds.contains { $0.clientID >= 6 && $0.status == .timeout }
+            dropped =
+                dropped
+                || commit.clientRounds.contains {
+                    $0.clientID >= 6 && $0.status == .dropped && ($0.reason ?? "").contains("was lost")
+                }
             #expect(commit.clientRounds.filter { $0.clientID < 6 }.allSatisfy { $0.status == .ok }, "round \(round)")
         }
-        #expect(timedOut, "no client of the killed host timed out")
+        #expect(dropped, "no client of the killed host was dropped as lost")
     }
 }
