@@ -35,13 +35,20 @@ public struct LocalLauncher {
         }
     }
 
-    /// Waits up to `grace` for the hosts to exit on their own, then terminates the rest.
+    /// Waits up to `grace` for the hosts to exit on their own, then asks the rest to stop
+    /// (SIGTERM), and kills those still there a second later (SIGKILL: a frozen host cannot
+    /// handle a SIGTERM, and waiting for it would never end).
     public static func reap(_ processes: [Process], grace: Duration = .seconds(5)) {
-        let until = ContinuousClock.now + grace
-        while processes.contains(where: \.isRunning) && ContinuousClock.now < until {
-            Thread.sleep(forTimeInterval: 0.05)
+        func wait(_ span: Duration) {
+            let until = ContinuousClock.now + span
+            while processes.contains(where: \.isRunning) && ContinuousClock.now < until {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
         }
+        wait(grace)
         for process in processes where process.isRunning { process.terminate() }
+        wait(.seconds(1))
+        for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) }
         for process in processes { process.waitUntilExit() }
     }
 }

@@ -232,4 +232,45 @@ struct RunCommandTests {
         }
         #expect(dropped, "no client of the killed host was dropped as lost")
     }
+
+    /// `orchard run` with two hosts, one frozen with SIGSTOP after round 2: it is lost after three
+    /// silent heartbeats (1.5 s), its tasks go to the other host, and the run completes with the
+    /// model of a run nobody froze, long before the ten-minute task timeout.
+    @Test func aFrozenHostIsLostAndTheRunCompletesWithTheSameModel() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let topology = folder.file("frozen.yaml")
+        try smallTopology(rounds: 8, checkpointEvery: 4, taskTimeout: "10min")
+            .write(toFile: topology, atomically: true, encoding: .utf8)
+        let clean = folder.file("clean.sqlite")
+        let cleanRun = try await OrchardProcess.run(["run", topology, "--processes", "2", "--db", clean])
+        #expect(cleanRun.status == 0, "\(cleanRun.standardError)")
+
+        let database = folder.file("frozen.sqlite")
+        let run = try BackgroundOrchard(["run", topology, "--processes", "2", "--db", database])
+        try await waitForRound(2, in: database, limit: .seconds(120))
+        let hosts = Self.children(of: run.process.processIdentifier)
+        #expect(hosts.count == 2, "hosts: \(hosts)")
+        let frozen = try #require(hosts.first)
+        Foundation.kill(frozen, SIGSTOP)
+        defer { Foundation.kill(frozen, SIGKILL) }
+        let until = ContinuousClock.now + .seconds(240)
+        while run.process.isRunning && ContinuousClock.now < until { try await Task.sleep(for: .milliseconds(100)) }
+        try #require(!run.process.isRunning, "the run did not end: \(run.errors)")
+        #expect(run.process.terminationStatus == 0, "\(run.errors)")
+        #expect(run.errors.contains("lost"), "\(run.errors)")
+        #expect(try await finalHash(database) == (try await finalHash(clean)))
+    }
+
+    /// The process ids whose parent is `parent`, from /proc.
+    static func children(of parent: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[1]) == parent
+        }.sorted()
+    }
 }
