@@ -42,6 +42,9 @@ public final class ClientHost {
     private let context: ZMQContext
     private var socket: ZMQSocket?
     private var hello: Message?
+    /// Drawn once per process, so the coordinator tells this host's reconnections from a second
+    /// process started under the same id; it decides nothing about the run's results.
+    private let instance = UInt64.random(in: 1...UInt64.max)
     /// The task running on its own thread, and those waiting for it, in the order they came.
     private var running: TaskThread?
     private var queued: [(Message, TaskAssignment)] = []
@@ -147,7 +150,10 @@ public final class ClientHost {
                 downlinkBitsPerSecond: finite(profile.downlinkBitsPerSecond), latencySeconds: profile.latencySeconds)
         }
         hello = Message(
-            body: .hello(Hello(hostID: settings.hostID, clients: capabilities, softwareVersion: OrchardVersion.current))
+            body: .hello(
+                Hello(
+                    hostID: settings.hostID, clients: capabilities, softwareVersion: OrchardVersion.current,
+                    instance: instance))
         )
         try sayHello()
     }
@@ -181,6 +187,8 @@ public final class ClientHost {
             settings.silenceLimit = max(interval * 3, .seconds(5))
         case .heartbeat:
             break
+        case .error(let report) where report.code == .hostIDInUse:
+            throw RuntimeError("host \(settings.hostID): the coordinator refused this host: \(report.message)")
         case .error(let report) where report.code == .unknownHost:
             // The coordinator presumed this host lost (it was frozen, or the network was): say
             // hello again, at most once a second.

@@ -9,14 +9,15 @@ extension CoordinatorStateMachine {
     /// or the lazy pirate's new socket) holds no masks, and gets its unanswered tasks again.
     mutating func register(_ hello: Hello, from peer: PeerID, now: ContinuousClock.Instant) -> [Action] {
         // A refused stranger leaves nothing behind but its count in the ledger.
-        if let refusal = refusal(of: hello, from: peer) {
+        if let refusal = refusal(of: hello, from: peer, now: now) {
             return reject(peer, code: refusal.code, message: refusal.reason, now: now, kind: .hello)
         }
         let clients = hello.clientIDs.map { Int($0) }.sorted()
         let rejoining = hosts[peer] != nil
         if rejoining { unlink(peer) } else { hostOrder.append(peer) }
         hosts[peer] = Host(
-            id: hello.hostID, clients: clients, lastHeard: now, softwareVersion: clipped(hello.softwareVersion))
+            id: hello.hostID, clients: clients, lastHeard: now, softwareVersion: clipped(hello.softwareVersion),
+            instance: hello.instance)
         for client in clients { hostsOfClient[client, default: []].append(peer) }
         recordHostEvent(
             HostEvent(
@@ -39,7 +40,19 @@ extension CoordinatorStateMachine {
     }
 
     /// Why a hello is refused, if it is.
-    func refusal(of hello: Hello, from peer: PeerID) -> Rejection? {
+    ///
+    /// A hello from another process (another `instance`) under the id of a host heard from
+    /// within the last heartbeat interval (and a second of slack) is a second live process with
+    /// that id, not a restart: it is refused, and the host first registered keeps the id.
+    func refusal(of hello: Hello, from peer: PeerID, now: ContinuousClock.Instant) -> Rejection? {
+        if let current = hosts[peer], current.instance != 0, hello.instance != 0, current.instance != hello.instance,
+            now - current.lastHeard < configuration.heartbeatInterval + .seconds(1)
+        {
+            return Rejection(
+                code: .hostIDInUse,
+                reason: "host id '\(clipped(hello.hostID))' is in use by another live process, heard "
+                    + "\(Self.seconds(now - current.lastHeard)) ago; give each host its own --host-id")
+        }
         guard Array(hello.hostID.utf8) == peer else {
             return Rejection(
                 code: .unexpectedMessage,

@@ -63,6 +63,8 @@ struct CoordinatorStateMachine {
         var clients: [Int]
         var lastHeard: ContinuousClock.Instant
         var softwareVersion: String
+        /// The number its process drew at start (0: not stated).
+        var instance: UInt64 = 0
         /// Whether its last task timed out: it gets no work until it says hello again.
         var silent = false
     }

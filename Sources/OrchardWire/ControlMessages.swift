@@ -48,6 +48,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let invalidResult = ErrorCode(rawValue: 9)
     /// The sender has not said hello, or was presumed lost: it must say hello again.
     public static let unknownHost = ErrorCode(rawValue: 10)
+    /// Another live process says hello under the same host id: this one must not take part.
+    public static let hostIDInUse = ErrorCode(rawValue: 11)
 
     public var description: String {
         switch self {
@@ -62,6 +64,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         case .internalError: "internal error"
         case .invalidResult: "invalid result"
         case .unknownHost: "unknown host"
+        case .hostIDInUse: "host id in use"
         default: "error code \(rawValue)"
         }
     }

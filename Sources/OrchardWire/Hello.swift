@@ -43,12 +43,16 @@ public struct Hello: Sendable, Equatable {
     public var clients: [ClientCapabilities]
     /// The host's software version, for the run's records.
     public var softwareVersion: String
+    /// A number the host process draws when it starts (0: not stated), so that the coordinator
+    /// tells a reconnecting host from a second process started under the same host id.
+    public var instance: UInt64
 
     /// Creates a hello.
-    public init(hostID: String, clients: [ClientCapabilities], softwareVersion: String = "") {
+    public init(hostID: String, clients: [ClientCapabilities], softwareVersion: String = "", instance: UInt64 = 0) {
         self.hostID = hostID
         self.clients = clients
         self.softwareVersion = softwareVersion
+        self.instance = instance
     }
 
     /// The ids of the logical clients, in the order declared.

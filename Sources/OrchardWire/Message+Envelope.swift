@@ -74,6 +74,7 @@ extension Hello {
         var wire = Orchard_Wire_V1_Hello()
         wire.hostID = hostID
         wire.softwareVersion = softwareVersion
+        wire.instance = instance
         wire.clients = clients.map { client in
             var capabilities = Orchard_Wire_V1_ClientCapabilities()
             capabilities.clientID = client.clientID
@@ -97,7 +98,7 @@ extension Hello {
                 downlinkBitsPerSecond: client.downlinkBitsPerSecond,
                 latencySeconds: client.latencySeconds, extra: client.extra)
         }
-        self.init(hostID: wire.hostID, clients: clients, softwareVersion: wire.softwareVersion)
+        self.init(hostID: wire.hostID, clients: clients, softwareVersion: wire.softwareVersion, instance: wire.instance)
     }
 }
 

@@ -26,8 +26,9 @@ struct CoordinatorStateMachineTests {
         return try codec.decode(try codec.encode(message).frames)
     }
 
-    func hello(_ id: String, clients: [UInt32]) throws -> DecodedMessage {
-        try decoded(Message(body: .hello(Hello(hostID: id, clients: clients.map { ClientCapabilities(clientID: $0) }))))
+    func hello(_ id: String, clients: [UInt32], instance: UInt64 = 1) throws -> DecodedMessage {
+        let capabilities = clients.map { ClientCapabilities(clientID: $0) }
+        return try decoded(Message(body: .hello(Hello(hostID: id, clients: capabilities, instance: instance))))
     }
 
     /// A train task of client `client` carrying a 2x2 dense weight.
@@ -78,6 +79,23 @@ struct CoordinatorStateMachineTests {
                 .limitExceeded
             ])
         #expect(machine.hosts.count == 1)
+    }
+
+    /// A second process under a live host's id is refused; once the first has been silent for a
+    /// heartbeat interval and a second, a new process under that id is a restart and is welcomed.
+    @Test func aSecondProcessUnderALiveHostsIDIsRefused() throws {
+        var machine = machine()
+        _ = machine.handle(.message(try hello("alpha", clients: [0], instance: 1), from: alpha), now: start)
+        let second = machine.handle(
+            .message(try hello("alpha", clients: [0], instance: 2), from: alpha), now: start + .milliseconds(500))
+        #expect(errorCodes(second) == [.hostIDInUse])
+        #expect(machine.hosts[alpha]?.instance == 1)
+        let again = machine.handle(
+            .message(try hello("alpha", clients: [0], instance: 1), from: alpha), now: start + .seconds(1))
+        #expect(errorCodes(again).isEmpty)
+        let restart = machine.handle(
+            .message(try hello("alpha", clients: [0], instance: 3), from: alpha), now: start + .milliseconds(3100))
+        #expect(errorCodes(restart).isEmpty && machine.hosts[alpha]?.instance == 3)
     }
 
     @Test func messagesFromStrangersAreAnsweredUnknownHost() throws {

@@ -273,4 +273,33 @@ struct RunCommandTests {
             return fields.count > 2 && Int32(fields[1]) == parent
         }.sorted()
     }
+
+    /// A second `orchard client` under a live host's id is refused with a clear error and a
+    /// non-zero exit; the first host keeps serving and the run goes on.
+    @Test func aSecondHostUnderTheSameIDIsRefused() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let topology = folder.file("twice.yaml")
+        try smallTopology(rounds: 400, checkpointEvery: 50).write(toFile: topology, atomically: true, encoding: .utf8)
+        let database = folder.file("twice.sqlite")
+        let coordinator = try BackgroundOrchard([
+            "coordinator", "--topology", topology, "--bind", "tcp://127.0.0.1:*", "--hosts", "1", "--db", database,
+        ])
+        let endpoint = try await coordinator.listeningEndpoint()
+        let first = try BackgroundOrchard([
+            "client", "--connect", endpoint, "--topology", topology, "--clients", "0-11", "--host-id", "same",
+        ])
+        try await waitForRound(2, in: database, limit: .seconds(60))
+        let second = try await OrchardProcess.run([
+            "client", "--connect", endpoint, "--topology", topology, "--clients", "0-11", "--host-id", "same",
+        ])
+        #expect(second.status != 0)
+        #expect(second.standardError.contains("in use by another live process"), "\(second.standardError)")
+        let store = try RunStore.open(at: database, access: .readOnly)
+        let run = try #require(try store.latestRun())
+        let reached = try #require(try store.lastCommittedRound(run: run))
+        try await waitForRound(reached + 3, in: database, limit: .seconds(60))
+        coordinator.kill()
+        _ = first
+    }
 }

@@ -482,6 +482,9 @@ nonisolated struct Orchard_Wire_V1_Hello: Sendable {
   /// free text, for the run's records
   var softwareVersion: String = String()
 
+  /// a number the host process draws at start, 0 if not stated: tells two processes under one host id apart
+  var instance: UInt64 = 0
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
@@ -963,7 +966,7 @@ nonisolated extension Orchard_Wire_V1_ClientCapabilities: SwiftProtobuf.Message,
 
 nonisolated extension Orchard_Wire_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Hello"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}host_id\0\u{1}clients\0\u{3}software_version\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}host_id\0\u{1}clients\0\u{3}software_version\0\u{1}instance\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -974,6 +977,7 @@ nonisolated extension Orchard_Wire_V1_Hello: SwiftProtobuf.Message, SwiftProtobu
       case 1: try { try decoder.decodeSingularStringField(value: &self.hostID) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.clients) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.softwareVersion) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.instance) }()
       default: break
       }
     }
@@ -989,6 +993,9 @@ nonisolated extension Orchard_Wire_V1_Hello: SwiftProtobuf.Message, SwiftProtobu
     if !self.softwareVersion.isEmpty {
       try visitor.visitSingularStringField(value: self.softwareVersion, fieldNumber: 3)
     }
+    if self.instance != 0 {
+      try visitor.visitSingularUInt64Field(value: self.instance, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -996,6 +1003,7 @@ nonisolated extension Orchard_Wire_V1_Hello: SwiftProtobuf.Message, SwiftProtobu
     if lhs.hostID != rhs.hostID {return false}
     if lhs.clients != rhs.clients {return false}
     if lhs.softwareVersion != rhs.softwareVersion {return false}
+    if lhs.instance != rhs.instance {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
