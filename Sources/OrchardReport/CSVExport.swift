@@ -4,8 +4,9 @@ import OrchardStore
 /// Writes a run's tables as CSV files, one per table, for spreadsheets and scripts.
 ///
 /// Each file is `<folder>/<table>.csv` (`runs.csv`, `clients.csv`, `rounds.csv`,
-/// `client_rounds.csv`, `messages.csv`, `layers.csv`, `checkpoints.csv`, `client_metrics.csv`): a
-/// header of column names, then one record per row of the run, in the order of the table's key.
+/// `client_rounds.csv`, `messages.csv`, `layers.csv`, `checkpoints.csv`, `client_metrics.csv`,
+/// `host_events.csv`, `peer_rejections.csv`): a header of column names, then one record per row of
+/// the run, in the order of the table's key.
 /// Fields follow RFC 4180: records end with CRLF, and a field holding a comma, a double quote, CR
 /// or LF is enclosed in double quotes, with its quotes doubled. NULL is an empty field; reals are
 /// written in the shortest form that reads back to the same double; a blob column is replaced by

@@ -1,4 +1,5 @@
 import Foundation
+import OrchardStore
 
 /// How the text report writes numbers, sizes, times and dates.
 enum ReportFormat {
@@ -60,5 +61,12 @@ enum ReportFormat {
     /// `count` followed by `noun`, or by its plural (`noun` + `s` unless given) unless the count is one.
     static func counted(_ count: Int, _ noun: String, plural: String? = nil) -> String {
         "\(grouped(count)) \(count == 1 ? noun : plural ?? noun + "s")"
+    }
+
+    /// Text on one line, such as a peer chose (a host id, a reason, an example message): control
+    /// characters escaped, cut to `limit` characters with `...` when longer.
+    static func oneLine(_ text: String, limit: Int = 100) -> String {
+        let escaped = UntrustedText.escaped(text, maxScalars: 16 * limit)
+        return escaped.count > limit ? escaped.prefix(limit - 3) + "..." : escaped
     }
 }

@@ -19,7 +19,7 @@ extension RunSummary: Encodable {
         case best_accuracy_round, final_density, messages, bytes_down, bytes_up, analytic_min_bytes
         case bytes_with_analytic, sim_seconds, wall_seconds, rounds_wall_seconds, coordinator_seconds
         case coordinator_overhead_fraction, checkpoint_round, final_model_sha256, per_round, traffic, clients
-        case client_metrics
+        case client_metrics, hosts, peer_rejections
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -67,6 +67,8 @@ extension RunSummary: Encodable {
         try container.encode(traffic.map(TrafficJSON.init), forKey: .traffic)
         try container.encode(clients.map(ClientJSON.init), forKey: .clients)
         try container.encode(clientMetrics.map(MetricJSON.init), forKey: .client_metrics)
+        try container.encode(hosts.map(HostJSON.init), forKey: .hosts)
+        try container.encode(peerRejections.map(RejectionJSON.init), forKey: .peer_rejections)
     }
 }
 
@@ -83,6 +85,7 @@ private struct RoundJSON: Encodable {
     private enum Key: String, CodingKey {
         case round, phase, sim_start, sim_seconds, wall_seconds, coordinator_seconds, sampled, answered, dropped
         case test_accuracy, test_loss, train_loss, global_density, bytes_down, bytes_up, analytic_min_bytes
+        case rejected
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -104,6 +107,7 @@ private struct RoundJSON: Encodable {
         try container.encode(line.bytesDown, forKey: .bytes_down)
         try container.encode(line.bytesUp, forKey: .bytes_up)
         try container.encode(line.analyticMinBytes, forKey: .analytic_min_bytes)
+        try container.encode(line.rejected, forKey: .rejected)
     }
 }
 
@@ -131,7 +135,8 @@ private struct ClientJSON: Encodable {
     let client: ClientActivity
 
     private enum Key: String, CodingKey {
-        case client, group, rounds_sampled, ok, dropped, timeout, refused, error, bytes_down, bytes_up, mean_loss
+        case client, group, rounds_sampled, ok, dropped, timeout, refused, error, rejected, bytes_down, bytes_up
+        case mean_loss
         case flops, memory_budget_bytes, predicted_peak_bytes, measured_peak_bytes
     }
 
@@ -145,6 +150,7 @@ private struct ClientJSON: Encodable {
         try container.encode(client.timedOut, forKey: .timeout)
         try container.encode(client.refused, forKey: .refused)
         try container.encode(client.failed, forKey: .error)
+        try container.encode(client.rejected, forKey: .rejected)
         try container.encode(client.bytesDown, forKey: .bytes_down)
         try container.encode(client.bytesUp, forKey: .bytes_up)
         try container.encode(finiteOrNil(client.meanLoss), forKey: .mean_loss)
@@ -179,5 +185,52 @@ private struct MetricJSON: Encodable {
             try element.encode(finiteOrNil(round.minimum), forKey: .min)
             try element.encode(finiteOrNil(round.maximum), forKey: .max)
         }
+    }
+}
+
+/// One element of `hosts`: a host's latest version and clients, and its events.
+private struct HostJSON: Encodable {
+    let host: HostHistory
+
+    private enum Key: String, CodingKey {
+        case host_id, software_version, clients, events
+    }
+
+    private enum EventKey: String, CodingKey {
+        case round, event, software_version, clients, reason
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(host.hostID, forKey: .host_id)
+        try container.encode(host.softwareVersion, forKey: .software_version)
+        try container.encode(host.clients, forKey: .clients)
+        var events = container.nestedUnkeyedContainer(forKey: .events)
+        for event in host.events {
+            var element = events.nestedContainer(keyedBy: EventKey.self)
+            try element.encode(event.round, forKey: .round)
+            try element.encode(event.record.event.rawValue, forKey: .event)
+            try element.encode(event.record.softwareVersion, forKey: .software_version)
+            try element.encode(event.record.clients, forKey: .clients)
+            try element.encode(event.record.reason, forKey: .reason)
+        }
+    }
+}
+
+/// One element of `peer_rejections`: a peer's rejected messages of one code over the run.
+private struct RejectionJSON: Encodable {
+    let rejection: PeerRejectionTotal
+
+    private enum Key: String, CodingKey {
+        case peer, code, count, rounds, example
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(rejection.peer, forKey: .peer)
+        try container.encode(rejection.code, forKey: .code)
+        try container.encode(rejection.count, forKey: .count)
+        try container.encode(rejection.rounds, forKey: .rounds)
+        try container.encode(rejection.example, forKey: .example)
     }
 }

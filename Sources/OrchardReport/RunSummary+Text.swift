@@ -2,10 +2,11 @@ import OrchardStore
 
 extension RunSummary {
     /// The summary for people: the run, its headline figures, then tables of rounds, messages,
-    /// clients and the figures clients reported beyond the standard ones.
+    /// clients, the figures clients reported beyond the standard ones, hosts and rejected messages.
     ///
     /// Tables longer than `maxRows` show their first and last rows and say how many were left out.
-    /// The memory columns of the client table appear only when the run recorded memory figures.
+    /// The memory columns of the client table appear only when the run recorded memory figures, the
+    /// rounds table's `rejected` column only when some result was rejected.
     public func text(maxRows: Int = 20) -> String {
         var lines = header() + [""] + figures()
         lines += ["", "Rounds"] + roundTable().render(limit: maxRows, noun: "round")
@@ -18,6 +19,13 @@ extension RunSummary {
         if !clientMetrics.isEmpty {
             lines += ["", "Client metrics (each round's mean over the clients that reported it)"]
             lines += metricTable().render(limit: maxRows, noun: "metric")
+        }
+        if !hosts.isEmpty {
+            lines += ["", "Hosts"] + hostTable().render(limit: maxRows, noun: "host")
+        }
+        if !peerRejections.isEmpty {
+            lines += ["", "Rejected messages (by peer and error code)"]
+            lines += rejectionTable().render(limit: maxRows, noun: "rejection")
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -91,12 +99,14 @@ extension RunSummary {
 
     private func roundTable() -> TextTable {
         let showAnalytic = analyticMinBytes != nil
+        let showRejected = perRound.contains { $0.rejected > 0 }
         var columns: [TextTable.Column] = [
             .number("round"), .text("phase"), .number("sampled"), .number("answered"), .number("sim s"),
             .number("wall s"), .number("accuracy"), .number("test loss"), .number("train loss"), .number("density"),
             .number("down"), .number("up"),
         ]
         if showAnalytic { columns.append(.number("analytic")) }
+        if showRejected { columns.append(.number("rejected")) }
         var table = TextTable(columns)
         for line in perRound {
             let round = line.record
@@ -108,6 +118,7 @@ extension RunSummary {
                 ReportFormat.bytes(line.bytesDown), ReportFormat.bytes(line.bytesUp),
             ]
             if showAnalytic { cells.append(ReportFormat.bytes(line.analyticMinBytes)) }
+            if showRejected { cells.append("\(line.rejected)") }
             table.append(cells)
         }
         return table
@@ -130,7 +141,8 @@ extension RunSummary {
     private func clientTable() -> TextTable {
         var columns: [TextTable.Column] = [
             .number("client"), .text("group"), .number("sampled"), .number("ok"), .number("dropped"),
-            .number("timeout"), .number("refused"), .number("error"), .number("down"), .number("up"),
+            .number("timeout"), .number("refused"), .number("error"), .number("rejected"), .number("down"),
+            .number("up"),
             .number("mean loss"),
         ]
         if recordsMemory {
@@ -140,7 +152,8 @@ extension RunSummary {
         for client in clients {
             var cells = [
                 "\(client.clientID)", client.group, "\(client.roundsSampled)", "\(client.ok)", "\(client.dropped)",
-                "\(client.timedOut)", "\(client.refused)", "\(client.failed)", ReportFormat.bytes(client.bytesDown),
+                "\(client.timedOut)", "\(client.refused)", "\(client.failed)", "\(client.rejected)",
+                ReportFormat.bytes(client.bytesDown),
                 ReportFormat.bytes(client.bytesUp), ReportFormat.decimal(client.meanLoss, 4),
             ]
             if recordsMemory {

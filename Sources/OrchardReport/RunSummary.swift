@@ -63,6 +63,10 @@ public struct RunSummary: Sendable, Equatable {
     /// The figures clients reported that have no column of their own (`client_metrics`), per
     /// round, by name.
     public var clientMetrics: [MetricSeries]
+    /// Each client host's announced version and clients and its joins, losses and refusals, by host id.
+    public var hosts: [HostHistory]
+    /// The messages the coordinator rejected, summed by peer and error code.
+    public var peerRejections: [PeerRejectionTotal]
 
     /// The figures of one round.
     public struct RoundLine: Sendable, Equatable {
@@ -74,6 +78,8 @@ public struct RunSummary: Sendable, Equatable {
         public var bytesUp: Int
         /// The analytic minimum of the messages that record one, or `nil`.
         public var analyticMinBytes: Int?
+        /// The round's tasks whose result was rejected.
+        public var rejected: Int
     }
 
     /// The summary of `run` in `store`, read in one transaction.
@@ -95,6 +101,8 @@ public struct RunSummary: Sendable, Equatable {
         clientCount = clients.count
         self.traffic = overview.trafficGroups
         clientMetrics = overview.clientMetrics
+        hosts = overview.hosts
+        peerRejections = overview.peerRejections
 
         let evaluated = rounds.filter { $0.testAccuracy != nil }
         finalAccuracy = evaluated.last?.testAccuracy
@@ -131,11 +139,12 @@ public struct RunSummary: Sendable, Equatable {
             latestCheckpoint != nil && latestCheckpoint?.round == lastRound ? latestCheckpoint?.stateSHA256 : nil
 
         let trafficByRound = Dictionary(uniqueKeysWithValues: traffic.map { ($0.round, $0) })
+        let tasksByRound = Dictionary(uniqueKeysWithValues: overview.roundTasks.map { ($0.round, $0) })
         perRound = rounds.map { round in
             let sums = trafficByRound[round.round]
             return RoundLine(
                 record: round, bytesDown: sums?.bytesDown ?? 0, bytesUp: sums?.bytesUp ?? 0,
-                analyticMinBytes: sums?.analyticBytes)
+                analyticMinBytes: sums?.analyticBytes, rejected: tasksByRound[round.round]?[.rejected] ?? 0)
         }
     }
 

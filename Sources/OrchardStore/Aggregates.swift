@@ -78,6 +78,8 @@ public struct ClientActivity: Sendable, Equatable {
     public var refused: Int
     /// Tasks that ended `error`.
     public var failed: Int
+    /// Tasks whose result was `rejected`.
+    public var rejected: Int
     /// Payload bytes sent to it.
     public var bytesDown: Int
     /// Payload bytes it sent.
@@ -94,7 +96,8 @@ public struct ClientActivity: Sendable, Equatable {
     /// A client's sums.
     public init(
         clientID: Int, group: String, memoryBudgetBytes: Int?, roundsSampled: Int, ok: Int, dropped: Int,
-        timedOut: Int, refused: Int, failed: Int, bytesDown: Int, bytesUp: Int, meanLoss: Double?, flops: Int,
+        timedOut: Int, refused: Int, failed: Int, rejected: Int = 0, bytesDown: Int, bytesUp: Int, meanLoss: Double?,
+        flops: Int,
         maxPredictedPeakBytes: Int?, maxMeasuredPeakBytes: Int?
     ) {
         self.clientID = clientID
@@ -106,6 +109,7 @@ public struct ClientActivity: Sendable, Equatable {
         self.timedOut = timedOut
         self.refused = refused
         self.failed = failed
+        self.rejected = rejected
         self.bytesDown = bytesDown
         self.bytesUp = bytesUp
         self.meanLoss = meanLoss
@@ -115,7 +119,7 @@ public struct ClientActivity: Sendable, Equatable {
     }
 
     /// Every task, whatever its outcome.
-    public var tasks: Int { ok + dropped + timedOut + refused + failed }
+    public var tasks: Int { ok + dropped + timedOut + refused + failed + rejected }
 }
 
 /// One figure that clients report (a name of `client_metrics`), summed per round over the clients

@@ -20,7 +20,7 @@ public struct RoundRecord: Sendable, Equatable {
     public var sampled: Int
     /// Sampled clients whose result arrived and was used.
     public var answered: Int
-    /// Sampled clients left out: dropped, timed out, refused or failed.
+    /// Sampled clients left out: dropped, timed out, refused, failed or rejected.
     public var dropped: Int
     /// The global model's density after the round (nonzero over all prunable weights), if known.
     public var globalDensity: Double?
@@ -199,16 +199,25 @@ public struct RoundCommit: Sendable, Equatable {
     public var layers: [LayerRecord]
     /// The global state after the round, on checkpoint rounds.
     public var checkpoint: CheckpointState?
+    /// What happened to client hosts during the round, in order (rows of `host_events`); events
+    /// before round 1 belong to round 1.
+    public var hostEvents: [HostEventRecord]
+    /// The messages the coordinator rejected during the round, counted by peer and error code
+    /// (rows of `peer_rejections`); one record per peer and code.
+    public var peerRejections: [PeerRejectionRecord]
 
     /// A round's rows.
     public init(
         round: RoundRecord, clientRounds: [ClientRoundRecord] = [], messages: [MessageRecord] = [],
-        layers: [LayerRecord] = [], checkpoint: CheckpointState? = nil
+        layers: [LayerRecord] = [], checkpoint: CheckpointState? = nil, hostEvents: [HostEventRecord] = [],
+        peerRejections: [PeerRejectionRecord] = []
     ) {
         self.round = round
         self.clientRounds = clientRounds
         self.messages = messages
         self.layers = layers
         self.checkpoint = checkpoint
+        self.hostEvents = hostEvents
+        self.peerRejections = peerRejections
     }
 }

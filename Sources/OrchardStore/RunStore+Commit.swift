@@ -2,8 +2,8 @@ import Foundation
 import GRDB
 
 extension RunStore {
-    /// Writes a round's rows (round, client tasks and their figures, messages, layers, and the
-    /// checkpoint if any) in one transaction: either all of them are in the file afterwards, or, if
+    /// Writes a round's rows (round, client tasks and their figures, messages, layers, host events,
+    /// rejected-message counts, and the checkpoint if any) in one transaction: either all of them are in the file afterwards, or, if
     /// this throws, none.
     ///
     /// The round must come after the run's last committed round (a resumed run truncates first),
@@ -33,6 +33,8 @@ extension RunStore {
                 try insertClientRounds(commit.clientRounds, round: number, run: run, db)
                 try insertMessages(commit.messages, round: number, run: run, db)
                 try insertLayers(commit.layers, round: number, run: run, db)
+                try insertHostEvents(commit.hostEvents, round: number, run: run, db)
+                try insertPeerRejections(commit.peerRejections, round: number, run: run, db)
                 if let checkpoint {
                     let round = commit.round
                     try db.execute(
@@ -156,7 +158,7 @@ extension RunStore {
         for layer in commit.layers where !(0...1).contains(layer.density) {
             return "layer \(layer.layer): density \(layer.density) is not between 0 and 1"
         }
-        return nil
+        return peerProblem(in: commit)
     }
 }
 

@@ -10,12 +10,20 @@ public enum StoreTable: String, CaseIterable, Sendable {
     case layers
     case checkpoints
     case clientMetrics = "client_metrics"
+    case hostEvents = "host_events"
+    case peerRejections = "peer_rejections"
 
     /// The condition selecting one run's rows.
     var runFilter: String { self == .runs ? "id = ?" : "run = ?" }
 
     /// The schema migration that creates the table.
-    var migration: String { self == .clientMetrics ? "v2" : "v1" }
+    var migration: String {
+        switch self {
+        case .runs, .clients, .rounds, .clientRounds, .messages, .layers, .checkpoints: "v1"
+        case .clientMetrics: "v2"
+        case .hostEvents, .peerRejections: "v3"
+        }
+    }
 
     /// The rows' order: the primary key, or insertion order for messages.
     var order: String {
@@ -26,6 +34,8 @@ public enum StoreTable: String, CaseIterable, Sendable {
         case .clientRounds: "round, client, task"
         case .layers: "round, layer"
         case .clientMetrics: "round, client, task, name"
+        case .hostEvents: "round, seq"
+        case .peerRejections: "round, peer, code"
         }
     }
 }

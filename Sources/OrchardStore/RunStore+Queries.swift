@@ -9,8 +9,8 @@ extension RunStore {
     /// Everything round `round` of the run committed, or `nil` if the round is not in the file.
     ///
     /// The commit reads back as it was handed to `commitRound(_:run:)`, except that client tasks
-    /// come ordered by client and task, layers by name, and NaNs as `nil` (as NaN among a task's
-    /// `metrics`); messages keep their order.
+    /// come ordered by client and task, layers by name, rejected-message counts by peer and code,
+    /// and NaNs as `nil` (as NaN among a task's `metrics`); messages and host events keep their order.
     public func roundCommit(run: RunID, round: Int) throws(StoreError) -> RoundCommit? {
         try read("reading round \(round) of run \(run)", run: run) { db in
             let arguments: StatementArguments = [run.rawValue, round]
@@ -39,7 +39,9 @@ extension RunStore {
             }
             return RoundCommit(
                 round: try Self.roundRecord(roundRow), clientRounds: clientRounds, messages: messages, layers: layers,
-                checkpoint: try checkpoint(run, round: round, db)?.state)
+                checkpoint: try checkpoint(run, round: round, db)?.state,
+                hostEvents: try fetchHostEvents(run, round: round, db),
+                peerRejections: try fetchPeerRejections(run, round: round, db))
         }
     }
 
@@ -88,10 +90,17 @@ public struct RunOverview: Sendable, Equatable {
     public var checkpoints: [CheckpointInfo]
     /// The figures its clients reported that have no column of their own, by name.
     public var clientMetrics: [MetricSeries]
+    /// Its client tasks per round, by status.
+    public var roundTasks: [RoundTasks]
+    /// Each host's history, by host id.
+    public var hosts: [HostHistory]
+    /// Its rejected messages by peer and error code.
+    public var peerRejections: [PeerRejectionTotal]
 }
 
 extension RunStore {
-    /// The run's row, rounds, traffic, client activity, checkpoints and client figures, read in one transaction.
+    /// The run's row, rounds, traffic, client activity, checkpoints, client figures, host histories and
+    /// rejected messages, read in one transaction.
     public func overview(run: RunID) throws(StoreError) -> RunOverview {
         try withStoreErrors(path: path, operation: "reading run \(run)") {
             try database.read { db in
@@ -100,7 +109,8 @@ extension RunStore {
                     roundTraffic: try Self.fetchRoundTraffic(run, db),
                     trafficGroups: try Self.fetchTrafficGroups(run, db),
                     clients: try Self.fetchClientActivity(run, db), checkpoints: try Self.fetchCheckpointInfos(run, db),
-                    clientMetrics: try fetchMetricSeries(run, db))
+                    clientMetrics: try fetchMetricSeries(run, db), roundTasks: try Self.fetchRoundTasks(run, db),
+                    hosts: try fetchHostHistories(run, db), peerRejections: try fetchPeerRejectionTotals(run, db))
             }
         }
     }

@@ -67,6 +67,7 @@ extension RunStore {
                         COUNT(CASE WHEN status = 'timeout' THEN 1 END) AS timed_out,
                         COUNT(CASE WHEN status = 'refused' THEN 1 END) AS refused,
                         COUNT(CASE WHEN status = 'error' THEN 1 END) AS failed,
+                        COUNT(CASE WHEN status = 'rejected' THEN 1 END) AS rejected,
                         AVG(CASE WHEN status = 'ok' THEN loss END) AS mean_loss,
                         COALESCE(SUM(flops), 0) AS flops,
                         MAX(memory_budget_bytes) AS budget,
@@ -95,6 +96,7 @@ extension RunStore {
                 memoryBudgetBytes: try client.memoryBudgetBytes ?? task?.decode(forColumn: "budget"),
                 roundsSampled: try count("rounds_sampled"), ok: try count("ok"), dropped: try count("dropped"),
                 timedOut: try count("timed_out"), refused: try count("refused"), failed: try count("failed"),
+                rejected: try count("rejected"),
                 bytesDown: try traffic?.decode(forColumn: "down") ?? 0,
                 bytesUp: try traffic?.decode(forColumn: "up") ?? 0,
                 meanLoss: try task?.decode(forColumn: "mean_loss"), flops: try count("flops"),
@@ -118,12 +120,9 @@ extension RunStore {
 
     /// A `ClientRoundRecord` from a row of `client_rounds`.
     static func clientRoundRecord(_ row: Row) throws -> ClientRoundRecord {
-        let statusText: String = try row.decode(forColumn: "status")
-        guard let status = ClientRoundStatus(rawValue: statusText) else {
-            throw DatabaseError(message: "unknown client task status '\(statusText)'")
-        }
-        return ClientRoundRecord(
-            clientID: try row.decode(forColumn: "client"), task: try row.decode(forColumn: "task"), status: status,
+        ClientRoundRecord(
+            clientID: try row.decode(forColumn: "client"), task: try row.decode(forColumn: "task"),
+            status: try status(try row.decode(forColumn: "status")),
             reason: try row.decode(forColumn: "reason"), samples: try row.decode(forColumn: "samples"),
             loss: try row.decode(forColumn: "loss"), accuracy: try row.decode(forColumn: "accuracy"),
             flops: try row.decode(forColumn: "flops"),
@@ -132,6 +131,14 @@ extension RunStore {
             measuredPeakBytes: try row.decode(forColumn: "measured_peak_bytes"),
             simSeconds: try row.decode(forColumn: "sim_seconds"), wallSeconds: try row.decode(forColumn: "wall_seconds")
         )
+    }
+
+    /// A task status from its `client_rounds.status` text.
+    static func status(_ text: String) throws -> ClientRoundStatus {
+        guard let status = ClientRoundStatus(rawValue: text) else {
+            throw DatabaseError(message: "unknown client task status '\(text)'")
+        }
+        return status
     }
 
     /// A `MessageRecord` from a row of `messages`.

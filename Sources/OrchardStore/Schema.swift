@@ -22,6 +22,10 @@ enum Schema {
             try db.execute(sql: version1)
         }
         migrator.registerMigration("v2") { db in try db.execute(sql: version2) }
+        // v3 rebuilds `client_rounds`, which `client_metrics` references: the default deferred
+        // foreign key checks run it with foreign keys off (so that dropping the old table deletes
+        // no figure) and check every key before it commits.
+        migrator.registerMigration("v3", foreignKeyChecks: .deferred) { db in try db.execute(sql: version3) }
         return migrator
     }()
 
@@ -29,8 +33,9 @@ enum Schema {
     /// their tables were empty.
     ///
     /// A reader cannot upgrade a file, and `orchard report` on a run written by an older binary
-    /// should not need a writer first. Only a migration that adds a table, and no column, belongs here.
-    static let readableWithout: Set<String> = ["v2"]
+    /// should not need a writer first. Only a migration that adds tables, and no column, belongs
+    /// here (`v3` also widens a CHECK constraint, which changes nothing a reader sees).
+    static let readableWithout: Set<String> = ["v2", "v3"]
 
     /// The first schema: runs, their clients, rounds and their rows, and checkpoints.
     ///
@@ -174,6 +179,69 @@ enum Schema {
             PRIMARY KEY (run, round, client, task, name),
             FOREIGN KEY (run, round, client, task) REFERENCES client_rounds(run, round, client, task)
                 ON DELETE CASCADE
+        ) STRICT, WITHOUT ROWID;
+        """
+
+    /// The third schema: the `rejected` task status, and the records of hosts and hostile peers.
+    ///
+    /// SQLite cannot alter a CHECK constraint, so `client_rounds` is rebuilt as SQLite's "other
+    /// kinds of table schema changes" prescribe (create the new table, copy, drop the old one,
+    /// rename, recreate its index), with the same columns and keys; the migration runs with foreign
+    /// keys off and checked before it commits (`Schema.migrator`). `host_events` holds what
+    /// happened to client hosts, `peer_rejections` the messages rejected per peer and error code;
+    /// both belong to a round, with `ON DELETE CASCADE`.
+    static let version3 = """
+        CREATE TABLE new_client_rounds (
+            run INTEGER NOT NULL,
+            round INTEGER NOT NULL,
+            client INTEGER NOT NULL,
+            task TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('ok', 'dropped', 'timeout', 'refused', 'error', 'rejected')),
+            reason TEXT,
+            samples INTEGER NOT NULL CHECK (samples >= 0),
+            loss REAL,
+            accuracy REAL,
+            flops INTEGER CHECK (flops >= 0),
+            memory_budget_bytes INTEGER CHECK (memory_budget_bytes >= 0),
+            predicted_peak_bytes INTEGER CHECK (predicted_peak_bytes >= 0),
+            measured_peak_bytes INTEGER CHECK (measured_peak_bytes >= 0),
+            sim_seconds REAL CHECK (sim_seconds >= 0),
+            wall_seconds REAL CHECK (wall_seconds >= 0),
+            PRIMARY KEY (run, round, client, task),
+            FOREIGN KEY (run, round) REFERENCES rounds(run, round) ON DELETE CASCADE,
+            FOREIGN KEY (run, client) REFERENCES clients(run, client) ON DELETE CASCADE
+        ) STRICT, WITHOUT ROWID;
+        INSERT INTO new_client_rounds (run, round, client, task, status, reason, samples, loss, accuracy, flops,
+            memory_budget_bytes, predicted_peak_bytes, measured_peak_bytes, sim_seconds, wall_seconds)
+        SELECT run, round, client, task, status, reason, samples, loss, accuracy, flops, memory_budget_bytes,
+            predicted_peak_bytes, measured_peak_bytes, sim_seconds, wall_seconds
+        FROM client_rounds;
+        DROP TABLE client_rounds;
+        ALTER TABLE new_client_rounds RENAME TO client_rounds;
+        CREATE INDEX client_rounds_by_client ON client_rounds(run, client);
+
+        CREATE TABLE host_events (
+            run INTEGER NOT NULL,
+            round INTEGER NOT NULL,
+            seq INTEGER NOT NULL CHECK (seq >= 0),
+            host_id TEXT NOT NULL CHECK (host_id <> ''),
+            event TEXT NOT NULL CHECK (event IN ('joined', 'rejoined', 'lost', 'refused')),
+            software_version TEXT,
+            clients TEXT,
+            reason TEXT,
+            PRIMARY KEY (run, round, seq),
+            FOREIGN KEY (run, round) REFERENCES rounds(run, round) ON DELETE CASCADE
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE peer_rejections (
+            run INTEGER NOT NULL,
+            round INTEGER NOT NULL,
+            peer TEXT NOT NULL CHECK (peer <> ''),
+            code TEXT NOT NULL CHECK (code <> ''),
+            count INTEGER NOT NULL CHECK (count >= 0),
+            example TEXT,
+            PRIMARY KEY (run, round, peer, code),
+            FOREIGN KEY (run, round) REFERENCES rounds(run, round) ON DELETE CASCADE
         ) STRICT, WITHOUT ROWID;
         """
 }

@@ -114,7 +114,7 @@ struct ClientMetricsTests {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let path = folder.file("v1.sqlite")
-        try Version1File.write(to: path, rounds: 4)
+        try OlderSchemaFile.write(to: path, rounds: 4, upTo: "v1")
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
 
         let store = try RunStore.open(at: path, access: .readOnly)
@@ -134,12 +134,12 @@ struct ClientMetricsTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "a reader changed the file")
     }
 
-    @Test("a file of schema v1 opened for writing gets v2, and its killed run resumes with figures")
+    @Test("a file of schema v1 opened for writing gets v2 and v3, and its killed run resumes with figures")
     func version1Upgrade() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let path = folder.file("v1.sqlite")
-        try Version1File.write(to: path, rounds: 3)
+        try OlderSchemaFile.write(to: path, rounds: 3, upTo: "v1")
 
         let store = try RunStore.open(at: path)
         defer { try? store.close() }
@@ -157,7 +157,9 @@ struct ClientMetricsTests {
             }())
         defer { try? reader.close() }
         #expect(
-            try reader.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") } == ["v1", "v2"])
+            try reader.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") } == [
+                "v1", "v2", "v3",
+            ])
     }
 
     /// Every row of `table` for the run.
@@ -168,20 +170,22 @@ struct ClientMetricsTests {
     }
 }
 
-/// A store file as an Orchard of schema v1 wrote it: the v1 migration alone, holding the rows of
-/// `SyntheticRun`'s first rounds (copied from a file this Orchard writes, figures left out).
-enum Version1File {
-    static func write(to path: String, rounds: Int) throws {
+/// A store file as an Orchard of an older schema wrote it: the migrations up to `upTo` alone,
+/// holding the rows of `SyntheticRun`'s first rounds (copied from a file this Orchard writes, the
+/// rows of later tables left out).
+enum OlderSchemaFile {
+    static func write(to path: String, rounds: Int, upTo migration: String) throws {
         let source = path + ".source"
         try SyntheticRun.write(to: source, rounds: rounds).0.close()
         let database = try DatabaseQueue(path: path)
         try database.writeWithoutTransaction { db in _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
-        try Schema.migrator.migrate(database, upTo: "v1")
+        try Schema.migrator.migrate(database, upTo: migration)
+        let applied = Schema.migrationNames.prefix { $0 != migration } + [migration]
         try database.writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS source", arguments: [source])
             try db.inTransaction {
                 // In the order of the foreign keys: runs, clients, rounds, then the rounds' children.
-                for table in StoreTable.allCases where table.migration == "v1" {
+                for table in StoreTable.allCases where applied.contains(table.migration) {
                     try db.execute(sql: "INSERT INTO main.\(table.rawValue) SELECT * FROM source.\(table.rawValue)")
                 }
                 return .commit
