@@ -105,8 +105,13 @@ extension Coordinator {
             coordinatorSeconds: 0, sampled: started.sampled.count, answered: answered,
             dropped: clients.count - answered, trainLoss: meanLoss(results))
         // The control traffic since the last round (hellos, welcomes, heartbeats) is this round's too.
+        // Hosts that came and went, and what peers sent that was rejected, since the last round.
+        let rejections = machine.ledger.takeCounts().map {
+            PeerRejectionRecord(peer: $0.peer, code: $0.code, count: $0.count, example: $0.example)
+        }
         let commit = RoundCommit(
-            round: round, clientRounds: clients, messages: started.traffic.messages + controlMessages)
+            round: round, clientRounds: clients, messages: started.traffic.messages + controlMessages,
+            hostEvents: machine.takeHostEvents(), peerRejections: rejections)
         controlMessages.removeAll()
         return Finished(commit: commit, overhead: overhead)
     }

@@ -1,3 +1,4 @@
+import OrchardStore
 import OrchardWire
 
 /// Hellos and lost hosts.
@@ -20,9 +21,9 @@ extension CoordinatorStateMachine {
             instance: hello.instance)
         for client in clients { hostsOfClient[client, default: []].append(peer) }
         recordHostEvent(
-            HostEvent(
-                hostID: hello.hostID, kind: rejoining ? .rejoined : .joined,
-                softwareVersion: clipped(hello.softwareVersion), clients: Self.ranges(clients)))
+            HostEventRecord(
+                hostID: hello.hostID, event: rejoining ? .rejoined : .joined,
+                softwareVersion: clipped(hello.softwareVersion), clients: IntegerRanges.text(clients)))
         let welcome = Welcome(
             topologyName: configuration.topologyName, seed: configuration.seed,
             acceptedClientIDs: hello.clientIDs,
@@ -83,7 +84,7 @@ extension CoordinatorStateMachine {
         unlink(peer)
         hosts[peer] = nil
         hostOrder.removeAll { $0 == peer }
-        recordHostEvent(HostEvent(hostID: host.id, kind: .lost, reason: reason))
+        recordHostEvent(HostEventRecord(hostID: host.id, event: .lost, reason: reason))
         var actions: [Action] = [.log("host '\(host.id)' lost: \(reason)"), .forgetMasks(of: peer)]
         for (taskID, task) in pending.sorted(by: { $0.key < $1.key }) where task.host == peer {
             if let other = leastLoadedHost(serving: task.task.client, excluding: task.rejectedBy) {
@@ -117,35 +118,9 @@ extension CoordinatorStateMachine {
     func queueLength(of peer: PeerID) -> Int { pending.values.count { $0.host == peer } }
 
     /// A peer's routing id as text: its UTF-8, or `0x` and its bytes in hex.
-    static func printable(_ peer: PeerID) -> String {
-        if let text = String(validating: peer, as: UTF8.self), !text.isEmpty,
-            text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F })
-        {
-            return String(text.prefix(64))
-        }
-        return "0x" + peer.prefix(32).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
-    }
-
-    /// Client ids as ranges: `0-9,20,22-23`.
-    static func ranges(_ sorted: [Int]) -> String {
-        var parts: [String] = []
-        var index = 0
-        while index < sorted.count {
-            var end = index
-            while end + 1 < sorted.count && sorted[end + 1] == sorted[end] + 1 { end += 1 }
-            parts.append(end == index ? "\(sorted[index])" : "\(sorted[index])-\(sorted[end])")
-            index = end + 1
-        }
-        return parts.joined(separator: ",")
-    }
+    static func printable(_ peer: PeerID) -> String { PeerRejectionRecord.peer(routingID: peer.prefix(64)) }
 
     func clipped(_ text: String) -> String { String(text.prefix(100)) }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
 }
 
 extension Duration {

@@ -1,4 +1,5 @@
 import OrchardFederation
+import OrchardStore
 import OrchardWire
 
 /// A peer of the coordinator's ROUTER socket, known by its routing id.
@@ -94,16 +95,6 @@ struct CoordinatorStateMachine {
         case timeout(reason: String)
     }
 
-    /// A change in the hosts, for the run's records.
-    struct HostEvent: Equatable {
-        enum Kind: String { case joined, rejoined, lost }
-        var hostID: String
-        var kind: Kind
-        var softwareVersion: String?
-        var clients: String?
-        var reason: String?
-    }
-
     let configuration: Configuration
     var hosts: [PeerID: Host] = [:]
     /// Registered hosts in the order they first said hello, so every walk over them is deterministic.
@@ -114,7 +105,7 @@ struct CoordinatorStateMachine {
     var arrivals: [Int: Arrival] = [:]
     var nextTaskID: UInt64 = 1
     var ledger: PeerLedger
-    var hostEvents: [HostEvent] = []
+    var hostEvents: [HostEventRecord] = []
     var lastHeartbeat: ContinuousClock.Instant
     var heartbeatSequence: UInt64 = 0
 
@@ -211,12 +202,12 @@ struct CoordinatorStateMachine {
     }
 
     /// Takes the host events recorded since the last call.
-    mutating func takeHostEvents() -> [HostEvent] {
+    mutating func takeHostEvents() -> [HostEventRecord] {
         defer { hostEvents.removeAll() }
         return hostEvents
     }
 
-    mutating func recordHostEvent(_ event: HostEvent) { hostEvents.append(event) }
+    mutating func recordHostEvent(_ event: HostEventRecord) { hostEvents.append(event) }
 
     static func seconds(_ duration: Duration) -> String {
         let value = duration.inSeconds

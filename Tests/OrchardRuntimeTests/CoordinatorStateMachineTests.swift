@@ -59,7 +59,7 @@ struct CoordinatorStateMachineTests {
         let actions = machine.handle(.message(try hello("alpha", clients: [0, 1]), from: alpha), now: start)
         #expect(machine.hostsOfClient[0] == [alpha] && machine.hostsOfClient[1] == [alpha])
         #expect(actions.contains { if case .send(let m, _) = $0, case .welcome = m.body { true } else { false } })
-        #expect(machine.takeHostEvents().map(\.kind) == [.joined])
+        #expect(machine.takeHostEvents().map(\.event) == [.joined])
     }
 
     @Test func helloesThatLieOrOverflowAreRefusedAndLeaveNothing() throws {
@@ -168,7 +168,7 @@ struct CoordinatorStateMachineTests {
             return
         }
         #expect(reason.contains("'alpha' was lost"))
-        #expect(machine.takeHostEvents().last?.kind == .lost)
+        #expect(machine.takeHostEvents().last?.event == .lost)
     }
 
     @Test func aTaskPastItsDeadlineTimesOutAndItsHostGetsNoMoreWork() throws {
@@ -204,7 +204,7 @@ struct CoordinatorStateMachineTests {
         let taskID = try #require(machine.assign([planned(0)], now: start).first?.taskID)
         let actions = machine.handle(.message(try hello("alpha", clients: [0]), from: alpha), now: start)
         #expect(actions.contains(.resend(taskID: taskID, to: alpha)) && actions.contains(.forgetMasks(of: alpha)))
-        #expect(machine.takeHostEvents().map(\.kind) == [.joined, .rejoined])
+        #expect(machine.takeHostEvents().map(\.event) == [.joined, .rejoined])
     }
 
     @Test func heartbeatsGoToEveryHostEachInterval() throws {

@@ -134,6 +134,9 @@ struct HostilePeerTests {
         #expect(!codes.isEmpty && codes.count <= 10 && codes.allSatisfy { $0 == .unknownHost }, "\(codes)")
         #expect(outcome.log.count <= 4, "\(outcome.log)")
         #expect(outcome.coordinator.machine.hosts.count == 1)
+        let recorded = outcome.commits.flatMap(\.peerRejections).filter { $0.peer == "stranger" }
+        #expect(Set(recorded.map(\.code)) == ["unknown_host"], "\(recorded)")
+        #expect(recorded.reduce(0) { $0 + $1.count } == 300)
     }
 
     /// A host that answers its tasks with a poisoned result: every answer is rejected with
@@ -159,6 +162,9 @@ struct HostilePeerTests {
         #expect(codes.count == tasks && codes.allSatisfy { $0 == .invalidResult }, "\(codes)")
         let statuses = outcome.commits.flatMap(\.clientRounds).map(\.status)
         #expect(statuses.allSatisfy { $0 == .ok })
+        let recorded = outcome.commits.flatMap(\.peerRejections).filter { $0.peer == "poisoner" }
+        #expect(Set(recorded.map(\.code)) == ["invalid_result"], "\(recorded)")
+        #expect(recorded.reduce(0) { $0 + $1.count } == tasks)
     }
 
     /// A peer that answers tasks it was never sent, naming the right task ids: rejected, and the
@@ -223,6 +229,8 @@ struct HostilePeerTests {
         #expect(outcome.values == reference)
         #expect(outcome.commits.flatMap(\.clientRounds).allSatisfy { $0.status == .ok })
         #expect(outcome.log.contains { $0.contains("host 'frozen' lost") }, "\(outcome.log)")
+        let events = outcome.commits.flatMap(\.hostEvents).filter { $0.hostID == "frozen" }.map(\.event)
+        #expect(events == [.joined, .lost])
         #expect(outcome.coordinator.machine.hosts.keys.map { String(decoding: $0, as: UTF8.self) } == ["honest"])
     }
 
