@@ -155,7 +155,11 @@ public final class RunStore: Sendable {
             switch error {
             case .readOnly, .cannotOpen:
                 guard !FileManager.default.fileExists(atPath: path + "-shm") else { throw error }
-                return try connectChecked(path: path, readOnly: true, immutable: true)
+                // Should that fail too, the first error says best what is wrong.
+                do {
+                    return try connectChecked(path: path, readOnly: true, immutable: true)
+                } catch {}
+                throw error
             default:
                 throw error
             }
