@@ -105,20 +105,37 @@ public enum CIFAR {
                 + advice)
     }
 
+    /// Checks the files of `variant` in `directory` (or its standard subfolder) without reading
+    /// their records: each must be a whole, non-zero number of records long.
+    /// - Throws: `DataError` naming the folders looked in when files are missing, or the file at fault.
+    public static func checkFiles(directory: String, variant: Variant) throws(DataError) {
+        let folder = try locate(directory: directory, variant: variant)
+        for name in variant.trainFiles + [variant.testFile] {
+            let path = FileBytes.join(folder, name)
+            try checkSize(try FileBytes.readPrefix(path, count: 0).fileSize, path: path, variant: variant)
+        }
+    }
+
+    /// Throws unless `size` bytes are a whole, non-zero number of records of `variant`.
+    static func checkSize(_ size: Int, path: String, variant: Variant) throws(DataError) {
+        let recordSize = variant.labelBytes + pixelsPerImage
+        guard size > 0 else { throw DataError(path: path, problem: "empty file: no records") }
+        guard size % recordSize == 0 else {
+            throw DataError(
+                path: path,
+                problem: "size \(size) bytes is not a whole number of \(recordSize)-byte records "
+                    + "(\(size / recordSize) records and \(size % recordSize) bytes left over); "
+                    + "the file is truncated or not a \(variant.displayName) binary file")
+        }
+    }
+
     /// Reads and concatenates the records of `paths` into one data set.
     static func readRecords(paths: [String], variant: Variant, name: String) throws(DataError) -> Dataset {
         let recordSize = variant.labelBytes + pixelsPerImage
         var files = [[UInt8]]()
         for path in paths {
             let bytes = try FileBytes.read(path)
-            guard !bytes.isEmpty else { throw DataError(path: path, problem: "empty file: no records") }
-            guard bytes.count % recordSize == 0 else {
-                throw DataError(
-                    path: path,
-                    problem: "size \(bytes.count) bytes is not a whole number of \(recordSize)-byte records "
-                        + "(\(bytes.count / recordSize) records and \(bytes.count % recordSize) bytes left over); "
-                        + "the file is truncated or not a \(variant.displayName) binary file")
-            }
+            try checkSize(bytes.count, path: path, variant: variant)
             files.append(bytes)
         }
         let total = files.reduce(0) { $0 + $1.count / recordSize }

@@ -41,6 +41,32 @@ enum FileBytes {
         }
     }
 
+    /// The start of a file, its size on disk, and whether it is gzip-compressed.
+    struct Prefix {
+        var bytes: [UInt8]
+        var fileSize: Int
+        var isCompressed: Bool
+    }
+
+    /// The first `count` bytes of the file at `path` (fewer if it is shorter) and its size,
+    /// without reading the rest.
+    static func readPrefix(_ path: String, count: Int) throws(DataError) -> Prefix {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw DataError(path: path, problem: "no such file")
+        }
+        guard isFile(path) else { throw DataError(path: path, problem: "is a folder, not a file") }
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            let bytes = [UInt8](try handle.read(upToCount: max(count, 2)) ?? Data())
+            let size = Int(try handle.seekToEnd())
+            let compressed = bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
+            return Prefix(bytes: Array(bytes.prefix(count)), fileSize: size, isCompressed: compressed)
+        } catch {
+            throw DataError(path: path, problem: "cannot be read: \(error.localizedDescription)")
+        }
+    }
+
     /// The bytes of the file at `path`, inflated if the file starts with the gzip magic `1f 8b`.
     static func readInflatingGzip(_ path: String) throws(DataError) -> Contents {
         let raw = try read(path)

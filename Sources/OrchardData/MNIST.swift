@@ -77,6 +77,29 @@ public enum MNIST {
     public static func load(
         directory: String, variant: Variant = .mnist, scaling: PixelScaling = .unit
     ) throws(DataError) -> DatasetSplit {
+        let found = try files(in: directory, variant: variant)
+        let (mean, std) = scaling == .unit ? (0, 1) : (variant.mean, variant.std)
+        let train = try IDX.read(
+            images: found[0], labels: found[1], name: variant.datasetName + "-train", mean: mean, std: std)
+        let test = try IDX.read(
+            images: found[2], labels: found[3], name: variant.datasetName + "-test", mean: mean, std: std)
+        return DatasetSplit(train: train, test: test)
+    }
+
+    /// Checks the four files in `directory` without reading their samples: each header against
+    /// its file's size (a gzip file is inflated to measure it), and images against labels in number.
+    /// - Throws: `DataError` naming the folder when a file is missing, or the file at fault.
+    public static func checkFiles(directory: String, variant: Variant = .mnist) throws(DataError) {
+        let found = try files(in: directory, variant: variant)
+        for pair in [(found[0], found[1]), (found[2], found[3])] {
+            let images = try IDX.checkHeader(pair.0, kind: .images)
+            let labels = try IDX.checkHeader(pair.1, kind: .labels)
+            try IDX.checkCounts(images: pair.0, images, labels: pair.1, labels)
+        }
+    }
+
+    /// The paths of the four files in `directory`, plain or gzip-compressed, in `fileNames` order.
+    static func files(in directory: String, variant: Variant) throws(DataError) -> [String] {
         let lookedFor = fileNames.map { "\($0)[.gz]" }.joined(separator: ", ")
         guard FileBytes.isDirectory(directory) else {
             throw DataError(
@@ -102,11 +125,6 @@ public enum MNIST {
                 problem: "missing \(missing.map { "\($0)[.gz]" }.joined(separator: ", ")) "
                     + "(looked for \(lookedFor)); \(variant.fetchAdvice)")
         }
-        let (mean, std) = scaling == .unit ? (0, 1) : (variant.mean, variant.std)
-        let train = try IDX.read(
-            images: found[0], labels: found[1], name: variant.datasetName + "-train", mean: mean, std: std)
-        let test = try IDX.read(
-            images: found[2], labels: found[3], name: variant.datasetName + "-test", mean: mean, std: std)
-        return DatasetSplit(train: train, test: test)
+        return found
     }
 }

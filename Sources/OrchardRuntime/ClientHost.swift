@@ -57,7 +57,13 @@ public final class ClientHost {
     public init(settings: Settings, clients: [LocalClient], profiles: [ClientProfile], method: any ClientMethod) throws
     {
         self.settings = settings
-        self.clients = Dictionary(uniqueKeysWithValues: clients.map { ($0.id, $0) })
+        var byID: [Int: LocalClient] = [:]
+        for client in clients {
+            guard byID.updateValue(client, forKey: client.id) == nil else {
+                throw RuntimeError("host \(settings.hostID): client \(client.id) is given twice")
+            }
+        }
+        self.clients = byID
         self.profiles = profiles
         self.method = method
         codec = MessageCodec(limits: settings.wire.limits)
@@ -75,6 +81,8 @@ public final class ClientHost {
         // limit since both reconnects; silence past `giveUpAfter` since the last message ends the host.
         var lastHeard = ContinuousClock.now
         var lastAttempt = ContinuousClock.now
+        // Until the coordinator first answers, say on stderr where this host is waiting for it.
+        var waiting = WaitNotice(settings)
         while true {
             guard let socket else { return }
             try finishTask()
@@ -85,16 +93,15 @@ public final class ClientHost {
             let wait: Duration = running == nil ? .milliseconds(500) : .milliseconds(5)
             if try poller.poll(timeout: wait).first?.contains(.readable) == true {
                 lastHeard = .now
+                waiting.answered()
                 if try handle(try socket.receiveMessage()) == .stop { return }
                 continue
             }
             let now = ContinuousClock.now
             if StopSignal.isRequested { return }
             if let parent = settings.parentProcess, getppid() != parent { return }  // orphaned: the run is gone
-            if now - lastHeard > settings.giveUpAfter {
-                throw RuntimeError(
-                    "host \(settings.hostID): no word from \(settings.endpoint) for \(now - lastHeard); giving up")
-            }
+            if now - lastHeard > settings.giveUpAfter { throw waiting.givingUp(silence: now - lastHeard) }
+            waiting.remind(at: now)
             if now - max(lastHeard, lastAttempt) > settings.silenceLimit {
                 // Lazy pirate: a fresh socket and a fresh hello, in case the coordinator restarted.
                 try connect()

@@ -94,7 +94,11 @@ public final class CoordinatorSession {
         do {
             defer { coordinator.shutdownHosts(reason: StopSignal.isRequested ? "stopped" : "run complete") }
             try coordinator.waitForHosts()
-            let outcome = try coordinator.run(from: firstRound, simTime: simTime, progress: progress)
+            let before: Int? = firstRound > 1 ? firstRound - 1 : nil
+            let outcome =
+                StopSignal.isRequested
+                ? .stopped(afterRound: before)
+                : try coordinator.run(from: firstRound, simTime: simTime, progress: progress)
             switch outcome {
             case .completed: try store.finishRun(run, status: .completed)
             case .stopped(let round):

@@ -21,13 +21,27 @@ public enum OrchardVersion {
 /// Ctrl-C (SIGINT) and SIGTERM as a flag the loops poll, so a run stops between messages with what
 /// it committed kept, instead of dying mid-write.
 public enum StopSignal {
-    private static let requested = Atomic<Bool>(false)
+    /// The signal received, 0 while none was.
+    private static let received = Atomic<Int32>(0)
 
     /// Whether a stop was asked for.
-    public static var isRequested: Bool { requested.load(ordering: .relaxed) }
+    public static var isRequested: Bool { received.load(ordering: .relaxed) != 0 }
 
-    /// Asks the loops to stop.
-    public static func request() { requested.store(true, ordering: .relaxed) }
+    /// The signal that asked for the stop (`SIGINT` or `SIGTERM`), if one did.
+    public static var receivedSignal: Int32? {
+        let number = received.load(ordering: .relaxed)
+        return number == 0 ? nil : number
+    }
+
+    /// The exit status of a process stopped by `signal`, as shells report one killed by it:
+    /// 128 plus the signal's number (130 for SIGINT, 143 for SIGTERM); nil while none was received.
+    public static var exitStatus: Int32? { receivedSignal.map { 128 + $0 } }
+
+    /// Asks the loops to stop, as the signal `number` would.
+    public static func request(_ number: Int32 = SIGTERM) {
+        // The first signal is the one reported; a second Ctrl-C does not change the story.
+        _ = received.compareExchange(expected: 0, desired: number, ordering: .relaxed)
+    }
 
     /// Routes SIGINT and SIGTERM to the flag.
     ///
@@ -39,7 +53,7 @@ public enum StopSignal {
         sigaddset(&signals, SIGINT)
         sigaddset(&signals, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &signals, nil)
-        signal(SIGINT) { _ in StopSignal.request() }
-        signal(SIGTERM) { _ in StopSignal.request() }
+        signal(SIGINT) { number in StopSignal.request(number) }
+        signal(SIGTERM) { number in StopSignal.request(number) }
     }
 }

@@ -93,8 +93,8 @@ public final class RunStore: Sendable {
     public static func open(at path: String, access: Access = .readWrite) throws(StoreError) -> RunStore {
         try checkFile(path)
         let lock = access == .readWrite ? try WriterLock.acquire(for: path) : nil
-        let database = try connect(path: path, readOnly: access == .readOnly)
-        let missing = try checkSchema(database, path: path)
+        let (database, missing) =
+            try access == .readOnly ? connectReadOnly(path: path) : connectChecked(path: path, readOnly: false)
         if !missing.isEmpty {
             guard access == .readWrite else {
                 guard Set(missing).isSubset(of: Schema.readableWithout) else {
@@ -133,8 +133,45 @@ public final class RunStore: Sendable {
         if size == 0 { throw .emptyFile(path: path) }
     }
 
+    /// A connection to `path` with the store's settings, and the migrations the file lacks.
+    private static func connectChecked(path: String, readOnly: Bool, immutable: Bool = false) throws(StoreError)
+        -> (DatabaseQueue, [String])
+    {
+        let database = try connect(path: path, readOnly: readOnly, immutable: immutable)
+        return (database, try checkSchema(database, path: path))
+    }
+
+    /// A read-only connection to `path`, and the migrations the file lacks.
+    ///
+    /// Reading a WAL file needs its `-shm` index, which SQLite creates next to the file: in a
+    /// folder the reader cannot write (a read-only mount, another user's folder) that fails once
+    /// the writer has closed and removed it. The file is then opened immutable, which reads it
+    /// without any index or lock; this is only right when no writer is at work, which is the case
+    /// then, since a live writer keeps its `-shm` file.
+    private static func connectReadOnly(path: String) throws(StoreError) -> (DatabaseQueue, [String]) {
+        do {
+            return try connectChecked(path: path, readOnly: true)
+        } catch {
+            switch error {
+            case .readOnly, .cannotOpen:
+                guard !FileManager.default.fileExists(atPath: path + "-shm") else { throw error }
+                // Should that fail too, the first error says best what is wrong.
+                do {
+                    return try connectChecked(path: path, readOnly: true, immutable: true)
+                } catch {}
+                throw error
+            default:
+                throw error
+            }
+        }
+    }
+
     /// Opens the SQLite connection with the store's settings.
-    private static func connect(path: String, readOnly: Bool) throws(StoreError) -> DatabaseQueue {
+    ///
+    /// An `immutable` connection names the file by an SQLite URI with `immutable=1`.
+    private static func connect(path: String, readOnly: Bool, immutable: Bool = false) throws(StoreError)
+        -> DatabaseQueue
+    {
         var configuration = Configuration()
         configuration.readonly = readOnly
         configuration.foreignKeysEnabled = true
@@ -147,8 +184,21 @@ public final class RunStore: Sendable {
             configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         }
         return try withStoreErrors(path: path, operation: "opening") {
-            try DatabaseQueue(path: path, configuration: configuration)
+            try DatabaseQueue(path: immutable ? immutableURI(path) : path, configuration: configuration)
         }
+    }
+
+    /// `file:PATH?immutable=1`, with the characters that URIs reserve in `PATH` escaped.
+    private static func immutableURI(_ path: String) -> String {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var escaped = ""
+        for character in absolute.unicodeScalars {
+            switch character {
+            case "%", "?", "#": escaped += String(format: "%%%02X", character.value)
+            default: escaped.unicodeScalars.append(character)
+            }
+        }
+        return "file:" + escaped + "?immutable=1"
     }
 
     /// Checks the application id and migrations; returns the migrations the file lacks.

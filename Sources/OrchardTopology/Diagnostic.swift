@@ -31,18 +31,39 @@ public struct Diagnostic: Error, Sendable, Equatable, Hashable, Codable, CustomS
     }
 }
 
-/// Why a topology was refused: every mistake found, in the order they appear in the file.
+extension Diagnostic {
+    /// Whether `first` comes before `second` in the file: by line, column, then path and message.
+    public static func precedes(_ first: Diagnostic, _ second: Diagnostic) -> Bool {
+        (first.line, first.column, first.path, first.message) < (
+            second.line, second.column, second.path, second.message
+        )
+    }
+}
+
+/// Why a topology was refused: the mistakes found, in the order they appear in the file.
+///
+/// A file with very many mistakes gives the earliest ones and the number left out (`omitted`).
 public struct TopologyError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The mistakes, sorted by line and column.
     public let diagnostics: [Diagnostic]
+    /// How many more mistakes were found than `diagnostics` holds.
+    public let omitted: Int
 
-    /// Creates an error from `diagnostics`, sorting them by position.
-    public init(_ diagnostics: [Diagnostic]) {
-        self.diagnostics = diagnostics.sorted {
-            ($0.line, $0.column, $0.path, $0.message) < ($1.line, $1.column, $1.path, $1.message)
-        }
+    /// Creates an error from `diagnostics`, sorting them by position, and a count of others left out.
+    public init(_ diagnostics: [Diagnostic], omitted: Int = 0) {
+        self.diagnostics = diagnostics.sorted(by: Diagnostic.precedes)
+        self.omitted = omitted
     }
 
-    /// One diagnostic a line.
-    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+    /// Every mistake found, shown or not.
+    public var count: Int { diagnostics.count + omitted }
+
+    /// One diagnostic a line, then `... and N more mistakes` when some were left out.
+    public var lines: [String] {
+        diagnostics.map(\.description)
+            + (omitted > 0 ? ["... and \(omitted) more mistake\(omitted == 1 ? "" : "s")"] : [])
+    }
+
+    /// `lines`, joined.
+    public var description: String { lines.joined(separator: "\n") }
 }

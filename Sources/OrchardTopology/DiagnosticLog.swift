@@ -2,15 +2,41 @@ import Yams
 
 /// Collects the mistakes found while a topology is read, and remembers where each value was
 /// written so that checks made later, across sections, can still point at the right line.
+///
+/// It keeps the `limit` earliest mistakes in the file and counts the rest, so that a file of
+/// half a million unknown keys costs neither memory nor time for diagnostics nobody will read.
 final class DiagnosticLog {
+    /// The number of mistakes kept (the earliest in the file); the rest are only counted.
+    static let defaultLimit = 50
+
     /// The file as named to the loader.
     let file: String
-    /// Every mistake so far.
-    private(set) var diagnostics: [Diagnostic] = []
+    /// The most mistakes kept.
+    let limit: Int
+    /// Every mistake found, kept or not.
+    private(set) var count = 0
+    /// The kept mistakes, in no order, sometimes up to twice `limit` before `trim()`.
+    private var kept: [Diagnostic] = []
+    /// The key paths of every mistake found.
+    private var reportedPaths: Set<String> = []
     /// The position of each value read, by key path.
     private var marks: [String: Mark] = [:]
 
-    init(file: String) { self.file = file }
+    init(file: String, limit: Int = DiagnosticLog.defaultLimit) {
+        self.file = file
+        self.limit = max(1, limit)
+    }
+
+    /// The earliest `limit` mistakes, sorted by position.
+    var diagnostics: [Diagnostic] {
+        Array(kept.sorted(by: Diagnostic.precedes).prefix(limit))
+    }
+
+    /// How many mistakes were found but not kept.
+    var omitted: Int { count - min(count, limit) }
+
+    /// Everything found, as the error a loader throws.
+    var error: TopologyError { TopologyError(diagnostics, omitted: omitted) }
 
     /// Remembers where the value at `path` was written.
     func note(_ node: Node, at path: String) {
@@ -21,20 +47,35 @@ final class DiagnosticLog {
     func wasWritten(_ path: String) -> Bool { marks[path] != nil }
 
     /// Whether a mistake was already recorded about the value at `path`.
-    func hasDiagnostic(at path: String) -> Bool { diagnostics.contains { $0.path == path } }
+    func hasDiagnostic(at path: String) -> Bool { reportedPaths.contains(path) }
 
-    /// Records a mistake at `mark`.
-    func report(_ message: String, at mark: Mark?, path: String) {
-        diagnostics.append(
-            Diagnostic(file: file, line: mark?.line ?? 0, column: mark?.column ?? 0, path: path, message: message))
+    /// Records a mistake at `mark`; the message is only made when the mistake is kept.
+    func report(_ message: @autoclosure () -> String, at mark: Mark?, path: String) {
+        count += 1
+        reportedPaths.insert(path)
+        let line = mark?.line ?? 0
+        let column = mark?.column ?? 0
+        // Past the limit, a mistake later in the file than every kept one would be dropped anyway.
+        if kept.count >= limit, let last = latestKept, (last.line, last.column) < (line, column) { return }
+        kept.append(Diagnostic(file: file, line: line, column: column, path: path, message: message()))
+        if kept.count >= 2 * limit { trim() }
     }
 
     /// Records a mistake about the value at `path`, placed where it was written or, for a value
     /// left to its default, where its closest written parent was.
-    func report(_ message: String, path: String) {
+    func report(_ message: @autoclosure () -> String, path: String) {
         var ancestor = path
         while marks[ancestor] == nil, !ancestor.isEmpty { ancestor = KeyPath.parent(of: ancestor) }
-        report(message, at: marks[ancestor], path: path)
+        report(message(), at: marks[ancestor], path: path)
+    }
+
+    /// The latest of the kept mistakes once trimmed to the limit, which later ones cannot displace.
+    private var latestKept: Diagnostic?
+
+    /// Keeps the earliest `limit` mistakes.
+    private func trim() {
+        kept = diagnostics
+        latestKept = kept.last
     }
 }
 

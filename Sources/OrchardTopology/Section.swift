@@ -83,19 +83,20 @@ final class Section {
     /// Reports every key that was not read: as misplaced when `elsewhere` explains where it
     /// belongs, otherwise as unknown with the closest of `known`.
     func finish(known: [String], elsewhere: [String: String] = [:]) {
-        for (key, entry) in entries.sorted(by: { $0.key < $1.key }) where !consumed.contains(key) {
-            let message: String
-            if let explanation = elsewhere[key] {
-                message = explanation
-            } else if known.isEmpty {
-                message = "unknown key; nothing else is accepted here"
-            } else {
-                message =
-                    "unknown key\(Suggestion.didYouMean(key, among: known)) "
-                    + "(known keys here: \(known.joined(separator: ", ")))"
-            }
-            log.report(message, at: entry.key.mark, path: KeyPath.child(path, key))
+        for (key, entry) in entries where !consumed.contains(key) {
+            // The message, and its search for a close known key, is only made if the log keeps it.
+            log.report(
+                Self.unread(key, known: known, elsewhere: elsewhere), at: entry.key.mark,
+                path: KeyPath.child(path, key))
         }
+    }
+
+    /// Why `key` does not belong: where it does, or that it is unknown and what is known.
+    private static func unread(_ key: String, known: [String], elsewhere: [String: String]) -> String {
+        if let explanation = elsewhere[key] { return explanation }
+        if known.isEmpty { return "unknown key; nothing else is accepted here" }
+        return "unknown key\(Suggestion.didYouMean(key, among: known)) "
+            + "(known keys here: \(known.joined(separator: ", ")))"
     }
 
     /// Marks every key as read, for a mapping whose keys cannot be judged (an unknown method).

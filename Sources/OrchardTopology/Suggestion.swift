@@ -12,8 +12,12 @@ enum Suggestion {
         let target = Array(written.lowercased())
         var best: (name: String, distance: Int, exact: Int)?
         for candidate in candidates {
-            let distance = editDistance(target, Array(candidate.lowercased()))
-            guard distance <= max(1, candidate.count / 3) else { continue }
+            let limit = max(1, candidate.count / 3)
+            let lowered = Array(candidate.lowercased())
+            // The distance is at least the difference in length: no need to compute it then.
+            guard abs(target.count - lowered.count) <= limit else { continue }
+            let distance = editDistance(target, lowered)
+            guard distance <= limit else { continue }
             let exact = editDistance(Array(written), Array(candidate))
             if best == nil || (distance, exact) < (best!.distance, best!.exact) { best = (candidate, distance, exact) }
         }

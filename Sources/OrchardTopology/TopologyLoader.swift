@@ -23,18 +23,34 @@ public struct TopologyLoader: Sendable {
         self.methods = methods
     }
 
+    /// The largest topology file read, far above any real one (the shipped ones are a few KiB), so
+    /// that a wrong file given as a topology costs neither minutes nor gigabytes.
+    public static let maximumFileSize = 1 << 20
+
     /// Reads and checks the topology in `file` (relative to the current folder).
     /// - Throws: `TopologyError` with every mistake found, or the reason the file cannot be read.
     public func load(file: String) throws(TopologyError) -> RunPlan {
         let data: Data
         do {
+            let size = try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int ?? 0
+            guard size <= Self.maximumFileSize else {
+                throw TopologyError([
+                    Diagnostic(
+                        file: file, line: 0, column: 0, path: "",
+                        message:
+                            "the file is \(size) bytes, more than the \(Self.maximumFileSize / 1_048_576) MiB a topology may have "
+                            + "(a topology describes groups of clients, not each client)")
+                ])
+            }
             data = try Data(contentsOf: URL(fileURLWithPath: file))
+        } catch let error as TopologyError {
+            throw error
         } catch {
             let reason = FileManager.default.fileExists(atPath: file) ? "cannot be read" : "no such file"
             throw TopologyError([Diagnostic(file: file, line: 0, column: 0, path: "", message: reason)])
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw TopologyError([Diagnostic(file: file, line: 0, column: 0, path: "", message: "is not UTF-8 text")])
+            throw TopologyError([Self.notUTF8(data, file: file)])
         }
         return try load(text: text, file: file)
     }
@@ -56,7 +72,7 @@ public struct TopologyLoader: Sendable {
             ])
         }
         let parser = TopologyParser(file: file, root: root, checksDataFiles: checksDataFiles, methods: methods)
-        guard let plan = parser.plan(document, source: text) else { throw TopologyError(parser.log.diagnostics) }
+        guard let plan = parser.plan(document, source: text) else { throw parser.log.error }
         return plan
     }
 
@@ -78,7 +94,8 @@ public struct TopologyLoader: Sendable {
             let during = context.map { " (\($0.text) that starts at line \($0.mark.line), column \($0.mark.column))" }
             return Diagnostic(
                 file: file, line: mark.line, column: mark.column, path: "",
-                message: "not valid YAML: \(problem)\(during ?? "")")
+                message:
+                    "not valid YAML: \(problem)\(during ?? "")\(tabNote(text, line: mark.line, column: mark.column))")
         }
         switch error as? YamlError {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),

@@ -3,8 +3,10 @@ import OrchardData
 
 /// Checking that a real data set's files are where the topology says.
 ///
-/// Only existence is checked, plain or gzip-compressed as the readers accept, not contents: the
-/// readers check those when a run loads the data, and tests can stand in empty files.
+/// The files must exist, plain or gzip-compressed as the readers accept, and their sizes must be
+/// what their headers promise (MNIST's IDX headers, CIFAR's whole records), so that a damaged
+/// download is refused here rather than when a run has started. The samples themselves (labels
+/// in range) are checked when a run loads them.
 extension TopologyParser {
     /// The absolute folder of `dataset`'s files, after reporting any that are missing; nil for a
     /// generated data set.
@@ -27,6 +29,11 @@ extension TopologyParser {
                 log.report(
                     "data folder \(shown) lacks \(missing.map { $0 + "[.gz]" }.joined(separator: ", ")); "
                         + advice(for: dataset), path: path)
+            } else {
+                let variant: MNIST.Variant = dataset.kind == .mnist ? .mnist : .fashionMNIST
+                checkContents(path: path, dataset: dataset) { () throws(DataError) in
+                    try MNIST.checkFiles(directory: folder, variant: variant)
+                }
             }
         case .cifar10, .cifar100:
             let variant: CIFAR.Variant = dataset.kind == .cifar10 ? .cifar10 : .cifar100
@@ -40,11 +47,24 @@ extension TopologyParser {
                 log.report(
                     "data folder \(shown) lacks \(missing.joined(separator: ", ")) (looked in it and in its "
                         + "\(variant.standardSubfolder)/ subfolder); \(advice(for: dataset))", path: path)
+            } else {
+                checkContents(path: path, dataset: dataset) { () throws(DataError) in
+                    try CIFAR.checkFiles(directory: folder, variant: variant)
+                }
             }
         case .syntheticImages, .synthetic:
             break
         }
         return folder
+    }
+
+    /// Runs `check` on the data files, reporting the file it finds at fault at `path`.
+    private func checkContents(path: String, dataset: DatasetSpec, _ check: () throws(DataError) -> Void) {
+        do {
+            try check()
+        } catch {
+            log.report("\(error); \(advice(for: dataset))", path: path)
+        }
     }
 
     /// What the user can do to get the files of `dataset`.

@@ -87,7 +87,7 @@ final class TopologyParser {
             notes = batchNotes(groupsRead, footprint: footprint, model: model, method: method, training: training)
         }
 
-        guard log.diagnostics.isEmpty, let name, let rounds, let dataset, let partition, let model, let method,
+        guard log.count == 0, let name, let rounds, let dataset, let partition, let model, let method,
             let groups, let footprint
         else { return nil }
         let topology = Topology(

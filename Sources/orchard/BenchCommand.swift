@@ -13,13 +13,14 @@ struct Bench: ParsableCommand {
             abstract: "Time forward+backward+update steps of a model on a random batch.")
 
         @Option(help: "Model: \(ModelZoo.names.joined(separator: ", ")).") var model = "lenet5"
-        @Option(help: "Samples per step.") var batch = 64
-        @Option(help: "Timed steps (after 3 untimed warm-up steps).") var steps = 50
-        @Option(help: "OpenBLAS threads.") var threads = 1
+        @Option(parsing: .unconditional, help: "Samples per step.") var batch = 64
+        @Option(parsing: .unconditional, help: "Timed steps (after 3 untimed warm-up steps).") var steps = 50
+        @Option(parsing: .unconditional, help: "OpenBLAS threads.") var threads = 1
         @Option(help: "Sample shape: 1x28x28, 3x32x32, or a feature count such as 60.") var input: String?
-        @Option(help: "Channel width multiplier of VGG and the ResNets.") var width = 1.0
-        @Option(help: "Classes of the output layer.") var classes = 10
-        @Option(help: "Fraction of the prunable weights kept, as a random mask; 1 is dense.") var density = 1.0
+        @Option(parsing: .unconditional, help: "Channel width multiplier of VGG and the ResNets.") var width = 1.0
+        @Option(parsing: .unconditional, help: "Classes of the output layer.") var classes = 10
+        @Option(parsing: .unconditional, help: "Fraction of the prunable weights kept, as a random mask; 1 is dense.")
+        var density = 1.0
         @Option(help: "How the kept weights are spread over layers: uniform, erdosRenyi, erdosRenyiKernel.")
         var distribution = DensityDistribution.erdosRenyiKernel
         @Option(help: "How pruned weights are held: automatic, compact (sparse kernels), masked (dense kernels).")
@@ -30,10 +31,10 @@ struct Bench: ParsableCommand {
         func validate() throws {
             try OptionCheck.positive("--batch", batch)
             try OptionCheck.positive("--steps", steps)
-            try OptionCheck.positive("--threads", threads)
+            try OptionCheck.threads(threads)
             try OptionCheck.positive("--width", width)
             guard density > 0 && density <= 1 else {
-                throw ValidationError("--density must be in (0, 1], got \(density)")
+                throw ValidationError("--density must be more than 0 and at most 1, got \(density)")
             }
             guard classes > 1 else { throw ValidationError("--classes must be at least 2, got \(classes)") }
             try OptionCheck.model(model)

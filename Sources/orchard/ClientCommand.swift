@@ -10,19 +10,36 @@ struct Client: ParsableCommand {
 
     @Option(help: "The coordinator's endpoint, such as tcp://10.0.0.5:5555.") var connect: String
     @Option(help: "The run's topology file (the same as the coordinator's).") var topology: String
-    @Option(help: "Clients this host serves: 0-99, 7, or 0-9,20-29.") var clients: String
+    @Option(parsing: .unconditional, help: "Clients this host serves: 0-99, 7, or 0-9,20-29.") var clients: String
     @Option(help: "This host's name, unique among the run's hosts.") var hostID: String?
     @Option(help: "Folder that relative data paths resolve against.") var root = "."
-    @Option(help: "OpenBLAS threads.") var threads = 1
-    @Option(help: "Exit when this process is gone (set by `orchard run` for its hosts).") var parent: Int32?
+    @Option(parsing: .unconditional, help: "OpenBLAS threads.") var threads = 1
+    @Option(parsing: .unconditional, help: "Exit when this process is gone (set by `orchard run` for its hosts).")
+    var parent: Int32?
+    @Option(parsing: .unconditional, help: "Seconds without word from the coordinator before giving up.") var wait =
+        120.0
+
+    func validate() throws {
+        do {
+            _ = try ClientRanges.parse(clients)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        try OptionCheck.threads(threads)
+        try OptionCheck.between("--wait", wait, 1...86_400)
+    }
 
     func run() throws {
         BLAS.setThreads(threads)
         StopSignal.install()
         let plan = try TopologyCommand.load(topology, root: root)
-        let ids = try HostSession.parseClients(clients)
-        let name = hostID ?? "host-\(ProcessInfo.processInfo.processIdentifier)"
-        try HostSession.serve(plan: plan, clients: ids, endpoint: connect, hostID: name, parentProcess: parent)
+        var settings = ClientHost.Settings(
+            endpoint: connect, hostID: hostID ?? "host-\(ProcessInfo.processInfo.processIdentifier)")
+        settings.parentProcess = parent
+        settings.giveUpAfter = .milliseconds(Int64(wait * 1000))
+        try HostSession.serve(plan: plan, clients: try ClientRanges.parse(clients), settings: settings)
+        // Stopped by a signal: say so in the exit status, as a shell does for a process it kills.
+        if let status = StopSignal.exitStatus { throw ExitCode(status) }
     }
 }
 
@@ -32,9 +49,7 @@ enum TopologyCommand {
         do {
             return try TopologyLoader(root: root).load(file: file)
         } catch {
-            for diagnostic in error.diagnostics {
-                FileHandle.standardError.write(Data("\(diagnostic)\n".utf8))
-            }
+            FileHandle.standardError.write(Data(error.lines.map { $0 + "\n" }.joined().utf8))
             throw ExitCode.failure
         }
     }

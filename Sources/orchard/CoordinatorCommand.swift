@@ -10,13 +10,15 @@ struct CoordinatorCommand: ParsableCommand {
 
     @Option(help: "The topology file.") var topology: String
     @Option(help: "Where to listen, such as tcp://0.0.0.0:5555.") var bind = "tcp://0.0.0.0:5555"
-    @Option(help: "Hosts to wait for before the first round (at least every client must have one).") var hosts = 1
+    @Option(
+        parsing: .unconditional, help: "Hosts to wait for before the first round (at least every client must have one)."
+    ) var hosts = 1
     @Option(help: "The run's SQLite file (default: runs/NAME.sqlite).") var db: String?
     @Flag(help: "Continue the run in --db from its last checkpoint.") var resume = false
     @Option(help: "Folder that relative data paths resolve against.") var root = "."
 
     func validate() throws {
-        guard hosts >= 1 else { throw ValidationError("--hosts must be positive, got \(hosts)") }
+        try OptionCheck.between("--hosts", hosts, 1...100_000)
     }
 
     func run() throws {
@@ -24,8 +26,11 @@ struct CoordinatorCommand: ParsableCommand {
         StopSignal.install()
         let plan = try TopologyCommand.load(topology, root: root)
         let database = db ?? "runs/\(plan.topology.name).sqlite"
-        let session = try CoordinatorSession(
-            plan: plan, database: database, resume: resume, endpoint: bind, expectedHosts: hosts)
+        let place = try RunFilePlace(database)
+        let session = try place.removingIfRefused {
+            try CoordinatorSession(
+                plan: plan, database: database, resume: resume, endpoint: bind, expectedHosts: hosts)
+        }
         FileHandle.standardError.write(Data("coordinator: listening on \(session.coordinator.boundEndpoint)\n".utf8))
         try RunOutput.execute(session, name: plan.topology.name, database: database)
     }

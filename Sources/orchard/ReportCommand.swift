@@ -16,9 +16,11 @@ struct Report: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.") var json = false
     @Option(help: ArgumentHelp("Also export every table of the run as CSV into this folder.", valueName: "dir"))
     var csv: String?
-    @Option(name: .customLong("run"), help: "The run to report, by id (default: the latest run in the file).")
+    @Option(
+        name: .customLong("run"), parsing: .unconditional,
+        help: "The run to report, by id (default: the latest run in the file).")
     var runID: Int64?
-    @Option(help: "Rows shown per table before the middle rows are left out.") var rows = 20
+    @Option(parsing: .unconditional, help: "Rows shown per table before the middle rows are left out.") var rows = 20
 
     func validate() throws {
         try OptionCheck.positive("--rows", rows)

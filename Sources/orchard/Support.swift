@@ -15,6 +15,32 @@ enum OptionCheck {
         guard value >= .zero else { throw ValidationError("\(option) must be zero or more, got \(value)") }
     }
 
+    /// A positive, finite number: `inf` and `nan` are refused too.
+    static func positive<Value: BinaryFloatingPoint>(_ option: String, _ value: Value) throws {
+        guard value > 0, value.isFinite else {
+            throw ValidationError("\(option) must be a positive finite number, got \(value)")
+        }
+    }
+
+    /// Zero or a positive, finite number.
+    static func notNegative<Value: BinaryFloatingPoint>(_ option: String, _ value: Value) throws {
+        guard value >= 0, value.isFinite else {
+            throw ValidationError("\(option) must be a finite number, zero or more, got \(value)")
+        }
+    }
+
+    /// OpenBLAS threads: from 1 to 256.
+    static func threads(_ value: Int) throws { try between("--threads", value, 1...256) }
+
+    static func between<Value: Numeric & Comparable>(
+        _ option: String, _ value: Value, _ range: ClosedRange<Value>
+    ) throws {
+        guard range.contains(value) else {
+            throw ValidationError(
+                "\(option) must be from \(range.lowerBound) to \(range.upperBound), got \(value)")
+        }
+    }
+
     static func model(_ name: String) throws {
         guard ModelZoo.names.contains(name) else {
             throw ValidationError("--model '\(name)': known models are \(ModelZoo.names.joined(separator: ", "))")

@@ -11,15 +11,16 @@ struct Train: ParsableCommand {
     @Option(help: "Model: \(ModelZoo.names.joined(separator: ", ")).") var model = "lenet5"
     @Option(help: "Data set: \(DataSource.names.joined(separator: ", ")).") var dataset = "mnist"
     @Option(help: "Folder of the data set's files (mnist: data/mnist).") var dataDir: String?
-    @Option(help: "Passes over the training set.") var epochs = 1
-    @Option(help: "Samples per step.") var batch = 64
-    @Option(help: "Learning rate.") var lr: Float = 0.05
-    @Option(help: "SGD momentum.") var momentum: Float = 0
-    @Option(help: "Weight decay (L2).") var weightDecay: Float = 0
-    @Option(help: "Channel width multiplier of VGG and the ResNets.") var width = 1.0
-    @Option(help: "Run seed: weights, batch order and generated data derive from it.") var seed: UInt64 = 0
-    @Option(help: "OpenBLAS threads.") var threads = 1
-    @Option(help: "Use only the first N training samples.") var limit: Int?
+    @Option(parsing: .unconditional, help: "Passes over the training set.") var epochs = 1
+    @Option(parsing: .unconditional, help: "Samples per step.") var batch = 64
+    @Option(parsing: .unconditional, help: "Learning rate.") var lr: Float = 0.05
+    @Option(parsing: .unconditional, help: "SGD momentum.") var momentum: Float = 0
+    @Option(parsing: .unconditional, help: "Weight decay (L2).") var weightDecay: Float = 0
+    @Option(parsing: .unconditional, help: "Channel width multiplier of VGG and the ResNets.") var width = 1.0
+    @Option(parsing: .unconditional, help: "Run seed: weights, batch order and generated data derive from it.")
+    var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "OpenBLAS threads.") var threads = 1
+    @Option(parsing: .unconditional, help: "Use only the first N training samples.") var limit: Int?
     @Option(help: "MNIST and Fashion-MNIST pixels: unit (byte / 255) or standardised (mean 0, deviation 1).")
     var pixels: MNIST.PixelScaling = .unit
     @Flag(help: "Print one JSON object on stdout; progress goes to stderr.") var json = false
@@ -27,7 +28,7 @@ struct Train: ParsableCommand {
     func validate() throws {
         try OptionCheck.positive("--epochs", epochs)
         try OptionCheck.positive("--batch", batch)
-        try OptionCheck.positive("--threads", threads)
+        try OptionCheck.threads(threads)
         try OptionCheck.positive("--lr", lr)
         try OptionCheck.positive("--width", width)
         try OptionCheck.notNegative("--momentum", momentum)

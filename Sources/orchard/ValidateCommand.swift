@@ -23,11 +23,10 @@ struct Validate: ParsableCommand {
         do {
             plan = try loader.load(file: topology)
         } catch {
-            let lines = error.diagnostics.map(\.description)
-            let count = error.diagnostics.count
+            let count = error.count
             let tally = "orchard validate: \(count) mistake\(count == 1 ? "" : "s") in \(topology)"
-            FileHandle.standardError.write(Data((lines + [tally]).map { $0 + "\n" }.joined().utf8))
-            if json { print(try JSONOutput.encode(InvalidTopologyReport(diagnostics: error.diagnostics))) }
+            FileHandle.standardError.write(Data((error.lines + [tally]).map { $0 + "\n" }.joined().utf8))
+            if json { print(try JSONOutput.encode(InvalidTopologyReport(error))) }
             throw ExitCode(1)
         }
         if json {
@@ -101,5 +100,13 @@ struct ValidTopologyReport: Encodable {
 /// The JSON object `orchard validate --json` prints for a topology with mistakes.
 struct InvalidTopologyReport: Encodable {
     let valid = false
+    /// The earliest mistakes in the file.
     let diagnostics: [Diagnostic]
+    /// How many more were found than `diagnostics` lists.
+    let omitted: Int
+
+    init(_ error: TopologyError) {
+        diagnostics = error.diagnostics
+        omitted = error.omitted
+    }
 }

@@ -39,8 +39,32 @@ struct RuntimePartsTests {
     }
 
     @Test func clientLists() throws {
-        #expect(try HostSession.parseClients("0-3,7, 9-10") == [0, 1, 2, 3, 7, 9, 10])
-        #expect(throws: RuntimeError.self) { try HostSession.parseClients("5-2") }
-        #expect(throws: RuntimeError.self) { try HostSession.parseClients("a") }
+        let ranges = try ClientRanges.parse("9-10,0-3,7, 12")
+        #expect(ranges.ranges == [0...3, 7...7, 9...10, 12...12])
+        #expect(ranges.ids == [0, 1, 2, 3, 7, 9, 10, 12])
+        #expect(ranges.description == "0-3,7,9-10,12")
+        #expect([0, 3, 7, 10, 12].allSatisfy(ranges.contains))
+        #expect(![4, 8, 11, 13, -1].contains(where: ranges.contains))
+        for text in ["5-2", "a", "", "3,", "-1", "1-", "1-2-3"] {
+            #expect(throws: RuntimeError.self, "'\(text)'") { try ClientRanges.parse(text) }
+        }
+    }
+
+    @Test func overlappingClientRanges() throws {
+        for (text, overlap) in [("0-5,3-11", "0-5 and 3-11 overlap (3-5 named twice)"), ("4,0-9", "0-9 and 4 overlap")]
+        {
+            #expect {
+                try ClientRanges.parse(text)
+            } throws: { error in
+                "\(error)".contains(overlap)
+            }
+        }
+    }
+
+    @Test func hugeClientRangesCostNothingUntilListed() throws {
+        let ranges = try ClientRanges.parse("0-99999999999,100000000000-\(Int.max)")
+        #expect(ranges.beyond(4) == ["4-99999999999", "100000000000-\(Int.max)"])
+        #expect(ranges.contains(Int.max) && !ranges.contains(-5))
+        #expect(try ClientRanges.parse("0-3").beyond(4).isEmpty)
     }
 }

@@ -12,7 +12,7 @@ struct DataFileTests {
     @Test("MNIST reads data/mnist under the root by default, plain or gzipped files")
     func mnistDefaultPath() throws {
         let root = try ScratchFolder()
-        try root.placeholders(
+        try root.dataStandIns(
             [
                 "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
                 "t10k-labels-idx1-ubyte.gz",
@@ -61,7 +61,7 @@ struct DataFileTests {
     @Test("an absolute path is used as written")
     func absolutePath() throws {
         let folder = try ScratchFolder()
-        try folder.placeholders(MNIST.fileNames, in: "fashion")
+        try folder.dataStandIns(MNIST.fileNames, in: "fashion")
         let plan = try Fixture.plan(
             Self.topology("{kind: fashion-mnist, path: \(folder.path)/fashion}"), root: "/elsewhere")
         #expect(plan.dataDirectory == folder.path + "/fashion")
@@ -71,7 +71,7 @@ struct DataFileTests {
     func cifar() throws {
         let root = try ScratchFolder()
         let variant = CIFAR.Variant.cifar10
-        try root.placeholders(variant.trainFiles + [variant.testFile], in: "data/cifar10/cifar-10-batches-bin")
+        try root.dataStandIns(variant.trainFiles + [variant.testFile], in: "data/cifar10/cifar-10-batches-bin")
         let plan = try Fixture.plan(Self.topology("cifar10"), root: root.path)
         #expect(plan.dataDirectory == root.path + "/data/cifar10")
         try root.placeholders(["train.bin"], in: "data/cifar100")

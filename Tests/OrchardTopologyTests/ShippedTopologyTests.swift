@@ -16,7 +16,7 @@ struct ShippedTopologyTests {
     func everyFileLoads() throws {
         #expect(Self.files.contains("quickstart.yaml"))
         let root = try ScratchFolder()
-        try root.placeholders(MNIST.fileNames, in: "data/mnist")
+        try root.dataStandIns(MNIST.fileNames, in: "data/mnist")
         for file in Self.files {
             do {
                 _ = try TopologyLoader(root: root.path).load(file: Self.folder + "/" + file)

@@ -1,4 +1,5 @@
 import Foundation
+import OrchardData
 import OrchardTopology
 import Testing
 
@@ -119,6 +120,28 @@ final class ScratchFolder {
         }
     }
 
+    /// Creates the smallest data files that the topology's checks accept, named `names`, in
+    /// `folder`: IDX files of one 28x28 image or one label (gzip-compressed for a `.gz` name),
+    /// and CIFAR files of one record.
+    func dataStandIns(_ names: [String], in folder: String) throws {
+        let directory = path + "/" + folder
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for name in names {
+            let bytes: [UInt8]
+            switch (name.contains("images"), name.contains("labels"), name.hasSuffix(".gz")) {
+            case (true, _, false): bytes = DataStandIn.images
+            case (true, _, true): bytes = DataStandIn.compressedImages
+            case (_, true, false): bytes = DataStandIn.labels
+            case (_, true, true): bytes = DataStandIn.compressedLabels
+            default:
+                // CIFAR-100's records have two label bytes, CIFAR-10's one.
+                let labelBytes = ["train.bin", "test.bin"].contains(name) ? 2 : 1
+                bytes = [UInt8](repeating: 0, count: labelBytes + CIFAR.pixelsPerImage)
+            }
+            #expect(FileManager.default.createFile(atPath: directory + "/" + name, contents: Data(bytes)))
+        }
+    }
+
     /// Writes `text` to `name` and returns its path.
     @discardableResult
     func write(_ name: String, _ text: String) throws -> String {
@@ -126,4 +149,25 @@ final class ScratchFolder {
         try Data(text.utf8).write(to: URL(fileURLWithPath: target))
         return target
     }
+}
+
+/// The bytes of the smallest valid data files.
+enum DataStandIn {
+    static func word(_ value: Int) -> [UInt8] { [24, 16, 8, 0].map { UInt8((value >> $0) & 0xff) } }
+
+    /// An IDX image file of one 28x28 image, all black.
+    static let images = word(0x0803) + word(1) + word(28) + word(28) + [UInt8](repeating: 0, count: 784)
+    /// An IDX label file of one label, class 0.
+    static let labels = word(0x0801) + word(1) + [0]
+    /// `images`, gzip-compressed (Python's `gzip.compress(images, mtime=0)`).
+    static let compressedImages: [UInt8] = [
+        0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0x63, 0x60, 0xe0, 0x60, 0x66, 0x60, 0x60, 0x60,
+        0x04, 0x62, 0x19, 0x28, 0x1e, 0x05, 0xa3, 0x60, 0x14, 0x40, 0x01, 0x00, 0xea, 0x41, 0xfc, 0x9b, 0x20, 0x03,
+        0x00, 0x00,
+    ]
+    /// `labels`, gzip-compressed.
+    static let compressedLabels: [UInt8] = [
+        0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0x63, 0x60, 0xe0, 0x60, 0x64, 0x60, 0x60, 0x60,
+        0x64, 0x00, 0x00, 0x2d, 0xb8, 0xa1, 0x07, 0x09, 0x00, 0x00, 0x00,
+    ]
 }

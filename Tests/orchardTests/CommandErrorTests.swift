@@ -83,25 +83,6 @@ struct CommandErrorTests {
             outcome, status: Self.failureStatus,
             mentioning: [images + ": truncated", "60000 images of 28x28", "116 bytes"])
     }
-
-    /// Expects `outcome` to be an orderly exit with `status`, an empty stdout, and a stderr
-    /// that mentions every piece of `mentions`.
-    func expectRefusal(
-        _ outcome: OrchardProcess.Outcome, status: Int32, mentioning mentions: [String],
-        sourceLocation: SourceLocation = #_sourceLocation
-    ) {
-        #expect(outcome.exitedNormally, "crashed: \(outcome)", sourceLocation: sourceLocation)
-        #expect(outcome.status == status, "wrong exit status: \(outcome)", sourceLocation: sourceLocation)
-        #expect(outcome.standardOutput.isEmpty, "printed on stdout: \(outcome)", sourceLocation: sourceLocation)
-        #expect(
-            outcome.standardError.hasPrefix("Error: "), "stderr does not start with 'Error: ': \(outcome)",
-            sourceLocation: sourceLocation)
-        for mention in mentions {
-            #expect(
-                outcome.standardError.contains(mention), "stderr does not mention \"\(mention)\": \(outcome)",
-                sourceLocation: sourceLocation)
-        }
-    }
 }
 
 /// The bytes of IDX files (big-endian header, then one byte per pixel or label), all zeros.

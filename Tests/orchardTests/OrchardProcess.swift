@@ -48,10 +48,23 @@ enum OrchardProcess {
     }
 
     /// Runs `orchard` with `arguments`, killing it and throwing if it takes longer than `timeout`.
-    static func run(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> Outcome {
+    ///
+    /// - Parameters:
+    ///   - directory: The folder it runs in (default: this process's).
+    ///   - unprivileged: Whether to run it as a user who may write only where anyone may: when the
+    ///     tests run as root, whom file modes do not stop, it runs as `nobody` through `setpriv`.
+    static func run(
+        _ arguments: [String], timeout: Duration = .seconds(120), directory: String? = nil, unprivileged: Bool = false
+    ) async throws -> Outcome {
         let process = Process()
-        process.executableURL = try executable()
-        process.arguments = arguments
+        if unprivileged && geteuid() == 0 {
+            process.executableURL = URL(fileURLWithPath: setpriv)
+            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", try executable().path] + arguments
+        } else {
+            process.executableURL = try executable()
+            process.arguments = arguments
+        }
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.standardInput = FileHandle.nullDevice
         let streams = try TemporaryFolder()
         defer { streams.remove() }
@@ -90,6 +103,14 @@ enum OrchardProcess {
             exitedNormally: process.terminationReason == .exit,
             standardOutput: try String(contentsOfFile: outputPath, encoding: .utf8),
             standardError: try String(contentsOfFile: errorPath, encoding: .utf8))
+    }
+
+    /// The tool that runs a command as another user, for `unprivileged` runs as root.
+    static let setpriv = "/usr/bin/setpriv"
+
+    /// Whether `unprivileged` runs can drop root's privileges here (or need not).
+    static var canRunUnprivileged: Bool {
+        geteuid() != 0 || FileManager.default.isExecutableFile(atPath: setpriv)
     }
 
     /// The `orchard` executable of the build that produced this test bundle.
@@ -164,5 +185,24 @@ struct JSONReport {
             fields[key] as? [[String: Any]], "no list of objects '\(key)' in \(fields)",
             sourceLocation: sourceLocation)
         return list.map(JSONReport.init(fields:))
+    }
+}
+
+/// Expects `outcome` to be an orderly exit with `status`, an empty stdout, and a stderr
+/// that mentions every piece of `mentions`.
+func expectRefusal(
+    _ outcome: OrchardProcess.Outcome, status: Int32, mentioning mentions: [String],
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    #expect(outcome.exitedNormally, "crashed: \(outcome)", sourceLocation: sourceLocation)
+    #expect(outcome.status == status, "wrong exit status: \(outcome)", sourceLocation: sourceLocation)
+    #expect(outcome.standardOutput.isEmpty, "printed on stdout: \(outcome)", sourceLocation: sourceLocation)
+    #expect(
+        outcome.standardError.hasPrefix("Error: "), "stderr does not start with 'Error: ': \(outcome)",
+        sourceLocation: sourceLocation)
+    for mention in mentions {
+        #expect(
+            outcome.standardError.contains(mention), "stderr does not mention \"\(mention)\": \(outcome)",
+            sourceLocation: sourceLocation)
     }
 }

@@ -143,7 +143,8 @@ struct RunCommandTests {
         try await waitForRound(8, in: database)
         Foundation.kill(run.process.processIdentifier, SIGINT)
         run.process.waitUntilExit()
-        #expect(run.process.terminationReason == .exit && run.process.terminationStatus == 0, "\(run.errors)")
+        // 128 + SIGINT, as a shell reports a process Ctrl-C ended: `orchard run ... && next` stops.
+        #expect(run.process.terminationReason == .exit && run.process.terminationStatus == 130, "\(run.errors)")
         #expect(run.errors.contains("continue with --resume"))
         let store = try RunStore.open(at: database, access: .readOnly)
         let stopped = try #require(try store.latestRun())
@@ -153,6 +154,22 @@ struct RunCommandTests {
         let resumed = try await OrchardProcess.run(["run", topology, "--processes", "2", "--db", database, "--resume"])
         #expect(resumed.status == 0, "\(resumed)")
         #expect(try store.runRecord(stopped).status == .completed)
+    }
+
+    @Test func sigtermStopsTheRunWithStatus143() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let topology = folder.file("e2e.yaml")
+        try smallTopology(rounds: 60).write(toFile: topology, atomically: true, encoding: .utf8)
+        let database = folder.file("terminated.sqlite")
+        let run = try BackgroundOrchard(["run", topology, "--processes", "1", "--db", database])
+        try await waitForRound(2, in: database)
+        run.process.terminate()
+        run.process.waitUntilExit()
+        #expect(run.process.terminationReason == .exit && run.process.terminationStatus == 143, "\(run.errors)")
+        let store = try RunStore.open(at: database, access: .readOnly)
+        let stopped = try #require(try store.latestRun())
+        #expect(try store.runRecord(stopped).status == .stopped)
     }
 
     @Test func anInvalidTopologyStartsNothing() async throws {

@@ -104,15 +104,52 @@ struct ValidateCommandTests {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         try FileManager.default.createDirectory(atPath: folder.file("data/mnist"), withIntermediateDirectories: true)
-        for name in ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte"] {
-            try folder.write("data/mnist/" + name, [])
-        }
-        try folder.write("data/mnist/t10k-labels-idx1-ubyte.gz", [])
+        let images = IDXBytes.images(count: 3, rows: 28, columns: 28, pixelBytes: 3 * 28 * 28)
+        try folder.write("data/mnist/train-images-idx3-ubyte", images)
+        try folder.write("data/mnist/train-labels-idx1-ubyte", IDXBytes.labels(count: 3))
+        try folder.write("data/mnist/t10k-images-idx3-ubyte", images)
+        try folder.write("data/mnist/t10k-labels-idx1-ubyte", IDXBytes.labels(count: 3))
         let outcome = try await OrchardProcess.run([
             "validate", Self.packageRoot + "/topologies/mnist-fedavg-10.yaml", "--root", folder.path,
         ])
         #expect(outcome.status == 0, "\(outcome)")
         #expect(outcome.standardOutput.contains("MNIST from data/mnist"))
+    }
+
+    @Test("a file that is not UTF-8 is placed at its first bad byte, in text and in --json")
+    func notUTF8() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let file = try folder.write("latin1.yaml", Array("name: t\nrounds: 2\n# caf".utf8) + [0xE9] + [0x0A])
+        let outcome = try await OrchardProcess.run(["validate", file])
+        #expect(outcome.status == 1, "\(outcome)")
+        #expect(
+            outcome.errorLines.first?.hasPrefix("\(file):3:6: not UTF-8 text: byte 23 (0xE9)") == true, "\(outcome)")
+        let json = try await OrchardProcess.run(["validate", file, "--json"])
+        let report = try JSONReport(parsing: json.standardOutput.trimmingCharacters(in: .newlines))
+        let diagnostic = try #require(try report.objects("diagnostics").first)
+        #expect(try diagnostic.integer("line") == 3)
+        #expect(try diagnostic.integer("column") == 6)
+    }
+
+    @Test("a flood of unknown keys shows the first 50 and counts the rest, in text and in --json")
+    func flood() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let keys = (0..<2_000).map { "unknown_key_\($0): 1\n" }.joined()
+        let file = try folder.write("flood.yaml", Array(keys.utf8))
+        let outcome = try await OrchardProcess.run(["validate", file])
+        #expect(outcome.status == 1, "\(outcome)")
+        let lines = outcome.errorLines
+        #expect(lines.count == 52, "\(lines.suffix(3))")
+        #expect(lines.contains { $0.hasPrefix("\(file):1:1: unknown_key_0: unknown key") }, "\(lines.prefix(8))")
+        #expect(!lines.contains { $0.contains("unknown_key_100:") }, "\(lines.prefix(8))")
+        // The five required keys are missing too: 2,005 mistakes in all.
+        #expect(lines.suffix(2) == ["... and 1955 more mistakes", "orchard validate: 2005 mistakes in \(file)"])
+        let json = try await OrchardProcess.run(["validate", file, "--json"])
+        let report = try JSONReport(parsing: json.standardOutput.trimmingCharacters(in: .newlines))
+        #expect(try report.objects("diagnostics").count == 50)
+        #expect(try report.integer("omitted") == 1_955)
     }
 
     @Test("a file that does not exist is named, with exit status 1")
