@@ -49,6 +49,7 @@ public struct RunConfiguration: Sendable {
         settings.name = topology.name
         settings.taskTimeout = topology.timeouts.task
         settings.heartbeatInterval = .milliseconds(Int64(topology.timeouts.heartbeat * 1000))
+        settings.liveness = topology.timeouts.liveness
         settings.deadline = topology.deadline
         settings.quorum = topology.quorum
         settings.evaluateEvery = topology.evaluateEvery

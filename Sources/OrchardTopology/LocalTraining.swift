@@ -32,12 +32,15 @@ public struct LocalTraining: Sendable, Equatable {
 public struct Timeouts: Sendable, Equatable {
     /// Seconds the coordinator waits for a task's result before counting it as timed out; 600 by default.
     public var task: Double
-    /// Seconds between a client host's liveness messages; 5 by default.
+    /// Seconds between heartbeats, each side's sign of life when it has nothing else to send; 5 by default.
     public var heartbeat: Double
+    /// Heartbeat intervals of silence after which the coordinator presumes a host lost; 3 by default.
+    public var liveness: Int
 
     /// Creates the limits.
-    public init(task: Double = 600, heartbeat: Double = 5) {
+    public init(task: Double = 600, heartbeat: Double = 5, liveness: Int = 3) {
         self.task = task
         self.heartbeat = heartbeat
+        self.liveness = liveness
     }
 }

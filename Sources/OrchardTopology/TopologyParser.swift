@@ -26,7 +26,7 @@ final class TopologyParser {
         for key in ["count", "memory", "link", "compute", "availability"] {
             places[key] = "belongs to a group, under groups:"
         }
-        for key in ["task", "heartbeat"] { places[key] = "belongs under timeouts:" }
+        for key in ["task", "heartbeat", "liveness"] { places[key] = "belongs under timeouts:" }
         for key in ["kind", "path", "limit"] { places[key] = "belongs under dataset:" }
         return places
     }()
@@ -116,15 +116,20 @@ final class TopologyParser {
         return training
     }
 
-    /// Wall-clock limits: `task` and `heartbeat`, the heartbeat shorter than the task timeout.
+    /// Wall-clock limits: `task`, `heartbeat` and `liveness`, the heartbeat shorter than the task timeout.
     func readTimeouts(_ node: Node, _ path: String) -> Timeouts? {
-        guard let section = Section(node, path: path, log: log, expected: "a mapping with task and heartbeat")
+        guard
+            let section = Section(
+                node, path: path, log: log, expected: "a mapping with task, heartbeat and liveness")
         else { return nil }
         let defaults = Timeouts()
         let task = section.read("task") { log.duration($0, $1, .positive) }
         let heartbeat = section.read("heartbeat") { log.duration($0, $1, .positive) }
-        section.finish(known: ["task", "heartbeat"])
-        let timeouts = Timeouts(task: task ?? defaults.task, heartbeat: heartbeat ?? defaults.heartbeat)
+        let liveness = section.read("liveness") { log.integer($0, $1, atLeast: 2, atMost: 100) }
+        section.finish(known: ["task", "heartbeat", "liveness"])
+        let timeouts = Timeouts(
+            task: task ?? defaults.task, heartbeat: heartbeat ?? defaults.heartbeat,
+            liveness: liveness ?? defaults.liveness)
         guard timeouts.heartbeat < timeouts.task else {
             log.report(
                 "the heartbeat (\(UnitFormat.duration(timeouts.heartbeat))) must be shorter than the task timeout "
