@@ -86,7 +86,7 @@ struct DefaultsTests {
             clients_per_round: 3
             eval_every: 10
             deadline: 1.5min
-            timeouts: {task: 2min, heartbeat: 500ms}
+            timeouts: {task: 2min, heartbeat: 500ms, liveness: 4}
             quorum: 80%
             checkpoint_every: 0
             groups:
@@ -114,7 +114,7 @@ struct DefaultsTests {
         #expect(topology.clientsPerRound == 3)
         #expect(topology.evaluateEvery == 10)
         #expect(topology.deadline == 90)
-        #expect(topology.timeouts == Timeouts(task: 120, heartbeat: 0.5))
+        #expect(topology.timeouts == Timeouts(task: 120, heartbeat: 0.5, liveness: 4))
         #expect(topology.quorum == 0.8)
         #expect(topology.checkpointEvery == 0)
         #expect(

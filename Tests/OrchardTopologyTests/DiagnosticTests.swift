@@ -158,6 +158,12 @@ struct DiagnosticTests {
         Fixture.expect(diagnostics, path: "timeouts.heartbeat", line: 7, column: 33, mentioning: ["shorter"])
     }
 
+    @Test("a liveness below two heartbeats is refused where it is written")
+    func liveness() {
+        let diagnostics = Fixture.diagnostics(Fixture.minimal + "\ntimeouts: {task: 5s, heartbeat: 1s, liveness: 1}\n")
+        Fixture.expect(diagnostics, path: "timeouts.liveness", line: 7, column: 47, mentioning: ["2"])
+    }
+
     @Test("unknown names suggest the closest one and list the rest")
     func unknownNames() {
         let text = """
