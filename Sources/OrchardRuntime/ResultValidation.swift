@@ -95,7 +95,7 @@ enum ResultValidation {
         if let samples = metrics["samples"] {
             guard samples >= 1 else { throw Rejection.invalid("it reports \(samples) samples") }
             if let shard = expected.shardSize, samples > Double(shard) {
-                throw Rejection.invalid("it reports \(Int(samples)) samples; client \(expected.client) has \(shard)")
+                throw Rejection.invalid("it reports \(samples) samples; client \(expected.client) has \(shard)")
             }
         }
     }

@@ -139,7 +139,7 @@ struct CoordinatorStateMachineTests {
             Issue.record("client 0 is not rejected: \(String(describing: machine.arrivals[0]))")
             return
         }
-        #expect(rejection.reason.contains("21 samples") && rejection.reason.contains("has 20"))
+        #expect(rejection.reason.contains("21.0 samples") && rejection.reason.contains("has 20"))
         #expect(machine.roundSettled)
     }
 
