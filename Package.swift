@@ -73,7 +73,7 @@ let package = Package(
             name: "OrchardRuntimeTests",
             dependencies: [
                 "OrchardRuntime", "OrchardWire", "OrchardFederation", "OrchardStore", "OrchardNN", "OrchardData",
-                "OrchardTensor",
+                "OrchardTensor", "OrchardTopology",
             ]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardReport", "OrchardTestSupport"]),
         .testTarget(name: "orchardTests", dependencies: ["orchard", "OrchardStore", "OrchardTestSupport"]),

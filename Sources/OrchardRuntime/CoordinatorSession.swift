@@ -28,10 +28,12 @@ public final class CoordinatorSession {
         plan: RunPlan, database: String, resume: Bool, endpoint: String, expectedHosts: Int = 1
     ) throws {
         configuration = try RunConfiguration(plan)
-        let data = try RunData.load(plan, clients: [])
+        let perClass = configuration.setup.settings["server_samples_per_class"]
+        let data = try RunData.load(plan, clients: [], keepTrain: perClass != nil)
         var setup = configuration.setup
-        if let perClass = setup.settings["server_samples_per_class"] {
-            setup.serverData = data.test.samplesPerClass(
+        if let perClass, let train = data.train {
+            // The server's labelled set comes from the training split: the test split is for evaluation only.
+            setup.serverData = train.samplesPerClass(
                 Int(perClass), random: RandomStream(seed: plan.topology.seed, purpose: "server-data"))
         }
         method = try MethodRegistry.server(plan.topology.method.name, setup: setup)

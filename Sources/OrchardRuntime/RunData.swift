@@ -13,9 +13,14 @@ public struct RunData: Sendable {
     public let shards: [Int: Dataset]
     /// The training samples of every client, requested or not.
     public let sizes: [Int: Int]
+    /// The whole training split, when asked for: where the server's labelled set is drawn from,
+    /// so that the test split serves evaluation alone.
+    public var train: Dataset?
 
     /// Loads or generates the data of `plan`, keeping the shards of `clients` (all when nil).
-    public static func load(_ plan: RunPlan, clients wanted: Set<Int>? = nil) throws -> RunData {
+    public static func load(_ plan: RunPlan, clients wanted: Set<Int>? = nil, keepTrain: Bool = false) throws
+        -> RunData
+    {
         let topology = plan.topology
         let count = topology.clientCount
         let keep = { (client: Int) in wanted?.contains(client) ?? true }
@@ -27,7 +32,9 @@ public struct RunData: Sendable {
             for (client, split) in splits.enumerated() where keep(client) { shards[client] = split.train }
             let sizes = Dictionary(
                 uniqueKeysWithValues: splits.enumerated().map { ($0.offset, $0.element.train.count) })
-            return RunData(test: concatenate(splits.map(\.test)), shards: shards, sizes: sizes)
+            return RunData(
+                test: concatenate(splits.map(\.test)), shards: shards, sizes: sizes,
+                train: keepTrain ? concatenate(splits.map(\.train)) : nil)
         }
         var split = try source(plan)
         if let limit = topology.dataset.limit, limit < split.train.count {
@@ -37,7 +44,7 @@ public struct RunData: Sendable {
         var shards: [Int: Dataset] = [:]
         for (client, indices) in parts.enumerated() where keep(client) { shards[client] = split.train.subset(indices) }
         let sizes = Dictionary(uniqueKeysWithValues: parts.enumerated().map { ($0.offset, $0.element.count) })
-        return RunData(test: split.test, shards: shards, sizes: sizes)
+        return RunData(test: split.test, shards: shards, sizes: sizes, train: keepTrain ? split.train : nil)
     }
 
     private static func source(_ plan: RunPlan) throws -> DatasetSplit {

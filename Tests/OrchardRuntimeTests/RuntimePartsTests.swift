@@ -1,3 +1,6 @@
+import OrchardData
+import OrchardTensor
+import OrchardTopology
 import Testing
 
 @testable import OrchardRuntime
@@ -66,5 +69,38 @@ struct RuntimePartsTests {
         #expect(ranges.beyond(4) == ["4-99999999999", "100000000000-\(Int.max)"])
         #expect(ranges.contains(Int.max) && !ranges.contains(-5))
         #expect(try ClientRanges.parse("0-3").beyond(4).isEmpty)
+    }
+}
+
+@Suite("Run data")
+struct RunDataTests {
+    /// The server's labelled set is drawn from the training split: the coordinator keeps it only
+    /// when asked, and no sample of it is a test sample.
+    @Test func theTrainingSplitIsKeptOnlyWhenAskedAndIsNotTheTestSplit() throws {
+        let text = """
+            name: split
+            rounds: 1
+            dataset: {kind: synthetic-images, train_samples: 200, test_samples: 50}
+            model: lenet5
+            method: fedavg
+            groups: [{count: 4}]
+            """
+        let plan = try TopologyLoader(root: ".", checksDataFiles: false).load(text: text, file: "split.yaml")
+        #expect(try RunData.load(plan, clients: []).train == nil)
+        let data = try RunData.load(plan, clients: [], keepTrain: true)
+        let train = try #require(data.train)
+        #expect(train.count == data.sizes.values.reduce(0, +))
+        let server = train.samplesPerClass(2, random: RandomStream(seed: 1, purpose: "server-data"))
+        let testRows = Set(Self.rows(data.test))
+        #expect(server.count == 20 && Self.rows(server).allSatisfy { !testRows.contains($0) })
+    }
+
+    /// Each sample's features.
+    static func rows(_ data: Dataset) -> [[Float]] {
+        let width = data.featuresPerSample
+        var features = [Float](repeating: 0, count: data.count * width)
+        var labels = [Int32](repeating: 0, count: data.count)
+        data.fillBatch(indices: 0..<data.count, features: &features, labels: &labels)
+        return (0..<data.count).map { Array(features[($0 * width)..<(($0 + 1) * width)]) }
     }
 }
