@@ -71,7 +71,9 @@ let package = Package(
             dependencies: ["OrchardFederation", "OrchardNN", "OrchardData", "OrchardWire"]),
         .testTarget(
             name: "OrchardRuntimeTests",
-            dependencies: ["OrchardRuntime", "OrchardWire", "OrchardFederation", "OrchardStore", "OrchardNN"]),
+            dependencies: [
+                "OrchardRuntime", "OrchardWire", "OrchardFederation", "OrchardStore", "OrchardNN", "OrchardTopology",
+            ]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardReport", "OrchardTestSupport"]),
         .testTarget(name: "orchardTests", dependencies: ["orchard", "OrchardStore", "OrchardTestSupport"]),
     ]
