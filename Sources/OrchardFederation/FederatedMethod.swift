@@ -17,10 +17,13 @@ public struct MethodSetup: Sendable {
     /// A small labelled set the server may use (SNIP and GraSP scoring, FedTiny's pretraining);
     /// `nil` when the run provides none.
     public var serverData: Dataset?
+    /// How the server combines the clients' models; FedAvg's weighted mean by default.
+    public var aggregation: Aggregation
 
     public init(
         seed: UInt64, model: String, width: Double = 1, sampleShape: [Int], classes: Int, training: LocalTraining,
-        settings: [String: Double] = [:], choices: [String: String] = [:], serverData: Dataset? = nil
+        settings: [String: Double] = [:], choices: [String: String] = [:], serverData: Dataset? = nil,
+        aggregation: Aggregation = .mean
     ) {
         self.seed = seed
         self.model = model
@@ -31,6 +34,7 @@ public struct MethodSetup: Sendable {
         self.settings = settings
         self.choices = choices
         self.serverData = serverData
+        self.aggregation = aggregation
     }
 
     /// The numeric setting `key`, or an error naming it.

@@ -30,7 +30,7 @@ public struct RunConfiguration: Sendable {
                 epochs: topology.training.epochs, batch: topology.training.batch,
                 learningRate: Float(topology.training.learningRate), momentum: Float(topology.training.momentum),
                 weightDecay: Float(topology.training.weightDecay)),
-            settings: numbers, choices: choices)
+            settings: numbers, choices: choices, aggregation: Self.aggregation(topology.aggregation))
         // A group without a link or a speed is simulated as infinitely fast in that respect.
         profiles = topology.clients.map { client in
             ClientProfile(
@@ -40,6 +40,17 @@ public struct RunConfiguration: Sendable {
                 latencySeconds: client.link?.latency ?? 0, flopsPerSecond: client.compute ?? .infinity,
                 availability: client.availability)
         }
+    }
+
+    /// The methods' form of the topology's `aggregation:`.
+    static func aggregation(_ spec: AggregationSpec) -> Aggregation {
+        let rule: Aggregation.Rule
+        switch spec.rule {
+        case .mean: rule = .mean
+        case .median: rule = .median
+        case .trimmedMean: rule = .trimmedMean(trim: spec.trim)
+        }
+        return Aggregation(rule: rule, clipNorm: spec.clipNorm)
     }
 
     /// The coordinator's settings for this run, bound to `endpoint`.

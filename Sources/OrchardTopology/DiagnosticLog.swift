@@ -108,6 +108,8 @@ enum Bound {
     case belowOne
     /// In (0, 1).
     case strictlyBetweenZeroAndOne
+    /// In [0, 0.5): at least 0% and less than 50%.
+    case belowHalf
 
     /// Whether `value` lies in the range.
     func contains(_ value: Double) -> Bool {
@@ -118,6 +120,7 @@ enum Bound {
         case .fraction: return value > 0 && value <= 1
         case .belowOne: return value >= 0 && value < 1
         case .strictlyBetweenZeroAndOne: return value > 0 && value < 1
+        case .belowHalf: return value >= 0 && value < 0.5
         }
     }
 
@@ -130,6 +133,7 @@ enum Bound {
         case .fraction: return "lie in (0, 1], that is more than 0% and at most 100%"
         case .belowOne: return "lie in [0, 1)"
         case .strictlyBetweenZeroAndOne: return "lie strictly between 0 and 1"
+        case .belowHalf: return "lie in [0, 0.5), that is at least 0% and less than 50%"
         }
     }
 }

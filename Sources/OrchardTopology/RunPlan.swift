@@ -66,6 +66,9 @@ public struct RunPlan: Sendable {
                 + "\(UnitFormat.trimmed(training.momentum)); the model is evaluated every "
                 + "\(topology.evaluateEvery == 1 ? "round" : "\(topology.evaluateEvery) rounds"); "
                 + "seed \(topology.seed).")
+        if !topology.aggregation.isDefault {
+            sentences.append("The server aggregates by \(topology.aggregation.summary) instead of the weighted mean.")
+        }
         let quorum = "needs \(UnitFormat.percent(topology.quorum)) of its sampled clients to be aggregated"
         sentences.append(
             topology.deadline.map { "A round ends after \(UnitFormat.duration($0)) of simulated time and \(quorum)." }

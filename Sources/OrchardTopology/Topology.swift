@@ -17,6 +17,8 @@ public struct Topology: Sendable, Equatable {
     public var model: ModelSpec
     /// The federated method and its settings.
     public var method: MethodSpec
+    /// How the server combines the clients' models; the weighted mean without clipping by default.
+    public var aggregation: AggregationSpec
     /// Local training on each client.
     public var training: LocalTraining
     /// Clients sampled each round; all of them by default.
@@ -38,7 +40,9 @@ public struct Topology: Sendable, Equatable {
     /// Creates a topology.
     public init(
         name: String, seed: UInt64 = 0, rounds: Int, dataset: DatasetSpec, partition: PartitionSpec = .iid,
-        model: ModelSpec, method: MethodSpec = MethodSpec(name: "fedavg"), training: LocalTraining = LocalTraining(),
+        model: ModelSpec, method: MethodSpec = MethodSpec(name: "fedavg"),
+        aggregation: AggregationSpec = AggregationSpec(),
+        training: LocalTraining = LocalTraining(),
         clientsPerRound: Int, evaluateEvery: Int = 1, deadline: Double? = nil, timeouts: Timeouts = Timeouts(),
         quorum: Double = 0.5, checkpointEvery: Int = 10, groups: [ClientGroup]
     ) {
@@ -49,6 +53,7 @@ public struct Topology: Sendable, Equatable {
         self.partition = partition
         self.model = model
         self.method = method
+        self.aggregation = aggregation
         self.training = training
         self.clientsPerRound = clientsPerRound
         self.evaluateEvery = evaluateEvery

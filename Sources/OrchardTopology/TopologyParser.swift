@@ -13,7 +13,7 @@ final class TopologyParser {
 
     /// The keys a topology accepts at the top.
     static let topKeys = [
-        "name", "seed", "rounds", "dataset", "partition", "model", "method", "training", "groups",
+        "name", "seed", "rounds", "dataset", "partition", "model", "method", "aggregation", "training", "groups",
         "clients_per_round", "eval_every", "deadline", "timeouts", "quorum", "checkpoint_every",
     ]
 
@@ -28,6 +28,7 @@ final class TopologyParser {
         }
         for key in ["task", "heartbeat", "liveness"] { places[key] = "belongs under timeouts:" }
         for key in ["kind", "path", "limit"] { places[key] = "belongs under dataset:" }
+        for key in aggregationKeys { places[key] = "belongs under aggregation:" }
         return places
     }()
 
@@ -52,6 +53,7 @@ final class TopologyParser {
         let partition = readPartition(top, dataset: dataset)
         let model = top.read("model", required: true, readModel)
         let method = readMethod(top)
+        let aggregation = top.read("aggregation", readAggregation)
         let training = top.read("training", readTraining) ?? LocalTraining()
         // Each group as read, nil where it has a mistake: the ids need every count, but the
         // budgets of the groups read well can still be checked.
@@ -92,7 +94,8 @@ final class TopologyParser {
         else { return nil }
         let topology = Topology(
             name: name, seed: seed, rounds: rounds, dataset: dataset, partition: partition, model: model,
-            method: method, training: training, clientsPerRound: clientsPerRound ?? groups.reduce(0) { $0 + $1.count },
+            method: method, aggregation: aggregation ?? AggregationSpec(), training: training,
+            clientsPerRound: clientsPerRound ?? groups.reduce(0) { $0 + $1.count },
             evaluateEvery: evaluateEvery, deadline: deadline, timeouts: timeouts, quorum: quorum,
             checkpointEvery: checkpointEvery, groups: groups)
         return RunPlan(

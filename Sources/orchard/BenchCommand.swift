@@ -6,19 +6,16 @@ import OrchardTensor
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure the engine's speed.", subcommands: [Step.self])
+        abstract: "Measure the engine's speed.", subcommands: [Step.self, Aggregate.self])
 
     struct Step: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Time forward+backward+update steps of a model on a random batch.")
 
-        @Option(help: "Model: \(ModelZoo.names.joined(separator: ", ")).") var model = "lenet5"
+        @OptionGroup var options: BenchModel
         @Option(parsing: .unconditional, help: "Samples per step.") var batch = 64
         @Option(parsing: .unconditional, help: "Timed steps (after 3 untimed warm-up steps).") var steps = 50
         @Option(parsing: .unconditional, help: "OpenBLAS threads.") var threads = 1
-        @Option(help: "Sample shape: 1x28x28, 3x32x32, or a feature count such as 60.") var input: String?
-        @Option(parsing: .unconditional, help: "Channel width multiplier of VGG and the ResNets.") var width = 1.0
-        @Option(parsing: .unconditional, help: "Classes of the output layer.") var classes = 10
         @Option(parsing: .unconditional, help: "Fraction of the prunable weights kept, as a random mask; 1 is dense.")
         var density = 1.0
         @Option(help: "How the kept weights are spread over layers: uniform, erdosRenyi, erdosRenyiKernel.")
@@ -32,26 +29,19 @@ struct Bench: ParsableCommand {
             try OptionCheck.positive("--batch", batch)
             try OptionCheck.positive("--steps", steps)
             try OptionCheck.threads(threads)
-            try OptionCheck.positive("--width", width)
             guard density > 0 && density <= 1 else {
                 throw ValidationError("--density must be more than 0 and at most 1, got \(density)")
             }
-            guard classes > 1 else { throw ValidationError("--classes must be at least 2, got \(classes)") }
-            try OptionCheck.model(model)
-            if let input { _ = try SampleShape.parse(input) }
         }
 
         func run() throws {
             BLAS.setThreads(threads)
-            let shape = try SampleShape.parse(input ?? SampleShape.defaultShape(for: model))
+            let shape = try options.shape
             MemoryLedger.resetPeak()
-            let network = try ModelZoo.make(model, sampleShape: shape, classes: classes, width: width)
+            let network = try options.makeNetwork(shape)
             if density < 1 {
-                let plan = PruningPlan(
-                    density: density, budget: .overPrunableParameters, allocation: .layerwise(distribution))
-                let mask = try Criterion.random(RandomStream(seed: 0, purpose: "bench-mask")).mask(
-                    for: network, plan: plan)
-                try mask.prune(network, batch: batch, storage: storage)
+                try BenchModel.prune(
+                    network, density: density, distribution: distribution, batch: batch, storage: storage)
             }
             let layerProfile = profile ? LayerProfile() : nil
             var benchmark = StepBenchmark(network: network, batch: batch)
@@ -63,13 +53,45 @@ struct Bench: ParsableCommand {
                 print(try JSONOutput.encode(report))
             } else {
                 print(
-                    "\(model) batch \(batch), \(threads) thread(s): \(Int(result.samplesPerSecond)) samples/s, "
+                    "\(options.model) batch \(batch), \(threads) thread(s): \(Int(result.samplesPerSecond)) samples/s, "
                         + "median step \(Format.decimal(result.stepMillisecondsMedian, 2)) ms, "
                         + "\(Format.decimal(report.gflops_per_second, 1)) GFLOP/s, "
                         + "peak tensors \(Format.bytes(result.peakTensorBytes)), "
                         + "state \(Format.bytes(result.stateBytes)) at density \(Format.decimal(report.density, 4))")
             }
         }
+    }
+}
+
+/// The model a benchmark runs: its name, input, width and classes.
+struct BenchModel: ParsableArguments {
+    @Option(help: "Model: \(ModelZoo.names.joined(separator: ", ")).") var model = "lenet5"
+    @Option(help: "Sample shape: 1x28x28, 3x32x32, or a feature count such as 60.") var input: String?
+    @Option(parsing: .unconditional, help: "Channel width multiplier of VGG and the ResNets.") var width = 1.0
+    @Option(parsing: .unconditional, help: "Classes of the output layer.") var classes = 10
+
+    func validate() throws {
+        try OptionCheck.positive("--width", width)
+        guard classes > 1 else { throw ValidationError("--classes must be at least 2, got \(classes)") }
+        try OptionCheck.model(model)
+        if let input { _ = try SampleShape.parse(input) }
+    }
+
+    /// The sample shape: `--input`, or the usual one for the model.
+    var shape: [Int] { get throws { try SampleShape.parse(input ?? SampleShape.defaultShape(for: model)) } }
+
+    /// Prunes `network` to a random mask keeping `density` of its prunable weights.
+    static func prune(
+        _ network: Network, density: Double, distribution: DensityDistribution, batch: Int, storage: SparseStorage
+    ) throws {
+        let plan = PruningPlan(density: density, budget: .overPrunableParameters, allocation: .layerwise(distribution))
+        let mask = try Criterion.random(RandomStream(seed: 0, purpose: "bench-mask")).mask(for: network, plan: plan)
+        try mask.prune(network, batch: batch, storage: storage)
+    }
+
+    /// A fresh network of the model for samples of `shape`.
+    func makeNetwork(_ shape: [Int]) throws -> Network {
+        try ModelZoo.make(model, sampleShape: shape, classes: classes, width: width)
     }
 }
 

@@ -65,6 +65,7 @@ struct ValidTopologyReport: Encodable {
     let trainable_parameters: Int
     let state_values: Int
     let method: String
+    let aggregation: String
     let seed: UInt64
     let summary: String
     let notes: [String]
@@ -91,6 +92,7 @@ struct ValidTopologyReport: Encodable {
         trainable_parameters = plan.model.trainableCount
         state_values = plan.model.stateCount
         method = topology.method.name
+        aggregation = topology.aggregation.summary
         seed = topology.seed
         summary = plan.summary
         notes = plan.notes

@@ -55,7 +55,7 @@ struct SeveralMistakesTests {
             #expect(lines.count == error.diagnostics.count)
             #expect(lines.allSatisfy { $0.hasPrefix("topologies/many.yaml:") })
             let known =
-                "name, seed, rounds, dataset, partition, model, method, training, groups, clients_per_round, "
+                "name, seed, rounds, dataset, partition, model, method, aggregation, training, groups, clients_per_round, "
                 + "eval_every, deadline, timeouts, quorum, checkpoint_every"
             let expected =
                 "topologies/many.yaml:3:1: sed: unknown key; did you mean 'seed'? (known keys here: \(known))"

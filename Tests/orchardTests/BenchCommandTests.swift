@@ -44,3 +44,31 @@ struct BenchCommandTests {
         #expect(peak >= state)
     }
 }
+
+/// `orchard bench aggregate` end to end, on a model small enough for a debug build.
+@Suite("orchard bench aggregate")
+struct BenchAggregateTests {
+    @Test("--json times every rule, dense and masked, and sizes the gathered values", arguments: [1.0, 0.5])
+    func report(density: Double) async throws {
+        let outcome = try await OrchardProcess.run([
+            "bench", "aggregate", "--model", "logreg", "--clients", "3", "--repeats", "1", "--density",
+            "\(density)", "--json",
+        ])
+        let report = try outcome.report()
+        #expect(try report.string("model") == "logreg")
+        #expect(try report.integer("clients") == 3)
+        // logreg on 1x28x28: a 10x784 weight and 10 biases.
+        #expect(try report.integer("largest_tensor") == 7840)
+        // The weight's values the clients hold: all of them, or those the random mask keeps.
+        let held = try report.integer("values") - 10
+        #expect(density < 1 ? held > 0 && held < 7840 : held == 7840)
+        // Three clients' values of the weight, and two offsets per position and one more.
+        #expect(try report.integer("gathered_bytes") == held * 3 * 4 + 2 * 7841 * 8)
+        let timings = try report.objects("timings")
+        #expect(
+            try timings.map { try $0.string("rule") } == [
+                "mean", "median", "trimmed-mean 10%", "mean, clipped", "median, clipped",
+            ])
+        for timing in timings { #expect(try timing.number("milliseconds_median") > 0) }
+    }
+}

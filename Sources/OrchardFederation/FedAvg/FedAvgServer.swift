@@ -4,7 +4,7 @@ import OrchardTensor
 /// FedAvg's server half (McMahan et al., 2017): send the global model, average what comes back.
 ///
 /// The average is weighted by each client's training samples and covers every tensor of the state,
-/// batch-norm running statistics included. A round in which no client answered leaves the model as
+/// batch-norm running statistics included; the run's `aggregation` may replace it by a robust rule. A round in which no client answered leaves the model as
 /// it was.
 public final class FedAvgServer: ServerMethod {
     public let global: Network
@@ -32,6 +32,6 @@ public final class FedAvgServer: ServerMethod {
             }
             return (samples, result.tensors)
         }
-        try WeightedAverage.apply(contributions, to: global)
+        try WeightedAverage.apply(contributions, to: global, aggregation: setup.aggregation)
     }
 }

@@ -7,7 +7,8 @@ import OrchardWire
 /// adjustment round a prune-and-grow step on one block of layers driven by clients' top-K gradients.
 extension FedTinyServer {
     /// Averages the clients' kept values position by position (masked FedAvg, weighted by
-    /// samples), then, in an adjustment round, moves weights in the adjusted layers.
+    /// samples, or the run's robust `aggregation`), then, in an adjustment round, moves weights in
+    /// the adjusted layers.
     func aggregateTraining(round: Int, results: [ClientResult]) throws {
         let usable = results.filter {
             $0.outcome == .ok && ($0.kind == FedTinyProtocol.train || $0.kind == FedTinyProtocol.adjust)
@@ -22,7 +23,8 @@ extension FedTinyServer {
             let weights = result.tensors.filter { !$0.name.hasPrefix(FedTinyProtocol.topKName("")) }
             return (samples, try SparseTransfer.resolve(weights, shapes: shapes, sent: sent))
         }
-        let (values, _) = try MaskedAverage.average(contributions, shapes: shapes)
+        let (values, _) = try MaskedAverage.average(
+            contributions, shapes: shapes, aggregation: setup.aggregation, reference: Aggregation.reference(global))
         for named in global.parameters {
             guard let average = values[named.name] else {
                 throw FederationError("no client sent '\(named.name)' in round \(round)")

@@ -46,7 +46,8 @@ public final class FixedMaskServer: ServerMethod {
             }
             return (samples, try SparseTransfer.resolve(result.tensors, shapes: shapes, sent: masks))
         }
-        let (values, _) = try MaskedAverage.average(contributions, shapes: shapes)
+        let (values, _) = try MaskedAverage.average(
+            contributions, shapes: shapes, aggregation: setup.aggregation, reference: Aggregation.reference(global))
         for named in global.parameters {
             guard let average = values[named.name] else {
                 throw FederationError("no client sent '\(named.name)' in round \(round)")

@@ -74,7 +74,7 @@ final class SparseGlobalModel {
     }
 
     /// The masked average of the clients' weights (tensors named as the model's; others are
-    /// skipped) and the union of their masks.
+    /// skipped), or the run's robust `aggregation` of them, and the union of their masks.
     func average(_ weighted: [(weight: Double, result: ClientResult)]) throws
         -> (values: [String: [Float]], masks: [String: [Int32]])
     {
@@ -83,7 +83,8 @@ final class SparseGlobalModel {
             let state = entry.result.tensors.filter { shapes[$0.name] != nil }
             return (entry.weight, try SparseTransfer.resolve(state, shapes: shapes, sent: sent))
         }
-        return try MaskedAverage.average(contributions, shapes: shapes)
+        return try MaskedAverage.average(
+            contributions, shapes: shapes, aggregation: setup.aggregation, reference: Aggregation.reference(network))
     }
 
     /// Sets the global model to `values` under `masks` (pruned weights not named keep their mask).
