@@ -1,5 +1,6 @@
 import OrchardFederation
 import OrchardTopology
+import OrchardWire
 
 /// Everything `orchard client` does: build the served clients' data and serve tasks until shutdown.
 public enum HostSession {
@@ -23,7 +24,8 @@ public enum HostSession {
 
     /// Serves `clients` of the run `plan` describes, connected to `endpoint`.
     public static func serve(
-        plan: RunPlan, clients: [Int], endpoint: String, hostID: String, parentProcess: Int32? = nil
+        plan: RunPlan, clients: [Int], endpoint: String, hostID: String, parentProcess: Int32? = nil,
+        security: WireSecurity = .insecure
     ) throws {
         let configuration = try RunConfiguration(plan)
         let known = Set(configuration.profiles.map(\.id))
@@ -40,6 +42,7 @@ public enum HostSession {
         let method = try MethodRegistry.client(plan.topology.method.name, setup: configuration.setup)
         var settings = ClientHost.Settings(endpoint: endpoint, hostID: hostID)
         settings.parentProcess = parentProcess
+        settings.wire.security = security
         let host = try ClientHost(
             settings: settings, clients: locals,
             profiles: configuration.profiles.filter { Set(clients).contains($0.id) }, method: method)

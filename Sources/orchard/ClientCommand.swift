@@ -11,18 +11,29 @@ struct Client: ParsableCommand {
     @Option(help: "The coordinator's endpoint, such as tcp://10.0.0.5:5555.") var connect: String
     @Option(help: "The run's topology file (the same as the coordinator's).") var topology: String
     @Option(help: "Clients this host serves: 0-99, 7, or 0-9,20-29.") var clients: String
-    @Option(help: "This host's name, unique among the run's hosts.") var hostID: String?
+    @Option(help: "This host's name, unique among the run's hosts; with --keys, the id its key is bound to.")
+    var hostID: String?
     @Option(help: "Folder that relative data paths resolve against.") var root = "."
     @Option(help: "OpenBLAS threads.") var threads = 1
     @Option(help: "Exit when this process is gone (set by `orchard run` for its hosts).") var parent: Int32?
+    @OptionGroup var security: SecurityOptions
+
+    func validate() throws {
+        if security.keys != nil && hostID == nil {
+            throw ValidationError("--keys needs --host-id, the id the key is bound to")
+        }
+        try security.validate(endpoint: connect, option: "--connect")
+    }
 
     func run() throws {
         BLAS.setThreads(threads)
         StopSignal.install()
+        let wireSecurity = try security.client(hostID: hostID, connect: connect)
         let plan = try TopologyCommand.load(topology, root: root)
         let ids = try HostSession.parseClients(clients)
         let name = hostID ?? "host-\(ProcessInfo.processInfo.processIdentifier)"
-        try HostSession.serve(plan: plan, clients: ids, endpoint: connect, hostID: name, parentProcess: parent)
+        try HostSession.serve(
+            plan: plan, clients: ids, endpoint: connect, hostID: name, parentProcess: parent, security: wireSecurity)
     }
 }
 
