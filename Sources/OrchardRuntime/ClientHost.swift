@@ -73,8 +73,14 @@ public final class ClientHost {
             if StopSignal.isRequested { return }
             if let parent = settings.parentProcess, getppid() != parent { return }  // orphaned: the run is gone
             if now - lastHeard > settings.giveUpAfter {
+                // A coordinator that refuses the handshake says nothing, so the likely causes are named.
+                let keys =
+                    settings.wire.security.isCurve
+                    ? " (with --keys: is this host's key in the coordinator's allowed-hosts under this "
+                        + "--host-id, and is coordinator.pub that coordinator's key?)" : ""
                 throw RuntimeError(
-                    "host \(settings.hostID): no word from \(settings.endpoint) for \(now - lastHeard); giving up")
+                    "host \(settings.hostID): no word from \(settings.endpoint) for \(now - lastHeard); giving up"
+                        + keys)
             }
             if now - max(lastHeard, lastAttempt) > settings.silenceLimit {
                 // Lazy pirate: a fresh socket and a fresh hello, in case the coordinator restarted.

@@ -18,7 +18,7 @@ struct Keys: ParsableCommand {
                 DIR/coordinator.pub, laid out the same way (orchard client --keys DIR --host-id ID).
                 """)
 
-        @Argument(help: "The folder to write (created, mode 0700).") var folder: String
+        @Argument(help: "The folder to write; created if needed, and set to mode 0700.") var folder: String
         @Option(help: "Host ids, comma-separated, such as gpu-1,gpu-2: no whitespace or slash, each once.")
         var hosts: String
         @Flag(help: "Replace key files that already exist.") var force = false
