@@ -65,6 +65,8 @@ extension ZMQSocket {
             break
         case .curveServer(let secretKey, let allowList):
             try socket.setZAPDomain(zapDomain)
+            // Fail closed: without it, libzmq admits any CURVE client while no handler is bound.
+            socket.enforceZAPDomain()
             try socket.setCurveServer(secretKey: secretKey)
             socket.zapHandler = try ZAPHandler.start(for: socket, allowList: allowList)
         case .curveClient:

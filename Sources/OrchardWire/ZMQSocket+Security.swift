@@ -31,6 +31,18 @@ extension ZMQSocket {
         try setBytesOption(ZMQ_ZAP_DOMAIN, "ZMQ_ZAP_DOMAIN", Array(domain.utf8))
     }
 
+    /// Makes handshakes fail when no ZAP handler answers, instead of admitting every CURVE client
+    /// (`ZMQ_ZAP_ENFORCE_DOMAIN`, option 93, a draft option of libzmq 4.3 that not every build has).
+    ///
+    /// - Returns: whether this libzmq took the option.
+    @discardableResult
+    public func enforceZAPDomain() -> Bool {
+        (try? setOption(Self.zapEnforceDomainOption, "ZMQ_ZAP_ENFORCE_DOMAIN", Int32(1))) != nil
+    }
+
+    /// `ZMQ_ZAP_ENFORCE_DOMAIN`, which zmq.h defines only for draft builds.
+    static let zapEnforceDomainOption: Int32 = 93
+
     /// The security mechanism in use: `ZMQ_NULL`, `ZMQ_PLAIN` or `ZMQ_CURVE` (`ZMQ_MECHANISM`).
     public func mechanism() throws(ZMQError) -> Int32 {
         try int32Option(ZMQ_MECHANISM, "ZMQ_MECHANISM")

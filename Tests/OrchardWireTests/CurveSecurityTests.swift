@@ -147,6 +147,16 @@ struct CurveSecurityTests {
         #expect(counts.failedHandshake >= 1 && counts.admitted == 0, "\(counts)")
     }
 
+    /// With no handler answering, libzmq would admit any CURVE client; the socket refuses instead.
+    @Test func withoutItsHandlerTheCoordinatorAdmitsNobody() async throws {
+        let federation = try Federation()
+        try federation.router.setReceiveTimeout(milliseconds: 1500)
+        federation.router.zapHandler?.stop()
+        let host = try federation.host("a", security: federation.curve(federation.hostA))
+        try? host.socket.send([Array("hello".utf8)], dontWait: true)
+        #expect(throws: ZMQError.timeout(operation: "zmq_msg_recv")) { try federation.router.receiveMultipart() }
+    }
+
     @Test func keysRoundTripThroughZ85() throws {
         let pair = try CurveKeyPair.generate()
         #expect(pair.publicKey.text.count == 40 && pair.secretKey.text.count == 40)
