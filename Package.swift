@@ -54,7 +54,7 @@ let package = Package(
             name: "orchard",
             dependencies: [
                 "OrchardTensor", "OrchardNN", "OrchardData", "OrchardTopology", "OrchardStore", "OrchardReport",
-                "OrchardRuntime", "OrchardPruning",
+                "OrchardRuntime", "OrchardPruning", "OrchardWire",
                 argumentParser,
             ]),
 
@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "OrchardTensorTests", dependencies: ["OrchardTensor"]),
         .testTarget(name: "OrchardNNTests", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData"]),
         .testTarget(name: "OrchardDataTests", dependencies: ["OrchardData", "OrchardTensor", "OrchardTestSupport"]),
-        .testTarget(name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardTensor"]),
+        .testTarget(name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardTensor", "OrchardTestSupport"]),
         .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology"]),
         .testTarget(
             name: "OrchardPruningTests", dependencies: ["OrchardPruning", "OrchardNN", "OrchardTensor", "OrchardData"]),

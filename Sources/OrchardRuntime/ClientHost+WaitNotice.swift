@@ -10,6 +10,7 @@ extension ClientHost {
     struct WaitNotice {
         private let hostID: String
         private let endpoint: String
+        private let curve: Bool
         private let giveUpAfter: Duration
         private let interval: Duration
         private let started = ContinuousClock.now
@@ -19,6 +20,7 @@ extension ClientHost {
         init(_ settings: Settings) {
             hostID = settings.hostID
             endpoint = settings.endpoint
+            curve = settings.wire.security.isCurve
             giveUpAfter = settings.giveUpAfter
             interval = min(.seconds(15), max(settings.giveUpAfter / 4, .milliseconds(500)))
             // A host of `orchard run` joins a coordinator that is already listening: no news.
@@ -46,7 +48,12 @@ extension ClientHost {
                 ? "no word from the coordinator at \(endpoint) for \(Self.seconds(silence))"
                 : "no coordinator answered at \(endpoint) in \(Self.seconds(silence)) "
                     + "(is it running, and is the endpoint right?)"
-            return RuntimeError("host \(hostID): \(what); giving up")
+            // A coordinator that refuses the handshake says nothing, so the likely causes are named.
+            let keys =
+                curve
+                ? " (with --keys: is this host's key in the coordinator's allowed-hosts under this "
+                    + "--host-id, and is coordinator.pub that coordinator's key?)" : ""
+            return RuntimeError("host \(hostID): \(what); giving up" + keys)
         }
 
         private func say(_ text: String) {

@@ -106,9 +106,10 @@ extension Coordinator {
             dropped: clients.count - answered, trainLoss: meanLoss(results))
         // The control traffic since the last round (hellos, welcomes, heartbeats) is this round's too.
         // Hosts that came and went, and what peers sent that was rejected, since the last round.
-        let rejections = machine.ledger.takeCounts().map {
-            PeerRejectionRecord(peer: $0.peer, code: $0.code, count: $0.count, example: $0.example)
-        }
+        let rejections =
+            machine.ledger.takeCounts().map {
+                PeerRejectionRecord(peer: $0.peer, code: $0.code, count: $0.count, example: $0.example)
+            } + takeAuthenticationFailures()
         let commit = RoundCommit(
             round: round, clientRounds: clients, messages: started.traffic.messages + controlMessages,
             hostEvents: machine.takeHostEvents(), peerRejections: rejections)
@@ -279,5 +280,24 @@ extension Coordinator {
         }
         let extra = CheckpointExtra.combine(method: method.checkpointExtra(), devices: deviceMasks)
         return CheckpointState(entries: entries, values: archive.values, extra: extra)
+    }
+}
+
+extension Coordinator {
+    /// The handshakes CurveZMQ refused since the last round, by reason: such peers never reach
+    /// the socket, so they have no routing id and are counted together.
+    func takeAuthenticationFailures() -> [PeerRejectionRecord] {
+        guard let counts = socket.zapHandler?.counts else { return [] }
+        let previous = authenticationCounts
+        authenticationCounts = counts
+        let reasons: [(String, Int)] = [
+            ("unauthenticated_unknown_key", counts.unknownKey - previous.unknownKey),
+            ("unauthenticated_id_mismatch", counts.idMismatch - previous.idMismatch),
+            ("unauthenticated_mechanism", counts.wrongMechanism - previous.wrongMechanism),
+            ("unauthenticated_handshake", counts.failedHandshake - previous.failedHandshake),
+        ]
+        return reasons.filter { $0.1 > 0 }.map {
+            PeerRejectionRecord(peer: "unauthenticated peers", code: $0.0, count: $0.1)
+        }
     }
 }

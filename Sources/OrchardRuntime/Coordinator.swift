@@ -92,6 +92,8 @@ public final class Coordinator {
     var bytesDownTotal = 0
     /// Where log lines go.
     let log: @Sendable (String) -> Void
+    /// The CurveZMQ handshake counts written to the run file so far.
+    var authenticationCounts = AuthenticationCounts()
 
     public init(
         settings: Settings, profiles: [ClientProfile], sampler: ClientSampler, method: any ServerMethod, test: Dataset,

@@ -5,6 +5,7 @@ import OrchardNN
 import OrchardStore
 import OrchardTensor
 import OrchardTopology
+import OrchardWire
 
 /// Everything the coordinator side of a run does: store, data, method, hosts, rounds, the ending.
 public final class CoordinatorSession {
@@ -25,7 +26,8 @@ public final class CoordinatorSession {
     /// which gives the same model as an uninterrupted run because every random choice is derived
     /// from the seed and the round.
     public init(
-        plan: RunPlan, database: String, resume: Bool, endpoint: String, expectedHosts: Int = 1
+        plan: RunPlan, database: String, resume: Bool, endpoint: String, expectedHosts: Int = 1,
+        security: WireSecurity = .insecure
     ) throws {
         configuration = try RunConfiguration(plan)
         let perClass = configuration.setup.settings["server_samples_per_class"]
@@ -81,6 +83,7 @@ public final class CoordinatorSession {
         settings.expectedHosts = expectedHosts
         settings.wire.limits = try RunLimits.decoding(for: configuration.setup)
         settings.runID = UInt64(run.rawValue)
+        settings.wire.security = security
         coordinator = try Coordinator(
             settings: settings, profiles: configuration.profiles, sampler: configuration.sampler, method: method,
             test: data.test, recorder: recorder, workOfClient: data.sizes)

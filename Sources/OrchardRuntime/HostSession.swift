@@ -1,5 +1,6 @@
 import OrchardFederation
 import OrchardTopology
+import OrchardWire
 
 /// Everything `orchard client` does: build the served clients' data and serve tasks until shutdown.
 public enum HostSession {

@@ -10,25 +10,33 @@ public struct LocalLauncher {
     public let executable: String
     public let topologyFile: String
     public let root: String
+    /// A key folder holding every host's key (`hosts/ID.key`) and the coordinator's public key,
+    /// passed to the hosts as `--keys`; `nil` runs them with NULL security.
+    public let keys: String?
 
-    public init(executable: String, topologyFile: String, root: String) {
+    public init(executable: String, topologyFile: String, root: String, keys: String? = nil) {
         self.executable = executable
         self.topologyFile = topologyFile
         self.root = root
+        self.keys = keys
     }
+
+    /// The host ids of `processes` hosts, in the order `start` gives them.
+    public static func hostIDs(processes: Int) -> [String] { (0..<processes).map { "host-\($0)" } }
 
     /// Starts `processes` hosts serving `clients`, connected to `endpoint`, with one BLAS thread each.
     public func start(endpoint: String, processes: Int, clients: ClosedRange<Int>) throws -> [Process] {
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = "1"
-        return try (0..<processes).map { index in
+        return try Self.hostIDs(processes: processes).map { hostID in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = [
-                "client", "--connect", endpoint, "--topology", topologyFile, "--root", root,
-                "--clients", "\(clients.lowerBound)-\(clients.upperBound)", "--host-id", "host-\(index)",
-                "--parent", "\(ProcessInfo.processInfo.processIdentifier)",
-            ]
+            process.arguments =
+                [
+                    "client", "--connect", endpoint, "--topology", topologyFile, "--root", root,
+                    "--clients", "\(clients.lowerBound)-\(clients.upperBound)", "--host-id", hostID,
+                    "--parent", "\(ProcessInfo.processInfo.processIdentifier)",
+                ] + (keys.map { ["--keys", $0] } ?? [])
             process.environment = environment
             try process.run()
             return process

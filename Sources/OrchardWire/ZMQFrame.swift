@@ -27,6 +27,13 @@ public final class ZMQFrame: @unchecked Sendable {
     /// The bytes, copied into an array.
     public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
 
+    /// A property of the connection the frame came through (`zmq_msg_gets`), such as `User-Id`,
+    /// which a ZAP handler set; `nil` when the connection has none.
+    public func property(_ name: String) -> String? {
+        guard let value = zmq_msg_gets(message, name) else { return nil }
+        return String(cString: value)
+    }
+
     deinit {
         zmq_msg_close(message)
         message.deallocate()
@@ -53,6 +60,17 @@ public struct ZMQMessage: Sendable {
 
     /// The frames' bytes, copied into arrays.
     public var byteArrays: [[UInt8]] { frames.map(\.bytes) }
+
+    /// The `User-Id` a ZAP handler gave the sender's connection (the host id bound to its CURVE key),
+    /// read from the first frame the peer sent; `nil` without one.
+    public var userID: String? { frames.dropFirst().first?.property("User-Id") ?? frames.first?.property("User-Id") }
+
+    /// Whether a ROUTER's message came under the routing id its `User-Id` names, as the ZAP handler
+    /// arranges for every CURVE peer; a message with no `User-Id` fails.
+    var isRoutedUnderItsUserID: Bool {
+        guard let routingID = frames.first?.bytes, let userID else { return false }
+        return Array(userID.utf8) == routingID
+    }
 
     /// Splits off the routing id that a ROUTER socket puts first.
     ///

@@ -83,6 +83,10 @@ extension ZMQSocket {
 
     /// Receives one multipart message and keeps its frames in ZeroMQ's buffers (no copy).
     ///
+    /// On a CURVE coordinator socket (one with a `zapHandler`), a message whose routing id is not
+    /// the host id bound to the sender's key is dropped and counted (`idMismatch`): the call then
+    /// returns a message with no frames, which `splittingRoutingID()` turns into `nil`.
+    ///
     /// - Parameters:
     ///   - dontWait: fail with `.timeout` at once when no message is waiting.
     ///   - frameLimit: frames past this many are read and dropped rather than kept, so a peer
@@ -112,7 +116,13 @@ extension ZMQSocket {
             // The later frames of a message arrive with the first, so they never wait.
             flags = 0
         }
-        return ZMQMessage(frames: frames, discardedFrameCount: discarded, totalByteCount: totalBytes)
+        let message = ZMQMessage(frames: frames, discardedFrameCount: discarded, totalByteCount: totalBytes)
+        if let zapHandler, !message.isRoutedUnderItsUserID {
+            // The sender's key belongs to another host id than the routing id it came under.
+            zapHandler.recordIDMismatch()
+            return ZMQMessage(frames: [], discardedFrameCount: 0, totalByteCount: 0)
+        }
+        return message
     }
 
     /// Receives one multipart message, copying each frame into an array.

@@ -123,7 +123,7 @@ extension ZMQSocket {
 
     // MARK: Raw access
 
-    private func setOption<Value: FixedWidthInteger>(_ option: Int32, _ name: String, _ value: Value)
+    func setOption<Value: FixedWidthInteger>(_ option: Int32, _ name: String, _ value: Value)
         throws(ZMQError)
     {
         let handle = try openHandle("zmq_setsockopt(\(name))")
@@ -134,14 +134,14 @@ extension ZMQSocket {
         }
     }
 
-    private func setBytesOption(_ option: Int32, _ name: String, _ bytes: [UInt8]) throws(ZMQError) {
+    func setBytesOption(_ option: Int32, _ name: String, _ bytes: [UInt8]) throws(ZMQError) {
         let handle = try openHandle("zmq_setsockopt(\(name))")
         try retryingInterrupts("zmq_setsockopt(\(name))") {
             bytes.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
         }
     }
 
-    private func int32Option(_ option: Int32, _ name: String) throws(ZMQError) -> Int32 {
+    func int32Option(_ option: Int32, _ name: String) throws(ZMQError) -> Int32 {
         try numericOption(option, name, as: Int32.self)
     }
 

@@ -22,12 +22,16 @@ public struct WireSocketSettings: Sendable, Equatable {
     public var transportHeartbeatMilliseconds: Int32
     /// How long a ZMTP ping may go unanswered before ZeroMQ drops the connection, in milliseconds.
     public var transportTimeoutMilliseconds: Int32
+    /// NULL or CurveZMQ; a coordinator's setting and a host's must agree (`docs/protocol.md`, Security).
+    public var security: WireSecurity
 
     /// Creates settings; the defaults are the protocol's.
     public init(
         limits: DecodingLimits = .standard, highWaterMark: Int32 = 1000,
-        transportHeartbeatMilliseconds: Int32 = 1000, transportTimeoutMilliseconds: Int32 = 10_000
+        transportHeartbeatMilliseconds: Int32 = 1000, transportTimeoutMilliseconds: Int32 = 10_000,
+        security: WireSecurity = .insecure
     ) {
+        self.security = security
         self.limits = limits
         self.highWaterMark = highWaterMark
         self.transportHeartbeatMilliseconds = transportHeartbeatMilliseconds
@@ -45,6 +49,9 @@ extension ZMQSocket {
     /// - A host that reconnects under its old routing id takes it over (`ZMQ_ROUTER_HANDOVER`);
     ///   without it a restarted host would be refused until the dead connection timed out.
     /// - Linger 0: closing drops what is still queued, since the run is over by then.
+    /// - With `.curveServer` security, the socket is a CURVE server and a `ZAPHandler` in `context`
+    ///   (`zapHandler`) admits only the allow-list's keys, each routed under its host id. One such
+    ///   socket per context: the handler's endpoint is the context's.
     public static func coordinatorRouter(context: ZMQContext, settings: WireSocketSettings = .init())
         throws(ZMQError) -> ZMQSocket
     {
@@ -53,13 +60,30 @@ extension ZMQSocket {
         try socket.setRouterHandover(true)
         try socket.setSendTimeout(milliseconds: 0)
         try socket.applyCommon(settings)
+        switch settings.security {
+        case .insecure:
+            break
+        case .curveServer(let secretKey, let allowList):
+            try socket.setZAPDomain(zapDomain)
+            // Fail closed: without it, libzmq admits any CURVE client while no handler is bound.
+            socket.enforceZAPDomain()
+            try socket.setCurveServer(secretKey: secretKey)
+            socket.zapHandler = try ZAPHandler.start(for: socket, allowList: allowList)
+        case .curveClient:
+            throw ZMQError.failed(code: EINVAL, operation: "coordinatorRouter with a client's curve setting")
+        }
         return socket
     }
+
+    /// The ZAP domain of the coordinator's socket.
+    public static let zapDomain = "orchard"
 
     /// Creates a client host's DEALER socket, with the host id as its routing id; connect it next.
     ///
     /// The routing id is what the coordinator's ROUTER sees as the host's address, so a host that
-    /// reconnects (a new socket, as the lazy-pirate pattern does) keeps its address.
+    /// reconnects (a new socket, as the lazy-pirate pattern does) keeps its address. With
+    /// `.curveClient` security the socket speaks CURVE with the host's key pair and trusts only
+    /// the coordinator's public key.
     ///
     /// - Throws: `ZMQError` with `EINVAL` when the host id is empty or longer than 255 bytes,
     ///   which ZeroMQ refuses as a routing id, or starts with a zero byte, which ZeroMQ reserves
@@ -73,6 +97,14 @@ extension ZMQSocket {
         let socket = try ZMQSocket(context: context, kind: .dealer)
         try socket.setRoutingID(Array(hostID.utf8))
         try socket.applyCommon(settings)
+        switch settings.security {
+        case .insecure:
+            break
+        case .curveClient(let keyPair, let serverKey):
+            try socket.setCurveClient(keyPair: keyPair, serverKey: serverKey)
+        case .curveServer:
+            throw ZMQError.failed(code: EINVAL, operation: "clientDealer with the coordinator's curve setting")
+        }
         return socket
     }
 

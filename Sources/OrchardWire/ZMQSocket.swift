@@ -48,6 +48,8 @@ public final class ZMQSocket {
     public let kind: ZMQSocketKind
     /// The `void *` handle from `zmq_socket`, or `nil` once closed.
     private var handle: UnsafeMutableRawPointer?
+    /// The ZAP handler of a CURVE server socket, which admits its peers; stopped when it closes.
+    public internal(set) var zapHandler: ZAPHandler?
 
     /// Creates a socket in `context`, with a linger period of zero.
     public init(context: ZMQContext, kind: ZMQSocketKind) throws(ZMQError) {
@@ -72,6 +74,8 @@ public final class ZMQSocket {
         guard let handle else { return }
         zmq_close(handle)
         self.handle = nil
+        // After the socket, so that no peer ever connects while the handler is gone.
+        zapHandler?.stop()
     }
 
     /// The handle of the open socket, or `ENOTSOCK` if it was closed.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OrchardRuntime
 import OrchardTensor
+import OrchardWire
 
 struct CoordinatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,27 +10,32 @@ struct CoordinatorCommand: ParsableCommand {
         abstract: "Run a topology's coordinator alone; hosts on other machines join with `orchard client`.")
 
     @Option(help: "The topology file.") var topology: String
-    @Option(help: "Where to listen, such as tcp://0.0.0.0:5555.") var bind = "tcp://0.0.0.0:5555"
+    @Option(help: "Where to listen; tcp://0.0.0.0:5555 takes hosts from other machines (with --keys or --insecure).")
+    var bind = "tcp://127.0.0.1:5555"
     @Option(
         parsing: .unconditional, help: "Hosts to wait for before the first round (at least every client must have one)."
     ) var hosts = 1
     @Option(help: "The run's SQLite file (default: runs/NAME.sqlite).") var db: String?
     @Flag(help: "Continue the run in --db from its last checkpoint.") var resume = false
     @Option(help: "Folder that relative data paths resolve against.") var root = "."
+    @OptionGroup var security: SecurityOptions
 
     func validate() throws {
         try OptionCheck.between("--hosts", hosts, 1...100_000)
+        try security.validate(endpoint: bind, option: "--bind")
     }
 
     func run() throws {
         BLAS.setThreads(1)
         StopSignal.install()
+        let wireSecurity = try security.coordinator(bind: bind)
         let plan = try TopologyCommand.load(topology, root: root)
         let database = db ?? "runs/\(plan.topology.name).sqlite"
         let place = try RunFilePlace(database)
         let session = try place.removingIfRefused {
             try CoordinatorSession(
-                plan: plan, database: database, resume: resume, endpoint: bind, expectedHosts: hosts)
+                plan: plan, database: database, resume: resume, endpoint: bind, expectedHosts: hosts,
+                security: wireSecurity)
         }
         FileHandle.standardError.write(Data("coordinator: listening on \(session.coordinator.boundEndpoint)\n".utf8))
         try RunOutput.execute(session, name: plan.topology.name, database: database)

@@ -5,6 +5,7 @@ import OrchardRuntime
 import OrchardStore
 import OrchardTensor
 import OrchardTopology
+import OrchardWire
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,11 +29,16 @@ struct Run: ParsableCommand {
         let database = db ?? "runs/\(plan.topology.name).sqlite"
         let place = try RunFilePlace(database)
         let count = processes ?? ProcessInfo.processInfo.activeProcessorCount
+        // Keys for this run only, so that no other process on the machine can join it.
+        let keys = try RunKeys(hostIDs: LocalLauncher.hostIDs(processes: count))
+        defer { keys.remove() }
         let session = try place.removingIfRefused {
             try CoordinatorSession(
-                plan: plan, database: database, resume: resume, endpoint: "tcp://127.0.0.1:*", expectedHosts: count)
+                plan: plan, database: database, resume: resume, endpoint: "tcp://127.0.0.1:*", expectedHosts: count,
+                security: keys.coordinatorSecurity)
         }
-        let launcher = LocalLauncher(executable: Self.executablePath, topologyFile: topology, root: root)
+        let launcher = LocalLauncher(
+            executable: Self.executablePath, topologyFile: topology, root: root, keys: keys.folder.path)
         let hosts = try launcher.start(
             endpoint: session.coordinator.boundEndpoint, processes: count, clients: 0...(plan.topology.clientCount - 1))
         defer { LocalLauncher.reap(hosts) }
@@ -43,6 +49,34 @@ struct Run: ParsableCommand {
     static var executablePath: String {
         Bundle.main.executablePath ?? CommandLine.arguments[0]
     }
+}
+
+/// The CurveZMQ keys of one `orchard run`: made in a fresh folder only its owner can open, removed
+/// when the run ends.
+struct RunKeys {
+    let folder: KeyFolder
+    let coordinatorSecurity: WireSecurity
+
+    init(hostIDs: [String]) throws {
+        let template = FileManager.default.temporaryDirectory.appendingPathComponent("orchard-run-keys-XXXXXX").path
+        var bytes = Array(template.utf8CString)
+        // mkdtemp makes the folder with mode 0700, under a name nobody could have prepared.
+        guard mkdtemp(&bytes) != nil else {
+            throw RuntimeError(
+                "cannot make a folder for the run's keys (\(template)): \(String(cString: strerror(errno)))")
+        }
+        folder = KeyFolder(
+            path: String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        do {
+            try folder.generate(hostIDs: hostIDs, force: false)
+            coordinatorSecurity = try folder.serverSecurity()
+        } catch {
+            try? FileManager.default.removeItem(atPath: folder.path)
+            throw error
+        }
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: folder.path) }
 }
 
 /// What `run` and `coordinator` print while and after a run.

@@ -30,10 +30,13 @@ final class BackgroundOrchard {
     let process = Process()
     let folder: TemporaryFolder
 
-    init(_ arguments: [String]) throws {
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
         folder = try TemporaryFolder()
         process.executableURL = try OrchardProcess.executable()
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardInput = FileHandle.nullDevice
         _ = FileManager.default.createFile(atPath: folder.file("stderr"), contents: nil)
         process.standardOutput = FileHandle.nullDevice
