@@ -32,21 +32,25 @@ let package = Package(
         .target(name: "OrchardTensor", dependencies: ["COrchardBLAS"], swiftSettings: vectorised),
         .target(name: "OrchardData", dependencies: ["OrchardTensor", "COrchardZlib"], swiftSettings: vectorised),
         .target(name: "OrchardNN", dependencies: ["OrchardTensor", "OrchardData"], swiftSettings: vectorised),
+        .target(name: "OrchardPayload", dependencies: ["OrchardTensor"]),
         .target(
             name: "OrchardWire",
-            dependencies: ["COrchardZMQ", "OrchardTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+            dependencies: [
+                "COrchardZMQ", "OrchardTensor", "OrchardPayload",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
         .target(
             name: "OrchardTopology",
             dependencies: ["OrchardData", "OrchardNN", .product(name: "Yams", package: "Yams")]),
         .target(name: "OrchardPruning", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData"]),
         .target(
             name: "OrchardFederation",
-            dependencies: ["OrchardNN", "OrchardData", "OrchardTensor", "OrchardWire", "OrchardPruning"]),
+            dependencies: ["OrchardNN", "OrchardData", "OrchardTensor", "OrchardPayload", "OrchardPruning"]),
         .target(
             name: "OrchardRuntime",
             dependencies: [
-                "OrchardWire", "OrchardFederation", "OrchardTopology", "OrchardStore", "OrchardData", "OrchardNN",
-                "OrchardTensor",
+                "OrchardWire", "OrchardPayload", "OrchardFederation", "OrchardTopology", "OrchardStore", "OrchardData",
+                "OrchardNN", "OrchardTensor",
             ]),
         .target(name: "OrchardStore", dependencies: ["OrchardTensor", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "OrchardReport", dependencies: ["OrchardStore"]),
@@ -62,16 +66,20 @@ let package = Package(
         .testTarget(name: "OrchardTensorTests", dependencies: ["OrchardTensor"]),
         .testTarget(name: "OrchardNNTests", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData"]),
         .testTarget(name: "OrchardDataTests", dependencies: ["OrchardData", "OrchardTensor", "OrchardTestSupport"]),
-        .testTarget(name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardTensor"]),
+        .testTarget(name: "OrchardPayloadTests", dependencies: ["OrchardPayload", "OrchardTensor"]),
+        .testTarget(name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardPayload", "OrchardTensor"]),
         .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology"]),
         .testTarget(
             name: "OrchardPruningTests", dependencies: ["OrchardPruning", "OrchardNN", "OrchardTensor", "OrchardData"]),
         .testTarget(
             name: "OrchardFederationTests",
-            dependencies: ["OrchardFederation", "OrchardNN", "OrchardData", "OrchardWire"]),
+            dependencies: ["OrchardFederation", "OrchardNN", "OrchardData", "OrchardPayload"]),
         .testTarget(
             name: "OrchardRuntimeTests",
-            dependencies: ["OrchardRuntime", "OrchardWire", "OrchardFederation", "OrchardStore", "OrchardNN"]),
+            dependencies: [
+                "OrchardRuntime", "OrchardWire", "OrchardPayload", "OrchardFederation", "OrchardStore", "OrchardNN",
+                "OrchardTopology",
+            ]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardReport", "OrchardTestSupport"]),
         .testTarget(name: "orchardTests", dependencies: ["orchard", "OrchardStore", "OrchardTestSupport"]),
     ]

@@ -1,3 +1,4 @@
+import OrchardPayload
 import OrchardTensor
 import Testing
 
@@ -79,16 +80,6 @@ struct SparseFrameTests {
         let received = try roundTrip(try TensorFrame(name: "mask:fc1.weight", payload: payload))
         #expect(received.maskDigest == digest && received.byteLength == 0)
         #expect(try received.decodedPayload() == payload)
-    }
-
-    @Test func maskDigestsFollowShapeAndPositions() {
-        // FNV-1a 64 of no bytes is its offset basis; the test vectors are those of the FNV reference.
-        #expect(MaskDigest.of(shape: [], positions: []) == 0xcbf2_9ce4_8422_2325)
-        let digest = MaskDigest.of(shape: [100], positions: [3, 4, 40])
-        #expect(digest == MaskDigest.of(shape: [100], positions: [3, 4, 40]))
-        #expect(digest != MaskDigest.of(shape: [100], positions: [3, 4, 41]))
-        #expect(digest != MaskDigest.of(shape: [10, 10], positions: [3, 4, 40]))
-        #expect(MaskDigest.hex(0xab) == "00000000000000ab")
     }
 
     @Test func degenerateCases() throws {

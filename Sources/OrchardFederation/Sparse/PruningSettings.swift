@@ -2,7 +2,6 @@ import OrchardData
 import OrchardNN
 import OrchardPruning
 import OrchardTensor
-import OrchardWire
 
 /// Reads the pruning settings shared by the sparse methods from a method's setup.
 ///
@@ -30,11 +29,6 @@ public enum PruningSettings {
     /// How clients hold pruned weights.
     public static func storage(_ setup: MethodSetup) -> SparseStorage {
         setup.choices["storage"].flatMap(SparseStorage.init(rawValue:)) ?? .automatic
-    }
-
-    /// How values travel.
-    public static func precision(_ setup: MethodSetup) -> ValuePrecision {
-        (setup.settings["fp16"] ?? 0) != 0 ? .float16 : .float32
     }
 
     /// The criterion named by `criterion`; SNIP and GraSP score on the server's small data set.
