@@ -38,7 +38,10 @@ let package = Package(
             dependencies: [
                 "COrchardZMQ", "OrchardTensor", "OrchardPayload",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            ]),
+            ],
+            // F16C (part of haswell) converts binary16 in hardware: Float16 without it is a
+            // library call per value, slower than the bit arithmetic it replaced.
+            swiftSettings: vectorised),
         .target(
             name: "OrchardTopology",
             dependencies: ["OrchardData", "OrchardNN", .product(name: "Yams", package: "Yams")]),
