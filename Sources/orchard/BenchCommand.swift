@@ -20,7 +20,7 @@ struct Bench: ParsableCommand {
         @Option(help: "Channel width multiplier of VGG and the ResNets.") var width = 1.0
         @Option(help: "Classes of the output layer.") var classes = 10
         @Option(help: "Fraction of the prunable weights kept, as a random mask; 1 is dense.") var density = 1.0
-        @Option(help: "How the kept weights are spread over layers: uniform, erdosRenyi, erdosRenyiKernel.")
+        @Option(help: "How the kept weights are spread over layers, in a topology's words.")
         var distribution = DensityDistribution.erdosRenyiKernel
         @Option(help: "How pruned weights are held: automatic, compact (sparse kernels), masked (dense kernels).")
         var storage = SparseStorage.automatic

@@ -45,6 +45,10 @@ struct CommandErrorTests {
             arguments: ["bench", "step", "--input", "3x0x4", "--json"],
             status: usageStatus,
             mentions: ["--input '3x0x4'", "positive sizes", "Usage: orchard bench step"]),
+        BadCommand(
+            arguments: ["bench", "step", "--distribution", "erdosRenyiKernel", "--json"],
+            status: usageStatus,
+            mentions: ["'erdosRenyiKernel'", "'uniform'", "'er'", "'erk'", "Usage: orchard bench step"]),
     ]
 
     @Test("a bad option is refused with a message that names it", arguments: badCommands)

@@ -13,11 +13,12 @@ public enum PruningSettings {
     public static func plan(_ setup: MethodSetup) throws -> PruningPlan {
         let allocation: MaskAllocation
         switch try setup.choice("distribution") {
-        case "erk": allocation = .layerwise(.erdosRenyiKernel)
-        case "er": allocation = .layerwise(.erdosRenyi)
-        case "uniform": allocation = .layerwise(.uniform)
         case "global": allocation = .global(minimum: LayerMinimum(fraction: 0, count: 1))
-        case let other: throw FederationError("unknown distribution '\(other)'")
+        case let word:
+            guard let distribution = DensityDistribution(rawValue: word) else {
+                throw FederationError("unknown distribution '\(word)'")
+            }
+            allocation = .layerwise(distribution)
         }
         return PruningPlan(
             density: try setup.setting("density"),
