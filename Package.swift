@@ -29,6 +29,7 @@ let package = Package(
         .systemLibrary(name: "COrchardZMQ", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "COrchardZlib", providers: [.apt(["zlib1g-dev"])]),
 
+        .target(name: "OrchardFormat"),
         .target(name: "OrchardTensor", dependencies: ["COrchardBLAS"], swiftSettings: vectorised),
         .target(name: "OrchardData", dependencies: ["OrchardTensor", "COrchardZlib"], swiftSettings: vectorised),
         .target(name: "OrchardNN", dependencies: ["OrchardTensor", "OrchardData"], swiftSettings: vectorised),
@@ -44,7 +45,7 @@ let package = Package(
             swiftSettings: vectorised),
         .target(
             name: "OrchardTopology",
-            dependencies: ["OrchardData", "OrchardNN", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["OrchardData", "OrchardNN", "OrchardFormat", .product(name: "Yams", package: "Yams")]),
         .target(name: "OrchardPruning", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData"]),
         .target(
             name: "OrchardFederation",
@@ -56,22 +57,23 @@ let package = Package(
                 "OrchardNN", "OrchardTensor",
             ]),
         .target(name: "OrchardStore", dependencies: ["OrchardTensor", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "OrchardReport", dependencies: ["OrchardStore"]),
+        .target(name: "OrchardReport", dependencies: ["OrchardStore", "OrchardFormat"]),
         .executableTarget(
             name: "orchard",
             dependencies: [
                 "OrchardTensor", "OrchardNN", "OrchardData", "OrchardTopology", "OrchardStore", "OrchardReport",
-                "OrchardRuntime", "OrchardPruning",
+                "OrchardRuntime", "OrchardPruning", "OrchardFormat",
                 argumentParser,
             ]),
 
         .target(name: "OrchardTestSupport", path: "Tests/OrchardTestSupport"),
+        .testTarget(name: "OrchardFormatTests", dependencies: ["OrchardFormat"]),
         .testTarget(name: "OrchardTensorTests", dependencies: ["OrchardTensor"]),
         .testTarget(name: "OrchardNNTests", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData"]),
         .testTarget(name: "OrchardDataTests", dependencies: ["OrchardData", "OrchardTensor", "OrchardTestSupport"]),
         .testTarget(name: "OrchardPayloadTests", dependencies: ["OrchardPayload", "OrchardTensor"]),
         .testTarget(name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardPayload", "OrchardTensor"]),
-        .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology"]),
+        .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology", "OrchardFormat"]),
         .testTarget(
             name: "OrchardPruningTests", dependencies: ["OrchardPruning", "OrchardNN", "OrchardTensor", "OrchardData"]),
         .testTarget(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OrchardFormat
 import OrchardNN
 import OrchardPruning
 import OrchardTensor
@@ -65,8 +66,9 @@ struct Bench: ParsableCommand {
                     "\(model) batch \(batch), \(threads) thread(s): \(Int(result.samplesPerSecond)) samples/s, "
                         + "median step \(Format.decimal(result.stepMillisecondsMedian, 2)) ms, "
                         + "\(Format.decimal(report.gflops_per_second, 1)) GFLOP/s, "
-                        + "peak tensors \(Format.bytes(result.peakTensorBytes)), "
-                        + "state \(Format.bytes(result.stateBytes)) at density \(Format.decimal(report.density, 4))")
+                        + "peak tensors \(ByteFormat.binary(result.peakTensorBytes)), "
+                        + "state \(ByteFormat.binary(result.stateBytes)) at density \(Format.decimal(report.density, 4))"
+                )
             }
         }
     }
