@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // C libraries. libzmq gets no pkgConfig: its .pc file drags in -isystem flags that
@@ -46,7 +47,11 @@ let package = Package(
         .target(
             name: "OrchardTopology",
             dependencies: ["OrchardData", "OrchardNN", "OrchardFormat", .product(name: "Yams", package: "Yams")]),
-        .target(name: "OrchardPruning", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData"]),
+        .target(
+            name: "OrchardPruning",
+            dependencies: [
+                "OrchardNN", "OrchardTensor", "OrchardData", .product(name: "HeapModule", package: "swift-collections"),
+            ]),
         .target(
             name: "OrchardFederation",
             dependencies: ["OrchardNN", "OrchardData", "OrchardTensor", "OrchardPayload", "OrchardPruning"]),
