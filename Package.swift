@@ -3,6 +3,7 @@ import PackageDescription
 
 let argumentParser: Target.Dependency = .product(
     name: "ArgumentParser", package: "swift-argument-parser")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 
 // The numeric kernels are written for the compiler to vectorise; AVX2 and FMA (every x86 server
 // CPU since 2015, "haswell" to LLVM) let it use 256-bit lanes instead of SSE2's 128.
@@ -21,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C libraries. libzmq gets no pkgConfig: its .pc file drags in -isystem flags that
@@ -59,7 +61,7 @@ let package = Package(
             name: "OrchardRuntime",
             dependencies: [
                 "OrchardWire", "OrchardPayload", "OrchardFederation", "OrchardTopology", "OrchardStore", "OrchardData",
-                "OrchardNN", "OrchardTensor",
+                "OrchardNN", "OrchardTensor", logging,
             ]),
         .target(name: "OrchardStore", dependencies: ["OrchardTensor", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "OrchardReport", dependencies: ["OrchardStore", "OrchardFormat"]),
@@ -68,7 +70,7 @@ let package = Package(
             dependencies: [
                 "OrchardTensor", "OrchardNN", "OrchardData", "OrchardTopology", "OrchardStore", "OrchardReport",
                 "OrchardRuntime", "OrchardPruning", "OrchardFormat",
-                argumentParser,
+                argumentParser, logging,
             ]),
 
         .target(name: "OrchardTestSupport", path: "Tests/OrchardTestSupport"),
@@ -88,7 +90,7 @@ let package = Package(
             name: "OrchardRuntimeTests",
             dependencies: [
                 "OrchardRuntime", "OrchardWire", "OrchardPayload", "OrchardFederation", "OrchardStore", "OrchardNN",
-                "OrchardTopology",
+                "OrchardTopology", "OrchardData", logging, .product(name: "InMemoryLogging", package: "swift-log"),
             ]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardReport", "OrchardTestSupport"]),
         .testTarget(name: "orchardTests", dependencies: ["orchard", "OrchardStore", "OrchardTestSupport"]),

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import OrchardFederation
 import OrchardNN
 import OrchardTensor
@@ -23,6 +24,9 @@ public final class ClientHost {
         /// The process that started this host, if it should end with it (hosts of `orchard run`).
         public var parentProcess: Int32?
         public var wire = WireSocketSettings()
+        /// Where the host says what it does: reconnections (`notice`), errors the coordinator
+        /// reports and messages it cannot read (`warning`), connections and tasks (`debug`).
+        public var logger = Logger(label: "orchard.host")
 
         public init(endpoint: String, hostID: String) {
             self.endpoint = endpoint
@@ -44,6 +48,8 @@ public final class ClientHost {
     /// Creates a host for `clients` (their data) with `profiles` (their capabilities, sent in hello).
     public init(settings: Settings, clients: [LocalClient], profiles: [ClientProfile], method: any ClientMethod) throws
     {
+        var settings = settings
+        settings.logger[metadataKey: "host"] = "\(settings.hostID)"
         self.settings = settings
         self.clients = Dictionary(uniqueKeysWithValues: clients.map { ($0.id, $0) })
         self.profiles = profiles
@@ -78,6 +84,7 @@ public final class ClientHost {
             }
             if now - max(lastHeard, lastAttempt) > settings.silenceLimit {
                 // Lazy pirate: a fresh socket and a fresh hello, in case the coordinator restarted.
+                settings.logger.notice("no word from \(settings.endpoint) for \(now - lastHeard); reconnecting")
                 try connect()
                 lastAttempt = now
             }
@@ -97,6 +104,7 @@ public final class ClientHost {
         let fresh = try ZMQSocket.clientDealer(context: context, hostID: settings.hostID, settings: settings.wire)
         try fresh.connect(settings.endpoint)
         socket = fresh
+        settings.logger.debug("connecting to \(settings.endpoint) for \(profiles.count) clients")
         // The protocol writes 0 for a figure the topology leaves unsimulated (an unlimited link or speed).
         func finite(_ value: Double) -> Double { value.isFinite ? value : 0 }
         let capabilities = profiles.map { profile in
@@ -117,6 +125,7 @@ public final class ClientHost {
         do {
             decoded = try codec.decode(received)
         } catch {
+            settings.logger.warning("cannot read a message from \(settings.endpoint): \(error)")
             try socket?.send(try codec.encode(error.reply(runID: 0, round: 0)), to: nil)
             return .proceed
         }
@@ -133,8 +142,7 @@ public final class ClientHost {
         case .heartbeat:
             break
         case .error(let report):
-            FileHandle.standardError.write(
-                Data("host \(settings.hostID): coordinator reported \(report.message)\n".utf8))
+            settings.logger.warning("coordinator reported \(report.code): \(report.message)")
         case .hello, .result:
             break
         }
@@ -159,6 +167,7 @@ public final class ClientHost {
             result.metrics["wall_seconds"] = (ContinuousClock.now - started).inSeconds
             return try TaskMessages.message(result, taskID: assignment.taskID, runID: message.runID)
         } catch {
+            settings.logger.debug("task \(assignment.taskID) of client \(clientID) failed: \(error)")
             var failed = ClientResult(
                 client: clientID, round: Int(message.round), kind: assignment.kind.rawValue, outcome: .error,
                 reason: "\(error)")

@@ -57,6 +57,14 @@ struct CommandErrorTests {
         expectRefusal(outcome, status: command.status, mentioning: command.mentions)
     }
 
+    @Test("an unknown ORCHARD_LOG_LEVEL is refused with the levels it may be")
+    func unknownLogLevel() async throws {
+        let outcome = try await OrchardProcess.run(
+            ["validate", "any.yaml"], environment: ["ORCHARD_LOG_LEVEL": "loud"])
+        expectRefusal(
+            outcome, status: Self.usageStatus, mentioning: ["ORCHARD_LOG_LEVEL", "'loud'", "debug", "warning"])
+    }
+
     @Test("an empty MNIST folder is named, with the files it lacks and the script that fetches them")
     func missingMNIST() async throws {
         let folder = try TemporaryFolder()

@@ -47,11 +47,17 @@ enum OrchardProcess {
         let description: String
     }
 
-    /// Runs `orchard` with `arguments`, killing it and throwing if it takes longer than `timeout`.
-    static func run(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> Outcome {
+    /// Runs `orchard` with `arguments`, and `environment` over this process's, killing it and
+    /// throwing if it takes longer than `timeout`.
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(120)
+    ) async throws -> Outcome {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardInput = FileHandle.nullDevice
         let streams = try TemporaryFolder()
         defer { streams.remove() }
