@@ -3,6 +3,7 @@ import PackageDescription
 
 let argumentParser: Target.Dependency = .product(
     name: "ArgumentParser", package: "swift-argument-parser")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 
 // The numeric kernels are written for the compiler to vectorise; AVX2 and FMA (every x86 server
 // CPU since 2015, "haswell" to LLVM) let it use 256-bit lanes instead of SSE2's 128.
@@ -20,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C libraries. libzmq gets no pkgConfig: its .pc file drags in -isystem flags that
@@ -29,51 +32,68 @@ let package = Package(
         .systemLibrary(name: "COrchardZMQ", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "COrchardZlib", providers: [.apt(["zlib1g-dev"])]),
 
+        .target(name: "OrchardFormat"),
         .target(name: "OrchardTensor", dependencies: ["COrchardBLAS"], swiftSettings: vectorised),
         .target(name: "OrchardData", dependencies: ["OrchardTensor", "COrchardZlib"], swiftSettings: vectorised),
         .target(name: "OrchardNN", dependencies: ["OrchardTensor", "OrchardData"], swiftSettings: vectorised),
+        .target(name: "OrchardPayload", dependencies: ["OrchardTensor"]),
         .target(
             name: "OrchardWire",
-            dependencies: ["COrchardZMQ", "OrchardTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+            dependencies: [
+                "COrchardZMQ", "OrchardTensor", "OrchardPayload",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            // F16C (part of haswell) converts binary16 in hardware: Float16 without it is a
+            // library call per value, slower than the bit arithmetic it replaced.
+            swiftSettings: vectorised),
         .target(
             name: "OrchardTopology",
-            dependencies: ["OrchardData", "OrchardNN", .product(name: "Yams", package: "Yams")]),
-        .target(name: "OrchardPruning", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData"]),
+            dependencies: ["OrchardData", "OrchardNN", "OrchardFormat", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "OrchardPruning",
+            dependencies: [
+                "OrchardNN", "OrchardTensor", "OrchardData", .product(name: "HeapModule", package: "swift-collections"),
+            ]),
         .target(
             name: "OrchardFederation",
-            dependencies: ["OrchardNN", "OrchardData", "OrchardTensor", "OrchardWire", "OrchardPruning"]),
+            dependencies: ["OrchardNN", "OrchardData", "OrchardTensor", "OrchardPayload", "OrchardPruning"]),
         .target(
             name: "OrchardRuntime",
             dependencies: [
-                "OrchardWire", "OrchardFederation", "OrchardTopology", "OrchardStore", "OrchardData", "OrchardNN",
-                "OrchardTensor",
+                "OrchardWire", "OrchardPayload", "OrchardFederation", "OrchardTopology", "OrchardStore", "OrchardData",
+                "OrchardNN", "OrchardTensor", logging,
             ]),
         .target(name: "OrchardStore", dependencies: ["OrchardTensor", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "OrchardReport", dependencies: ["OrchardStore"]),
+        .target(name: "OrchardReport", dependencies: ["OrchardStore", "OrchardFormat"]),
         .executableTarget(
             name: "orchard",
             dependencies: [
                 "OrchardTensor", "OrchardNN", "OrchardData", "OrchardTopology", "OrchardStore", "OrchardReport",
-                "OrchardRuntime", "OrchardPruning", "OrchardWire",
-                argumentParser,
+                "OrchardRuntime", "OrchardPruning", "OrchardFormat", "OrchardWire",
+                argumentParser, logging,
             ]),
 
         .target(name: "OrchardTestSupport", path: "Tests/OrchardTestSupport"),
+        .testTarget(name: "OrchardFormatTests", dependencies: ["OrchardFormat"]),
         .testTarget(name: "OrchardTensorTests", dependencies: ["OrchardTensor"]),
         .testTarget(name: "OrchardNNTests", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData"]),
         .testTarget(name: "OrchardDataTests", dependencies: ["OrchardData", "OrchardTensor", "OrchardTestSupport"]),
-        .testTarget(name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardTensor", "OrchardTestSupport"]),
-        .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology"]),
+        .testTarget(name: "OrchardPayloadTests", dependencies: ["OrchardPayload", "OrchardTensor"]),
+        .testTarget(
+            name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardPayload", "OrchardTensor", "OrchardTestSupport"]
+        ),
+        .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology", "OrchardFormat"]),
         .testTarget(
             name: "OrchardPruningTests", dependencies: ["OrchardPruning", "OrchardNN", "OrchardTensor", "OrchardData"]),
         .testTarget(
             name: "OrchardFederationTests",
-            dependencies: ["OrchardFederation", "OrchardNN", "OrchardData", "OrchardWire"]),
+            dependencies: ["OrchardFederation", "OrchardNN", "OrchardData", "OrchardPayload"]),
         .testTarget(
             name: "OrchardRuntimeTests",
             dependencies: [
-                "OrchardRuntime", "OrchardWire", "OrchardFederation", "OrchardStore", "OrchardNN", "OrchardData",
-                "OrchardTensor", "OrchardTopology",
+                "OrchardRuntime", "OrchardWire", "OrchardPayload", "OrchardFederation", "OrchardStore", "OrchardNN",
+                "OrchardTopology", "OrchardData", "OrchardTensor", logging,
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardReport", "OrchardTestSupport"]),
         .testTarget(name: "orchardTests", dependencies: ["orchard", "OrchardStore", "OrchardTestSupport"]),

@@ -1,5 +1,5 @@
+import OrchardPayload
 import OrchardTensor
-import OrchardWire
 
 /// A tensor with the parameter name it belongs to, in the form it travels: dense, sparse (kept
 /// positions and their values), a mask alone, or a note that a mask is unchanged.
@@ -68,7 +68,8 @@ public struct ClientTask {
     /// Numeric settings of this task (learning rate, epochs, ...).
     public var settings: [String: Double]
     public var tensors: [NamedTensor]
-    /// How the values of the tensors travel: binary16 halves the bytes of values.
+    /// How the values of the tensors travel: the run's `MethodSetup.valuePrecision`, which
+    /// `MethodRegistry.server` sets on every task; a method leaves it alone.
     public var precision: ValuePrecision = .float32
 
     public init(client: Int, round: Int, kind: String, settings: [String: Double] = [:], tensors: [NamedTensor] = []) {
@@ -108,8 +109,6 @@ public struct ClientResult {
     /// Figures such as `samples`, `loss`, `flops` and `peak_memory_bytes`.
     public var metrics: [String: Double]
     public var tensors: [NamedTensor]
-    /// How the values of the tensors travel: binary16 halves the bytes of values.
-    public var precision: ValuePrecision = .float32
 
     public init(
         client: Int, round: Int, kind: String, outcome: TaskOutcome = .ok, reason: String = "",

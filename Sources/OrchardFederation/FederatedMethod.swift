@@ -1,5 +1,6 @@
 import OrchardData
 import OrchardNN
+import OrchardPayload
 import OrchardTensor
 
 /// What every method is built from: the model, the local training settings and the method's own.
@@ -19,6 +20,9 @@ public struct MethodSetup: Sendable {
     public var serverData: Dataset?
     /// How the server combines the clients' models; FedAvg's weighted mean by default.
     public var aggregation: Aggregation
+    /// How the values of every task travel: the runtime's choice for the run, which
+    /// `MethodRegistry.server` applies; no method reads it.
+    public var valuePrecision: ValuePrecision = .float32
 
     public init(
         seed: UInt64, model: String, width: Double = 1, sampleShape: [Int], classes: Int, training: LocalTraining,
@@ -130,8 +134,14 @@ public protocol ClientMethod: AnyObject {
 public enum MethodRegistry {
     public static let names = ["fedavg", "fixed-mask", "fedtiny", "fedtiny-clean", "prunefl", "feddst"]
 
-    /// Builds the server half.
+    /// Builds the server half; its tasks travel at `setup.valuePrecision`.
     public static func server(_ name: String, setup: MethodSetup) throws -> any ServerMethod {
+        let method = try serverMethod(name, setup: setup)
+        guard setup.valuePrecision != .float32 else { return method }
+        return ValuePrecisionServer(method, precision: setup.valuePrecision)
+    }
+
+    private static func serverMethod(_ name: String, setup: MethodSetup) throws -> any ServerMethod {
         switch name {
         case "fedavg": return try FedAvgServer(setup: setup)
         case "fixed-mask": return try FixedMaskServer(setup: setup)

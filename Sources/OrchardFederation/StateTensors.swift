@@ -1,6 +1,6 @@
 import OrchardNN
+import OrchardPayload
 import OrchardTensor
-import OrchardWire
 
 extension Network {
     /// Every parameter and running statistic as dense named tensors: the network's own storage,

@@ -1,11 +1,14 @@
 /// How a density target is spread over the prunable layers before any score is looked at.
+///
+/// The raw values are the words a topology's `distribution` setting and `orchard bench step
+/// --distribution` take.
 public enum DensityDistribution: String, Sendable, Equatable, CaseIterable {
     /// Every layer at the same density.
     case uniform
     /// Erdős–Rényi: density proportional to `(n_out + n_in) / (n_out * n_in)` (first two dimensions).
-    case erdosRenyi
+    case erdosRenyi = "er"
     /// Erdős–Rényi-Kernel (RigL): density proportional to `sum(shape) / prod(shape)` over all dimensions.
-    case erdosRenyiKernel
+    case erdosRenyiKernel = "erk"
 }
 
 /// Layer-wise densities for a distribution, computed as FedPruning's `SparseModel` does.

@@ -1,9 +1,11 @@
+import HeapModule
+
 /// The K largest |gradient| among a layer's pruned positions, found tile by tile in bounded memory.
 ///
 /// The dense gradient of the layer is never held: the caller's closure computes the gradient at
-/// one tile of pruned positions at a time, and a bounded min-heap keeps the best K (index,
-/// gradient) pairs seen so far. The pruned positions themselves are walked from the mask's active
-/// indices, so no list of them is built either. Memory is the heap (K pairs of Int32 index and
+/// one tile of pruned positions at a time, and a bounded heap (swift-collections' `Heap`) keeps
+/// the best K (index, gradient) pairs seen so far. The pruned positions themselves are walked from
+/// the mask's active indices, so no list of them is built either. Memory is the heap (K pairs of Int32 index and
 /// Float gradient, 8 bytes each) plus the tile (8 bytes per position: index and gradient).
 ///
 /// Order: larger |g| first, then lower index; a NaN gradient ranks below every number.
@@ -91,64 +93,48 @@ public struct TopKSelection: Sendable, Equatable {
     }
 }
 
-/// A bounded min-heap whose root is the worst of the best pairs seen so far.
+/// A gradient at a position, ordered so that a heap's minimum is the worst candidate kept.
+///
+/// `<` ranks a candidate after another: smaller |g| (a NaN below every number), then the higher
+/// index.
+private struct Candidate: Comparable {
+    var index: Int32
+    var gradient: Float
+
+    static func < (lhs: Candidate, rhs: Candidate) -> Bool { rhs.ranksBefore(lhs) }
+
+    static func == (lhs: Candidate, rhs: Candidate) -> Bool { !lhs.ranksBefore(rhs) && !rhs.ranksBefore(lhs) }
+
+    /// Whether this candidate ranks before `other`: larger |g|, NaN last, then lower index.
+    func ranksBefore(_ other: Candidate) -> Bool {
+        let key = gradient.isNaN ? -Float.infinity : abs(gradient)
+        let otherKey = other.gradient.isNaN ? -Float.infinity : abs(other.gradient)
+        if key != otherKey { return key > otherKey }
+        if gradient.isNaN != other.gradient.isNaN { return other.gradient.isNaN }
+        return index < other.index
+    }
+}
+
+/// The best `capacity` candidates offered, in a heap whose minimum is the worst of them.
 private struct SelectionHeap {
-    private var indices: [Int32] = []
-    private var gradients: [Float] = []
+    private var heap: Heap<Candidate>
     private let capacity: Int
 
     init(capacity: Int) {
         self.capacity = capacity
-        indices.reserveCapacity(capacity)
-        gradients.reserveCapacity(capacity)
+        heap = Heap(minimumCapacity: capacity)
     }
-
-    /// Whether pair a ranks before pair b: larger |g|, NaN last, then lower index.
-    static func better(_ gradientA: Float, _ indexA: Int32, _ gradientB: Float, _ indexB: Int32) -> Bool {
-        let keyA = gradientA.isNaN ? -Float.infinity : abs(gradientA)
-        let keyB = gradientB.isNaN ? -Float.infinity : abs(gradientB)
-        if keyA != keyB { return keyA > keyB }
-        if gradientA.isNaN != gradientB.isNaN { return gradientB.isNaN }
-        return indexA < indexB
-    }
-
-    private func worse(_ a: Int, _ b: Int) -> Bool { Self.better(gradients[b], indices[b], gradients[a], indices[a]) }
 
     mutating func offer(index: Int32, gradient: Float) {
-        if indices.count < capacity {
-            indices.append(index)
-            gradients.append(gradient)
-            var child = indices.count - 1
-            while child > 0 {
-                let parent = (child - 1) / 2
-                guard worse(child, parent) else { break }
-                swapAt(child, parent)
-                child = parent
-            }
-        } else if Self.better(gradient, index, gradients[0], indices[0]) {
-            indices[0] = index
-            gradients[0] = gradient
-            var parent = 0
-            while true {
-                let (left, right) = (2 * parent + 1, 2 * parent + 2)
-                var worst = parent
-                if left < indices.count && worse(left, worst) { worst = left }
-                if right < indices.count && worse(right, worst) { worst = right }
-                guard worst != parent else { break }
-                swapAt(parent, worst)
-                parent = worst
-            }
+        let candidate = Candidate(index: index, gradient: gradient)
+        if heap.count < capacity {
+            heap.insert(candidate)
+        } else if let worst = heap.min, worst < candidate {
+            _ = heap.replaceMin(with: candidate)
         }
-    }
-
-    private mutating func swapAt(_ a: Int, _ b: Int) {
-        indices.swapAt(a, b)
-        gradients.swapAt(a, b)
     }
 
     func sortedBestFirst() -> [(index: Int32, gradient: Float)] {
-        zip(indices, gradients).map { (index: $0, gradient: $1) }.sorted {
-            Self.better($0.gradient, $0.index, $1.gradient, $1.index)
-        }
+        heap.unordered.sorted(by: >).map { (index: $0.index, gradient: $0.gradient) }
     }
 }

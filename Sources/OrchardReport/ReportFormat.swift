@@ -1,4 +1,5 @@
 import Foundation
+import OrchardFormat
 import OrchardStore
 
 /// How the text report writes numbers, sizes, times and dates.
@@ -30,15 +31,7 @@ enum ReportFormat {
 
     /// A size in binary units with one decimal, such as `12.3 MiB`, or `-`.
     static func bytes(_ count: Int?) -> String {
-        guard let count else { return missing }
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count)
-        var unit = 0
-        while abs(value) >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : "\(decimal(value, 1)) \(units[unit])"
+        count.map(ByteFormat.binary) ?? missing
     }
 
     /// A whole number with thousands separated by commas, such as `12,345,678`.

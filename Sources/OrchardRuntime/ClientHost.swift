@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import OrchardFederation
 import OrchardNN
 import OrchardTensor
@@ -24,6 +25,9 @@ public final class ClientHost {
         /// The process that started this host, if it should end with it (hosts of `orchard run`).
         public var parentProcess: Int32?
         public var wire = WireSocketSettings()
+        /// Where the host says what it does: reconnections (`notice`), errors the coordinator
+        /// reports and messages it cannot read (`warning`), connections and tasks (`debug`).
+        public var logger = Logger(label: "orchard.host")
 
         public init(endpoint: String, hostID: String) {
             self.endpoint = endpoint
@@ -56,6 +60,8 @@ public final class ClientHost {
     /// Creates a host for `clients` (their data) with `profiles` (their capabilities, sent in hello).
     public init(settings: Settings, clients: [LocalClient], profiles: [ClientProfile], method: any ClientMethod) throws
     {
+        var settings = settings
+        settings.logger[metadataKey: "host"] = "\(settings.hostID)"
         self.settings = settings
         var byID: [Int: LocalClient] = [:]
         for client in clients {
@@ -104,6 +110,7 @@ public final class ClientHost {
             waiting.remind(at: now)
             if now - max(lastHeard, lastAttempt) > settings.silenceLimit {
                 // Lazy pirate: a fresh socket and a fresh hello, in case the coordinator restarted.
+                settings.logger.notice("no word from \(settings.endpoint) for \(now - lastHeard); reconnecting")
                 try connect()
                 lastAttempt = now
             }
@@ -147,6 +154,7 @@ public final class ClientHost {
         let fresh = try ZMQSocket.clientDealer(context: context, hostID: settings.hostID, settings: settings.wire)
         try fresh.connect(settings.endpoint)
         socket = fresh
+        settings.logger.debug("connecting to \(settings.endpoint) for \(profiles.count) clients")
         // The protocol writes 0 for a figure the topology leaves unsimulated (an unlimited link or speed).
         func finite(_ value: Double) -> Double { value.isFinite ? value : 0 }
         let capabilities = profiles.map { profile in
@@ -177,6 +185,7 @@ public final class ClientHost {
         do {
             decoded = try codec.decode(received)
         } catch {
+            settings.logger.warning("cannot read a message from \(settings.endpoint): \(error)")
             try socket?.send(try codec.encode(error.reply(runID: 0, round: 0)), to: nil)
             return .proceed
         }
@@ -201,8 +210,7 @@ public final class ClientHost {
             // hello again, at most once a second.
             if ContinuousClock.now - lastHello > .seconds(1) { try sayHello() }
         case .error(let report):
-            FileHandle.standardError.write(
-                Data("host \(settings.hostID): coordinator reported \(report.code): \(report.message)\n".utf8))
+            settings.logger.warning("coordinator reported \(report.code): \(report.message)")
         case .hello, .result:
             break
         }
@@ -227,6 +235,7 @@ public final class ClientHost {
             result.metrics["wall_seconds"] = (ContinuousClock.now - started).inSeconds
             return try TaskMessages.message(result, taskID: assignment.taskID, runID: message.runID)
         } catch {
+            settings.logger.debug("task \(assignment.taskID) of client \(clientID) failed: \(error)")
             var failed = ClientResult(
                 client: clientID, round: Int(message.round), kind: assignment.kind.rawValue, outcome: .error,
                 reason: "\(error)")

@@ -1,5 +1,5 @@
 import OrchardFederation
-import OrchardWire
+import OrchardPayload
 
 /// Which mask each device (logical client) holds, by weight name: the coordinator's record behind
 /// the bytes it counts.

@@ -1,4 +1,5 @@
 import OrchardFederation
+import OrchardPayload
 import OrchardWire
 
 /// The masks a client host process holds, to resolve tasks that send a weight as values alone.

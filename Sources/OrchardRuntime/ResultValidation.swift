@@ -1,4 +1,5 @@
 import OrchardFederation
+import OrchardPayload
 import OrchardTensor
 import OrchardWire
 

@@ -1,4 +1,5 @@
 import OrchardFederation
+import OrchardPayload
 import OrchardTopology
 
 /// What the coordinator and the hosts derive from a validated topology.
@@ -6,6 +7,9 @@ public struct RunConfiguration: Sendable {
     public let plan: RunPlan
     public let setup: MethodSetup
     public let profiles: [ClientProfile]
+
+    /// The method setting that sends every task's values as binary16 (`docs/methods.md`).
+    static let halfPrecisionKey = "fp16"
 
     public init(_ plan: RunPlan) throws {
         let topology = plan.topology
@@ -15,15 +19,18 @@ public struct RunConfiguration: Sendable {
                     + "between rounds, so each round starts a fresh SGD")
         }
         self.plan = plan
-        let numbers = topology.method.settings.compactMapValues { value -> Double? in
+        // `fp16` is the runtime's: it says how values are encoded, which no method chooses.
+        var methodSettings = topology.method.settings
+        let halfPrecision = methodSettings.removeValue(forKey: Self.halfPrecisionKey) == .boolean(true)
+        let numbers = methodSettings.compactMapValues { value -> Double? in
             if case .boolean(let flag) = value { return flag ? 1 : 0 }
             return value.number
         }
-        let choices = topology.method.settings.compactMapValues { value -> String? in
+        let choices = methodSettings.compactMapValues { value -> String? in
             if case .choice(let word) = value { return word }
             return nil
         }
-        setup = MethodSetup(
+        var setup = MethodSetup(
             seed: topology.seed, model: topology.model.name, width: topology.model.width,
             sampleShape: topology.dataset.sampleShape, classes: topology.dataset.classes,
             training: LocalTraining(
@@ -31,6 +38,8 @@ public struct RunConfiguration: Sendable {
                 learningRate: Float(topology.training.learningRate), momentum: Float(topology.training.momentum),
                 weightDecay: Float(topology.training.weightDecay)),
             settings: numbers, choices: choices, aggregation: Self.aggregation(topology.aggregation))
+        setup.valuePrecision = halfPrecision ? .float16 : .float32
+        self.setup = setup
         // A group without a link or a speed is simulated as infinitely fast in that respect.
         profiles = topology.clients.map { client in
             ClientProfile(

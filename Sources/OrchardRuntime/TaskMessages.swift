@@ -1,4 +1,5 @@
 import OrchardFederation
+import OrchardPayload
 import OrchardTensor
 import OrchardWire
 
@@ -29,7 +30,7 @@ enum TaskMessages {
             settings: assignment.hyperparameters, tensors: tensors)
     }
 
-    /// The result message of a task.
+    /// The result message of a task; its values travel as binary32.
     static func message(_ result: ClientResult, taskID: UInt64, runID: UInt64) throws -> Message {
         let status: ResultStatus
         switch result.outcome {
@@ -42,7 +43,7 @@ enum TaskMessages {
             metrics: result.metrics)
         return Message(
             runID: runID, round: UInt32(result.round), body: .result(body),
-            tensors: result.outcome == .ok ? try frames(result.tensors, precision: result.precision) : [])
+            tensors: result.outcome == .ok ? try frames(result.tensors, precision: .float32) : [])
     }
 
     /// The federation's result from a received result message.

@@ -211,7 +211,8 @@ extension MethodSetting {
             summary: "How clients hold pruned weights: sparse kernels below each layer's crossover, always, or never."),
         MethodSetting(
             key: "fp16", kind: .boolean, defaultValue: .boolean(false),
-            summary: "Whether weight values travel as binary16, halving their bytes."),
+            summary:
+                "Whether the values of every task travel as binary16, halving their bytes (applied by the runtime)."),
         MethodSetting(
             key: "server_samples_per_class", kind: .integer(1...1000), defaultValue: .integer(5),
             summary:

@@ -1,3 +1,5 @@
+import OrchardFormat
+
 /// A checked topology with what the loader worked out from it: the run, ready to start.
 public struct RunPlan: Sendable {
     /// The topology, every default filled in.
@@ -35,7 +37,7 @@ public struct RunPlan: Sendable {
         let topology = topology
         let groups = topology.groups.map { group in
             var parts = ["\(group.name) \(group.count)"]
-            if let memory = group.memory { parts.append(UnitFormat.bytes(memory)) }
+            if let memory = group.memory { parts.append(ByteFormat.topology(memory)) }
             if let link = group.link {
                 parts.append(
                     "\(UnitFormat.bitRate(link.up)) up/\(UnitFormat.bitRate(link.down)) down/"
@@ -59,7 +61,7 @@ public struct RunPlan: Sendable {
         let width = topology.model.width != 1 ? " x\(UnitFormat.trimmed(topology.model.width))" : ""
         sentences.append(
             "Model \(topology.model.name)\(width) with \(UnitFormat.count(model.trainableCount)) trainable parameters "
-                + "(\(UnitFormat.bytes(model.stateBytes)) of state) on \(data).")
+                + "(\(ByteFormat.topology(model.stateBytes)) of state) on \(data).")
         sentences.append(
             "Each client trains \(training.epochs) epoch\(training.epochs == 1 ? "" : "s") a round, batch "
                 + "\(training.batch), lr \(UnitFormat.trimmed(training.learningRate)), momentum "

@@ -1,3 +1,4 @@
+import OrchardFormat
 import OrchardNN
 import Yams
 
@@ -136,15 +137,15 @@ extension TopologyParser {
         let dense = density >= 1 ? "dense" : "at density \(UnitFormat.trimmed(density)) under \(method.name)"
         let optimizer =
             training.momentum > 0
-            ? "momentum buffers \(UnitFormat.bytes(floor.optimizer))" : "no momentum buffers since momentum is 0"
+            ? "momentum buffers \(ByteFormat.topology(floor.optimizer))" : "no momentum buffers since momentum is 0"
         for (index, group) in groups.enumerated() {
             guard let memory = group?.memory, memory < floor.total else { continue }
             log.report(
-                "memory budget \(UnitFormat.bytes(memory)) is too small for \(model.name) "
+                "memory budget \(ByteFormat.topology(memory)) is too small for \(model.name) "
                     + "(\(UnitFormat.count(footprint.trainableCount)) trainable parameters, \(dense)): training needs "
-                    + "at least \(UnitFormat.count(floor.total)) bytes (\(UnitFormat.bytesRoundedUp(floor.total))) "
-                    + "before activations: parameters \(UnitFormat.bytes(floor.parameters)), gradients "
-                    + "\(UnitFormat.bytes(floor.gradients)), \(optimizer); raise the budget or choose a smaller model",
+                    + "at least \(UnitFormat.count(floor.total)) bytes (\(ByteFormat.topologyRoundedUp(floor.total))) "
+                    + "before activations: parameters \(ByteFormat.topology(floor.parameters)), gradients "
+                    + "\(ByteFormat.topology(floor.gradients)), \(optimizer); raise the budget or choose a smaller model",
                 path: "groups[\(index)].memory")
         }
     }
@@ -161,8 +162,8 @@ extension TopologyParser {
         guard density >= 1, let peak = footprint.denseBatchPeak else { return [] }
         return groups.enumerated().compactMap { index, group in
             guard let group, let memory = group.memory, memory < peak else { return nil }
-            return "groups[\(index)] (\(group.name)): memory budget \(UnitFormat.bytes(memory)) is below the "
-                + "\(UnitFormat.bytesRoundedUp(peak)) that dense \(model.name) training needs with batches of "
+            return "groups[\(index)] (\(group.name)): memory budget \(ByteFormat.topology(memory)) is below the "
+                + "\(ByteFormat.topologyRoundedUp(peak)) that dense \(model.name) training needs with batches of "
                 + "\(training.batch) (parameters, gradients, optimizer state, one batch and its activations): its "
                 + "clients will refuse every task on which they hold \(training.batch) samples or more"
         }

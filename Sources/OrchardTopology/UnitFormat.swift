@@ -1,32 +1,8 @@
 import Foundation
 
 /// Writes quantities back the way a topology file would, so that a summary or an error message
-/// can be copied into the file: `512KiB`, `4MB`, `5Mbps`, `40ms`, `2GFLOPS`.
+/// can be copied into the file: `5Mbps`, `40ms`, `2GFLOPS` (byte counts: `ByteFormat.topology`).
 public enum UnitFormat {
-    /// A byte count: exact in whichever system (powers of 1,000 or 1,024) gives a whole number with
-    /// the larger unit, otherwise in binary units with one decimal, such as `241.0KiB`.
-    public static func bytes(_ count: Int) -> String {
-        let decimal: [(String, Int)] = [
-            ("TB", 1_000_000_000_000), ("GB", 1_000_000_000), ("MB", 1_000_000), ("kB", 1000),
-        ]
-        let binary: [(String, Int)] = [("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)]
-        let exact = (decimal + binary)
-            .filter { count != 0 && count % $0.1 == 0 }
-            .max { $0.1 < $1.1 }
-        if let (unit, size) = exact { return "\(count / size)\(unit)" }
-        guard let (unit, size) = binary.first(where: { count.magnitude >= $0.1 }) else { return "\(count)B" }
-        return String(format: "%.1f", Double(count) / Double(size)) + unit
-    }
-
-    /// A byte count rounded up to one decimal of the largest binary unit it reaches, so that the
-    /// text read back is at least `count`: what to suggest when a budget must grow.
-    public static func bytesRoundedUp(_ count: Int) -> String {
-        let binary: [(String, Int)] = [("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)]
-        guard let (unit, size) = binary.first(where: { count >= $0.1 }) else { return "\(count)B" }
-        let tenths = (Double(count) * 10 / Double(size)).rounded(.up) / 10
-        return trimmed(tenths) + unit
-    }
-
     /// A bit rate in the largest decimal unit that keeps the number at one or more: `5Mbps`.
     public static func bitRate(_ bitsPerSecond: Double) -> String {
         scaled(bitsPerSecond, [("Tbps", 1e12), ("Gbps", 1e9), ("Mbps", 1e6), ("kbps", 1e3)], base: "bps")

@@ -146,7 +146,7 @@ struct SparseLayout {
         switch encoding {
         case .bitmapF16, .deltaF16:
             let bits = bytes.loadUnaligned(fromByteOffset: valuesStart + ordinal * 2, as: UInt16.self)
-            return HalfFloat.float(fromBits: UInt16(littleEndian: bits))
+            return Float(Float16(bitPattern: UInt16(littleEndian: bits)))
         default:
             let bits = bytes.loadUnaligned(fromByteOffset: valuesStart + ordinal * 4, as: UInt32.self)
             return Float(bitPattern: UInt32(littleEndian: bits))
@@ -239,7 +239,7 @@ extension SparseLayout {
             if choice.encoding.valueByteCount == 2 {
                 for (ordinal, value) in values.enumerated() {
                     output.storeBytes(
-                        of: HalfFloat.bits(from: value).littleEndian, toByteOffset: offset + ordinal * 2,
+                        of: Float16(value).bitPattern.littleEndian, toByteOffset: offset + ordinal * 2,
                         as: UInt16.self)
                 }
             } else {

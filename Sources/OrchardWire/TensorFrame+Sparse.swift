@@ -1,3 +1,4 @@
+import OrchardPayload
 import OrchardTensor
 
 #if canImport(Glibc)
@@ -127,7 +128,7 @@ extension TensorFrame {
         let payload = FrameBytes(count: count * 2) { bytes in
             for index in 0..<count {
                 bytes.storeBytes(
-                    of: HalfFloat.bits(from: values[index]).littleEndian, toByteOffset: index * 2, as: UInt16.self)
+                    of: Float16(values[index]).bitPattern.littleEndian, toByteOffset: index * 2, as: UInt16.self)
             }
         }
         self.init(checkedName: name, shape: shape, encoding: .denseF16, payload: payload, keptCount: count)

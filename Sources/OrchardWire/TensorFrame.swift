@@ -254,7 +254,7 @@ public struct TensorFrame: Sendable, Equatable {
             payload.withUnsafeBytes { bytes in
                 for index in 0..<count {
                     let bits = bytes.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self)
-                    tensor[index] = HalfFloat.float(fromBits: UInt16(littleEndian: bits))
+                    tensor[index] = Float(Float16(bitPattern: UInt16(littleEndian: bits)))
                 }
             }
         case .maskUnchanged:

@@ -1,3 +1,4 @@
+import OrchardFormat
 import ArgumentParser
 import Foundation
 import OrchardFederation
@@ -146,7 +147,7 @@ struct AggregateReport: Encodable {
                     + Format.decimal(base > 0 ? timing.milliseconds_median / base : 0, 1).leftPadded(10))
         }
         lines.append(
-            "median and trimmed mean gather at most \(Format.bytes(gathered_bytes)) at once "
+            "median and trimmed mean gather at most \(ByteFormat.binary(gathered_bytes)) at once "
                 + "(the largest tensor, \(largest_tensor) values, from every client)")
         return lines.joined(separator: "\n")
     }

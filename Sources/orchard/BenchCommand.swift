@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OrchardFormat
 import OrchardNN
 import OrchardPruning
 import OrchardTensor
@@ -18,7 +19,7 @@ struct Bench: ParsableCommand {
         @Option(parsing: .unconditional, help: "OpenBLAS threads.") var threads = 1
         @Option(parsing: .unconditional, help: "Fraction of the prunable weights kept, as a random mask; 1 is dense.")
         var density = 1.0
-        @Option(help: "How the kept weights are spread over layers: uniform, erdosRenyi, erdosRenyiKernel.")
+        @Option(help: "How the kept weights are spread over layers, in a topology's words.")
         var distribution = DensityDistribution.erdosRenyiKernel
         @Option(help: "How pruned weights are held: automatic, compact (sparse kernels), masked (dense kernels).")
         var storage = SparseStorage.automatic
@@ -56,8 +57,9 @@ struct Bench: ParsableCommand {
                     "\(options.model) batch \(batch), \(threads) thread(s): \(Int(result.samplesPerSecond)) samples/s, "
                         + "median step \(Format.decimal(result.stepMillisecondsMedian, 2)) ms, "
                         + "\(Format.decimal(report.gflops_per_second, 1)) GFLOP/s, "
-                        + "peak tensors \(Format.bytes(result.peakTensorBytes)), "
-                        + "state \(Format.bytes(result.stateBytes)) at density \(Format.decimal(report.density, 4))")
+                        + "peak tensors \(ByteFormat.binary(result.peakTensorBytes)), "
+                        + "state \(ByteFormat.binary(result.stateBytes)) at density \(Format.decimal(report.density, 4))"
+                )
             }
         }
     }

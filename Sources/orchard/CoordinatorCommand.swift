@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OrchardFormat
 import OrchardRuntime
 import OrchardTensor
 import OrchardWire
@@ -50,7 +51,7 @@ extension ProgressBar {
         update(
             "round", done: step.round, total: step.rounds,
             detail: "\(record.answered)/\(record.sampled) answered\(accuracy), "
-                + "up \(Format.bytes(step.bytesUpTotal)) down \(Format.bytes(step.bytesDownTotal)), "
+                + "up \(ByteFormat.binary(step.bytesUpTotal)) down \(ByteFormat.binary(step.bytesDownTotal)), "
                 + "sim \(Format.decimal(step.simTime, 1)) s")
     }
 }

@@ -76,15 +76,4 @@ enum JSONOutput {
 /// Human-readable numbers.
 enum Format {
     static func decimal(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
-
-    static func bytes(_ count: Int) -> String {
-        let units = ["B", "KiB", "MiB", "GiB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : "\(decimal(value, 1)) \(units[unit])"
-    }
 }

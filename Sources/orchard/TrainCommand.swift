@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OrchardData
+import OrchardFormat
 import OrchardNN
 import OrchardTensor
 
@@ -83,7 +84,7 @@ struct Train: ParsableCommand {
         } else {
             print(
                 "\(model) on \(split.train.name): test accuracy \(Format.decimal(100 * report.test_accuracy, 2))%, "
-                    + "\(Int(report.samples_per_second)) samples/s, peak tensors \(Format.bytes(report.peak_tensor_bytes))"
+                    + "\(Int(report.samples_per_second)) samples/s, peak tensors \(ByteFormat.binary(report.peak_tensor_bytes))"
             )
         }
     }

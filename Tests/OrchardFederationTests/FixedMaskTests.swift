@@ -1,7 +1,7 @@
 import OrchardData
 import OrchardNN
+import OrchardPayload
 import OrchardTensor
-import OrchardWire
 import Testing
 
 @testable import OrchardFederation

@@ -1,6 +1,6 @@
 import OrchardNN
 import OrchardTensor
-import OrchardWire
+import OrchardPayload
 import Testing
 
 @testable import OrchardFederation

@@ -1,5 +1,6 @@
 import OrchardFederation
 import OrchardNN
+import OrchardPayload
 import OrchardTensor
 import OrchardWire
 import Testing

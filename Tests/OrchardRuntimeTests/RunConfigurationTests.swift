@@ -1,4 +1,5 @@
 import OrchardFederation
+import OrchardPayload
 import OrchardTopology
 import Testing
 
@@ -32,5 +33,28 @@ struct RunConfigurationTests {
         ] as [(String, Aggregation)])
     func aggregationReachesTheMethods(_ extra: String, _ expected: Aggregation) throws {
         #expect(try Self.configuration(extra).setup.aggregation == expected)
+    }
+
+    func configuration(fp16: Bool?) throws -> RunConfiguration {
+        let setting = fp16.map { ", fp16: \($0)" } ?? ""
+        let text = """
+            name: tiny
+            rounds: 1
+            dataset: {kind: synthetic-images, train_samples: 200, test_samples: 50}
+            model: lenet5
+            method: {name: fixed-mask, density: 10%\(setting)}
+            groups:
+              - count: 2
+            """
+        return try RunConfiguration(TopologyLoader(root: "/nonexistent-root").load(text: text, file: "test.yaml"))
+    }
+
+    @Test func fp16IsTheRuntimesValuePrecisionAndNoMethodSetting() throws {
+        let half = try configuration(fp16: true)
+        #expect(half.setup.valuePrecision == .float16)
+        #expect(half.setup.settings["fp16"] == nil)
+        #expect(half.setup.settings["density"] == 0.1)
+        #expect(try configuration(fp16: false).setup.valuePrecision == .float32)
+        #expect(try configuration(fp16: nil).setup.valuePrecision == .float32)
     }
 }

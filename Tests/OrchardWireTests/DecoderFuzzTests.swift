@@ -1,3 +1,4 @@
+import OrchardPayload
 import OrchardTensor
 import Testing
 

@@ -1,3 +1,4 @@
+import OrchardPayload
 import OrchardTensor
 import Testing
 
@@ -81,16 +82,6 @@ struct SparseFrameTests {
         #expect(try received.decodedPayload() == payload)
     }
 
-    @Test func maskDigestsFollowShapeAndPositions() {
-        // FNV-1a 64 of no bytes is its offset basis; the test vectors are those of the FNV reference.
-        #expect(MaskDigest.of(shape: [], positions: []) == 0xcbf2_9ce4_8422_2325)
-        let digest = MaskDigest.of(shape: [100], positions: [3, 4, 40])
-        #expect(digest == MaskDigest.of(shape: [100], positions: [3, 4, 40]))
-        #expect(digest != MaskDigest.of(shape: [100], positions: [3, 4, 41]))
-        #expect(digest != MaskDigest.of(shape: [10, 10], positions: [3, 4, 40]))
-        #expect(MaskDigest.hex(0xab) == "00000000000000ab")
-    }
-
     @Test func degenerateCases() throws {
         // Nothing kept: a 5-byte delta header, or a bitmap when that is smaller (N <= 32).
         let none = try TensorFrame(name: "n", payload: .sparse(shape: [1000], indices: [], values: []))
@@ -147,7 +138,7 @@ struct SparseFrameTests {
         #expect(decodedIndices == indices)
         for (sent, received) in zip(values, decodedValues) {
             #expect(abs(sent - received) <= abs(sent) * 0x1p-11 || abs(sent - received) <= 0x1p-25)
-            #expect(received == HalfFloat.float(fromBits: HalfFloat.bits(from: sent)))
+            #expect(received == Float(Float16(sent)))
         }
     }
 
@@ -213,37 +204,4 @@ struct SparseFrameTests {
         #expect(frame.keptCount == 6 && frame.sinceRound == nil)
         #expect(try roundTrip(frame).values() == [1, 2, 3, 4, 5, 6])
     }
-}
-
-@Suite("Half-precision conversion")
-struct HalfFloatTests {
-    @Test func specialValues() {
-        let cases: [(Float, UInt16)] = [
-            (0, 0x0000), (-0.0, 0x8000), (1, 0x3c00), (-2, 0xc000), (65504, 0x7bff), (65519.99, 0x7bff),
-            (65520, 0x7c00), (.infinity, 0x7c00), (-.infinity, 0xfc00), (0x1p-14, 0x0400), (0x1p-24, 0x0001),
-            (0x1p-25, 0x0000), (0x1.000002p-25, 0x0001), (0x1.8p-24, 0x0002), (1 + 0x1p-11, 0x3c00),
-            (1 + 0x1.8p-10, 0x3c02), (.leastNonzeroMagnitude, 0x0000),
-        ]
-        for (value, bits) in cases {
-            #expect(HalfFloat.bits(from: value) == bits, "\(value)")
-        }
-        #expect(HalfFloat.float(fromBits: HalfFloat.bits(from: .nan)).isNaN)
-        #expect(HalfFloat.float(fromBits: HalfFloat.bits(from: Float(bitPattern: 0x7f80_0001))).isNaN)
-        // Every binary16 pattern converts to binary32 and back unchanged (NaNs made quiet).
-        for bits in UInt16.min...UInt16.max {
-            let back = HalfFloat.bits(from: HalfFloat.float(fromBits: bits))
-            #expect(back == bits || (bits & 0x7c00 == 0x7c00 && bits & 0x3ff != 0 && back == bits | 0x200))
-        }
-    }
-
-    #if arch(x86_64) && os(Linux) || arch(arm64)
-        @Test func agreesWithTheHardwareConversion() {
-            var random = RandomStream(seed: 12, purpose: "half")
-            for _ in 0..<200_000 {
-                let value = Float(bitPattern: UInt32(truncatingIfNeeded: random.next()))
-                guard !value.isNaN else { continue }
-                #expect(HalfFloat.bits(from: value) == Float16(value).bitPattern, "\(value)")
-            }
-        }
-    #endif
 }

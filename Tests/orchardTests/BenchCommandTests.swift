@@ -23,6 +23,12 @@ struct BenchCommandTests {
                 "--width", "0.5", "--json",
             ],
             model: "resnet8", batch: 4, input: [3, 16, 16]),
+        Case(
+            arguments: [
+                "bench", "step", "--model", "lenet5", "--batch", "4", "--steps", "2", "--density", "0.5",
+                "--distribution", "er", "--json",
+            ],
+            model: "lenet5", batch: 4, input: [1, 28, 28]),
     ]
 
     @Test("--json prints one report with positive timings, memory and FLOPs", arguments: cases)

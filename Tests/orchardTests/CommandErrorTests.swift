@@ -45,12 +45,24 @@ struct CommandErrorTests {
             arguments: ["bench", "step", "--input", "3x0x4", "--json"],
             status: usageStatus,
             mentions: ["--input '3x0x4'", "positive sizes", "Usage: orchard bench step"]),
+        BadCommand(
+            arguments: ["bench", "step", "--distribution", "erdosRenyiKernel", "--json"],
+            status: usageStatus,
+            mentions: ["'erdosRenyiKernel'", "'uniform'", "'er'", "'erk'", "Usage: orchard bench step"]),
     ]
 
     @Test("a bad option is refused with a message that names it", arguments: badCommands)
     func badOption(_ command: BadCommand) async throws {
         let outcome = try await OrchardProcess.run(command.arguments)
         expectRefusal(outcome, status: command.status, mentioning: command.mentions)
+    }
+
+    @Test("an unknown ORCHARD_LOG_LEVEL is refused with the levels it may be")
+    func unknownLogLevel() async throws {
+        let outcome = try await OrchardProcess.run(
+            ["validate", "any.yaml"], environment: ["ORCHARD_LOG_LEVEL": "loud"])
+        expectRefusal(
+            outcome, status: Self.usageStatus, mentioning: ["ORCHARD_LOG_LEVEL", "'loud'", "debug", "warning"])
     }
 
     @Test("an empty MNIST folder is named, with the files it lacks and the script that fetches them")

@@ -47,14 +47,16 @@ enum OrchardProcess {
         let description: String
     }
 
-    /// Runs `orchard` with `arguments`, killing it and throwing if it takes longer than `timeout`.
+    /// Runs `orchard` with `arguments`, and `environment` over this process's, killing it and
+    /// throwing if it takes longer than `timeout`.
     ///
     /// - Parameters:
     ///   - directory: The folder it runs in (default: this process's).
     ///   - unprivileged: Whether to run it as a user who may write only where anyone may: when the
     ///     tests run as root, whom file modes do not stop, it runs as `nobody` through `setpriv`.
     static func run(
-        _ arguments: [String], timeout: Duration = .seconds(120), directory: String? = nil, unprivileged: Bool = false
+        _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(120),
+        directory: String? = nil, unprivileged: Bool = false
     ) async throws -> Outcome {
         let process = Process()
         if unprivileged && geteuid() == 0 {
@@ -65,6 +67,9 @@ enum OrchardProcess {
             process.arguments = arguments
         }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardInput = FileHandle.nullDevice
         let streams = try TemporaryFolder()
         defer { streams.remove() }

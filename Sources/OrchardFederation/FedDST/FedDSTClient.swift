@@ -56,10 +56,9 @@ public final class FedDSTClient: ModelPerTaskClient {
         metrics["flops"] = (metrics["flops"] ?? 0) + Double(extraFLOPs.total)
         metrics["predicted_peak_bytes"] = Double(memory.footprint.total)
         if adjusting { metrics["grown_weights"] = Double(grownCount) }
-        var result = ClientResult(
+        let result = ClientResult(
             client: client.id, round: task.round, kind: task.kind, metrics: metrics,
             tensors: SparseTransfer.upload(network, sent: sent))
-        result.precision = task.precision
         return result
     }
 }

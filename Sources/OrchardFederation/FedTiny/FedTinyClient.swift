@@ -76,9 +76,8 @@ public final class FedTinyClient: ModelPerTaskClient {
             // The buffer lives beside everything training holds at its end, which is its peak.
             metrics["peak_memory_bytes", default: 0] += Double(found.bytesUsed)
         }
-        var result = ClientResult(
+        let result = ClientResult(
             client: client.id, round: task.round, kind: task.kind, metrics: metrics, tensors: tensors)
-        result.precision = task.precision
         return result
     }
 

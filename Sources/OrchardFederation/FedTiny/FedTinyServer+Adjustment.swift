@@ -1,7 +1,7 @@
 import OrchardNN
+import OrchardPayload
 import OrchardPruning
 import OrchardTensor
-import OrchardWire
 
 /// Sparse training and progressive pruning (spec 3.2, 3.3): masked FedAvg every round, and in an
 /// adjustment round a prune-and-grow step on one block of layers driven by clients' top-K gradients.

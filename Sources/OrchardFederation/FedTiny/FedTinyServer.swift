@@ -123,12 +123,7 @@ public final class FedTinyServer: ServerMethod {
             pendingCounts = (round, counts)
         }
         let tensors = SparseTransfer.download(global)
-        let precision = PruningSettings.precision(setup)
-        return clients.map {
-            var task = ClientTask(client: $0, round: round, kind: kind, settings: settings, tensors: tensors)
-            task.precision = precision
-            return task
-        }
+        return clients.map { ClientTask(client: $0, round: round, kind: kind, settings: settings, tensors: tensors) }
     }
 
     /// Restores the selected model's masks, which ends selection: a resumed run goes on training.

@@ -52,9 +52,8 @@ public final class FedTinyCleanClient: ModelPerTaskClient {
         // The upload is taken after the growth pass, whose training-mode forward moved the
         // batch-norm statistics, as the library's state_dict is.
         let tensors = SparseTransfer.upload(network, sent: sent) + gradientTensors
-        var result = ClientResult(
+        let result = ClientResult(
             client: client.id, round: task.round, kind: task.kind, metrics: metrics, tensors: tensors)
-        result.precision = task.precision
         return result
     }
 

@@ -27,10 +27,9 @@ public final class FixedMaskClient: ModelPerTaskClient {
         if let refusal = memory.refusal { return refusal }
         var (metrics, _) = try LocalSGD.train(network, task: task, client: client, seed: setup.seed)
         metrics["predicted_peak_bytes"] = Double(memory.footprint.total)
-        var result = ClientResult(
+        let result = ClientResult(
             client: client.id, round: task.round, kind: task.kind, metrics: metrics,
             tensors: SparseTransfer.upload(network, sent: sent))
-        result.precision = task.precision
         return result
     }
 }

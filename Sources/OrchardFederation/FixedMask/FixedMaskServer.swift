@@ -28,11 +28,8 @@ public final class FixedMaskServer: ServerMethod {
     public func tasks(round: Int, clients: [Int]) throws -> [ClientTask] {
         let settings = LocalSGD.settings(setup.training)
         let tensors = SparseTransfer.download(global)
-        let precision = PruningSettings.precision(setup)
         return clients.map {
-            var task = ClientTask(client: $0, round: round, kind: "train", settings: settings, tensors: tensors)
-            task.precision = precision
-            return task
+            ClientTask(client: $0, round: round, kind: "train", settings: settings, tensors: tensors)
         }
     }
 

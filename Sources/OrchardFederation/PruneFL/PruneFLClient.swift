@@ -51,9 +51,8 @@ public final class PruneFLClient: ModelPerTaskClient {
             importance.scale(by: 1 / Float(max(steps, 1)))
             tensors += importance.namedTensors
         }
-        var result = ClientResult(
+        let result = ClientResult(
             client: client.id, round: task.round, kind: task.kind, metrics: metrics, tensors: tensors)
-        result.precision = task.precision
         return result
     }
 }

@@ -2,7 +2,6 @@ import OrchardData
 import OrchardNN
 import OrchardPruning
 import OrchardTensor
-import OrchardWire
 
 /// Reads the pruning settings shared by the sparse methods from a method's setup.
 ///
@@ -14,11 +13,12 @@ public enum PruningSettings {
     public static func plan(_ setup: MethodSetup) throws -> PruningPlan {
         let allocation: MaskAllocation
         switch try setup.choice("distribution") {
-        case "erk": allocation = .layerwise(.erdosRenyiKernel)
-        case "er": allocation = .layerwise(.erdosRenyi)
-        case "uniform": allocation = .layerwise(.uniform)
         case "global": allocation = .global(minimum: LayerMinimum(fraction: 0, count: 1))
-        case let other: throw FederationError("unknown distribution '\(other)'")
+        case let word:
+            guard let distribution = DensityDistribution(rawValue: word) else {
+                throw FederationError("unknown distribution '\(word)'")
+            }
+            allocation = .layerwise(distribution)
         }
         return PruningPlan(
             density: try setup.setting("density"),
@@ -30,11 +30,6 @@ public enum PruningSettings {
     /// How clients hold pruned weights.
     public static func storage(_ setup: MethodSetup) -> SparseStorage {
         setup.choices["storage"].flatMap(SparseStorage.init(rawValue:)) ?? .automatic
-    }
-
-    /// How values travel.
-    public static func precision(_ setup: MethodSetup) -> ValuePrecision {
-        (setup.settings["fp16"] ?? 0) != 0 ? .float16 : .float32
     }
 
     /// The criterion named by `criterion`; SNIP and GraSP score on the server's small data set.

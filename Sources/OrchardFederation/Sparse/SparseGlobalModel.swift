@@ -43,12 +43,7 @@ final class SparseGlobalModel {
     func tasks(round: Int, clients: [Int], kind: String, extra: [String: Double] = [:]) -> [ClientTask] {
         let settings = LocalSGD.settings(setup.training).merging(extra) { $1 }
         let tensors = SparseTransfer.download(network)
-        let precision = PruningSettings.precision(setup)
-        return clients.map {
-            var task = ClientTask(client: $0, round: round, kind: kind, settings: settings, tensors: tensors)
-            task.precision = precision
-            return task
-        }
+        return clients.map { ClientTask(client: $0, round: round, kind: kind, settings: settings, tensors: tensors) }
     }
 
     /// What a result of `task` holds: the state sent back under the masks sent, and in an

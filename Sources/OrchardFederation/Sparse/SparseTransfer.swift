@@ -1,6 +1,6 @@
 import OrchardNN
+import OrchardPayload
 import OrchardTensor
-import OrchardWire
 
 /// How the state of a pruned model travels between the server and a client.
 ///

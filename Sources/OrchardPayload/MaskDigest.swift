@@ -1,4 +1,5 @@
-/// The 64-bit content digest that names a mask in a `MASK_UNCHANGED` frame (`mask_digest`).
+/// The 64-bit content digest that names a mask in `TensorPayload.maskUnchanged` (on the wire, a
+/// `MASK_UNCHANGED` frame's `mask_digest`).
 ///
 /// FNV-1a (64-bit) over the dense shape, each extent as a little-endian uint64, then the kept
 /// positions, each as a little-endian uint32, in ascending order; a result of 0, which means "not
@@ -30,21 +31,5 @@ public enum MaskDigest {
     public static func hex(_ digest: UInt64) -> String {
         let digits = String(digest, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
-    }
-}
-
-/// How a task names a held mask: the values of weight `W` travel as a dense frame `W` of shape
-/// `[K]` (the values at the mask's kept positions, ascending), and the mask as a `MASK_UNCHANGED`
-/// frame named `mask:W` of W's dense shape (`docs/protocol.md` section 2).
-public enum MaskReference {
-    /// The prefix of a reference frame's name.
-    public static let prefix = "mask:"
-
-    /// The name of the reference frame for weight `name`.
-    public static func name(for weight: String) -> String { prefix + weight }
-
-    /// The weight a reference frame's name refers to, or `nil` when the name is not a reference's.
-    public static func weight(of name: String) -> String? {
-        name.hasPrefix(prefix) ? String(name.dropFirst(prefix.count)) : nil
     }
 }

@@ -1,11 +1,11 @@
 import OrchardTensor
 
-/// What a tensor frame carries, in the form the runtime works with.
+/// What travels for one tensor: every value, the kept positions and their values, a mask, or a
+/// note that a mask the receiver holds still holds.
 ///
-/// Make a frame with `TensorFrame(name:payload:precision:)`, which picks the cheapest encoding
-/// (`docs/protocol.md` section 2), and read one back with `TensorFrame.decodedPayload(role:)`. A
-/// list of named tensors travels as one frame per name, in the message's `tensors`, each encoded
-/// on its own: a task or result can mix dense weights, sparse updates and masks.
+/// A method says what travels; how it is encoded (the cheapest of the frame encodings of
+/// `docs/protocol.md` section 2, at the run's `ValuePrecision`) is the runtime's choice. A task or
+/// result can mix dense weights, sparse updates and masks, one payload per named tensor.
 ///
 /// Positions are flat row-major indices into the dense shape, strictly ascending, each below the
 /// shape's element count (at most 2^31 elements for the sparse and mask cases).
@@ -53,13 +53,4 @@ extension TensorPayload: Equatable {
             return false
         }
     }
-}
-
-/// How a sender writes the values of dense and sparse frames.
-public enum ValuePrecision: Sendable, Equatable {
-    /// IEEE 754 binary32: every bit pattern travels unchanged.
-    case float32
-    /// IEEE 754 binary16, rounded to nearest with ties to even: half the bytes, a relative error of
-    /// at most 2^-11 in binary16's normal range (`HalfFloat` gives the full bound).
-    case float16
 }
