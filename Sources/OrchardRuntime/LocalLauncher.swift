@@ -9,11 +9,14 @@ import Foundation
 public struct LocalLauncher {
     public let executable: String
     public let topologyFile: String
+    /// The `KEY.PATH=VALUE` overrides of the topology, passed on to every host as `--set`.
+    public let overrides: [String]
     public let root: String
 
-    public init(executable: String, topologyFile: String, root: String) {
+    public init(executable: String, topologyFile: String, overrides: [String] = [], root: String) {
         self.executable = executable
         self.topologyFile = topologyFile
+        self.overrides = overrides
         self.root = root
     }
 
@@ -24,11 +27,12 @@ public struct LocalLauncher {
         return try (0..<processes).map { index in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = [
-                "client", "--connect", endpoint, "--topology", topologyFile, "--root", root,
-                "--clients", "\(clients.lowerBound)-\(clients.upperBound)", "--host-id", "host-\(index)",
-                "--parent", "\(ProcessInfo.processInfo.processIdentifier)",
-            ]
+            process.arguments =
+                [
+                    "client", "--connect", endpoint, "--topology", topologyFile, "--root", root,
+                    "--clients", "\(clients.lowerBound)-\(clients.upperBound)", "--host-id", "host-\(index)",
+                    "--parent", "\(ProcessInfo.processInfo.processIdentifier)",
+                ] + overrides.flatMap { ["--set", $0] }
             process.environment = environment
             try process.run()
             return process

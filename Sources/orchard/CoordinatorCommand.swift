@@ -8,7 +8,8 @@ struct CoordinatorCommand: ParsableCommand {
         commandName: "coordinator",
         abstract: "Run a topology's coordinator alone; hosts on other machines join with `orchard client`.")
 
-    @Option(help: "The topology file.") var topology: String
+    @OptionGroup var topology: TopologyFileChoice
+    @OptionGroup var overrides: TopologyOverrides
     @Option(help: "Where to listen, such as tcp://0.0.0.0:5555.") var bind = "tcp://0.0.0.0:5555"
     @Option(help: "Hosts to wait for before the first round (at least every client must have one).") var hosts = 1
     @Option(help: "The run's SQLite file (default: runs/NAME.sqlite).") var db: String?
@@ -22,7 +23,7 @@ struct CoordinatorCommand: ParsableCommand {
     func run() throws {
         BLAS.setThreads(1)
         StopSignal.install()
-        let plan = try TopologyCommand.load(topology, root: root)
+        let plan = try TopologyCommand.load(topology.path, overrides: overrides, root: root)
         let database = db ?? "runs/\(plan.topology.name).sqlite"
         let session = try CoordinatorSession(
             plan: plan, database: database, resume: resume, endpoint: bind, expectedHosts: hosts)

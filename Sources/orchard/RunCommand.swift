@@ -11,6 +11,7 @@ struct Run: ParsableCommand {
         abstract: "Run a topology: a coordinator and client-host processes on this machine.")
 
     @Argument(help: "The topology file.") var topology: String
+    @OptionGroup var overrides: TopologyOverrides
     @Option(help: "The run's SQLite file (default: runs/NAME.sqlite).") var db: String?
     @Option(help: "Client-host processes to start (default: one per core).") var processes: Int?
     @Flag(help: "Continue the run in --db from its last checkpoint.") var resume = false
@@ -23,14 +24,15 @@ struct Run: ParsableCommand {
     func run() throws {
         BLAS.setThreads(1)
         StopSignal.install()
-        let plan = try TopologyCommand.load(topology, root: root)
+        let plan = try TopologyCommand.load(topology, overrides: overrides, root: root)
         let database = db ?? "runs/\(plan.topology.name).sqlite"
         try FileManager.default.createDirectory(
             at: URL(fileURLWithPath: database).deletingLastPathComponent(), withIntermediateDirectories: true)
         let count = processes ?? ProcessInfo.processInfo.activeProcessorCount
         let session = try CoordinatorSession(
             plan: plan, database: database, resume: resume, endpoint: "tcp://127.0.0.1:*", expectedHosts: count)
-        let launcher = LocalLauncher(executable: Self.executablePath, topologyFile: topology, root: root)
+        let launcher = LocalLauncher(
+            executable: Self.executablePath, topologyFile: topology, overrides: overrides.arguments, root: root)
         let hosts = try launcher.start(
             endpoint: session.coordinator.boundEndpoint, processes: count, clients: 0...(plan.topology.clientCount - 1))
         defer { LocalLauncher.reap(hosts) }
