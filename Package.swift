@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "OrchardNNTests", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData"]),
         .testTarget(name: "OrchardDataTests", dependencies: ["OrchardData", "OrchardTensor", "OrchardTestSupport"]),
         .testTarget(name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardTensor"]),
-        .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology"]),
+        .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology", "OrchardTestSupport"]),
         .testTarget(
             name: "OrchardPruningTests", dependencies: ["OrchardPruning", "OrchardNN", "OrchardTensor", "OrchardData"]),
         .testTarget(
@@ -72,7 +72,9 @@ let package = Package(
         .testTarget(
             name: "OrchardRuntimeTests",
             dependencies: ["OrchardRuntime", "OrchardWire", "OrchardFederation", "OrchardStore", "OrchardNN"]),
+        .testTarget(name: "OrchardReportTests", dependencies: ["OrchardReport", "OrchardStore"]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardReport", "OrchardTestSupport"]),
-        .testTarget(name: "orchardTests", dependencies: ["orchard", "OrchardStore", "OrchardTestSupport"]),
+        .testTarget(
+            name: "orchardTests", dependencies: ["orchard", "OrchardStore", "OrchardTestSupport", "COrchardZlib"]),
     ]
 )
