@@ -6,6 +6,6 @@ struct Orchard: ParsableCommand {
         commandName: "orchard", abstract: "A distributed federated-pruning simulator.",
         subcommands: [
             Train.self, Bench.self, Validate.self, Run.self, CoordinatorCommand.self, Client.self, Report.self,
-            Compare.self,
+            Compare.self, SweepCommand.self,
         ])
 }
