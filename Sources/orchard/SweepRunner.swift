@@ -58,17 +58,28 @@ struct SweepRunner {
         return Running(job: job, number: number, process: process, log: log, started: .now)
     }
 
-    /// Prints how a run ended; returns whether it succeeded.
+    /// Prints how a run ended; returns whether it completed. A run that exits cleanly without
+    /// completing (stopped by an interrupt) is not counted as done.
     private func report(_ run: Running, total: Int) -> Bool {
         let seconds = (ContinuousClock.now - run.started).components
         let elapsed = String(format: "%.1f s", Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18)
-        let succeeded = run.process.terminationReason == .exit && run.process.terminationStatus == 0
-        let ending =
-            succeeded
-            ? "completed in \(elapsed)"
-            : "failed (\(run.process.terminationReason == .exit ? "exit status" : "signal") "
-                + "\(run.process.terminationStatus)) after \(elapsed); see \(run.job.log)"
+        let exited = run.process.terminationReason == .exit && run.process.terminationStatus == 0
+        let completed: Bool
+        do {
+            completed = try exited && run.job.completedSummary() != nil
+        } catch {
+            completed = false
+        }
+        let ending: String
+        if completed {
+            ending = "completed in \(elapsed)"
+        } else if exited {
+            ending = "stopped before its last round after \(elapsed); the next call resumes it"
+        } else {
+            let cause = run.process.terminationReason == .exit ? "exit status" : "signal"
+            ending = "failed (\(cause) \(run.process.terminationStatus)) after \(elapsed); see \(run.job.log)"
+        }
         SweepCommand.note("sweep: [\(run.number)/\(total)] \(run.job.name): \(ending)")
-        return succeeded
+        return completed
     }
 }

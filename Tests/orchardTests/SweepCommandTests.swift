@@ -93,3 +93,37 @@ struct SweepCommandTests {
         #expect(!FileManager.default.fileExists(atPath: out + "/runs"))
     }
 }
+
+/// A sweep finds an interrupted run file of its own and resumes it rather than starting again.
+@Suite("orchard sweep resuming", .serialized)
+struct SweepResumeTests {
+    @Test func anInterruptedRunIsResumedFromItsCheckpoint() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try smallTopology(rounds: 40, checkpointEvery: 3)
+            .write(toFile: folder.file("base.yaml"), atomically: true, encoding: .utf8)
+        try "topology: base.yaml\naxes: {training.lr: [0.05]}\nseeds: [4]\n"
+            .write(toFile: folder.file("one.yaml"), atomically: true, encoding: .utf8)
+        let out = folder.file("out")
+        let database = out + "/runs/0.05-seed4.sqlite"
+        try FileManager.default.createDirectory(atPath: out + "/runs", withIntermediateDirectories: true)
+        // The run the sweep would start, killed after a checkpoint.
+        let run = try BackgroundOrchard([
+            "run", folder.file("base.yaml"), "--db", database, "--processes", "1", "--set", "training.lr=0.05",
+            "--set", "seed=4",
+        ])
+        try await waitForRound(7, in: database)
+        run.kill()
+
+        let outcome = try await OrchardProcess.run(["sweep", folder.file("one.yaml"), "--out", out, "--processes", "1"])
+        #expect(outcome.status == 0, "\(outcome)")
+        #expect(outcome.standardError.contains("0.05-seed4: resuming"), "\(outcome)")
+        let log = try String(contentsOfFile: out + "/logs/0.05-seed4.log", encoding: .utf8)
+        #expect(log.contains("resuming at round"), "\(log)")
+        let store = try RunStore.open(at: database, access: .readOnly)
+        let latest = try #require(try store.latestRun())
+        #expect(try store.runs().count == 1)
+        #expect(try store.runRecord(latest).status == .completed)
+        #expect(try store.runRecord(latest).resumeCount == 1)
+    }
+}
