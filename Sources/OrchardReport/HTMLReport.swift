@@ -20,10 +20,10 @@ public enum HTMLReport {
                     ["bytes down", ReportFormat.bytes(summary.bytesDown)],
                     ["simulated time", ReportFormat.seconds(summary.simSeconds)],
                 ]),
-            charts(Progress.allCases.map { accuracy([data], by: $0) }),
-            charts([outcomes(data), clientBytes(data), clientMemory(data)]),
+            charts("Accuracy", Progress.allCases.map { accuracy([data], by: $0) }),
+            charts("Clients", [outcomes(data), clientBytes(data), clientMemory(data)]),
         ]
-        if data.hasLayerHistory { sections.append(charts([layerDensity(data)])) }
+        if data.hasLayerHistory { sections.append(charts("Masks", [layerDensity(data)])) }
         return page(title: "Orchard run \(summary.run.info.name) (\(summary.file))", sections: sections)
     }
 
@@ -40,10 +40,10 @@ public enum HTMLReport {
                 ReportFormat.bytes(row.peakClientBytes),
             ]
         }
-        var sections = [table(header, cells), charts(Progress.allCases.map { accuracy(runs, by: $0) })]
-        sections.append(charts(runs.map { outcomes($0, named: true) }))
+        var sections = [table(header, cells), charts("Accuracy", Progress.allCases.map { accuracy(runs, by: $0) })]
+        sections.append(charts("Client tasks", runs.map { outcomes($0, named: true) }))
         let moving = runs.filter(\.hasLayerHistory)
-        if !moving.isEmpty { sections.append(charts(moving.map { layerDensity($0, named: true) })) }
+        if !moving.isEmpty { sections.append(charts("Masks", moving.map { layerDensity($0, named: true) })) }
         return page(title: "Orchard comparison of \(runs.count) runs", sections: sections)
     }
 
@@ -67,7 +67,8 @@ public enum HTMLReport {
             sections: [
                 "<p>Final accuracy is \(SVGChart.escape(SweepSummary.finalAccuracyDefinition)).</p>"
                     + table(header, rows),
-                charts([Progress.round, .bytesTotal, .bytesUp, .flops].map { bands(drawn, by: $0) }),
+                charts(
+                    "Accuracy over seeds", [Progress.round, .bytesTotal, .bytesUp, .flops].map { bands(drawn, by: $0) }),
             ])
     }
 
@@ -82,6 +83,7 @@ public enum HTMLReport {
         <style>
         body { font-family: system-ui, sans-serif; margin: 24px; color: #222; background: #fafafa; }
         h1 { font-size: 20px; font-weight: 600; }
+        h2 { font-size: 16px; font-weight: 600; margin: 20px 0 8px; }
         table { border-collapse: collapse; margin: 12px 0 20px; background: #fff; }
         th, td { border: 1px solid #ddd; padding: 4px 10px; text-align: right; font-size: 13px; }
         th:first-child, td:first-child { text-align: left; }
@@ -99,9 +101,9 @@ public enum HTMLReport {
         """
     }
 
-    /// The charts `svgs` side by side, wrapping to the page's width.
-    static func charts(_ svgs: [String]) -> String {
-        "<div class=\"charts\">\n" + svgs.joined(separator: "\n") + "\n</div>"
+    /// A heading, then the charts `svgs` side by side, wrapping to the page's width.
+    static func charts(_ heading: String, _ svgs: [String]) -> String {
+        "<h2>\(SVGChart.escape(heading))</h2>\n<div class=\"charts\">\n" + svgs.joined(separator: "\n") + "\n</div>"
     }
 
     /// An HTML table of `rows` under `header`, every cell escaped.

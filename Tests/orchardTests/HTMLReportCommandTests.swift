@@ -46,11 +46,13 @@ struct HTMLReportCommandTests {
             .write(toFile: topology, atomically: true, encoding: .utf8)
         let sparse = folder.file("feddst.sqlite")
         let dense = folder.file("fedavg.sqlite")
-        let first = try await OrchardProcess.run(["run", topology, "--processes", "1", "--db", sparse])
+        let first = try await OrchardProcess.run(
+            ["run", topology, "--processes", "1", "--db", sparse], timeout: .seconds(600))
         #expect(first.status == 0, "\(first)")
-        let second = try await OrchardProcess.run([
-            "run", topology, "--processes", "1", "--db", dense, "--set", "method=fedavg",
-        ])
+        let second = try await OrchardProcess.run(
+            [
+                "run", topology, "--processes", "1", "--db", dense, "--set", "method=fedavg",
+            ], timeout: .seconds(600))
         #expect(second.status == 0, "\(second)")
 
         let report = folder.file("report.html")

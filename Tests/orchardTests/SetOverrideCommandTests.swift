@@ -35,10 +35,11 @@ struct SetOverrideCommandTests {
         try smallTopology(rounds: 6).write(toFile: topology, atomically: true, encoding: .utf8)
         let database = folder.file("run.sqlite")
         // The hosts must train the same sparse model as the coordinator, or their results are refused.
-        let outcome = try await OrchardProcess.run([
-            "run", topology, "--processes", "2", "--db", database, "--set", "rounds=3",
-            "--set", "method={name: fixed-mask, density: 20%, criterion: magnitude}",
-        ])
+        let outcome = try await OrchardProcess.run(
+            [
+                "run", topology, "--processes", "2", "--db", database, "--set", "rounds=3",
+                "--set", "method={name: fixed-mask, density: 20%, criterion: magnitude}",
+            ], timeout: .seconds(600))
         #expect(outcome.status == 0, "\(outcome)")
         let store = try RunStore.open(at: database, access: .readOnly)
         let run = try #require(try store.latestRun())

@@ -61,7 +61,7 @@ struct SweepCommandTests {
         }
         try FileManager.default.removeItem(atPath: out + "/summary.json")
 
-        let second = try await OrchardProcess.run(arguments + ["--html", out + "/sweep.html"])
+        let second = try await OrchardProcess.run(arguments + ["--html", out + "/sweep.html"], timeout: .seconds(600))
         #expect(second.status == 0, "\(second)")
         #expect(second.standardError.contains("12 runs in 4 cells; 12 already complete"), "\(second)")
         #expect(!second.standardError.contains(": started"))
@@ -86,7 +86,7 @@ struct SweepCommandTests {
                 seeds: [0]
                 """)
         let out = folder.file("out")
-        let outcome = try await OrchardProcess.run(["sweep", sweep, "--out", out])
+        let outcome = try await OrchardProcess.run(["sweep", sweep, "--out", out], timeout: .seconds(600))
         #expect(outcome.status != 0)
         #expect(
             outcome.standardError.contains("cell abc: --set method.density=abc: method.density:"), "\(outcome)")
@@ -112,10 +112,11 @@ struct SweepResumeTests {
             "run", folder.file("base.yaml"), "--db", database, "--processes", "1", "--set", "training.lr=0.05",
             "--set", "seed=4",
         ])
-        try await waitForRound(7, in: database)
+        try await waitForRound(4, in: database, limit: .seconds(600))
         run.kill()
 
-        let outcome = try await OrchardProcess.run(["sweep", folder.file("one.yaml"), "--out", out, "--processes", "1"])
+        let outcome = try await OrchardProcess.run(
+            ["sweep", folder.file("one.yaml"), "--out", out, "--processes", "1"], timeout: .seconds(900))
         #expect(outcome.status == 0, "\(outcome)")
         #expect(outcome.standardError.contains("0.05-seed4: resuming"), "\(outcome)")
         let log = try String(contentsOfFile: out + "/logs/0.05-seed4.log", encoding: .utf8)
