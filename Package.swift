@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(
             name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardPayload", "OrchardTensor", "OrchardTestSupport"]
         ),
-        .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology", "OrchardFormat"]),
+        .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology", "OrchardFormat", "OrchardTestSupport"]),
         .testTarget(
             name: "OrchardPruningTests", dependencies: ["OrchardPruning", "OrchardNN", "OrchardTensor", "OrchardData"]),
         .testTarget(
@@ -95,7 +95,9 @@ let package = Package(
                 "OrchardTopology", "OrchardData", "OrchardTensor", logging,
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]),
+        .testTarget(name: "OrchardReportTests", dependencies: ["OrchardReport", "OrchardStore"]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardReport", "OrchardTestSupport"]),
-        .testTarget(name: "orchardTests", dependencies: ["orchard", "OrchardStore", "OrchardTestSupport"]),
+        .testTarget(
+            name: "orchardTests", dependencies: ["orchard", "OrchardStore", "OrchardTestSupport", "COrchardZlib"]),
     ]
 )

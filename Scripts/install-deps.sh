@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # Installs the system libraries Orchard links against, only where missing. Idempotent.
+#
+#   Scripts/install-deps.sh              # what building and running Orchard needs
+#   Scripts/install-deps.sh --chromium   # also Debian's headless Chromium, which the HTML report
+#                                        # tests open pages in (Scripts/test.sh asks for it)
 set -euo pipefail
 
 packages=(libzmq3-dev libopenblas-dev libsqlite3-dev zlib1g-dev pkg-config)
+case "${1:-}" in
+    --chromium) packages+=(chromium) ;;
+    "") ;;
+    *) echo "usage: Scripts/install-deps.sh [--chromium]" >&2; exit 2 ;;
+esac
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-Scripts/install-deps.sh
+Scripts/install-deps.sh --chromium
 swift build --build-tests
 swift test --skip-build

@@ -9,14 +9,19 @@ import Foundation
 public struct LocalLauncher {
     public let executable: String
     public let topologyFile: String
+    /// The `KEY.PATH=VALUE` overrides of the topology, passed on to every host as `--set`.
+    public let overrides: [String]
     public let root: String
     /// A key folder holding every host's key (`hosts/ID.key`) and the coordinator's public key,
     /// passed to the hosts as `--keys`; `nil` runs them with NULL security.
     public let keys: String?
 
-    public init(executable: String, topologyFile: String, root: String, keys: String? = nil) {
+    public init(
+        executable: String, topologyFile: String, overrides: [String] = [], root: String, keys: String? = nil
+    ) {
         self.executable = executable
         self.topologyFile = topologyFile
+        self.overrides = overrides
         self.root = root
         self.keys = keys
     }
@@ -36,7 +41,7 @@ public struct LocalLauncher {
                     "client", "--connect", endpoint, "--topology", topologyFile, "--root", root,
                     "--clients", "\(clients.lowerBound)-\(clients.upperBound)", "--host-id", hostID,
                     "--parent", "\(ProcessInfo.processInfo.processIdentifier)",
-                ] + (keys.map { ["--keys", $0] } ?? [])
+                ] + (keys.map { ["--keys", $0] } ?? []) + overrides.flatMap { ["--set", $0] }
             process.environment = environment
             try process.run()
             return process

@@ -27,9 +27,13 @@ public struct TopologyLoader: Sendable {
     /// that a wrong file given as a topology costs neither minutes nor gigabytes.
     public static let maximumFileSize = 1 << 20
 
-    /// Reads and checks the topology in `file` (relative to the current folder).
+    /// Reads the topology in `file` (relative to the current folder), applies `overrides` in order,
+    /// and checks the result.
+    ///
+    /// With overrides, the plan's `source` is the topology as changed, so that a run records what
+    /// it ran; mistakes in an overridden value name the override rather than the file.
     /// - Throws: `TopologyError` with every mistake found, or the reason the file cannot be read.
-    public func load(file: String) throws(TopologyError) -> RunPlan {
+    public func load(file: String, overrides: [TopologyOverride] = []) throws(TopologyError) -> RunPlan {
         let data: Data
         do {
             let size = try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int ?? 0
@@ -52,12 +56,14 @@ public struct TopologyLoader: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw TopologyError([Self.notUTF8(data, file: file)])
         }
-        return try load(text: text, file: file)
+        return try load(text: text, file: file, overrides: overrides)
     }
 
-    /// Checks the topology `text`, naming it `file` in diagnostics.
+    /// Checks the topology `text` with `overrides` applied, naming it `file` in diagnostics.
     /// - Throws: `TopologyError` with every mistake found.
-    public func load(text: String, file: String) throws(TopologyError) -> RunPlan {
+    public func load(text: String, file: String, overrides: [TopologyOverride] = []) throws(TopologyError)
+        -> RunPlan
+    {
         let document: Node?
         do {
             document = try Yams.compose(yaml: text)
@@ -71,9 +77,39 @@ public struct TopologyLoader: Sendable {
                     message: "the topology is empty; it needs at least name, rounds, dataset, model and groups")
             ])
         }
+        guard !overrides.isEmpty else { return try plan(document, source: text, file: file) }
+        let tree = OverriddenTree(document, overrides: overrides)
+        guard tree.diagnostics.isEmpty else { throw TopologyError(tree.diagnostics) }
+        let source = try Self.effectiveSource(tree.document, file: file, overrides: overrides)
+        do {
+            return try plan(tree.document, source: source, file: file)
+        } catch {
+            throw TopologyError(error.diagnostics.map(tree.attributed))
+        }
+    }
+
+    /// The plan for the YAML tree `document`, whose text is `source`.
+    private func plan(_ document: Node, source: String, file: String) throws(TopologyError) -> RunPlan {
         let parser = TopologyParser(file: file, root: root, checksDataFiles: checksDataFiles, methods: methods)
-        guard let plan = parser.plan(document, source: text) else { throw parser.log.error }
+        guard let plan = parser.plan(document, source: source) else { throw parser.log.error }
         return plan
+    }
+
+    /// The text of an overridden topology: a comment naming the file and the overrides, then the
+    /// tree as YAML. The same file and overrides always give the same text, which `--resume` compares.
+    static func effectiveSource(_ document: Node, file: String, overrides: [TopologyOverride]) throws(TopologyError)
+        -> String
+    {
+        let header = "# \(file) with " + overrides.map(\.description).joined(separator: " ") + "\n"
+        do {
+            return header + (try Yams.serialize(node: document.withoutAnchors, width: -1, allowUnicode: true))
+        } catch {
+            throw TopologyError([
+                Diagnostic(
+                    file: file, line: 0, column: 0, path: "",
+                    message: "cannot be written back as YAML after the overrides: \(error)")
+            ])
+        }
     }
 
     /// `path` as an absolute path: itself when absolute, under the home folder for `~/`,

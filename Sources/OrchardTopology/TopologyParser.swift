@@ -17,6 +17,10 @@ final class TopologyParser {
         "clients_per_round", "eval_every", "deadline", "timeouts", "quorum", "checkpoint_every",
     ]
 
+    /// The sections that may be written as one scalar, with the key that scalar stands for:
+    /// `method: fedavg` means `method: {name: fedavg}`.
+    static let shorthandKeys = ["dataset": "kind", "partition": "kind", "model": "name", "method": "name"]
+
     /// Keys that belong in a section, with where, for when they are written at the top.
     static let nestedKeys: [String: String] = {
         var places: [String: String] = [:]

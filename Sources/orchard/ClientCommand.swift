@@ -9,7 +9,8 @@ struct Client: ParsableCommand {
         abstract: "Serve logical clients of a run to a coordinator (one process, many clients).")
 
     @Option(help: "The coordinator's endpoint, such as tcp://10.0.0.5:5555.") var connect: String
-    @Option(help: "The run's topology file (the same as the coordinator's).") var topology: String
+    @OptionGroup var topology: TopologyFileChoice
+    @OptionGroup var overrides: TopologyOverrides
     @Option(parsing: .unconditional, help: "Clients this host serves: 0-99, 7, or 0-9,20-29.") var clients: String
     @Option(help: "This host's name, unique among the run's hosts; with --keys, the id its key is bound to.")
     var hostID: String?
@@ -39,7 +40,7 @@ struct Client: ParsableCommand {
         BLAS.setThreads(threads)
         StopSignal.install()
         let wireSecurity = try security.client(hostID: hostID, connect: connect)
-        let plan = try TopologyCommand.load(topology, root: root)
+        let plan = try TopologyCommand.load(topology.path, overrides: overrides, root: root)
         var settings = ClientHost.Settings(
             endpoint: connect, hostID: hostID ?? "host-\(ProcessInfo.processInfo.processIdentifier)")
         settings.parentProcess = parent
@@ -53,9 +54,9 @@ struct Client: ParsableCommand {
 
 /// Loads a topology for a command that runs it, turning its diagnostics into a failure.
 enum TopologyCommand {
-    static func load(_ file: String, root: String) throws -> RunPlan {
+    static func load(_ file: String, overrides: TopologyOverrides, root: String) throws -> RunPlan {
         do {
-            return try TopologyLoader(root: root).load(file: file)
+            return try TopologyLoader(root: root).load(file: file, overrides: try overrides.parsed())
         } catch {
             FileHandle.standardError.write(Data(error.lines.map { $0 + "\n" }.joined().utf8))
             throw ExitCode.failure

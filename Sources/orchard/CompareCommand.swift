@@ -17,6 +17,8 @@ struct Compare: ParsableCommand {
     @Argument(help: "Run files (SQLite) written by orchard run.") var files: [String]
     @Option(parsing: .upToNextOption, help: "A label per file, in the same order.") var labels: [String] = []
     @Flag(help: "Print one JSON array instead of a table.") var json = false
+    @Option(help: ArgumentHelp("Also write the runs' charts to this self-contained HTML file.", valueName: "file"))
+    var html: String?
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one run file") }
@@ -27,6 +29,7 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         var rows: [Comparison.Row] = []
+        var charts: [RunChartData] = []
         for (index, file) in files.enumerated() {
             let store = try RunStore.open(at: file, access: .readOnly)
             defer { try? store.close() }
@@ -36,8 +39,13 @@ struct Compare: ParsableCommand {
             let label =
                 labels.isEmpty ? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent : labels[index]
             rows.append(Comparison.Row(label: label, summary: summary))
+            if html != nil { charts.append(try RunChartData(label: label, summary: summary, store: store)) }
         }
         let comparison = Comparison(rows: rows)
         print(json ? try comparison.json() : comparison.markdown(), terminator: json ? "\n" : "")
+        if let html {
+            try HTMLOutput.write(HTMLReport.comparison(charts, table: comparison), to: html)
+            FileHandle.standardError.write(Data("wrote \(html)\n".utf8))
+        }
     }
 }

@@ -10,7 +10,8 @@ struct CoordinatorCommand: ParsableCommand {
         commandName: "coordinator",
         abstract: "Run a topology's coordinator alone; hosts on other machines join with `orchard client`.")
 
-    @Option(help: "The topology file.") var topology: String
+    @OptionGroup var topology: TopologyFileChoice
+    @OptionGroup var overrides: TopologyOverrides
     @Option(help: "Where to listen; tcp://0.0.0.0:5555 takes hosts from other machines (with --keys or --insecure).")
     var bind = "tcp://127.0.0.1:5555"
     @Option(
@@ -30,7 +31,7 @@ struct CoordinatorCommand: ParsableCommand {
         BLAS.setThreads(1)
         StopSignal.install()
         let wireSecurity = try security.coordinator(bind: bind)
-        let plan = try TopologyCommand.load(topology, root: root)
+        let plan = try TopologyCommand.load(topology.path, overrides: overrides, root: root)
         let database = db ?? "runs/\(plan.topology.name).sqlite"
         let place = try RunFilePlace(database)
         let session = try place.removingIfRefused {

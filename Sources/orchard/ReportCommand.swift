@@ -21,6 +21,8 @@ struct Report: ParsableCommand {
         help: "The run to report, by id (default: the latest run in the file).")
     var runID: Int64?
     @Option(parsing: .unconditional, help: "Rows shown per table before the middle rows are left out.") var rows = 20
+    @Option(help: ArgumentHelp("Also write the run's charts to this self-contained HTML file.", valueName: "file"))
+    var html: String?
 
     func validate() throws {
         try OptionCheck.positive("--rows", rows)
@@ -43,6 +45,14 @@ struct Report: ParsableCommand {
             print(try summary.json())
         } else {
             print(summary.text(maxRows: rows), terminator: "")
+        }
+        if let html {
+            let data = try RunChartData(
+                label: URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent, summary: summary,
+                store: store)
+            try HTMLOutput.write(HTMLReport.run(data, summary: summary), to: html)
+            let note = "wrote \(html)\n"
+            if json { FileHandle.standardError.write(Data(note.utf8)) } else { print("\n" + note, terminator: "") }
         }
         if let csv {
             let files = try CSVExport.write(store: store, run: id, to: csv)

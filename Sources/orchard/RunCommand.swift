@@ -12,6 +12,7 @@ struct Run: ParsableCommand {
         abstract: "Run a topology: a coordinator and client-host processes on this machine.")
 
     @Argument(help: "The topology file.") var topology: String
+    @OptionGroup var overrides: TopologyOverrides
     @Option(help: "The run's SQLite file (default: runs/NAME.sqlite).") var db: String?
     @Option(parsing: .unconditional, help: "Client-host processes to start (default: one per core).") var processes:
         Int?
@@ -25,7 +26,7 @@ struct Run: ParsableCommand {
     func run() throws {
         BLAS.setThreads(1)
         StopSignal.install()
-        let plan = try TopologyCommand.load(topology, root: root)
+        let plan = try TopologyCommand.load(topology, overrides: overrides, root: root)
         let database = db ?? "runs/\(plan.topology.name).sqlite"
         let place = try RunFilePlace(database)
         let count = processes ?? ProcessInfo.processInfo.activeProcessorCount
@@ -38,7 +39,8 @@ struct Run: ParsableCommand {
                 security: keys.coordinatorSecurity)
         }
         let launcher = LocalLauncher(
-            executable: Self.executablePath, topologyFile: topology, root: root, keys: keys.folder.path)
+            executable: Self.executablePath, topologyFile: topology, overrides: overrides.arguments, root: root,
+            keys: keys.folder.path)
         let hosts = try launcher.start(
             endpoint: session.coordinator.boundEndpoint, processes: count, clients: 0...(plan.topology.clientCount - 1))
         defer { LocalLauncher.reap(hosts) }

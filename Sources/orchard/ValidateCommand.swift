@@ -13,6 +13,7 @@ struct Validate: ParsableCommand {
             """)
 
     @Argument(help: "The topology file (YAML).") var topology: String
+    @OptionGroup var overrides: TopologyOverrides
     @Option(help: "Folder that relative data paths resolve against: the repository root (default: the current folder).")
     var root: String?
     @Flag(help: "Print one JSON object on stdout: the summary, or the list of mistakes.") var json = false
@@ -21,7 +22,7 @@ struct Validate: ParsableCommand {
         let loader = TopologyLoader(root: root ?? FileManager.default.currentDirectoryPath)
         let plan: RunPlan
         do {
-            plan = try loader.load(file: topology)
+            plan = try loader.load(file: topology, overrides: try overrides.parsed())
         } catch {
             let count = error.count
             let tally = "orchard validate: \(count) mistake\(count == 1 ? "" : "s") in \(topology)"

@@ -1,0 +1,105 @@
+import Foundation
+import OrchardTestSupport
+import OrchardTopology
+import Testing
+
+/// Sweep files: axes, values set together, seeds, and their mistakes.
+@Suite("Sweep files")
+struct SweepTests {
+    /// Writes `text` as `sweeps/s.yaml` in a new folder and reads it.
+    func load(_ text: String) throws -> (Sweep, TemporaryFolder) {
+        let folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("sweeps"), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: folder.file("sweeps/s.yaml")))
+        return (try Sweep.load(file: folder.file("sweeps/s.yaml")), folder)
+    }
+
+    @Test("the grid is every combination of the axes, the first axis slowest, each cell with its overrides")
+    func grid() throws {
+        let (sweep, folder) = try load(
+            """
+            topology: ../base.yaml
+            set: {rounds: 4}
+            axes:
+              method.name: [fixed-mask, prunefl]
+              method.density: [10%, 5%]
+            seeds: [0, 1, 2]
+            """)
+        defer { folder.remove() }
+        #expect(sweep.topology == folder.file("base.yaml"))
+        #expect(sweep.seeds == [0, 1, 2])
+        let cells = sweep.cells
+        #expect(cells.map(\.name) == ["fixed-mask_10pct", "fixed-mask_5pct", "prunefl_10pct", "prunefl_5pct"])
+        #expect(cells[2].overrides.map(\.argument) == ["rounds=4", "method.name=prunefl", "method.density=10%"])
+        #expect(cells[2].settings.map(\.label) == ["prunefl", "10pct"])
+        #expect(cells[0].overrides(seed: 2).last?.argument == "seed=2")
+        #expect(cells[0].runName(seed: 2) == "fixed-mask_10pct-seed2")
+    }
+
+    @Test("a value may set several keys together, named by its label")
+    func valuesSetTogether() throws {
+        let (sweep, folder) = try load(
+            """
+            topology: base.yaml
+            axes:
+              method:
+                - {label: fedavg, method: {name: fedavg}}
+                - {label: snip, method.name: fixed-mask, method.criterion: snip}
+                - {method.name: prunefl, method.delta: 2}
+            seeds: [3]
+            """)
+        defer { folder.remove() }
+        #expect(sweep.cells.map(\.name) == ["fedavg", "snip", "prunefl-2"])
+        #expect(sweep.cells[0].overrides.map(\.argument) == ["method={name: fedavg}"])
+        #expect(sweep.cells[1].overrides.map(\.argument) == ["method.name=fixed-mask", "method.criterion=snip"])
+    }
+
+    @Test("mistakes are reported with their key paths, all at once")
+    func mistakes() throws {
+        do {
+            _ = try load(
+                """
+                axes:
+                  method.name: []
+                  method.density: [5%, 5%]
+                seeds: [0, 0]
+                extra: 1
+                """)
+            Issue.record("expected the sweep to be refused")
+        } catch let error as TopologyError {
+            let paths = Set(error.diagnostics.map(\.path))
+            #expect(paths == ["", "axes.method.name", "axes.method.density", "seeds", "extra"], "\(error)")
+        }
+    }
+
+    @Test("a base path joins the sweep file's folder without resolving links")
+    func joinsPaths() {
+        #expect(Sweep.joined("topologies/sweeps/", "../base.yaml") == "topologies/base.yaml")
+        #expect(Sweep.joined("", "base.yaml") == "base.yaml")
+        #expect(Sweep.joined("a/", "/abs/b.yaml") == "/abs/b.yaml")
+        #expect(Sweep.joined("/x/y/", "./../z.yaml") == "/x/z.yaml")
+    }
+}
+
+/// The sweep files in `topologies/sweeps/`: every cell of each is a valid topology.
+@Suite("Shipped sweeps")
+struct ShippedSweepTests {
+    @Test("every cell of every shipped sweep validates")
+    func everyCellValidates() throws {
+        let folder = Fixture.packageRoot + "/topologies/sweeps"
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".yaml") }
+        #expect(files.contains("compare-mnist-lenet5.yaml"))
+        let loader = TopologyLoader(root: "/", checksDataFiles: false)
+        for file in files.sorted() {
+            let sweep = try Sweep.load(file: folder + "/" + file)
+            #expect(sweep.cells.count == 10, "\(file)")
+            for cell in sweep.cells {
+                do {
+                    _ = try loader.load(file: sweep.topology, overrides: cell.overrides(seed: 0))
+                } catch {
+                    Issue.record("\(file), cell \(cell.name):\n\(error)")
+                }
+            }
+        }
+    }
+}
