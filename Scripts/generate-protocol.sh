@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates Sources/OrchardWire/Generated/orchard.pb.swift from docs/orchard.proto.
+# Regenerates Sources/OrchardWire/Generated/orchard.pb.swift from Protos/orchard.proto.
 #
 # Run by hand after editing the .proto, then commit both files. CI never runs this: the generated
 # Swift is committed so that a build needs neither protoc nor the plugin.
@@ -44,8 +44,8 @@ mkdir -p "$output"
 # Internal visibility: the rest of Orchard sees OrchardWire's Swift types, never the generated ones.
 protoc \
     --plugin=protoc-gen-swift="$plugin" \
-    --proto_path=docs \
+    --proto_path=Protos \
     --swift_out="$output" \
     --swift_opt=Visibility=Internal \
-    docs/orchard.proto
+    Protos/orchard.proto
 echo "wrote $output/orchard.pb.swift with $(protoc --version) and protoc-gen-swift $found_version"

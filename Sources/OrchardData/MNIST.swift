@@ -8,8 +8,8 @@
 /// `Normalize(0.1307, 0.3081)`. The input scale acts as a step-size multiplier on the first layer:
 /// standardised inputs are three times larger (root mean square 1 against 0.34), so the first
 /// layer's step is about nine times larger. With momentum 0.9 at lr 0.05 that makes centralised
-/// LeNet-5 training chaotic, while plain federated SGD gains from it; `docs/mnist-accuracy.md`
-/// measures both, and topologies choose with `dataset.pixels`.
+/// LeNet-5 training chaotic, while plain federated SGD gains from it; topologies choose with `dataset.pixels`
+/// (`docs/topology.md`).
 public enum MNIST {
     /// How pixel bytes become features.
     public enum PixelScaling: String, Sendable, CaseIterable {

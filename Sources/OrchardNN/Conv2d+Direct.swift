@@ -6,7 +6,7 @@ import OrchardTensor
 /// input channels, an even number of output channels and a 5 x 5 stride-1 window: LeNet-5's conv1.
 /// There im2col makes 25 column rows per input value and the GEMM has 6 rows, so the GEMM runs far
 /// below the core's speed; the register-blocked kernels took the layer from 0.38 to 0.27 ms forward
-/// and 0.40 to 0.28 ms backward at batch 64 (docs/dense-speed.md).
+/// and 0.40 to 0.28 ms backward at batch 64 (`orchard bench step --model lenet5 --profile`).
 extension Conv2d {
     /// Whether this layer and geometry run the direct kernels.
     func usesDirect(_ g: ConvolutionGeometry) -> Bool {

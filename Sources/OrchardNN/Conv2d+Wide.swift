@@ -16,7 +16,7 @@ import OrchardTensor
 ///
 /// Against unfolding k * k copies of the input into columns and one GEMM with k * k * in rows, the
 /// GEMMs with `in` rows ran a ResNet-20 forward convolution of 16 channels on 32x32 in 3.4 against
-/// 5.3 ms at batch 64 (prototype, docs/dense-speed.md): the copies cost more than the longer
+/// 5.3 ms at batch 64 (prototype): the copies cost more than the longer
 /// products gain.
 extension Conv2d {
     /// The sizes of the wide computation for an input shape.

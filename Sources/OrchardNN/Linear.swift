@@ -65,7 +65,7 @@ public final class Linear: PrunableLayer {
 
     /// Whether the dense forward computes Y^T = W X^T and transposes it: OpenBLAS runs that
     /// orientation 4-8% faster for the MLP's 784x300 layer and no faster below about 100k weights
-    /// (docs/dense-speed.md), where the transpose would only add work.
+    /// (`docs/kernels.md`), where the transpose would only add work.
     static func computesTransposed(inputs: Int, outputs: Int) -> Bool { inputs * outputs >= 1 << 17 }
 
     /// Y = (W X^T)^T + b through the scratch `transposedOutput` of shape [outputs, batch], the bias

@@ -90,7 +90,7 @@ public final class MaxPool2d: Layer {
     /// The common 2x2 window with stride 2, with the window's four reads unrolled.
     ///
     /// Each comparison is a select rather than a branch: on activations the winner of a window is
-    /// random, and the branches were mispredicted about half the time (docs/dense-speed.md).
+    /// random, and the branches were mispredicted about half the time.
     private static func pool2x2(
         _ source: UnsafePointer<Float>, _ height: Int, _ width: Int, _ planes: Int,
         _ target: UnsafeMutablePointer<Float>, _ winners: UnsafeMutablePointer<Int32>, _ rectifying: Bool

@@ -6,7 +6,7 @@
 
 /// The fraction of active weights a prune-and-grow step moves: `α/2 · (1 + cos(π t / T_end))`.
 ///
-/// This is FedPruning's round-based form (spec 1.3). Past `T_end` the fraction stays 0 rather
+/// This is FedPruning's round-based form. Past `T_end` the fraction stays 0 rather
 /// than rising again with the cosine, and a `T_end` of 0 means a static mask.
 public struct CosineDecay: Sendable, Equatable {
     /// The fraction at round 0 (FedPruning's `--adjust_alpha`, 0.2).

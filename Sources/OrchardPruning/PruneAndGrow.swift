@@ -12,7 +12,7 @@ public struct MaskChange: Sendable, Equatable {
     public let grown: [Int32]
 }
 
-/// The prune-and-grow steps of FedPruning's `sparse_update_step` (spec 1.4) on dense weights.
+/// The prune-and-grow steps of FedPruning's `sparse_update_step` on dense weights.
 ///
 /// Every step zeroes the weights at positions the new mask drops and at the positions it grows,
 /// so grown weights start from zero (as the original FedTiny code does) and the weight tensor

@@ -126,7 +126,7 @@ public enum DirectConvolution {
                         // The accumulators run over the window's rows u for one column v, so
                         // the five inputs are five rows apart: adjacent shifts (over v) were
                         // merged by the compiler into shuffles and spilled registers, and ran
-                        // slower than the GEMM (docs/dense-speed.md).
+                        // slower than the GEMM.
                         for v in 0..<k {
                             let entry: Int = channel &* k &* k &+ v
                             let sums0: UnsafeMutablePointer<SIMD8<Float>> = lanes + (pair &* patch &+ entry)

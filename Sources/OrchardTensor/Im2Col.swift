@@ -117,7 +117,7 @@ public enum Im2Col {
 
     /// Copies a run of at least eight values with eight-wide moves, the last one ending at the run's
     /// end and overlapping the one before: two moves for LeNet-5's rows of 10 instead of an eight-,
-    /// a two-wide one and their branches (docs/dense-speed.md).
+    /// a two-wide one and their branches.
     @inline(__always)
     private static func copyOverlapping(
         _ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, count: Int

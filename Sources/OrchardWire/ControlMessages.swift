@@ -15,7 +15,7 @@ public struct Heartbeat: Sendable, Equatable {
     }
 }
 
-/// Why a message was rejected or something failed; the `ErrorCode` enum of `docs/orchard.proto`.
+/// Why a message was rejected or something failed; the `ErrorCode` enum of `Protos/orchard.proto`.
 ///
 /// An open set: a peer of a later version may send a code this one does not name, and it still
 /// decodes, as `ErrorCode(rawValue:)` with that value.

@@ -1,6 +1,6 @@
 /// The rules on field values that protobuf's types cannot state, checked on both sides: before
 /// encoding, so that nothing invalid is sent, and after decoding, so that nothing invalid is used.
-/// Field paths name the fields of `docs/orchard.proto`, so a peer in any language can read them.
+/// Field paths name the fields of `Protos/orchard.proto`, so a peer in any language can read them.
 extension Message {
     func validate() throws(WireError) {
         switch body {

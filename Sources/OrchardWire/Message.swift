@@ -4,7 +4,7 @@ public enum ProtocolVersion {
     public static let current: UInt32 = 1
 }
 
-/// What a message is; the `Kind` enum of `docs/orchard.proto`.
+/// What a message is; the `Kind` enum of `Protos/orchard.proto`.
 public enum MessageKind: UInt32, CaseIterable, Sendable, CustomStringConvertible {
     /// A client host introduces itself and its logical clients.
     case hello = 1

@@ -2,7 +2,7 @@ import SwiftProtobuf
 
 /// Turns messages into frames and frames into messages, checking every length on the way in.
 ///
-/// A message is an envelope frame (protobuf, `docs/orchard.proto`) followed by one raw frame per
+/// A message is an envelope frame (protobuf, `Protos/orchard.proto`) followed by one raw frame per
 /// tensor. Decoding never traps on bad input: every way the frames can be wrong ends in a
 /// `WireError`, which the receiver counts and answers with `WireError.reply`. Decoding checks, in
 /// this order and before it allocates anything sized by the peer: the frame count, the total

@@ -6,7 +6,7 @@ import OrchardTensor
     import Darwin
 #endif
 
-/// How a tensor frame's bytes represent a tensor; the `TensorEncoding` enum of `docs/orchard.proto`.
+/// How a tensor frame's bytes represent a tensor; the `TensorEncoding` enum of `Protos/orchard.proto`.
 ///
 /// `docs/protocol.md` section 2 gives each layout byte by byte. Senders normally let
 /// `TensorFrame(name:payload:precision:)` pick the cheapest encoding of a `TensorPayload`.

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Density allocation")
 struct DensityAllocationTests {
-    /// Spec 1.2: FedPruning's narrow ResNet18 (our resnet14), ERK at target 0.1 over all parameters.
+    /// FedPruning's narrow ResNet18 (our resnet14), ERK at target 0.1 over all parameters.
     @Test func erkTestVector() throws {
         let network = try ModelZoo.make("resnet14", sampleShape: [3, 32, 32], classes: 10)
         let layers = PrunableLayers(network)

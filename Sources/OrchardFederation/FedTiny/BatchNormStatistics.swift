@@ -60,7 +60,7 @@ public struct BatchNormStatistics: Sendable, Equatable {
     /// The mean of clients' statistics weighted by their validation samples: `Σ m_i s_i / Σ m_i`.
     ///
     /// This is the mean OG intends; its `aggregate_BN` re-created the sum inside the client loop,
-    /// which kept only the last client's statistics scaled by `m_last / Σ m` (spec 3.1). Sums run
+    /// which kept only the last client's statistics scaled by `m_last / Σ m`. Sums run
     /// in Double in the order given (client-id order), so the result is the same on any host layout.
     /// - Throws: `FederationError` when the reports name different statistics or no weight is positive.
     public static func weightedMean(_ reports: [(weight: Double, statistics: BatchNormStatistics)]) throws

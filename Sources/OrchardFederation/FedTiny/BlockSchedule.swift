@@ -4,7 +4,7 @@ import OrchardPruning
 ///
 /// Adjustments cycle over blocks of layers from the output to the input, driven by the number of
 /// adjustments made so far. OG chose the block from the absolute round number instead, so that
-/// with an even `delta` half of the blocks were never adjusted (spec 3.2); the count here is a
+/// with an even `delta` half of the blocks were never adjusted; the count here is a
 /// pure function of the round, so a resumed run adjusts the same blocks as an uninterrupted one.
 public struct BlockSchedule: Sendable, Equatable {
     /// The blocks of masked weight names, from the input to the output.
@@ -93,7 +93,7 @@ public struct BlockSchedule: Sendable, Equatable {
     }
 
     /// How many weights a layer with `active` kept weights moves at `round`:
-    /// `int(α/2 · (1 + cos(π t / T_end)) · active)`, the round-based form of spec 1.3.
+    /// `int(α/2 · (1 + cos(π t / T_end)) · active)`, FedPruning's round-based form.
     public func count(active: Int, round: Int) -> Int {
         PruneAndGrow.adjustmentCount(active: active, fraction: decay.fraction(at: round))
     }

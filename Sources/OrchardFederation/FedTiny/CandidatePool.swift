@@ -3,7 +3,7 @@ import OrchardPruning
 import OrchardTensor
 
 /// FedTiny's pool of coarse-pruned candidates: masks that differ only in their layer-wise densities,
-/// all cut by magnitude from the same (pretrained) weights (spec 3.1).
+/// all cut by magnitude from the same (pretrained) weights.
 ///
 /// Each candidate draws noisy densities around the target, one per masked layer, and draws again
 /// until the density it realises over the masked layers is within `tolerance` (relative) of the

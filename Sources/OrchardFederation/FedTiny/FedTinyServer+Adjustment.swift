@@ -3,7 +3,7 @@ import OrchardPayload
 import OrchardPruning
 import OrchardTensor
 
-/// Sparse training and progressive pruning (spec 3.2, 3.3): masked FedAvg every round, and in an
+/// Sparse training and progressive pruning (`docs/methods.md`, FedTiny): masked FedAvg every round, and in an
 /// adjustment round a prune-and-grow step on one block of layers driven by clients' top-K gradients.
 extension FedTinyServer {
     /// Averages the clients' kept values position by position (masked FedAvg, weighted by
@@ -41,7 +41,7 @@ extension FedTinyServer {
     /// The prune-and-grow step of an adjustment round, on each adjusted layer.
     ///
     /// `ḡ[i] = Σ_clients g_c[i] / N`, N the clients that answered the round, a client that did not
-    /// report i adding 0 (OG's unweighted mean, spec 3.2). The k_l active weights of smallest |w|
+    /// report i adding 0 (OG's unweighted mean). The k_l active weights of smallest |w|
     /// are pruned and the k_l reported positions of largest |ḡ| grown at zero, so the layer keeps
     /// its count; when the clients reported fewer than k_l positions (their buffers were small),
     /// only as many are moved.

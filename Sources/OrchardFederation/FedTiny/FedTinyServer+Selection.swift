@@ -2,7 +2,7 @@ import OrchardNN
 import OrchardPruning
 import OrchardTensor
 
-/// Adaptive batch-norm selection (spec 3.1): two rounds that pick the candidate whose pruned
+/// Adaptive batch-norm selection: two rounds that pick the candidate whose pruned
 /// structure, with batch-norm statistics recalibrated on the clients' data, has the lowest loss.
 extension FedTinyServer {
     /// Round 1: the pretrained dense state once and every candidate's mask; each client

@@ -2,7 +2,7 @@ import OrchardData
 import OrchardNN
 import OrchardTensor
 
-/// FedTiny-Clean, the FedTiny that FedPruning ships (spec 2): the client half.
+/// FedTiny-Clean, the FedTiny that FedPruning ships: the client half.
 ///
 /// A `train` task trains the received sparse model and sends back its kept values. An `adjust`
 /// task then computes a growth gradient at the final local weights and sends it dense for every

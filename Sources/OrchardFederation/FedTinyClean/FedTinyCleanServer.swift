@@ -2,7 +2,7 @@ import OrchardNN
 import OrchardPruning
 import OrchardTensor
 
-/// FedTiny-Clean, the FedTiny that FedPruning ships (spec 2): the server half.
+/// FedTiny-Clean, the FedTiny that FedPruning ships: the server half.
 ///
 /// The initial mask keeps the largest |w| of the initial weights at the planned layer densities
 /// (FedPruning's default `ERK_magnitude`). Rounds train the sparse model. Every `delta` rounds
@@ -10,7 +10,7 @@ import OrchardTensor
 /// send the dense gradient of every tensor (`FedTinyCleanClient`); the server averages the weights
 /// over the clients keeping each position, averages the gradients by samples, and per layer
 /// prunes the `int(f(t) · active)` smallest |w| and grows as many positions of largest |g|, f the
-/// cosine fraction. Grown weights start at zero, which the library forgets (spec 1.4).
+/// cosine fraction. Grown weights start at zero, which the library forgets.
 ///
 /// The library's modes 0 and 1 differ only in whether the mask is sent; here the positions of
 /// the pruned weights travel with every download, so every non-adjustment round is the same.

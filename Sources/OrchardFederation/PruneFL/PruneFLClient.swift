@@ -1,7 +1,7 @@
 import OrchardNN
 import OrchardTensor
 
-/// PruneFL as FedPruning runs it (spec 6): the client half.
+/// PruneFL as FedPruning runs it: the client half.
 ///
 /// A `train` task trains the received sparse model and sends back its kept values. An `adjust`
 /// task also adds the squared gradient of every position of every tensor (of the pruned weights

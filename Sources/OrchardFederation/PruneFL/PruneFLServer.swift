@@ -2,7 +2,7 @@ import OrchardNN
 import OrchardPruning
 import OrchardTensor
 
-/// PruneFL as FedPruning runs it (spec 6): the server half.
+/// PruneFL as FedPruning runs it: the server half.
 ///
 /// The initial mask keeps the largest |w| at the planned layer densities (ERK by default).
 /// Clients train the sparse model; every `delta` rounds until `t_end` they also accumulate the

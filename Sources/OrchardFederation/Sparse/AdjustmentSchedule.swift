@@ -2,7 +2,7 @@ import OrchardPruning
 
 /// When the dynamic-mask methods adjust their masks, and by how much.
 ///
-/// FedPruning's schedule (spec 2.1): round t adjusts when `t % delta == 0` and `t ≤ t_end`, moving
+/// FedPruning's schedule: round t adjusts when `t % delta == 0` and `t ≤ t_end`, moving
 /// `int(f(t) · active)` weights per layer with the cosine fraction `f(t) = α/2 (1 + cos(π t / t_end))`.
 /// Rounds here are numbered from 1 and t is the round number, so with delta 10 the adjustments are
 /// rounds 10, 20, …, as in the library. The one at `t_end` has fraction 0 and changes nothing, but

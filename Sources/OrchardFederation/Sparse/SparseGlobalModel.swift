@@ -122,7 +122,7 @@ final class SparseGlobalModel {
         return ModelScores(names: mask.names, shapes: mask.masks.map(\.shape), values: values)
     }
 
-    /// FedPruning's server step (spec 1.4).
+    /// FedPruning's server step (its `sparse_update_step`).
     ///
     /// Per pruned layer, prune the `int(fraction · active)` smallest |w| of the global weights and grow as many
     /// positions of largest |score| among the inactive ones; pruned and grown weights are zero afterwards. Returns the
