@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
         // C libraries. libzmq gets no pkgConfig: its .pc file drags in -isystem flags that
@@ -58,21 +59,43 @@ let package = Package(
                 argumentParser,
             ]),
 
-        .target(name: "OrchardTestSupport", path: "Tests/OrchardTestSupport"),
-        .testTarget(name: "OrchardTensorTests", dependencies: ["OrchardTensor"]),
-        .testTarget(name: "OrchardNNTests", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData"]),
+        .target(
+            name: "OrchardTestSupport", dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            path: "Tests/OrchardTestSupport"),
+        .target(
+            name: "OrchardStoreTestSupport",
+            dependencies: ["OrchardStore", "OrchardTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/OrchardStoreTestSupport"),
+        .testTarget(name: "OrchardTestSupportTests", dependencies: ["OrchardTestSupport"]),
+        .testTarget(name: "OrchardTensorTests", dependencies: ["OrchardTensor", "OrchardTestSupport"]),
+        .testTarget(
+            name: "OrchardNNTests", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData", "OrchardTestSupport"]),
         .testTarget(name: "OrchardDataTests", dependencies: ["OrchardData", "OrchardTensor", "OrchardTestSupport"]),
         .testTarget(name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardTensor"]),
-        .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology"]),
+        .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology", "OrchardData"]),
         .testTarget(
-            name: "OrchardPruningTests", dependencies: ["OrchardPruning", "OrchardNN", "OrchardTensor", "OrchardData"]),
+            name: "OrchardPruningTests",
+            dependencies: ["OrchardPruning", "OrchardNN", "OrchardTensor", "OrchardData", "OrchardTestSupport"]),
         .testTarget(
             name: "OrchardFederationTests",
-            dependencies: ["OrchardFederation", "OrchardNN", "OrchardData", "OrchardWire"]),
+            dependencies: [
+                "OrchardFederation", "OrchardNN", "OrchardData", "OrchardWire", "OrchardPruning", "OrchardTensor",
+            ]),
         .testTarget(
             name: "OrchardRuntimeTests",
-            dependencies: ["OrchardRuntime", "OrchardWire", "OrchardFederation", "OrchardStore", "OrchardNN"]),
-        .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardReport", "OrchardTestSupport"]),
+            dependencies: [
+                "OrchardRuntime", "OrchardWire", "OrchardFederation", "OrchardStore", "OrchardNN", "OrchardData",
+                "OrchardTensor", "OrchardTestSupport",
+            ]),
+        .testTarget(
+            name: "OrchardStoreTests",
+            dependencies: [
+                "OrchardStore", "OrchardStoreTestSupport", "OrchardTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
+        .testTarget(
+            name: "OrchardReportTests",
+            dependencies: ["OrchardReport", "OrchardStore", "OrchardStoreTestSupport", "OrchardTestSupport"]),
         .testTarget(name: "orchardTests", dependencies: ["orchard", "OrchardStore", "OrchardTestSupport"]),
     ]
 )
