@@ -99,3 +99,19 @@ let package = Package(
         .testTarget(name: "orchardTests", dependencies: ["orchard", "OrchardStore", "OrchardTestSupport"]),
     ]
 )
+
+// `ORCHARD_KERNELS_ONLY=1` narrows the package to the numeric modules and their tests, for the
+// release and AddressSanitizer runs of `Scripts/test.sh`: those builds then skip the wire, store and
+// command-line modules and the packages only they need.
+if Context.environment["ORCHARD_KERNELS_ONLY"] == "1" {
+    let kernels: Set = [
+        "COrchardBLAS", "COrchardZlib", "OrchardTensor", "OrchardData", "OrchardNN", "OrchardPruning",
+        "OrchardTestSupport", "OrchardTestSupportTests", "OrchardTensorTests", "OrchardNNTests", "OrchardPruningTests",
+    ]
+    package.targets.removeAll { !kernels.contains($0.name) }
+    package.products.removeAll { product in product.name == "orchard" }
+    package.dependencies.removeAll { dependency in
+        guard case .sourceControl(_, let location, _) = dependency.kind else { return false }
+        return !location.hasSuffix("/swift-numerics")
+    }
+}
