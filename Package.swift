@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
         // C libraries. libzmq gets no pkgConfig: its .pc file drags in -isystem flags that
@@ -73,31 +74,67 @@ let package = Package(
                 argumentParser, logging,
             ]),
 
-        .target(name: "OrchardTestSupport", path: "Tests/OrchardTestSupport"),
+        .target(
+            name: "OrchardTestSupport", dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            path: "Tests/OrchardTestSupport"),
+        .target(
+            name: "OrchardStoreTestSupport",
+            dependencies: ["OrchardStore", "OrchardTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/OrchardStoreTestSupport"),
+        .testTarget(name: "OrchardTestSupportTests", dependencies: ["OrchardTestSupport"]),
         .testTarget(name: "OrchardFormatTests", dependencies: ["OrchardFormat"]),
-        .testTarget(name: "OrchardTensorTests", dependencies: ["OrchardTensor"]),
-        .testTarget(name: "OrchardNNTests", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData"]),
+        .testTarget(name: "OrchardTensorTests", dependencies: ["OrchardTensor", "OrchardTestSupport"]),
+        .testTarget(
+            name: "OrchardNNTests", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData", "OrchardTestSupport"]),
         .testTarget(name: "OrchardDataTests", dependencies: ["OrchardData", "OrchardTensor", "OrchardTestSupport"]),
         .testTarget(name: "OrchardPayloadTests", dependencies: ["OrchardPayload", "OrchardTensor"]),
         .testTarget(
             name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardPayload", "OrchardTensor", "OrchardTestSupport"]
         ),
-        .testTarget(name: "OrchardTopologyTests", dependencies: ["OrchardTopology", "OrchardFormat", "OrchardTestSupport"]),
         .testTarget(
-            name: "OrchardPruningTests", dependencies: ["OrchardPruning", "OrchardNN", "OrchardTensor", "OrchardData"]),
+            name: "OrchardTopologyTests",
+            dependencies: ["OrchardTopology", "OrchardFormat", "OrchardData", "OrchardTestSupport"]),
+        .testTarget(
+            name: "OrchardPruningTests",
+            dependencies: ["OrchardPruning", "OrchardNN", "OrchardTensor", "OrchardData", "OrchardTestSupport"]),
         .testTarget(
             name: "OrchardFederationTests",
-            dependencies: ["OrchardFederation", "OrchardNN", "OrchardData", "OrchardPayload"]),
+            dependencies: [
+                "OrchardFederation", "OrchardNN", "OrchardData", "OrchardPayload", "OrchardPruning", "OrchardTensor",
+            ]),
         .testTarget(
             name: "OrchardRuntimeTests",
             dependencies: [
                 "OrchardRuntime", "OrchardWire", "OrchardPayload", "OrchardFederation", "OrchardStore", "OrchardNN",
-                "OrchardTopology", "OrchardData", "OrchardTensor", logging,
+                "OrchardTopology", "OrchardData", "OrchardTensor", "OrchardTestSupport", logging,
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]),
-        .testTarget(name: "OrchardReportTests", dependencies: ["OrchardReport", "OrchardStore"]),
-        .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardReport", "OrchardTestSupport"]),
+        .testTarget(
+            name: "OrchardStoreTests",
+            dependencies: [
+                "OrchardStore", "OrchardStoreTestSupport", "OrchardTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
+        .testTarget(
+            name: "OrchardReportTests",
+            dependencies: ["OrchardReport", "OrchardStore", "OrchardStoreTestSupport", "OrchardTestSupport"]),
         .testTarget(
             name: "orchardTests", dependencies: ["orchard", "OrchardStore", "OrchardTestSupport", "COrchardZlib"]),
     ]
 )
+
+// `ORCHARD_KERNELS_ONLY=1` narrows the package to the numeric modules and their tests, for the
+// release and AddressSanitizer runs of `Scripts/test.sh`: those builds then skip the wire, store and
+// command-line modules and the packages only they need.
+if Context.environment["ORCHARD_KERNELS_ONLY"] == "1" {
+    let kernels: Set = [
+        "COrchardBLAS", "COrchardZlib", "OrchardTensor", "OrchardData", "OrchardNN", "OrchardPruning",
+        "OrchardTestSupport", "OrchardTestSupportTests", "OrchardTensorTests", "OrchardNNTests", "OrchardPruningTests",
+    ]
+    package.targets.removeAll { !kernels.contains($0.name) }
+    package.products.removeAll { product in product.name == "orchard" }
+    package.dependencies.removeAll { dependency in
+        guard case .sourceControl(_, let location, _) = dependency.kind else { return false }
+        return !location.hasSuffix("/swift-numerics") && !location.hasSuffix("/swift-collections")
+    }
+}

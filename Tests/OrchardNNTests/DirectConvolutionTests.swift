@@ -46,12 +46,4 @@ struct DirectConvolutionTests {
         odd.needsInputGradient = false
         #expect(!odd.usesDirect(odd.geometry(shape)))
     }
-
-    private func expectClose(_ a: Tensor, _ b: Tensor, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(a.shape == b.shape, sourceLocation: sourceLocation)
-        for index in 0..<min(a.count, b.count) where abs(a[index] - b[index]) > 1e-4 * max(1, abs(b[index])) {
-            Issue.record("\(index): \(a[index]) against \(b[index])", sourceLocation: sourceLocation)
-            return
-        }
-    }
 }

@@ -1,4 +1,5 @@
 import OrchardTensor
+import OrchardTestSupport
 import Testing
 
 @testable import OrchardNN
@@ -17,16 +18,6 @@ func randomMasks(_ network: Network, density: Double, seed: UInt64) -> [String: 
             count: entry.layer.weight.denseCount, density: density, seed: seed + UInt64(index))
     }
     return masks
-}
-
-/// The largest difference between two tensors relative to the larger magnitude (at least 1).
-func relativeDifference(_ a: Tensor, _ b: Tensor) -> Float {
-    precondition(a.count == b.count)
-    var worst: Float = 0
-    for index in 0..<a.count {
-        worst = max(worst, abs(a[index] - b[index]) / max(1, abs(a[index]), abs(b[index])))
-    }
-    return worst
 }
 
 @Suite("Sparse weights in layers and networks")
@@ -55,8 +46,7 @@ struct SparseTrainingTests {
             }
         }
         for (left, right) in zip(compact.parameters, masked.parameters) {
-            #expect(
-                relativeDifference(left.parameter.denseValue(), right.parameter.denseValue()) < 1e-4, "\(left.name)")
+            expectClose(left.parameter.denseValue(), right.parameter.denseValue(), left.name)
         }
         // Pruned positions of the masked copy never moved off zero.
         for entry in masked.prunableLayers() {
@@ -118,8 +108,7 @@ struct SparseTrainingTests {
                 }
             }
             let expected = denseEntry.layer.weight.gradient!
-            let worst = (0..<count).map { abs(gradients[$0] - expected[$0]) / max(1, abs(expected[$0])) }.max()!
-            #expect(worst < 1e-4, "\(entry.name)")
+            OrchardTestSupport.expectClose(gradients, expected.values, within: .reordered, entry.name)
         }
     }
 
@@ -216,10 +205,10 @@ struct ResidualSumTests {
         let (sparse, masked) = (block(stride: stride, compact: Set(compact)), block(stride: stride, compact: []))
         let output = sparse.forward(input, mode: .training).copy()
         let reference = masked.forward(input, mode: .training)
-        #expect(relativeDifference(output, reference) < 1e-4)
+        expectClose(output, reference, "output")
         let gradient = randomTensor(output.shape, seed: 13)
         let inputGradient = sparse.backward(gradient)!.copy()
-        #expect(relativeDifference(inputGradient, masked.backward(gradient)!) < 1e-4)
+        expectClose(inputGradient, masked.backward(gradient)!, "input gradient")
         // The sum still counts one add per input value, as when it ran apart.
         let parts: [any Layer] =
             [sparse.conv1, sparse.bn1, sparse.conv2, sparse.bn2] + (sparse.downsample?.layers.map(\.layer) ?? [])
@@ -234,11 +223,11 @@ struct ResidualSumTests {
                 left.weightGradient(at: $0, into: mine.data)
                 right.weightGradient(at: $0, into: theirs.data)
             }
-            #expect(relativeDifference(mine, theirs) < 1e-4)
+            expectClose(mine, theirs, "gradient at every position")
         }
         // A second step reuses the tensors and still agrees.
         _ = sparse.forward(input, mode: .training)
         _ = masked.forward(input, mode: .training)
-        #expect(relativeDifference(sparse.backward(gradient)!, masked.backward(gradient)!) < 1e-4)
+        expectClose(sparse.backward(gradient)!, masked.backward(gradient)!, "second input gradient")
     }
 }

@@ -1,4 +1,5 @@
 import OrchardTensor
+import OrchardTestSupport
 import Testing
 
 @testable import OrchardNN
@@ -10,7 +11,7 @@ import Testing
 /// branch of the row split and of the runs, unequal channel counts both ways, and blocks of one
 /// and of several samples. F(2x2, 3x3)'s transforms multiply by 1/2 and add at most nine terms, so in
 /// Float32 its results sit within a few units of the last place of a direct sum of the same
-/// terms; 1e-4 relative to max(1, |expected|) is ample for sums of at most 108 products of order 1
+/// terms; 1e-4 absolute and relative (`Tolerance`) is ample for sums of at most 108 products of order 1
 /// and still catches any wrong tile, point or channel.
 @Suite("Winograd convolution")
 struct WinogradTests {
@@ -36,13 +37,12 @@ struct WinogradTests {
             testCase.inputs, testCase.outputs, kernelSize: 3, padding: 1, bias: testCase.bias, random: &random)
     }
 
-    func expectClose(_ actual: Tensor, _ expected: [Float], _ what: String) {
-        #expect(actual.count == expected.count)
-        var worst: Float = 0
-        for index in 0..<min(actual.count, expected.count) {
-            worst = max(worst, abs(actual[index] - expected[index]) / max(1, abs(expected[index])))
-        }
-        #expect(worst <= 1e-4, "\(what): worst relative difference \(worst)")
+    func expectClose(
+        _ actual: Tensor, _ expected: [Float], _ what: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        OrchardTestSupport.expectClose(
+            actual.values, expected, within: .reordered, what,
+            sourceLocation: sourceLocation)
     }
 
     @Test(arguments: cases)

@@ -3,6 +3,7 @@ import OrchardData
 import OrchardFederation
 import OrchardNN
 import OrchardStore
+import OrchardTestSupport
 import OrchardWire
 import Synchronization
 import Testing
@@ -16,7 +17,7 @@ final class MemoryRecorder: RoundRecorder {
     func commit(_ round: RoundCommit) throws { commits.append(round) }
 }
 
-@Suite("Coordinator with hosts over real sockets", .serialized)
+@Suite("Coordinator with hosts over real sockets", .serialized, .tags(.endToEnd), .timeLimit(.minutes(10)))
 struct CoordinatorTests {
     let setup = MethodSetup(
         seed: 4, model: "logreg", sampleShape: [1, 28, 28], classes: 10,
@@ -102,33 +103,40 @@ struct CoordinatorTests {
         #expect(recorder.commits[0].round.simSeconds > 0)
     }
 
+    /// A silent host's task times out while the real host's results count.
+    ///
+    /// The task timeout, 5 s, is hundreds of times what a task of this logistic regression on 40
+    /// samples takes, so the real host's tasks never reach it however busy the cores are. The
+    /// round waits for the last deadline of its tasks, the timeout times the longest queue of a
+    /// host (two tasks here).
     @Test func aHostThatNeverAnswersIsTimedOutAndTheRoundGoesOn() throws {
         let (clients, test) = try shards()
-        let profiles = clients.map { ClientProfile(id: $0.id) }
+        let profiles = clients.prefix(3).map { ClientProfile(id: $0.id) }
         var settings = Coordinator.Settings(endpoint: "tcp://127.0.0.1:*", rounds: 1, model: "logreg")
-        settings.taskTimeout = 1
+        settings.taskTimeout = 5
         let recorder = MemoryRecorder()
         let coordinator = try Coordinator(
-            settings: settings, profiles: profiles, sampler: ClientSampler(seed: 4, profiles: profiles, perRound: 6),
+            settings: settings, profiles: profiles, sampler: ClientSampler(seed: 4, profiles: profiles, perRound: 3),
             method: try FedAvgServer(setup: setup), test: test, recorder: recorder)
-        // Clients 0-3 have a real host; clients 4 and 5 are claimed by a silent socket.
-        let hosts = startHosts([Array(clients[0..<4])], endpoint: coordinator.boundEndpoint, profiles: profiles)
-        let silent = try SilentHost(endpoint: coordinator.boundEndpoint, clients: [4, 5])
+        // Clients 0 and 1 have a real host; client 2 is claimed by a silent socket.
+        let hosts = startHosts([Array(clients[0..<2])], endpoint: coordinator.boundEndpoint, profiles: profiles)
+        let silent = try SilentHost(endpoint: coordinator.boundEndpoint, clients: [2])
         try coordinator.waitForHosts()
         _ = try coordinator.run()
         coordinator.shutdownHosts(reason: "test over")
         while hosts.contains(where: { !$0.isFinished }) { Thread.sleep(forTimeInterval: 0.01) }
         withExtendedLifetime(silent) {}
         let commit = try #require(recorder.commits.first)
-        #expect(commit.round.answered == 4)
-        #expect(commit.clientRounds.filter { $0.status == .timeout }.map(\.clientID) == [4, 5])
+        #expect(commit.round.answered == 2)
+        #expect(commit.clientRounds.filter { $0.status == .timeout }.map(\.clientID) == [2])
     }
 }
 
-@Suite("A host that reconnects", .serialized)
+@Suite("A host that reconnects", .serialized, .tags(.endToEnd), .timeLimit(.minutes(10)))
 struct ReconnectingHostTests {
     /// A host whose socket is replaced before it answers (the lazy pirate's reconnect) says hello
-    /// again and gets its unanswered task again, with the same task id, long before the timeout.
+    /// again and gets its unanswered task again, with the same task id, long before the timeout: the
+    /// refusal it sends in answer is recorded, which a task timed out would not be.
     @Test func pendingTasksAreSentAgainAfterAHello() throws {
         let setup = MethodSetup(
             seed: 4, model: "logreg", sampleShape: [1, 28, 28], classes: 10,
@@ -184,10 +192,8 @@ struct ReconnectingHostTests {
         }
         host.start()
         try coordinator.waitForHosts()
-        let started = ContinuousClock.now
         _ = try coordinator.run()
         coordinator.shutdownHosts(reason: "test over")
-        #expect(ContinuousClock.now - started < .seconds(30), "the round waited for the task timeout")
         let ids = taskIDs.withLock { $0 }
         #expect(ids.count == 2 && ids[0] == ids[1])
         #expect(recorder.commits.first?.clientRounds.first?.status == .refused)

@@ -1,12 +1,13 @@
 import Foundation
 import OrchardData
 import OrchardFederation
+import OrchardTestSupport
 import OrchardWire
 import Testing
 
 @testable import OrchardRuntime
 
-@Suite("Masks a host lost", .serialized)
+@Suite("Masks a host lost", .serialized, .tags(.endToEnd), .timeLimit(.minutes(10)))
 struct MaskResendTests {
     static let setup = MethodSetup(
         seed: 4, model: "logreg", sampleShape: [1, 28, 28], classes: 10,

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import OrchardReport
+import OrchardStoreTestSupport
 import OrchardTestSupport
 import Testing
 
@@ -109,37 +109,23 @@ struct ClientMetricsTests {
         #expect(try Self.rows(of: .clientMetrics, store, run) == Self.rows(of: .clientMetrics, complete, completeRun))
     }
 
-    @Test("a file of schema v1 is read as it is, read-only, with no figures and no client_metrics.csv")
+    @Test("a file of schema v1 is read as it is, read-only, with no figures")
     func version1ReadOnly() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        let path = folder.file("v1.sqlite")
-        try OlderSchemaFile.write(to: path, rounds: 4, upTo: "v1")
-        let before = try Data(contentsOf: URL(fileURLWithPath: path))
-
-        let store = try RunStore.open(at: path, access: .readOnly)
-        let run = try #require(try store.latestRun())
-        #expect(!store.holds(.clientMetrics) && store.holds(.clientRounds))
-        #expect(try store.rounds(run: run).count == 4)
-        #expect(try store.roundCommit(run: run, round: 1)?.clientRounds.allSatisfy { $0.metrics.isEmpty } == true)
-        #expect(try store.clientMetrics(run: run).isEmpty)
-        #expect(try store.exportColumns(of: .clientMetrics).isEmpty)
-        let summary = try RunSummary(store: store, run: run)
-        #expect(summary.clientMetrics.isEmpty)
-        #expect(!summary.text().contains("Client metrics"))
-        #expect(try summary.json().contains("\"client_metrics\":[]"))
-        let files = try CSVExport.write(store: store, run: run, to: folder.file("csv"))
-        #expect(files.count == 7 && !files.contains { $0.hasSuffix("client_metrics.csv") })
-        try store.close()
-        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "a reader changed the file")
+        try Version1File.read(rounds: 4) { (store, run, _) throws in
+            #expect(!store.holds(.clientMetrics) && store.holds(.clientRounds))
+            #expect(try store.rounds(run: run).count == 4)
+            #expect(try store.roundCommit(run: run, round: 1)?.clientRounds.allSatisfy { $0.metrics.isEmpty } == true)
+            #expect(try store.clientMetrics(run: run).isEmpty)
+            #expect(try store.exportColumns(of: .clientMetrics).isEmpty)
+        }
     }
 
-    @Test("a file of schema v1 opened for writing gets v2 and v3, and its killed run resumes with figures")
+    @Test("a file of schema v1 opened for writing gets v2, and its killed run resumes with figures")
     func version1Upgrade() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let path = folder.file("v1.sqlite")
-        try OlderSchemaFile.write(to: path, rounds: 3, upTo: "v1")
+        try Version1File.write(to: path, rounds: 3)
 
         let store = try RunStore.open(at: path)
         defer { try? store.close() }
@@ -157,9 +143,7 @@ struct ClientMetricsTests {
             }())
         defer { try? reader.close() }
         #expect(
-            try reader.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") } == [
-                "v1", "v2", "v3",
-            ])
+            try reader.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") } == ["v1", "v2"])
     }
 
     /// Every row of `table` for the run.
@@ -167,34 +151,5 @@ struct ClientMetricsTests {
         var rows: [[StoreValue]] = []
         try store.exportRows(of: table, run: run) { rows.append($0) }
         return rows
-    }
-}
-
-/// A store file as an Orchard of an older schema wrote it: the migrations up to `upTo` alone,
-/// holding the rows of `SyntheticRun`'s first rounds (copied from a file this Orchard writes, the
-/// rows of later tables left out).
-enum OlderSchemaFile {
-    static func write(to path: String, rounds: Int, upTo migration: String) throws {
-        let source = path + ".source"
-        try SyntheticRun.write(to: source, rounds: rounds).0.close()
-        let database = try DatabaseQueue(path: path)
-        try database.writeWithoutTransaction { db in _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
-        try Schema.migrator.migrate(database, upTo: migration)
-        let applied = Schema.migrationNames.prefix { $0 != migration } + [migration]
-        try database.writeWithoutTransaction { db in
-            try db.execute(sql: "ATTACH DATABASE ? AS source", arguments: [source])
-            try db.inTransaction {
-                // In the order of the foreign keys: runs, clients, rounds, then the rounds' children.
-                for table in StoreTable.allCases where applied.contains(table.migration) {
-                    try db.execute(sql: "INSERT INTO main.\(table.rawValue) SELECT * FROM source.\(table.rawValue)")
-                }
-                return .commit
-            }
-            try db.execute(sql: "DETACH DATABASE source")
-        }
-        try database.close()
-        for file in [source, source + "-wal", source + "-shm"] where FileManager.default.fileExists(atPath: file) {
-            try FileManager.default.removeItem(atPath: file)
-        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OrchardStore
+import OrchardStoreTestSupport
 import OrchardTestSupport
 import Testing
 

@@ -1,7 +1,7 @@
 import Testing
 
 /// `orchard bench step` end to end, on batches small enough for a debug build.
-@Suite("orchard bench step")
+@Suite("orchard bench step", .timeLimit(.minutes(3)))
 struct BenchCommandTests {
     /// A benchmark's arguments and the model and sample shape its report should name.
     struct Case: Sendable, CustomTestStringConvertible {

@@ -4,7 +4,7 @@ import OrchardTestSupport
 import Testing
 
 /// A method's own figures reach the run file and the report, end to end: FedTiny's top-K search.
-@Suite("client metrics end to end", .serialized)
+@Suite("client metrics end to end", .serialized, .tags(.endToEnd), .timeLimit(.minutes(10)))
 struct ClientMetricsRunTests {
     /// Six rounds of FedTiny: two select, then train, adjust, train, adjust.
     ///

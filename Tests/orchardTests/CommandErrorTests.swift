@@ -3,7 +3,7 @@ import Testing
 
 /// Mistakes on the command line and in data files: a clear message on stderr, a non-zero exit
 /// status and nothing on stdout, even with `--json`.
-@Suite("orchard errors")
+@Suite("orchard errors", .timeLimit(.minutes(3)))
 struct CommandErrorTests {
     /// The exit status ArgumentParser gives usage mistakes (`EX_USAGE`).
     static let usageStatus: Int32 = 64

@@ -3,7 +3,7 @@ import OrchardTestSupport
 import Testing
 
 /// `orchard report --html` and `orchard compare --html` on real runs, opened in headless Chromium.
-@Suite("HTML reports in Chromium", .serialized)
+@Suite("HTML reports in Chromium", .serialized, .tags(.endToEnd), .timeLimit(.minutes(10)))
 struct HTMLReportCommandTests {
     /// The only URL a page may hold: the SVG namespace, which is a name, not a fetch.
     static let svgNamespace = "http://www.w3.org/2000/svg"
@@ -47,12 +47,12 @@ struct HTMLReportCommandTests {
         let sparse = folder.file("feddst.sqlite")
         let dense = folder.file("fedavg.sqlite")
         let first = try await OrchardProcess.run(
-            ["run", topology, "--processes", "1", "--db", sparse], timeout: .seconds(600))
+            ["run", topology, "--processes", "1", "--db", sparse])
         #expect(first.status == 0, "\(first)")
         let second = try await OrchardProcess.run(
             [
                 "run", topology, "--processes", "1", "--db", dense, "--set", "method=fedavg",
-            ], timeout: .seconds(600))
+            ])
         #expect(second.status == 0, "\(second)")
 
         let report = folder.file("report.html")

@@ -4,7 +4,7 @@ import OrchardTestSupport
 import Testing
 
 /// `orchard report` on store files written through the store's API, and on files that are not stores.
-@Suite("orchard report")
+@Suite("orchard report", .timeLimit(.minutes(3)))
 struct ReportCommandTests {
     /// The keys that scripts comparing runs rely on.
     static let requiredKeys = [

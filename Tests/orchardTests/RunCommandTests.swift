@@ -6,7 +6,7 @@ import Testing
 /// A small federation for the end-to-end runs: Synthetic(0.5, 0.5), an MLP, FedAvg, quick rounds.
 func smallTopology(
     rounds: Int, checkpointEvery: Int = 5, taskTimeout: String = "10min", groups: String? = nil,
-    method: String = "fedavg"
+    method: String = "fedavg", clientsPerRound: Int = 6
 ) -> String {
     """
     name: e2e
@@ -16,7 +16,7 @@ func smallTopology(
     model: mlp
     method: \(method)
     training: {epochs: 1, batch: 32, lr: 0.05}
-    clients_per_round: 6
+    clients_per_round: \(clientsPerRound)
     checkpoint_every: \(checkpointEvery)
     timeouts: {task: \(taskTimeout), heartbeat: 500ms}
     quorum: 0.25
@@ -30,6 +30,7 @@ final class BackgroundOrchard {
     let process = Process()
     let folder: TemporaryFolder
 
+    /// Starts `orchard` with `arguments`, and `environment` over this process's.
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
         folder = try TemporaryFolder()
         process.executableURL = try OrchardProcess.executable()
@@ -46,46 +47,81 @@ final class BackgroundOrchard {
 
     var errors: String { (try? String(contentsOfFile: folder.file("stderr"), encoding: .utf8)) ?? "" }
 
-    /// The endpoint `orchard coordinator` reports it listens on.
+    /// The endpoint `orchard coordinator` reports it listens on, once it has said so.
+    ///
+    /// Fails if the process ends first. The test's time limit bounds the wait.
     func listeningEndpoint() async throws -> String {
-        let until = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < until {
+        while true {
+            let running = process.isRunning
             if let line = errors.split(separator: "\n").first(where: { $0.contains("listening on ") }),
                 let range = line.range(of: "listening on ")
             {
                 return String(line[range.upperBound...])
             }
+            guard running else {
+                throw OrchardProcess.Failure(
+                    description: "the coordinator ended without saying where it listens: \(errors)")
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw OrchardProcess.Failure(description: "the coordinator did not say where it listens: \(errors)")
     }
 
     func kill() {
+        guard process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        kill()  // SIGKILL: it also ends a process that a test stopped
         folder.remove()
     }
 }
 
-/// Waits until the run in `database` has committed `round`, or fails after `limit`.
-func waitForRound(_ round: Int, in database: String, limit: Duration = .seconds(120)) async throws {
-    let until = ContinuousClock.now + limit
-    while ContinuousClock.now < until {
+/// Waits until the run in `database` has committed `round`.
+///
+/// Fails if `writer`, the process running it, ends first. The test's time limit bounds the wait.
+func waitForRound(_ round: Int, in database: String, of writer: BackgroundOrchard) async throws {
+    while true {
+        let running = writer.process.isRunning
         if let store = try? RunStore.open(at: database, access: .readOnly), let run = try? store.latestRun(),
             let last = try? store.lastCommittedRound(run: run), last >= round
         {
             return
         }
+        guard running else {
+            throw OrchardProcess.Failure(
+                description: "\(database) did not reach round \(round) before orchard ended: \(writer.errors)")
+        }
         try await Task.sleep(for: .milliseconds(50))
     }
-    throw OrchardProcess.Failure(description: "\(database) did not reach round \(round) within \(limit)")
 }
 
-@Suite("orchard run end to end", .serialized)
+/// Waits for the first round after `round` whose record of `client` satisfies `condition`.
+///
+/// Returns that round; fails if `coordinator` ends first. The test's time limit bounds the wait.
+func waitForClient(
+    _ client: Int, after round: Int, of run: RunID, in store: RunStore, coordinator: BackgroundOrchard,
+    where condition: (ClientRoundRecord) -> Bool
+) async throws -> Int {
+    var checked = round
+    while true {
+        let running = coordinator.process.isRunning
+        let last = try store.lastCommittedRound(run: run) ?? checked
+        while checked < last {
+            checked += 1
+            let records = try store.roundCommit(run: run, round: checked)?.clientRounds ?? []
+            if records.contains(where: { $0.clientID == client && condition($0) }) { return checked }
+        }
+        guard running else {
+            throw OrchardProcess.Failure(
+                description: "the run ended at round \(checked) before client \(client) did: \(coordinator.errors)")
+        }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+}
+
+@Suite("orchard run end to end", .serialized, .tags(.endToEnd), .timeLimit(.minutes(10)))
 struct RunCommandTests {
     func finalHash(_ database: String) async throws -> String {
         try await OrchardProcess.run(["report", database, "--json"]).report().string("final_model_sha256")
@@ -122,7 +158,7 @@ struct RunCommandTests {
 
         let database = folder.file("killed.sqlite")
         let run = try BackgroundOrchard(["run", topology, "--processes", "2", "--db", database])
-        try await waitForRound(12, in: database)
+        try await waitForRound(12, in: database, of: run)
         run.kill()
         let store = try RunStore.open(at: database, access: .readOnly)
         let killed = try #require(try store.latestRun())
@@ -143,11 +179,10 @@ struct RunCommandTests {
         try smallTopology(rounds: 60).write(toFile: topology, atomically: true, encoding: .utf8)
         let database = folder.file("stopped.sqlite")
         let run = try BackgroundOrchard(["run", topology, "--processes", "2", "--db", database])
-        try await waitForRound(8, in: database)
+        try await waitForRound(8, in: database, of: run)
         Foundation.kill(run.process.processIdentifier, SIGINT)
         run.process.waitUntilExit()
-        // 128 + SIGINT, as a shell reports a process Ctrl-C ended: `orchard run ... && next` stops.
-        #expect(run.process.terminationReason == .exit && run.process.terminationStatus == 130, "\(run.errors)")
+        #expect(run.process.terminationReason == .exit && run.process.terminationStatus == 0, "\(run.errors)")
         #expect(run.errors.contains("continue with --resume"))
         let store = try RunStore.open(at: database, access: .readOnly)
         let stopped = try #require(try store.latestRun())
@@ -157,22 +192,6 @@ struct RunCommandTests {
         let resumed = try await OrchardProcess.run(["run", topology, "--processes", "2", "--db", database, "--resume"])
         #expect(resumed.status == 0, "\(resumed)")
         #expect(try store.runRecord(stopped).status == .completed)
-    }
-
-    @Test func sigtermStopsTheRunWithStatus143() async throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        let topology = folder.file("e2e.yaml")
-        try smallTopology(rounds: 60).write(toFile: topology, atomically: true, encoding: .utf8)
-        let database = folder.file("terminated.sqlite")
-        let run = try BackgroundOrchard(["run", topology, "--processes", "1", "--db", database])
-        try await waitForRound(2, in: database)
-        run.process.terminate()
-        run.process.waitUntilExit()
-        #expect(run.process.terminationReason == .exit && run.process.terminationStatus == 143, "\(run.errors)")
-        let store = try RunStore.open(at: database, access: .readOnly)
-        let stopped = try #require(try store.latestRun())
-        #expect(try store.runRecord(stopped).status == .stopped)
     }
 
     @Test func anInvalidTopologyStartsNothing() async throws {
@@ -187,70 +206,57 @@ struct RunCommandTests {
         #expect(!FileManager.default.fileExists(atPath: database))
     }
 
-    /// Two hosts on separate client ranges; one is killed and later started again. The dead host
-    /// is lost after three silent heartbeats (1.5 s), long before the task timeout.
-    @Test func aDeadHostIsLostAndItsClientsAreServedAgainWhenItReturns() async throws {
+    /// Two hosts: one serves clients 0-10, the other client 11 alone; the second hangs (stopped
+    /// with SIGSTOP, so it keeps its connection and answers nothing), is lost after three silent
+    /// heartbeats (1.5 s, long before the task timeout) so that client 11 is dropped, is killed,
+    /// and is later started again.
+    ///
+    /// The task timeout, 10 s, is over five times what the largest task of this MLP (1,600
+    /// samples) took on two cores under a load of 20, so the live host's tasks do not reach it. A
+    /// round waits for the last deadline of its tasks, the timeout times the longest queue of a
+    /// host: four tasks a round keep that wait under a minute.
+    @Test func aFrozenHostIsLostItsClientDroppedAndServedAgainWhenItReturns() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let topology = folder.file("e2e.yaml")
-        try smallTopology(rounds: 400, checkpointEvery: 50, taskTimeout: "10min")
+        try smallTopology(rounds: 400, checkpointEvery: 50, taskTimeout: "10s", clientsPerRound: 4)
             .write(toFile: topology, atomically: true, encoding: .utf8)
         let database = folder.file("hosts.sqlite")
         let coordinator = try BackgroundOrchard([
             "coordinator", "--topology", topology, "--bind", "tcp://127.0.0.1:*", "--hosts", "2", "--db", database,
         ])
         let endpoint = try await coordinator.listeningEndpoint()
-        let steady = try BackgroundOrchard([
-            "client", "--connect", endpoint, "--topology", topology, "--clients", "0-5", "--host-id", "a",
-        ])
-        var flaky = try BackgroundOrchard([
-            "client", "--connect", endpoint, "--topology", topology, "--clients", "6-11", "--host-id", "b",
-        ])
-        do {
-            try await waitForRound(5, in: database, limit: .seconds(60))
-        } catch {
-            Issue.record("\(error); coordinator said: \(coordinator.errors)")
-            throw error
+        func host(_ clients: String, _ name: String) throws -> BackgroundOrchard {
+            try BackgroundOrchard([
+                "client", "--connect", endpoint, "--topology", topology, "--clients", clients, "--host-id", name,
+            ])
         }
-        flaky.kill()
+        let steady = try host("0-10", "a")
+        var flaky = try host("11", "b")
+        try await waitForRound(5, in: database, of: coordinator)
+        Foundation.kill(flaky.process.processIdentifier, SIGSTOP)
         let store = try RunStore.open(at: database, access: .readOnly)
         let run = try #require(try store.latestRun())
-        let killedAfter = try #require(try store.lastCommittedRound(run: run))
-        try await waitForRound(killedAfter + 4, in: database)
-        flaky = try BackgroundOrchard([
-            "client", "--connect", endpoint, "--topology", topology, "--clients", "6-11", "--host-id", "b",
-        ])
+        let stoppedAfter = try #require(try store.lastCommittedRound(run: run))
+        _ = try await waitForClient(11, after: stoppedAfter, of: run, in: store, coordinator: coordinator) {
+            $0.status == .dropped && ($0.reason ?? "").contains("was lost")
+        }
+        flaky.kill()
+        // Every round committed so far ended before the host came back.
         let returnedAfter = try #require(try store.lastCommittedRound(run: run))
-
-        // Served again: within a minute, a later round has a client of the returned host answering.
-        var servedAgain = false
-        let until = ContinuousClock.now + .seconds(60)
-        var checked = returnedAfter
-        while !servedAgain && ContinuousClock.now < until {
-            let last = try store.lastCommittedRound(run: run) ?? checked
-            for round in (checked + 1)...max(checked + 1, last) where round <= last {
-                let clients = try store.roundCommit(run: run, round: round)?.clientRounds ?? []
-                servedAgain = servedAgain || clients.contains { $0.clientID >= 6 && $0.status == .ok }
-            }
-            checked = max(checked, last)
-            try await Task.sleep(for: .milliseconds(50))
+        flaky = try host("11", "b")
+        let servedAgain = try await waitForClient(
+            11, after: returnedAfter, of: run, in: store, coordinator: coordinator
+        ) {
+            $0.status == .ok
         }
         coordinator.kill()
-        _ = (steady, flaky)
-        #expect(servedAgain, "the returned host's clients were not served again; \(coordinator.errors)")
+        withExtendedLifetime((steady, flaky)) {}
 
-        // The killed host falls silent: it is lost after its liveness, and its clients are dropped.
-        var dropped = false
-        for round in (killedAfter + 1)...returnedAfter {
-            guard let commit = try store.roundCommit(run: run, round: round) else { continue }
-            dropped =
-                dropped
-                || commit.clientRounds.contains {
-                    $0.clientID >= 6 && $0.status == .dropped && ($0.reason ?? "").contains("was lost")
-                }
-            #expect(commit.clientRounds.filter { $0.clientID < 6 }.allSatisfy { $0.status == .ok }, "round \(round)")
+        for round in (stoppedAfter + 1)...servedAgain {
+            let commit = try #require(try store.roundCommit(run: run, round: round))
+            #expect(commit.clientRounds.filter { $0.clientID < 11 }.allSatisfy { $0.status == .ok }, "round \(round)")
         }
-        #expect(dropped, "no client of the killed host was dropped as lost")
     }
 
     /// `orchard run` with two hosts, one frozen with SIGSTOP after round 2: it is lost after three
@@ -268,14 +274,13 @@ struct RunCommandTests {
 
         let database = folder.file("frozen.sqlite")
         let run = try BackgroundOrchard(["run", topology, "--processes", "2", "--db", database])
-        try await waitForRound(2, in: database, limit: .seconds(120))
+        try await waitForRound(2, in: database, of: run)
         let hosts = Self.children(of: run.process.processIdentifier)
         #expect(hosts.count == 2, "hosts: \(hosts)")
         let frozen = try #require(hosts.first)
         Foundation.kill(frozen, SIGSTOP)
         defer { Foundation.kill(frozen, SIGKILL) }
-        let until = ContinuousClock.now + .seconds(240)
-        while run.process.isRunning && ContinuousClock.now < until { try await Task.sleep(for: .milliseconds(100)) }
+        while run.process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
         try #require(!run.process.isRunning, "the run did not end: \(run.errors)")
         #expect(run.process.terminationStatus == 0, "\(run.errors)")
         #expect(run.errors.contains("lost"), "\(run.errors)")
@@ -309,7 +314,7 @@ struct RunCommandTests {
         let first = try BackgroundOrchard([
             "client", "--connect", endpoint, "--topology", topology, "--clients", "0-11", "--host-id", "same",
         ])
-        try await waitForRound(2, in: database, limit: .seconds(60))
+        try await waitForRound(2, in: database, of: coordinator)
         let second = try await OrchardProcess.run([
             "client", "--connect", endpoint, "--topology", topology, "--clients", "0-11", "--host-id", "same",
         ])
@@ -318,7 +323,7 @@ struct RunCommandTests {
         let store = try RunStore.open(at: database, access: .readOnly)
         let run = try #require(try store.latestRun())
         let reached = try #require(try store.lastCommittedRound(run: run))
-        try await waitForRound(reached + 3, in: database, limit: .seconds(60))
+        try await waitForRound(reached + 3, in: database, of: coordinator)
         coordinator.kill()
         _ = first
     }

@@ -3,7 +3,7 @@ import OrchardTestSupport
 import Testing
 
 /// `orchard keys generate`, `--keys`, `--insecure` and the loopback rule, with the real binary.
-@Suite("orchard security", .serialized)
+@Suite("orchard security", .serialized, .tags(.endToEnd), .timeLimit(.minutes(10)))
 struct SecurityCommandTests {
     func mode(_ path: String) throws -> Int {
         try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)

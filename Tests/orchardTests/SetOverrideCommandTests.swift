@@ -4,7 +4,7 @@ import OrchardTestSupport
 import Testing
 
 /// `--set KEY.PATH=VALUE` on the commands that read a topology.
-@Suite("--set overrides", .serialized)
+@Suite("--set overrides", .serialized, .tags(.endToEnd), .timeLimit(.minutes(10)))
 struct SetOverrideCommandTests {
     @Test func validateAppliesOverridesAndNamesTheirMistakes() async throws {
         let folder = try TemporaryFolder()
@@ -39,7 +39,7 @@ struct SetOverrideCommandTests {
             [
                 "run", topology, "--processes", "2", "--db", database, "--set", "rounds=3",
                 "--set", "method={name: fixed-mask, density: 20%, criterion: magnitude}",
-            ], timeout: .seconds(600))
+            ])
         #expect(outcome.status == 0, "\(outcome)")
         let store = try RunStore.open(at: database, access: .readOnly)
         let run = try #require(try store.latestRun())

@@ -5,7 +5,7 @@ import Testing
 
 /// Methods whose masks move, end to end: the same model with any number of processes, and after a
 /// stop and a resume, whose checkpoint must carry the masks.
-@Suite("sparse methods end to end", .serialized)
+@Suite("sparse methods end to end", .serialized, .tags(.endToEnd), .timeLimit(.minutes(10)))
 struct SparseRunCommandTests {
     static let method = "{name: feddst, density: 20%, delta: 2, t_end: 10}"
 
@@ -61,7 +61,7 @@ struct SparseRunCommandTests {
 
         let stopped = folder.file("stopped.sqlite")
         let run = try BackgroundOrchard(["run", topology, "--processes", "2", "--db", stopped])
-        try await waitForRound(7, in: stopped)
+        try await waitForRound(7, in: stopped, of: run)
         Foundation.kill(run.process.processIdentifier, SIGINT)
         run.process.waitUntilExit()
         let resumed = try await OrchardProcess.run(["run", topology, "--processes", "2", "--db", stopped, "--resume"])

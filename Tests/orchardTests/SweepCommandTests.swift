@@ -4,7 +4,7 @@ import OrchardTestSupport
 import Testing
 
 /// `orchard sweep` end to end: a grid of real runs, its summary, and a second call that runs nothing.
-@Suite("orchard sweep end to end", .serialized)
+@Suite("orchard sweep end to end", .serialized, .tags(.endToEnd), .timeLimit(.minutes(20)))
 struct SweepCommandTests {
     /// A sweep of two methods by two densities by three seeds over a three-round base topology.
     static let sweep = """
@@ -30,7 +30,7 @@ struct SweepCommandTests {
         let sweep = try write(folder)
         let out = folder.file("out")
         let arguments = ["sweep", sweep, "--out", out, "--parallel", "2", "--processes", "1"]
-        let first = try await OrchardProcess.run(arguments, timeout: .seconds(900))
+        let first = try await OrchardProcess.run(arguments)
         #expect(first.status == 0, "\(first)")
         #expect(first.errorLines.filter { $0.contains(": started") }.count == 12, "\(first)")
 
@@ -61,7 +61,7 @@ struct SweepCommandTests {
         }
         try FileManager.default.removeItem(atPath: out + "/summary.json")
 
-        let second = try await OrchardProcess.run(arguments + ["--html", out + "/sweep.html"], timeout: .seconds(600))
+        let second = try await OrchardProcess.run(arguments + ["--html", out + "/sweep.html"])
         #expect(second.status == 0, "\(second)")
         #expect(second.standardError.contains("12 runs in 4 cells; 12 already complete"), "\(second)")
         #expect(!second.standardError.contains(": started"))
@@ -86,7 +86,7 @@ struct SweepCommandTests {
                 seeds: [0]
                 """)
         let out = folder.file("out")
-        let outcome = try await OrchardProcess.run(["sweep", sweep, "--out", out], timeout: .seconds(600))
+        let outcome = try await OrchardProcess.run(["sweep", sweep, "--out", out])
         #expect(outcome.status != 0)
         #expect(
             outcome.standardError.contains("cell abc: --set method.density=abc: method.density:"), "\(outcome)")
@@ -95,7 +95,7 @@ struct SweepCommandTests {
 }
 
 /// A sweep finds an interrupted run file of its own and resumes it rather than starting again.
-@Suite("orchard sweep resuming", .serialized)
+@Suite("orchard sweep resuming", .serialized, .tags(.endToEnd), .timeLimit(.minutes(10)))
 struct SweepResumeTests {
     @Test func anInterruptedRunIsResumedFromItsCheckpoint() async throws {
         let folder = try TemporaryFolder()
@@ -112,11 +112,11 @@ struct SweepResumeTests {
             "run", folder.file("base.yaml"), "--db", database, "--processes", "1", "--set", "training.lr=0.05",
             "--set", "seed=4",
         ])
-        try await waitForRound(4, in: database, limit: .seconds(600))
+        try await waitForRound(4, in: database, of: run)
         run.kill()
 
         let outcome = try await OrchardProcess.run(
-            ["sweep", folder.file("one.yaml"), "--out", out, "--processes", "1"], timeout: .seconds(900))
+            ["sweep", folder.file("one.yaml"), "--out", out, "--processes", "1"])
         #expect(outcome.status == 0, "\(outcome)")
         #expect(outcome.standardError.contains("0.05-seed4: resuming"), "\(outcome)")
         let log = try String(contentsOfFile: out + "/logs/0.05-seed4.log", encoding: .utf8)

@@ -1,8 +1,9 @@
 import Foundation
+import OrchardTestSupport
 import Testing
 
 /// `orchard train` end to end: the built executable on small generated data sets.
-@Suite("orchard train")
+@Suite("orchard train", .tags(.endToEnd), .timeLimit(.minutes(10)))
 struct TrainCommandTests {
     /// LeNet-5 for one epoch on 256 generated images: about three seconds in a debug build.
     static func lenet5Arguments(seed: Int) -> [String] {

@@ -4,7 +4,7 @@ import Testing
 
 /// `orchard validate`: every mistake on stderr with its line and column and a failing exit status,
 /// or a summary and success.
-@Suite("orchard validate")
+@Suite("orchard validate", .timeLimit(.minutes(3)))
 struct ValidateCommandTests {
     /// The package root: this file is Tests/orchardTests/ValidateCommandTests.swift.
     static let packageRoot = URL(fileURLWithPath: #filePath)

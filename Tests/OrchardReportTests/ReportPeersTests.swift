@@ -1,3 +1,4 @@
+import OrchardStoreTestSupport
 import Foundation
 import OrchardReport
 import OrchardStore

@@ -1,6 +1,5 @@
 import Foundation
 import OrchardStore
-import OrchardTestSupport
 
 /// A small run written through the store's API, whose figures are worked out by hand in
 /// `SyntheticRun.expected...` and in the tests that use it.
@@ -21,16 +20,16 @@ import OrchardTestSupport
 ///
 /// Every client whose task was ok reports the figure `topk_k` = `10 r + c` (`client_metrics`), and
 /// client 1's failed task of round 4 reports `missing_mask` = 1.
-enum SyntheticRun {
-    static let startedAt = Date(timeIntervalSince1970: 1_800_000_000)
-    static let endedAt = Date(timeIntervalSince1970: 1_800_000_100)
+public enum SyntheticRun {
+    public static let startedAt = Date(timeIntervalSince1970: 1_800_000_000)
+    public static let endedAt = Date(timeIntervalSince1970: 1_800_000_100)
 
-    static let info = RunInfo(
+    public static let info = RunInfo(
         name: "synthetic, \"quoted\"", topologyYAML: "name: synthetic\nrounds: 4\n", method: "fedavg",
         model: "lenet5", dataset: "synthetic-images", seed: 0xFEED_FACE_CAFE_BEEF, orchardVersion: "0.1.0-test",
         processes: 2, plannedRounds: 4, checkpointInterval: 2, startedAt: startedAt)
 
-    static let clients = [
+    public static let clients = [
         ClientRecord(
             clientID: 0, group: "fast", memoryBudgetBytes: 1_000_000, uplinkBitsPerSecond: 1e6,
             downlinkBitsPerSecond: 1e7, latencySeconds: 0.05, computeFLOPsPerSecond: 1e9, trainSamples: 100,
@@ -46,7 +45,7 @@ enum SyntheticRun {
     ]
 
     /// Each round's client outcomes: status and loss, by client id.
-    static let outcomes: [[(ClientRoundStatus, Double?)]] = [
+    public static let outcomes: [[(ClientRoundStatus, Double?)]] = [
         [(.ok, 2.0), (.ok, 3.0), (.ok, 4.0)],
         [(.ok, 1.0), (.dropped, nil), (.timeout, nil)],
         [(.ok, 0.5), (.ok, 1.5), (.refused, nil)],
@@ -54,7 +53,7 @@ enum SyntheticRun {
     ]
 
     /// The state checkpointed after `round`: ten values that differ from round to round.
-    static func state(round: Int) -> CheckpointState {
+    public static func state(round: Int) -> CheckpointState {
         CheckpointState(
             entries: [
                 CheckpointEntry(name: "fc.weight", shape: [2, 4], kind: "weight", offset: 0),
@@ -64,7 +63,7 @@ enum SyntheticRun {
     }
 
     /// The rows of round `round` (1 to 4).
-    static func commit(round: Int) -> RoundCommit {
+    public static func commit(round: Int) -> RoundCommit {
         let simStarts = [0.0, 10, 22, 30]
         let simSeconds = [10.0, 12, 8, 10]
         let walls = [2.0, 3.0, 2.5, 2.5]
@@ -112,7 +111,7 @@ enum SyntheticRun {
     }
 
     /// The figures without a column that a client's task of `round` reports.
-    static func metrics(round: Int, client: Int, status: ClientRoundStatus) -> [String: Double] {
+    public static func metrics(round: Int, client: Int, status: ClientRoundStatus) -> [String: Double] {
         switch status {
         case .ok: ["topk_k": Double(10 * round + client)]
         case .error: ["missing_mask": 1]
@@ -122,7 +121,7 @@ enum SyntheticRun {
 
     /// Creates `path` and writes the run's first `rounds` rounds; finishes it as completed after round 4.
     @discardableResult
-    static func write(to path: String, rounds: Int = 4) throws -> (RunStore, RunID) {
+    public static func write(to path: String, rounds: Int = 4) throws -> (RunStore, RunID) {
         let store = try RunStore.create(at: path)
         let run = try store.startRun(info)
         try store.registerClients(clients, run: run)

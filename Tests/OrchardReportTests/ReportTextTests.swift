@@ -1,6 +1,7 @@
 import Foundation
 import OrchardReport
 import OrchardStore
+import OrchardStoreTestSupport
 import OrchardTestSupport
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import OrchardStore
+import OrchardStoreTestSupport
 import OrchardTestSupport
 import Testing
 
