@@ -70,7 +70,7 @@ let package = Package(
             name: "orchard",
             dependencies: [
                 "OrchardTensor", "OrchardNN", "OrchardData", "OrchardTopology", "OrchardStore", "OrchardReport",
-                "OrchardRuntime", "OrchardPruning", "OrchardFormat", "OrchardWire",
+                "OrchardRuntime", "OrchardPruning", "OrchardFormat", "OrchardWire", "OrchardFederation",
                 argumentParser, logging,
             ]),
 
@@ -89,7 +89,8 @@ let package = Package(
         .testTarget(name: "OrchardDataTests", dependencies: ["OrchardData", "OrchardTensor", "OrchardTestSupport"]),
         .testTarget(name: "OrchardPayloadTests", dependencies: ["OrchardPayload", "OrchardTensor"]),
         .testTarget(
-            name: "OrchardWireTests", dependencies: ["OrchardWire", "OrchardPayload", "OrchardTensor", "OrchardTestSupport"]
+            name: "OrchardWireTests",
+            dependencies: ["OrchardWire", "OrchardPayload", "OrchardTensor", "OrchardTestSupport"]
         ),
         .testTarget(
             name: "OrchardTopologyTests",
@@ -112,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "OrchardStoreTests",
             dependencies: [
-                "OrchardStore", "OrchardStoreTestSupport", "OrchardTestSupport",
+                "OrchardStore", "OrchardStoreTestSupport", "OrchardTestSupport", "OrchardReport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(

@@ -139,9 +139,10 @@ public enum IDX {
         }
     }
 
-    /// Checks the header of the IDX file at `path` against its size without reading its samples:
-    /// the magic number, the dimensions and the length the header promises. A gzip file is
-    /// inflated (in memory) to measure it.
+    /// Checks the header of the IDX file at `path` against its size, without reading its samples.
+    ///
+    /// The magic number, the dimensions and the length the header promises are checked; a gzip
+    /// file is inflated (in memory) to measure it.
     /// - Returns: The number of samples the file holds.
     /// - Throws: `DataError` naming the file and what is wrong.
     static func checkHeader(_ path: String, kind: Kind) throws(DataError) -> Int {

@@ -22,8 +22,9 @@ public struct Aggregation: Sendable, Equatable {
 
     /// The rule applied to each coordinate.
     public var rule: Rule
-    /// The largest L2 norm a client's update may have; a longer update is scaled down to it before
-    /// the rule applies. Nil for no clipping.
+    /// The largest L2 norm a client's update may have; nil for no clipping.
+    ///
+    /// A longer update is scaled down to it before the rule applies.
     public var clipNorm: Double?
 
     /// Creates an aggregation setting; the default is the weighted mean without clipping.

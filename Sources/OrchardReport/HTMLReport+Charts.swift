@@ -52,6 +52,7 @@ extension HTMLReport {
     }
 
     /// How each round's client tasks ended, stacked by status; any status the run file holds.
+    ///
     /// With `named`, the title starts with the run's label.
     public static func outcomes(_ run: RunChartData, named: Bool = false) -> String {
         let known = ["ok", "dropped", "timeout", "refused", "rejected", "error"]
@@ -90,8 +91,9 @@ extension HTMLReport {
                 ])
     }
 
-    /// Each layer's density over the rounds, for a run whose method moves its masks. With
-    /// `named`, the title starts with the run's label.
+    /// Each layer's density over the rounds, for a run whose method moves its masks.
+    ///
+    /// With `named`, the title starts with the run's label.
     public static func layerDensity(_ run: RunChartData, named: Bool = false) -> String {
         let series = run.layers.map { layer in
             LineSeries(

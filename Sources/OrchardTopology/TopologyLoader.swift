@@ -95,8 +95,9 @@ public struct TopologyLoader: Sendable {
         return plan
     }
 
-    /// The text of an overridden topology: a comment naming the file and the overrides, then the
-    /// tree as YAML. The same file and overrides always give the same text, which `--resume` compares.
+    /// The text of an overridden topology: a comment naming the file and the overrides, then YAML.
+    ///
+    /// The same file and overrides always give the same text, which `--resume` compares.
     static func effectiveSource(_ document: Node, file: String, overrides: [TopologyOverride]) throws(TopologyError)
         -> String
     {

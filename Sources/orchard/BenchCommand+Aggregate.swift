@@ -1,7 +1,7 @@
-import OrchardFormat
 import ArgumentParser
 import Foundation
 import OrchardFederation
+import OrchardFormat
 import OrchardNN
 import OrchardPruning
 import OrchardTensor

@@ -58,8 +58,9 @@ struct SweepRunner {
         return Running(job: job, number: number, process: process, log: log, started: .now)
     }
 
-    /// Prints how a run ended; returns whether it completed. A run that exits cleanly without
-    /// completing (stopped by an interrupt) is not counted as done.
+    /// Prints how a run ended; returns whether it completed.
+    ///
+    /// A run that exits cleanly without completing (stopped by an interrupt) is not counted as done.
     private func report(_ run: Running, total: Int) -> Bool {
         let seconds = (ContinuousClock.now - run.started).components
         let elapsed = String(format: "%.1f s", Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18)

@@ -1,6 +1,6 @@
 import OrchardNN
-import OrchardTensor
 import OrchardPayload
+import OrchardTensor
 import Testing
 
 @testable import OrchardFederation

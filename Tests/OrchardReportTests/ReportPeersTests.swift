@@ -1,7 +1,7 @@
-import OrchardStoreTestSupport
 import Foundation
 import OrchardReport
 import OrchardStore
+import OrchardStoreTestSupport
 import OrchardTestSupport
 import Testing
 

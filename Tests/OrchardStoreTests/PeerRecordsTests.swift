@@ -1,6 +1,6 @@
-import OrchardStoreTestSupport
 import Foundation
 import OrchardStore
+import OrchardStoreTestSupport
 import OrchardTestSupport
 import Testing
 
@@ -136,4 +136,3 @@ struct PeerRecordsTests {
         }
     }
 }
-

@@ -1,7 +1,7 @@
-import OrchardStoreTestSupport
 import Foundation
 import GRDB
 import OrchardReport
+import OrchardStoreTestSupport
 import OrchardTestSupport
 import Testing
 
