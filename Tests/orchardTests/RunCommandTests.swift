@@ -182,7 +182,8 @@ struct RunCommandTests {
         try await waitForRound(8, in: database, of: run)
         Foundation.kill(run.process.processIdentifier, SIGINT)
         run.process.waitUntilExit()
-        #expect(run.process.terminationReason == .exit && run.process.terminationStatus == 0, "\(run.errors)")
+        // 128 + SIGINT, as a shell reports a process Ctrl-C ended: `orchard run ... && next` stops.
+        #expect(run.process.terminationReason == .exit && run.process.terminationStatus == 130, "\(run.errors)")
         #expect(run.errors.contains("continue with --resume"))
         let store = try RunStore.open(at: database, access: .readOnly)
         let stopped = try #require(try store.latestRun())
@@ -326,5 +327,21 @@ struct RunCommandTests {
         try await waitForRound(reached + 3, in: database, of: coordinator)
         coordinator.kill()
         _ = first
+    }
+
+    @Test func sigtermStopsTheRunWithStatus143() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let topology = folder.file("e2e.yaml")
+        try smallTopology(rounds: 60).write(toFile: topology, atomically: true, encoding: .utf8)
+        let database = folder.file("terminated.sqlite")
+        let run = try BackgroundOrchard(["run", topology, "--processes", "1", "--db", database])
+        try await waitForRound(2, in: database, of: run)
+        run.process.terminate()
+        run.process.waitUntilExit()
+        #expect(run.process.terminationReason == .exit && run.process.terminationStatus == 143, "\(run.errors)")
+        let store = try RunStore.open(at: database, access: .readOnly)
+        let stopped = try #require(try store.latestRun())
+        #expect(try store.runRecord(stopped).status == .stopped)
     }
 }
