@@ -68,8 +68,8 @@ public struct ClientTask {
     /// Numeric settings of this task (learning rate, epochs, ...).
     public var settings: [String: Double]
     public var tensors: [NamedTensor]
-    /// How the values of the tensors travel: the run's `MethodSetup.valuePrecision`, which
-    /// `MethodRegistry.server` sets on every task; a method leaves it alone.
+    /// How the values of the tensors travel: the run's value precision, which the coordinator
+    /// sets on every task it sends; a method leaves it alone.
     public var precision: ValuePrecision = .float32
 
     public init(client: Int, round: Int, kind: String, settings: [String: Double] = [:], tensors: [NamedTensor] = []) {

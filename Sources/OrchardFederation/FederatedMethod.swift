@@ -20,8 +20,8 @@ public struct MethodSetup: Sendable {
     public var serverData: Dataset?
     /// How the server combines the clients' models; FedAvg's weighted mean by default.
     public var aggregation: Aggregation
-    /// How the values of every task travel: the runtime's choice for the run, which
-    /// `MethodRegistry.server` applies; no method reads it.
+    /// How the values of every task travel: the runtime's choice for the run, which the
+    /// coordinator applies when it encodes tasks; no method reads it.
     public var valuePrecision: ValuePrecision = .float32
 
     public init(
@@ -134,14 +134,8 @@ public protocol ClientMethod: AnyObject {
 public enum MethodRegistry {
     public static let names = ["fedavg", "fixed-mask", "fedtiny", "fedtiny-clean", "prunefl", "feddst"]
 
-    /// Builds the server half; its tasks travel at `setup.valuePrecision`.
+    /// Builds the server half.
     public static func server(_ name: String, setup: MethodSetup) throws -> any ServerMethod {
-        let method = try serverMethod(name, setup: setup)
-        guard setup.valuePrecision != .float32 else { return method }
-        return ValuePrecisionServer(method, precision: setup.valuePrecision)
-    }
-
-    private static func serverMethod(_ name: String, setup: MethodSetup) throws -> any ServerMethod {
         switch name {
         case "fedavg": return try FedAvgServer(setup: setup)
         case "fixed-mask": return try FixedMaskServer(setup: setup)

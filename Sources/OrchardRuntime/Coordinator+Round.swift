@@ -150,9 +150,11 @@ extension Coordinator {
         counted.removeAll()
         sentMasks.removeAll()
         var frames = TaskFrames()
-        let planned = tasks.map {
-            CoordinatorStateMachine.PlannedTask(
-                task: $0, contract: method.contract(for: $0), work: workOfClient[$0.client] ?? 1)
+        let planned = tasks.map { task in
+            var stamped = task
+            stamped.precision = settings.valuePrecision
+            return CoordinatorStateMachine.PlannedTask(
+                task: stamped, contract: method.contract(for: task), work: workOfClient[task.client] ?? 1)
         }
         for assignment in machine.assign(planned, now: .now) {
             let task = assignment.task

@@ -2,6 +2,7 @@ import Foundation
 import OrchardData
 import OrchardFederation
 import OrchardNN
+import OrchardPayload
 import OrchardStore
 import OrchardTensor
 import OrchardWire
@@ -40,6 +41,8 @@ public final class Coordinator {
         public var maxHosts = 0
         /// The largest magnitude a value of a result may have.
         public var maxMagnitude: Float = 1e6
+        /// How the values of every task travel (the topology's `fp16`).
+        public var valuePrecision: ValuePrecision = .float32
         /// How many hosts to wait for before the first round, beyond covering every client.
         public var expectedHosts = 1
         public var wire = WireSocketSettings()

@@ -131,13 +131,12 @@ extension CoordinatorStateMachine {
     }
 
     /// Times out the tasks past their deadline; their hosts get no work until they say hello again.
-    mutating func expireTasks(now: ContinuousClock.Instant) -> [Action] {
+    mutating func expireTasks(now: ContinuousClock.Instant) {
         for (taskID, task) in pending.sorted(by: { $0.key < $1.key }) where task.deadline <= now {
             pending[taskID] = nil
             hosts[task.host]?.silent = true
             arrivals[task.task.client] = .timeout(reason: "no result within the wall-clock timeout")
         }
-        return []
     }
 
     /// Whether every task of the round has an outcome.

@@ -180,7 +180,7 @@ struct CoordinatorStateMachine {
                 + "\(Self.seconds(configuration.heartbeatInterval)))"
             actions += lose(peer, reason: reason, now: now)
         }
-        actions += expireTasks(now: now)
+        expireTasks(now: now)
         if now - lastHeartbeat >= configuration.heartbeatInterval {
             lastHeartbeat = now
             heartbeatSequence += 1

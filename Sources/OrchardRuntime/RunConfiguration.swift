@@ -70,6 +70,7 @@ public struct RunConfiguration: Sendable {
         settings.taskTimeout = topology.timeouts.task
         settings.heartbeatInterval = .milliseconds(Int64(topology.timeouts.heartbeat * 1000))
         settings.liveness = topology.timeouts.liveness
+        settings.valuePrecision = setup.valuePrecision
         settings.deadline = topology.deadline
         settings.quorum = topology.quorum
         settings.evaluateEvery = topology.evaluateEvery

@@ -2,6 +2,7 @@ import Foundation
 import OrchardData
 import OrchardFederation
 import OrchardNN
+import OrchardPayload
 import OrchardStore
 import OrchardTensor
 import OrchardWire
@@ -43,12 +44,13 @@ struct HostileRun {
     /// Runs the rounds with the honest host, and `attack` on a thread of its own from the start
     /// of the first round until the run ends (it should return when `stop` is set).
     func run(
-        heartbeat: Duration = .milliseconds(200), taskTimeout: Double = 60,
+        heartbeat: Duration = .milliseconds(200), taskTimeout: Double = 60, precision: ValuePrecision = .float32,
         attack: @escaping @Sendable (_ endpoint: String, _ stop: StopFlag) throws -> Void
     ) throws -> Outcome {
         var settings = Coordinator.Settings(endpoint: "tcp://127.0.0.1:*", rounds: Self.rounds, model: "logreg")
         settings.heartbeatInterval = heartbeat
         settings.taskTimeout = taskTimeout
+        settings.valuePrecision = precision
         settings.wire.limits = RunLimits.decoding(for: try Self.setup.makeNetwork())
         let recorder = MemoryRecorder()
         let lines = Mutex<[String]>([])
@@ -261,6 +263,18 @@ struct HostilePeerTests {
         #expect(outcome.log.count < 60, "\(outcome.log.count) log lines")
         #expect(outcome.log.allSatisfy { $0.count < 400 })
         #expect(outcome.values.allSatisfy { $0.isFinite })
+    }
+
+    /// With the run's precision at binary16, every task goes as binary16, whatever the method, and
+    /// the run completes (a host sends back binary32, which the coordinator accepts).
+    @Test func tasksTravelAtTheRunsPrecision() throws {
+        let run = try HostileRun()
+        let outcome = try run.run(precision: .float16) { _, stop in
+            while !stop.isSet { Thread.sleep(forTimeInterval: 0.02) }
+        }
+        let tasks = outcome.commits.flatMap(\.messages).filter { $0.kind == "task" }
+        #expect(!tasks.isEmpty && tasks.allSatisfy { $0.encoding == "DENSE_F16" }, "\(tasks.map(\.encoding))")
+        #expect(outcome.commits.flatMap(\.clientRounds).allSatisfy { $0.status == .ok })
     }
 
     /// A message past the run's limits (a 4 MB frame for a model whose largest tensor is 31 KB)

@@ -52,6 +52,7 @@ struct RunConfigurationTests {
     @Test func fp16IsTheRuntimesValuePrecisionAndNoMethodSetting() throws {
         let half = try configuration(fp16: true)
         #expect(half.setup.valuePrecision == .float16)
+        #expect(half.coordinatorSettings(endpoint: "tcp://127.0.0.1:*").valuePrecision == .float16)
         #expect(half.setup.settings["fp16"] == nil)
         #expect(half.setup.settings["density"] == 0.1)
         #expect(try configuration(fp16: false).setup.valuePrecision == .float32)
