@@ -4,14 +4,19 @@
 #   Scripts/install-deps.sh              # what building and running Orchard needs
 #   Scripts/install-deps.sh --chromium   # also Debian's headless Chromium, which the HTML report
 #                                        # tests open pages in (Scripts/test.sh asks for it)
+#   Scripts/install-deps.sh --netns      # also iproute2 and jq, for Scripts/netns-run.sh
+#   Scripts/install-deps.sh --slurm      # also slurm-wlm and munge, for Scripts/test-slurm.sh
 set -euo pipefail
 
 packages=(libzmq3-dev libopenblas-dev libsqlite3-dev zlib1g-dev pkg-config)
-case "${1:-}" in
-    --chromium) packages+=(chromium) ;;
-    "") ;;
-    *) echo "usage: Scripts/install-deps.sh [--chromium]" >&2; exit 2 ;;
-esac
+for option in "$@"; do
+    case $option in
+        --chromium) packages+=(chromium) ;;
+        --netns) packages+=(iproute2 jq) ;;
+        --slurm) packages+=(slurm-wlm munge) ;;
+        *) echo "usage: Scripts/install-deps.sh [--chromium] [--netns] [--slurm]" >&2; exit 2 ;;
+    esac
+done
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

@@ -43,6 +43,13 @@ layers+="|FusedNormalisationTests|RectifiedPoolingTests|SparseTrainingTests|Comp
 step "AddressSanitizer tests of the kernels" kernels env LSAN_OPTIONS="suppressions=$PWD/Scripts/lsan-suppressions.txt" \
     swift test --skip-build --sanitize=address --scratch-path .build-asan \
     --filter "OrchardTestSupportTests|OrchardTensorTests|OrchardNNTests\.($layers)"
+# Real shaped links and a one-node Slurm cluster, as root; each skips with a message where it cannot run.
+step "network namespaces (Scripts/netns-run.sh)" Scripts/test-netns.sh
+if [ "$(id -u)" -eq 0 ]; then
+    step "Slurm (Scripts/test-slurm.sh)" Scripts/test-slurm.sh
+else
+    echo "==> Slurm: skipped: Scripts/test-slurm.sh needs root"
+fi
 if [ -x Scripts/check-docs.sh ]; then
     step "docs" Scripts/check-docs.sh
 fi

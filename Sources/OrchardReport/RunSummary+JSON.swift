@@ -19,7 +19,7 @@ extension RunSummary: Encodable {
         case best_accuracy_round, final_density, messages, bytes_down, bytes_up, analytic_min_bytes
         case bytes_with_analytic, sim_seconds, wall_seconds, rounds_wall_seconds, coordinator_seconds
         case coordinator_overhead_fraction, checkpoint_round, final_model_sha256, per_round, traffic, clients
-        case client_metrics, hosts, peer_rejections
+        case client_metrics, hosts, peer_rejections, link_times, link_times_per_round
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -69,6 +69,8 @@ extension RunSummary: Encodable {
         try container.encode(clientMetrics.map(MetricJSON.init), forKey: .client_metrics)
         try container.encode(hosts.map(HostJSON.init), forKey: .hosts)
         try container.encode(peerRejections.map(RejectionJSON.init), forKey: .peer_rejections)
+        try container.encode(linkTimeGroups.map(LinkTimeJSON.init), forKey: .link_times)
+        try container.encode(linkTimes.map(LinkTimeJSON.init), forKey: .link_times_per_round)
     }
 }
 
@@ -232,5 +234,39 @@ private struct RejectionJSON: Encodable {
         try container.encode(rejection.count, forKey: .count)
         try container.encode(rejection.rounds, forKey: .rounds)
         try container.encode(rejection.example, forKey: .example)
+    }
+}
+
+/// One element of `link_times` (a group over the run, without `round`) or of
+/// `link_times_per_round`: tasks measured, their measured and predicted seconds, and the ratio.
+private struct LinkTimeJSON: Encodable {
+    let total: LinkTimeTotal
+    let round: Int?
+
+    init(_ total: LinkTimeTotal) {
+        self.total = total
+        round = total.round
+    }
+
+    init(_ group: RunSummary.LinkTimeGroup) {
+        total = LinkTimeTotal(
+            round: 0, group: group.group, tasks: group.tasks, measuredSeconds: group.measuredSeconds,
+            predictedSeconds: group.predictedSeconds)
+        round = nil
+    }
+
+    private enum Key: String, CodingKey {
+        case round, group, tasks, measured_seconds, predicted_seconds, ratio
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        if let round { try container.encode(round, forKey: .round) }
+        try container.encode(total.group, forKey: .group)
+        try container.encode(total.tasks, forKey: .tasks)
+        try container.encode(finiteOrNil(total.measuredSeconds), forKey: .measured_seconds)
+        try container.encode(finiteOrNil(total.predictedSeconds), forKey: .predicted_seconds)
+        try container.encode(
+            finiteOrNil(RunSummary.ratio(total.measuredSeconds, total.predictedSeconds)), forKey: .ratio)
     }
 }

@@ -27,6 +27,11 @@ extension RunSummary {
             lines += ["", "Rejected messages (by peer and error code)"]
             lines += rejectionTable().render(limit: maxRows, noun: "rejection")
         }
+        if !linkTimes.isEmpty {
+            lines += ["", "Link times (measured on the network, predicted by the virtual clock), by group"]
+            lines += linkGroupTable().render(limit: maxRows, noun: "group")
+            lines += ["", "Link times by round and group"] + linkRoundTable().render(limit: maxRows, noun: "row")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -67,6 +67,8 @@ public struct RunSummary: Sendable, Equatable {
     public var hosts: [HostHistory]
     /// The messages the coordinator rejected, summed by peer and error code.
     public var peerRejections: [PeerRejectionTotal]
+    /// The measured and predicted link times per round and group; none unless the run measured them.
+    public var linkTimes: [LinkTimeTotal]
 
     /// The figures of one round.
     public struct RoundLine: Sendable, Equatable {
@@ -103,6 +105,7 @@ public struct RunSummary: Sendable, Equatable {
         clientMetrics = overview.clientMetrics
         hosts = overview.hosts
         peerRejections = overview.peerRejections
+        linkTimes = overview.linkTimes
 
         let evaluated = rounds.filter { $0.testAccuracy != nil }
         finalAccuracy = evaluated.last?.testAccuracy

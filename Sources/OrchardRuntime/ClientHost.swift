@@ -51,7 +51,7 @@ public final class ClientHost {
     private let instance = UInt64.random(in: 1...UInt64.max)
     /// The task running on its own thread, and those waiting for it, in the order they came.
     private var running: TaskThread?
-    private var queued: [(Message, TaskAssignment)] = []
+    private var queued: [(message: Message, assignment: TaskAssignment, arrived: ContinuousClock.Instant)] = []
     private var heartbeatInterval: Duration = .seconds(1)
     private var heartbeatSequence: UInt64 = 0
     private var lastSent = ContinuousClock.now
@@ -128,8 +128,8 @@ public final class ClientHost {
             lastSent = .now
         }
         guard !queued.isEmpty else { return }
-        let (message, assignment) = queued.removeFirst()
-        let task = TaskThread { [self] in answer(message, assignment) }
+        let (message, assignment, arrived) = queued.removeFirst()
+        let task = TaskThread { [self] in answer(message, assignment, arrived: arrived) }
         running = task
         task.start()
     }
@@ -181,6 +181,7 @@ public final class ClientHost {
     }
 
     private func handle(_ received: ZMQMessage) throws -> Next {
+        let arrived = ContinuousClock.now
         let decoded: DecodedMessage
         do {
             decoded = try codec.decode(received)
@@ -192,7 +193,7 @@ public final class ClientHost {
         let message = decoded.message
         switch message.body {
         case .task(let assignment):
-            queued.append((message, assignment))
+            queued.append((message, assignment, arrived))
             try finishTask()
         case .shutdown:
             return .stop
@@ -218,7 +219,10 @@ public final class ClientHost {
     }
 
     /// Runs a task and builds its result message; a failure becomes an error result, not a crash.
-    private func answer(_ message: Message, _ assignment: TaskAssignment) -> Message {
+    ///
+    /// The result says how long the task was on this host, from its arrival (`host_seconds`): what
+    /// the coordinator subtracts from a task's round trip to measure the time on the link.
+    private func answer(_ message: Message, _ assignment: TaskAssignment, arrived: ContinuousClock.Instant) -> Message {
         let clientID = Int(assignment.clientID)
         do {
             // Masks first, whatever happens next: the coordinator counts on this host holding
@@ -233,6 +237,7 @@ public final class ClientHost {
             var result = try method.run(
                 try TaskMessages.task(message, assignment: assignment, tensors: tensors), on: client)
             result.metrics["wall_seconds"] = (ContinuousClock.now - started).inSeconds
+            result.metrics[Self.hostSecondsMetric] = (ContinuousClock.now - arrived).inSeconds
             return try TaskMessages.message(result, taskID: assignment.taskID, runID: message.runID)
         } catch {
             settings.logger.debug("task \(assignment.taskID) of client \(clientID) failed: \(error)")
@@ -243,6 +248,11 @@ public final class ClientHost {
                 taskID: assignment.taskID, runID: message.runID)
         }
     }
+}
+
+extension ClientHost {
+    /// The figure of a result that says how long its task was on the host, queued, decoded and run.
+    public static let hostSecondsMetric = "host_seconds"
 }
 
 /// A task's work on a thread of its own; its result is picked up by the host's loop.

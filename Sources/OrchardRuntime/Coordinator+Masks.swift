@@ -37,6 +37,7 @@ extension Coordinator {
             return since
         }
         try socket.send(encoded, to: host)
+        taskSentAt[task.client] = .now
         var updated = held
         for entry in frames.sparseEntries(of: task) where updated[entry.name]?.digest != entry.digest {
             updated[entry.name] = (entry.digest, task.round)

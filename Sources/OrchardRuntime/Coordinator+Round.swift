@@ -35,6 +35,12 @@ extension Coordinator {
         }
         guard first <= settings.rounds else { return .completed }
         for round in first...settings.rounds {
+            // Measuring links, the previous round is concluded first, so that the coordinator is
+            // idle while the tasks are out; otherwise the hosts train while it evaluates and writes.
+            if settings.measureLinks, let previous = finished {
+                try conclude(previous)
+                finished = nil
+            }
             let started = try startRound(round, simStart: simTime)
             if let previous = finished { try conclude(previous) }
             guard let done = try finishRound(started) else { return .stopped(afterRound: lastCommitted) }
@@ -60,6 +66,7 @@ extension Coordinator {
         var clients: [Int: ClientRoundRecord] = [:]
         var bytesDown: [Int: Int] = [:]
         var messages: [MessageRecord] = []
+        var linkTimes: [LinkTimeRecord] = []
     }
 
     /// A round whose results are aggregated, waiting for its evaluation and commit.
@@ -112,7 +119,7 @@ extension Coordinator {
             } + takeAuthenticationFailures()
         let commit = RoundCommit(
             round: round, clientRounds: clients, messages: started.traffic.messages + controlMessages,
-            hostEvents: machine.takeHostEvents(), peerRejections: rejections)
+            hostEvents: machine.takeHostEvents(), peerRejections: rejections, linkTimes: started.traffic.linkTimes)
         controlMessages.removeAll()
         return Finished(commit: commit, overhead: overhead)
     }
@@ -149,6 +156,8 @@ extension Coordinator {
     private func send(_ tasks: [ClientTask], round: Int, traffic: inout RoundTraffic) throws {
         counted.removeAll()
         sentMasks.removeAll()
+        taskSentAt.removeAll()
+        resultArrivedAt.removeAll()
         var frames = TaskFrames()
         let planned = tasks.map { task in
             var stamped = task
@@ -201,6 +210,11 @@ extension Coordinator {
             case .result(let result, let size):
                 traffic.messages.append(Self.messageRecord(size, client: client, direction: .up, kind: "result"))
                 fill(&record, from: result, bytesDown: traffic.bytesDown[client] ?? 0, bytesUp: size.totalBytes)
+                if let measured = linkTime(
+                    of: result, bytesDown: traffic.bytesDown[client] ?? 0, bytesUp: size.totalBytes)
+                {
+                    traffic.linkTimes.append(measured)
+                }
                 if result.outcome == .ok && record.status == .ok { results.append(result) }
             }
             traffic.clients[client] = record
@@ -243,6 +257,7 @@ extension Coordinator {
     /// figure of a result goes to `client_metrics` as the client named it.
     static let metricsWithColumns: Set<String> = [
         "samples", "loss", "accuracy", "flops", "peak_memory_bytes", "predicted_peak_bytes", "wall_seconds",
+        ClientHost.hostSecondsMetric,
     ]
 
     static func deadlineReason(_ seconds: Double, _ deadline: Double) -> String {

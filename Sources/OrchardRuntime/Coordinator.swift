@@ -45,6 +45,10 @@ public final class Coordinator {
         public var valuePrecision: ValuePrecision = .float32
         /// How many hosts to wait for before the first round, beyond covering every client.
         public var expectedHosts = 1
+        /// Whether to measure each task's time on its link and record it with the virtual clock's
+        /// prediction (`link_times`); the coordinator then evaluates and commits a round before it
+        /// sends the next one's tasks, so that no result waits for it to be read.
+        public var measureLinks = false
         public var wire = WireSocketSettings()
 
         public init(endpoint: String, rounds: Int, model: String) {
@@ -92,6 +96,9 @@ public final class Coordinator {
     /// How long the previous commit took; reported with the next round.
     var lastWriteSeconds = Duration.zero
     var bytesUpTotal = 0
+    /// When each client's task of the round last went to the socket, and when its result came.
+    var taskSentAt: [Int: ContinuousClock.Instant] = [:]
+    var resultArrivedAt: [Int: ContinuousClock.Instant] = [:]
     var bytesDownTotal = 0
     /// Where log lines go.
     let log: @Sendable (String) -> Void
@@ -197,6 +204,7 @@ public final class Coordinator {
             return
         }
         let registered = machine.hosts[routingID] != nil
+        if case .result(let body) = decoded.message.body { resultArrivedAt[Int(body.clientID)] = now }
         perform(machine.handle(.message(decoded, from: routingID), now: now))
         // The control messages of hosts are recorded; a stranger's are only counted, by the machine's ledger.
         if decoded.message.kind != .result && (registered || machine.hosts[routingID] != nil) {

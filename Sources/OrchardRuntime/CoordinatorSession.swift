@@ -27,7 +27,7 @@ public final class CoordinatorSession {
     /// from the seed and the round.
     public init(
         plan: RunPlan, database: String, resume: Bool, endpoint: String, expectedHosts: Int = 1,
-        security: WireSecurity = .insecure
+        security: WireSecurity = .insecure, measureLinks: Bool = false
     ) throws {
         configuration = try RunConfiguration(plan)
         let perClass = configuration.setup.settings[PruningSettings.serverSamplesKey].flatMap { value -> Int? in
@@ -84,6 +84,7 @@ public final class CoordinatorSession {
         recorder = StoreRecorder(store: store, run: run)
         var settings = configuration.coordinatorSettings(endpoint: endpoint)
         settings.expectedHosts = expectedHosts
+        settings.measureLinks = measureLinks
         settings.wire.limits = try RunLimits.decoding(for: configuration.setup)
         settings.runID = UInt64(run.rawValue)
         settings.wire.security = security

@@ -85,7 +85,9 @@ enum ResultValidation {
             if name == "accuracy", !(0...1).contains(value) {
                 throw Rejection.invalid("accuracy \(value) is outside [0, 1]")
             }
-            if (name == "loss" || name.hasPrefix("loss_") || name == "wall_seconds"), value < 0 {
+            if (name == "loss" || name.hasPrefix("loss_") || name == "wall_seconds"
+                || name == ClientHost.hostSecondsMetric), value < 0
+            {
                 throw Rejection.invalid("figure '\(name)' is negative (\(value))")
             }
         }

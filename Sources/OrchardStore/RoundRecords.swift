@@ -205,13 +205,17 @@ public struct RoundCommit: Sendable, Equatable {
     /// The messages the coordinator rejected during the round, counted by peer and error code
     /// (rows of `peer_rejections`); one record per peer and code.
     public var peerRejections: [PeerRejectionRecord]
+    /// The measured and predicted link times of the round's answered tasks (rows of `link_times`),
+    /// when the run measures its links; one record per client.
+    public var linkTimes: [LinkTimeRecord]
 
     /// A round's rows.
     public init(
         round: RoundRecord, clientRounds: [ClientRoundRecord] = [], messages: [MessageRecord] = [],
         layers: [LayerRecord] = [], checkpoint: CheckpointState? = nil, hostEvents: [HostEventRecord] = [],
-        peerRejections: [PeerRejectionRecord] = []
+        peerRejections: [PeerRejectionRecord] = [], linkTimes: [LinkTimeRecord] = []
     ) {
+        self.linkTimes = linkTimes
         self.round = round
         self.clientRounds = clientRounds
         self.messages = messages

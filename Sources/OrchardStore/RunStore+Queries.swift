@@ -96,6 +96,8 @@ public struct RunOverview: Sendable, Equatable {
     public var hosts: [HostHistory]
     /// Its rejected messages by peer and error code.
     public var peerRejections: [PeerRejectionTotal]
+    /// Its measured and predicted link times per round and group; none when it did not measure them.
+    public var linkTimes: [LinkTimeTotal] = []
 }
 
 extension RunStore {
@@ -110,7 +112,8 @@ extension RunStore {
                     trafficGroups: try Self.fetchTrafficGroups(run, db),
                     clients: try Self.fetchClientActivity(run, db), checkpoints: try Self.fetchCheckpointInfos(run, db),
                     clientMetrics: try fetchMetricSeries(run, db), roundTasks: try Self.fetchRoundTasks(run, db),
-                    hosts: try fetchHostHistories(run, db), peerRejections: try fetchPeerRejectionTotals(run, db))
+                    hosts: try fetchHostHistories(run, db), peerRejections: try fetchPeerRejectionTotals(run, db),
+                    linkTimes: try fetchLinkTimeTotals(run, db))
             }
         }
     }

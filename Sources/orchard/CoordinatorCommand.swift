@@ -20,6 +20,11 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "The run's SQLite file (default: runs/NAME.sqlite).") var db: String?
     @Flag(help: "Continue the run in --db from its last checkpoint.") var resume = false
     @Option(help: "Folder that relative data paths resolve against.") var root = "."
+    @Flag(
+        help: ArgumentHelp(
+            "Measure each task's time on its link and record it beside the virtual clock's prediction "
+                + "(`orchard report` compares them per group; Scripts/netns-run.sh runs hosts over shaped links)."))
+    var measureLinks = false
     @OptionGroup var security: SecurityOptions
 
     func validate() throws {
@@ -37,7 +42,7 @@ struct CoordinatorCommand: ParsableCommand {
         let session = try place.removingIfRefused {
             try CoordinatorSession(
                 plan: plan, database: database, resume: resume, endpoint: bind, expectedHosts: hosts,
-                security: wireSecurity)
+                security: wireSecurity, measureLinks: measureLinks)
         }
         FileHandle.standardError.write(Data("coordinator: listening on \(session.coordinator.boundEndpoint)\n".utf8))
         try RunOutput.execute(session, name: plan.topology.name, database: database)

@@ -31,14 +31,39 @@ struct RuntimePartsTests {
     @Test func virtualClockAddsLatencyTransfersAndCompute() {
         let profile = ClientProfile(
             id: 0, uplinkBitsPerSecond: 1e6, downlinkBitsPerSecond: 4e6, latencySeconds: 0.05, flopsPerSecond: 1e9)
-        // 0.05 + 500,000 B * 8 / 4e6 + 2e9 / 1e9 + 250,000 B * 8 / 1e6 = 0.05 + 1 + 2 + 2
+        // Down: 500,000 B are 345 segments of 1,448 B and one of 440, each with 66 B of headers, a
+        // segment 1,514 * 8 / 4e6 = 3.028 ms; windows of 10 and 20 segments last less than the
+        // 0.1 s round trip, so slow start costs two round trips before the rest flows:
+        // 0.05 + 0.2 + 315 * 0.003028 + 506 * 8 / 4e6 = 1.204832.
+        // Up: 172 segments and one of 944 B, 12.112 ms each at 1e6: the first window already
+        // fills the round trip: 0.05 + 172 * 0.012112 + 1,010 * 8 / 1e6 = 2.141344. Compute: 2.
         let seconds = VirtualClock.taskSeconds(profile: profile, bytesDown: 500_000, bytesUp: 250_000, flops: 2e9)
-        #expect(abs(seconds - 5.05) < 1e-12)
+        #expect(abs(seconds - (1.204832 + 2.141344 + 2)) < 1e-9)
         #expect(VirtualClock.roundSeconds(included: [1, 3, 2], droppedAtDeadline: false, deadline: 10) == 3)
         #expect(VirtualClock.roundSeconds(included: [1, 3], droppedAtDeadline: true, deadline: 10) == 10)
         let unlimited = ClientProfile(
             id: 1, uplinkBitsPerSecond: .infinity, downlinkBitsPerSecond: .infinity, flopsPerSecond: .infinity)
         #expect(VirtualClock.taskSeconds(profile: unlimited, bytesDown: 10, bytesUp: 10, flops: 10) == 0)
+    }
+
+    @Test func transfersCountHeadersLatencyAndSlowStart() {
+        // Without latency a transfer is its bytes with one header per segment at the rate.
+        let flat = VirtualClock.transferSeconds(bytes: 1448 * 100, bitsPerSecond: 1e6, latency: 0)
+        #expect(abs(flat - Double(1514 * 100 * 8) / 1e6) < 1e-12)
+        #expect(VirtualClock.transferSeconds(bytes: 0, bitsPerSecond: 1e6, latency: 0.5) == 0)
+        #expect(VirtualClock.transferSeconds(bytes: 10, bitsPerSecond: .infinity, latency: 0.5) == 0.5)
+        // One small message: a latency and its one segment.
+        let small = VirtualClock.transferSeconds(bytes: 100, bitsPerSecond: 1e6, latency: 0.04)
+        #expect(abs(small - (0.04 + Double(166 * 8) / 1e6)) < 1e-12)
+        // A long round trip on a fast link: slow start's round trips dominate, and more bytes never take less time.
+        let long = VirtualClock.transferSeconds(bytes: 200_000, bitsPerSecond: 100e6, latency: 0.1)
+        #expect(long > 0.1 + 3 * 0.2)
+        var previous = 0.0
+        for bytes in stride(from: 0, through: 400_000, by: 1_000) {
+            let seconds = VirtualClock.transferSeconds(bytes: bytes, bitsPerSecond: 20e6, latency: 0.04)
+            #expect(seconds >= previous)
+            previous = seconds
+        }
     }
 
     @Test func clientLists() throws {
