@@ -15,6 +15,9 @@ let package = Package(
         .executable(name: "orchard", targets: ["orchard"]),
         .library(name: "OrchardNN", targets: ["OrchardNN"]),
         .library(name: "OrchardData", targets: ["OrchardData"]),
+        // For the Benchmarks package.
+        .library(name: "OrchardTensor", targets: ["OrchardTensor"]),
+        .library(name: "OrchardPruning", targets: ["OrchardPruning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

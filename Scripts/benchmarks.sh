@@ -130,6 +130,10 @@ ended=$(date -u '+%Y-%m-%d %H:%M UTC')
 
 # --- The page ---------------------------------------------------------------------------------
 
+# The paired section Scripts/paired-benchmarks.sh wrote stays at the end of the page.
+paired=""
+[[ -f $out ]] && paired=$(awk '/^<!-- paired:begin -->$/, /^<!-- paired:end -->$/' "$out")
+
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 column() { awk -F'\t' -v f="$1" -v l="$2" -v c="$3" '$1 == f && $2 == l { print $c }' "$raw/measurements.tsv"; }
 joined() { paste -sd/ - | sed 's|/| / |g'; }
@@ -174,6 +178,25 @@ density over the prunable weights, \`uniform\` (every layer at that density) or 
 small layers keep more), with \`--storage automatic\` (\`docs/kernels.md\` says which layers then
 run sparse). Peak tensor bytes are the engine's own count of live tensors; state bytes are
 parameters (with sparse indices), gradients and momentum.
+## The Benchmarks package
+
+The same steps, and the sparse kernels against the dense path per layer shape, also run as
+benchmarks of ordo-one's package-benchmark in the package \`Benchmarks/\` (its own package, so the
+main build and CI do not build the benchmark driver; it depends on this package by path):
+
+    cd Benchmarks
+    swift package benchmark                                  # every benchmark
+    swift package benchmark --target StepBenchmarks          # training steps of the models above
+    swift package benchmark --target KernelBenchmarks        # dense and sparse steps per layer shape
+    swift package --allow-writing-to-package-directory benchmark baseline update before  # keep a baseline
+    swift package benchmark baseline compare before          # after a change: against it
+
+\`StepBenchmarks\` holds the models of this page (MLP, LeNet-5 dense and at 5%, ResNet-20, ResNet-18
+at 1% uniform and ERK); \`KernelBenchmarks\` the shapes behind the thresholds of \`SparseDispatch\`
+(\`docs/kernels.md\`). Their figures are package-benchmark's percentiles, not this page's tables.
+\`orchard bench step\` (\`Sources/orchard/StepBenchmark.swift\`) stays in the executable because
+this page's scripts and \`orchard bench\` users time a model from the command line without
+building the benchmark driver.
 EOF
     for entry in "${figures[@]}"; do
         IFS='|' read -r figure title configurations <<<"$entry"
@@ -278,4 +301,5 @@ EOF
         echo "\`topologies/mnist-fedavg-10.yaml\`: $mnist_status."
     fi
 } >"$out"
+if [[ -n $paired ]]; then printf '\n%s\n' "$paired" >>"$out"; fi
 echo "wrote $out" >&2

@@ -18,6 +18,15 @@ import OrchardTensor
 /// GEMMs with `in` rows ran a ResNet-20 forward convolution of 16 channels on 32x32 in 3.4 against
 /// 5.3 ms at batch 64 (prototype): the copies cost more than the longer
 /// products gain.
+///
+/// `ConvolutionPlan` takes this path for windows larger than one value with no more than 30% of
+/// thrown-away positions: 3x3 windows on 8x8 images and larger, not LeNet-5's 5x5 on 14x14, which
+/// ran slower over wide rows. ResNet-20's 8x8 stage (25%) took 1.5% less CPU time per step over
+/// wide rows than with im2col. Stride 2 runs over phase planes, for 3x3 windows with at least 8
+/// input channels and outputs at least 8 wide (ResNet-20's two downsampling convolutions). A
+/// 3-channel stem keeps im2col, whose GEMM has 9 times the rows; ResNet-18's 8x8 -> 4x4
+/// convolution (20 wide positions per sample and GEMM) took 460 against 387 ms a step over phase
+/// planes.
 extension Conv2d {
     /// The sizes of the wide computation for an input shape.
     ///
@@ -63,10 +72,8 @@ extension Conv2d {
         for row in 0..<rows { (target + row * targetStride).update(from: source + row * sourceStride, count: width) }
     }
 
-    /// Copies the input into the interior of the zero-bordered padded buffer (its phase planes).
-    func pad(_ input: Tensor, _ w: WideGeometry) -> Tensor {
-        let padded = Tensor.reusing(paddedInput, shape: [w.paddedCount], role: .workspace)
-        paddedInput = padded
+    /// Copies the input into the interior of the zero-bordered buffer `padded` (its phase planes).
+    func pad(_ input: Tensor, _ w: WideGeometry, into padded: Tensor) -> Tensor {
         let (height, width, margin) = (w.base.height, w.base.width, w.base.padding)
         for plane in 0..<(w.base.channels * w.batch) {
             if w.stride == 2 {
@@ -155,10 +162,9 @@ extension Conv2d {
     }
 
     /// The weight [out, in, k, k] regrouped by window offset as [k * k, out, in].
-    func regroupWeights(_ g: ConvolutionGeometry) -> Tensor {
+    func regroupWeights(_ plan: ConvolutionPlan) -> Tensor {
         let area = kernelSize * kernelSize
-        let regrouped = Tensor.reusing(offsetWeights, shape: [g.patchSize, outputChannels], role: .workspace)
-        offsetWeights = regrouped
+        let regrouped = plan.tensor(.offsetWeights)
         let (source, target) = (weight.value.data, regrouped.data)
         for output in 0..<outputChannels {
             for channel in 0..<inputChannels {
@@ -178,12 +184,11 @@ extension Conv2d {
     }
 
     /// The wide forward pass: pad once, then per sample k * k GEMMs into its wide output and a compaction.
-    func wideForward(_ input: Tensor, _ g: ConvolutionGeometry, into output: Tensor) {
-        let w = WideGeometry(base: g, batch: input.shape[1])
-        let padded = pad(input, w)
-        let weights = regroupWeights(g)
-        let wide = Tensor.reusing(wideOutput, shape: [outputChannels, w.widePlane], role: .workspace)
-        wideOutput = wide
+    func wideForward(_ input: Tensor, _ plan: ConvolutionPlan, into output: Tensor) {
+        let (g, w) = (plan.geometry, plan.wide)
+        let padded = pad(input, w, into: plan.tensor(.padded))
+        let weights = regroupWeights(plan)
+        let wide = plan.tensor(.wideOutput)
         let block = outputChannels * inputChannels
         for sample in 0..<w.batch {
             for offset in 0..<(kernelSize * kernelSize) {
@@ -208,21 +213,19 @@ extension Conv2d {
 
     /// The wide backward pass: per sample and offset, dW from the spread dY and the padded input,
     /// and dX added into the padded gradient.
-    func wideBackward(_ outputGradient: Tensor, _ g: ConvolutionGeometry, into inputGradient: Tensor?) {
-        guard let padded = paddedInput else { preconditionFailure("Conv2d wide backward without its forward") }
-        let w = WideGeometry(base: g, batch: outputGradient.shape[1])
-        let weights = regroupWeights(g)
-        let wide = Tensor.reusing(wideOutput, shape: [outputChannels, w.widePlane], role: .workspace)
-        wideOutput = wide
+    func wideBackward(_ outputGradient: Tensor, _ plan: ConvolutionPlan, into inputGradient: Tensor?) {
+        guard let padded = plan.existing(.padded) else {
+            preconditionFailure("Conv2d wide backward without its forward")
+        }
+        let w = plan.wide
+        let weights = regroupWeights(plan)
+        let wide = plan.tensor(.wideOutput)
         wide.zero()
-        let weightGradient = Tensor.reusing(
-            offsetWeightGradient, shape: [g.patchSize, outputChannels], role: .workspace)
-        offsetWeightGradient = weightGradient
+        let weightGradient = plan.tensor(.offsetWeightGradient)
         var paddedGradient: Tensor?
         if inputGradient != nil {
-            let buffer = Tensor.reusing(self.paddedGradient, shape: [w.paddedCount], role: .workspace)
+            let buffer = plan.tensor(.paddedGradient)
             buffer.zero()
-            self.paddedGradient = buffer
             paddedGradient = buffer
         }
         let (block, rows) = (outputChannels * inputChannels, w.batch * w.paddedPlane)

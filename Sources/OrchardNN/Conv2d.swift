@@ -2,11 +2,9 @@ import OrchardTensor
 
 /// A 2-D convolution over channel-major activations: input [C, N, H, W], output [C', N, H', W'].
 ///
-/// The forward pass unfolds groups of samples into a column matrix (`Im2Col`) and multiplies it by
-/// the weight [C', C * kh * kw] with one GEMM per group; groups are sized so that the columns stay
-/// in cache. Because activations are channel-major, each GEMM writes its rows straight into the
-/// output, and a 1x1 stride-1 convolution needs no unfolding at all. The backward pass unfolds
-/// again rather than keeping the columns of the whole batch, trading a cheap copy for memory.
+/// A dense weight runs the path its `ConvolutionPlan` chose for the input's geometry and batch
+/// (direct kernels, Winograd, wide rows or im2col), a compact one the sparse kernel
+/// (`Conv2d+Sparse.swift`).
 public final class Conv2d: PrunableLayer {
     public let inputChannels: Int
     public let outputChannels: Int
@@ -18,23 +16,8 @@ public final class Conv2d: PrunableLayer {
     public var needsInputGradient = true
     public internal(set) var flops = FLOPCount.zero
 
-    /// Bytes of unfolded columns a group may span; about a quarter of a core's L2 cache.
-    ///
-    /// LeNet-5 ran 5.7% faster with 256 KiB than with 512 KiB (median 18,652 against 17,647 samples/s; its conv2
-    /// unfolds 4 samples per GEMM instead of 8), ResNet-20 within noise (206 against 210).
-    public var columnBudgetBytes = 256 * 1024
-    /// Output positions an im2col group spans at least, whatever the budget.
-    ///
-    /// With 256 KiB alone, ResNet-20's 8x8 stage got one sample (64 positions) per GEMM and the
-    /// model ran at 210 against 216 samples/s with this floor (LeNet-5's groups are unchanged by
-    /// it). That stage now runs over wide rows; the floor still serves strided convolutions.
-    public var minimumGroupPositions = 256
-    /// Whether stride-1 windows run over wide rows (see `Conv2d+Wide.swift`); tests turn it off to
-    /// check the plain im2col path against it.
-    public var usesWideRows = true
-    /// Whether a first layer with few input channels runs the direct kernels (see
-    /// `Conv2d+Direct.swift`); tests turn it off to check them against the GEMM paths.
-    public var usesDirectKernel = true
+    /// Settings of the dense paths' choice and sizes that tests change (see `ConvolutionPlan.Options`).
+    var planOptions = ConvolutionPlan.Options()
 
     var input: Tensor?
     /// The input shape of the last training forward pass, also when the layer before wrote the
@@ -42,23 +25,8 @@ public final class Conv2d: PrunableLayer {
     var inputShape: [Int]?
     var output: Tensor?
     private var inputGradient: Tensor?
-    private var columns: Tensor?
-    private var columnGradient: Tensor?
-    private var weightGradientScratch: Tensor?
-    var paddedInput: Tensor?
-    var paddedGradient: Tensor?
-    var wideOutput: Tensor?
-    /// The weight per window offset, [k * k, out, in], and the weight gradient in that layout (wide path).
-    var offsetWeights: Tensor?
-    var offsetWeightGradient: Tensor?
-    /// The Winograd path's transformed weights and its scratch for a block of transformed tiles
-    /// and their products (see `Conv2d+Winograd.swift`).
-    var winogradWeights: Tensor?
-    var winogradTiles: Tensor?
-    var winogradProducts: Tensor?
-    /// Whether stride-1 3x3 windows run Winograd F(2x2, 3x3); tests turn it off to check it
-    /// against the wide rows.
-    public var usesWinograd = true
+    /// The dense path and its workspaces for the last geometry and batch.
+    private(set) var plan: ConvolutionPlan?
     /// The output gradient of the last backward pass, which a search over pruned positions reads.
     var outputGradient: Tensor?
     /// The kernels of a compact sparse weight, made for the input geometry in use.
@@ -96,12 +64,23 @@ public final class Conv2d: PrunableLayer {
         return [outputChannels, inputShape[1], g.outputHeight, g.outputWidth]
     }
 
-    /// Samples per GEMM so that a group's columns fit the budget; the whole batch when pointwise.
-    func groupSize(_ g: ConvolutionGeometry, batch: Int) -> Int {
-        if g.isPointwise { return batch }
-        let perSample = g.patchSize * g.outputPlane * MemoryLayout<Float>.stride
-        let least = (minimumGroupPositions + g.outputPlane - 1) / g.outputPlane
-        return max(1, min(batch, max(least, columnBudgetBytes / max(perSample, 1))))
+    /// The dense path and workspaces for `inputShape`: the last plan when it still serves, else
+    /// a new one that takes over the last one's tensors.
+    func plan(for inputShape: [Int]) -> ConvolutionPlan {
+        let g = geometry(inputShape)
+        if let plan, plan.matches(g, batch: inputShape[1], inputGradient: needsInputGradient, options: planOptions) {
+            return plan
+        }
+        let plan = ConvolutionPlan(
+            geometry: g, batch: inputShape[1], outputChannels: outputChannels, inputGradient: needsInputGradient,
+            options: planOptions, previous: self.plan)
+        self.plan = plan
+        return plan
+    }
+
+    /// The dense path `inputShape` takes; nil while the weight is compact.
+    func path(for inputShape: [Int]) -> ConvolutionPlan.Path? {
+        weight.isCompact ? nil : plan(for: inputShape).path
     }
 
     public func forward(_ input: Tensor, mode: Mode) -> Tensor {
@@ -119,65 +98,16 @@ public final class Conv2d: PrunableLayer {
             sparseForward(input, g, into: output)
             return output
         }
+        let plan = plan(for: input.shape)
+        switch plan.path {
+        case .direct: directForward(input, plan, into: output)
+        case .winograd: winogradForward(input, plan, into: output)
+        case .wide: wideForward(input, plan, into: output)  // adds the bias after compacting
+        case .im2col: im2colForward(input, plan, into: output)
+        }
         let multiplyAdds = outputChannels * g.patchSize * plane * batch
-        if usesDirect(g) {
-            directForward(input, g, into: output)
-            flops = FLOPCount(forward: 2 * multiplyAdds + (bias == nil ? 0 : output.count))
-            return output
-        }
-        if runsWinograd(g) {
-            winogradForward(input, g, into: output)
-        } else if isWide(g) {
-            wideForward(input, g, into: output)  // adds the bias after compacting
-        } else {
-            // The GEMMs add into the output (beta 1), so it starts as the bias.
-            if let bias {
-                for channel in 0..<outputChannels {
-                    (output.data + channel * batch * plane).update(repeating: bias.value[channel], count: batch * plane)
-                }
-            }
-            let group = groupSize(g, batch: batch)
-            for first in Swift.stride(from: 0, to: batch, by: group) {
-                let count = min(group, batch - first)
-                let (columns, leading) = unfoldedColumns(input, g, first: first, count: count)
-                BLAS.gemm(
-                    transposeA: false, transposeB: false, m: outputChannels, n: count * plane, k: g.patchSize,
-                    a: weight.value.data, lda: g.patchSize, b: columns, ldb: leading,
-                    beta: bias == nil ? 0 : 1, c: output.data + first * plane, ldc: batch * plane)
-            }
-        }
         flops = FLOPCount(forward: 2 * multiplyAdds + (bias == nil ? 0 : output.count))
         return output
-    }
-
-    /// Whether this geometry runs over wide rows (see `Conv2d+Wide.swift`).
-    ///
-    /// It needs a window larger than one value and no more than 30% of thrown-away positions:
-    /// 3x3 windows on 8x8 images and larger, not LeNet-5's 5x5 on 14x14, which ran slower over
-    /// wide rows. ResNet-20's 8x8 stage (25%) took 1.5% less CPU time per step over wide rows than
-    /// with im2col (medians of 4 alternating runs). Stride 2 runs over phase planes, for 3x3
-    /// windows with at least 8 input channels and outputs at least 8 wide (ResNet-20's two
-    /// downsampling convolutions). A 3-channel stem keeps im2col, whose GEMM has 9 times the rows;
-    /// ResNet-18's 8x8 -> 4x4 convolution (20 wide positions per sample and GEMM) took 460 against
-    /// 387 ms a step over phase planes.
-    func isWide(_ g: ConvolutionGeometry) -> Bool {
-        let strideFits =
-            g.stride == 1 || (g.stride == 2 && kernelSize == 3 && inputChannels >= 8 && g.outputWidth >= 8)
-        return usesWideRows && strideFits && !g.isPointwise
-            && 100 * WideGeometry(base: g, batch: 1).paddedWidth <= 130 * g.outputWidth
-    }
-
-    /// The column matrix of a group and its leading dimension: the input itself when pointwise.
-    private func unfoldedColumns(_ input: Tensor, _ g: ConvolutionGeometry, first: Int, count: Int)
-        -> (UnsafeMutablePointer<Float>, Int)
-    {
-        let batch = input.shape[1]
-        if g.isPointwise { return (input.data + first * g.outputPlane, batch * g.outputPlane) }
-        let shape = [g.patchSize, groupSize(g, batch: batch) * g.outputPlane]
-        let columns = Tensor.reusing(self.columns, shape: shape, role: .workspace)
-        self.columns = columns
-        Im2Col.unfold(input.data, batch: batch, first: first, count: count, geometry: g, into: columns.data)
-        return (columns.data, count * g.outputPlane)
     }
 
     /// Whether `backward(_:adding:)` can add dX into another tensor without a tensor of its own:
@@ -216,7 +146,6 @@ public final class Conv2d: PrunableLayer {
         let g = geometry(inputShape)
         let batch = inputShape[1]
         let plane = g.outputPlane
-        let weightGradient = weight.gradient!
         biasGradient(outputGradient, g)
         var inputGradient: Tensor?
         if weight.isCompact {
@@ -228,46 +157,28 @@ public final class Conv2d: PrunableLayer {
             return inputGradient
         }
         guard let input else { preconditionFailure("Conv2d: a dense backward needs the input tensor") }
-        let multiplyAdds = outputChannels * g.patchSize * plane * batch
-        if usesDirect(g) {
-            directBackward(outputGradient, g)
-            weight.maskGradient()
-            flops.backward = 2 * multiplyAdds + (bias == nil ? 0 : outputGradient.count)
-            return nil
-        }
+        let plan = plan(for: inputShape)
         if needsInputGradient {
             let gradient = Tensor.reusing(self.inputGradient, shape: input.shape)
-            if !isWide(g) && !runsWinograd(g) { gradient.zero() }
+            // The im2col path adds each group's dX into it; the others write all of it.
+            if plan.path == .im2col { gradient.zero() }
             self.inputGradient = gradient
             inputGradient = gradient
         }
-        if runsWinograd(g) {
-            winogradBackward(outputGradient, g, into: inputGradient)
-        } else if isWide(g) {
-            wideBackward(outputGradient, g, into: inputGradient)
-        } else {
-            let group = groupSize(g, batch: batch)
-            for first in Swift.stride(from: 0, to: batch, by: group) {
-                let count = min(group, batch - first)
-                let (columns, leading) = unfoldedColumns(input, g, first: first, count: count)
-                let gradientRows = outputGradient.data + first * plane
-                accumulateWeightGradient(
-                    gradientRows, leading: batch * plane, columns, leading: leading, g, positions: count * plane,
-                    first: first == 0)
-                if let inputGradient {
-                    propagate(gradientRows, g, batch: batch, first: first, count: count, into: inputGradient)
-                }
-            }
+        switch plan.path {
+        case .direct: directBackward(outputGradient, plan)
+        case .winograd: winogradBackward(outputGradient, plan, into: inputGradient)
+        case .wide: wideBackward(outputGradient, plan, into: inputGradient)
+        case .im2col: im2colBackward(input, outputGradient, plan, into: inputGradient)
         }
-        if transposedWeightGradient(g) && !isWide(g) && !runsWinograd(g) { transposeInto(weightGradient) }
         weight.maskGradient()
+        let multiplyAdds = outputChannels * g.patchSize * plane * batch
         flops.backward = 2 * multiplyAdds * (needsInputGradient ? 2 : 1) + (bias == nil ? 0 : outputGradient.count)
         return inputGradient
     }
 
-    /// The output, dX when needed, and the scratch of the path this geometry takes: the sparse
-    /// kernel's planes when compact, else the wide rows' padded buffers and columns, or the im2col
-    /// columns of one group.
+    /// The output, dX when needed, and the workspaces of the path this geometry takes: the sparse
+    /// kernel's planes when compact, else the buffers of the dense path's `ConvolutionPlan`.
     public func trainingTensors(inputShape: [Int]) -> [Int] {
         trainingTensors(inputShape: inputShape, ownsInputGradient: needsInputGradient)
     }
@@ -277,90 +188,15 @@ public final class Conv2d: PrunableLayer {
     func trainingTensors(inputShape: [Int], ownsInputGradient: Bool) -> [Int] {
         let g = geometry(inputShape)
         let batch = inputShape[1]
-        var tensors =
+        let tensors =
             [tensorBytes(outputShape(for: inputShape))] + (ownsInputGradient ? [tensorBytes(inputShape)] : [])
         if weight.isCompact, let pattern = weight.pattern {
             return tensors + sparseTrainingTensors(g, batch: batch, kept: pattern.count)
         }
-        if usesDirect(g) {
-            // Only the padded input, which backward reads.
-            return tensors + [tensorBytes([WideGeometry(base: g, batch: batch).paddedCount])]
-        }
-        if runsWinograd(g) {
-            tensors += winogradTrainingTensors(g, batch: batch)
-        } else if isWide(g) {
-            let w = WideGeometry(base: g, batch: batch)
-            // The padded input, the offset weights, one sample's wide output and the offset weight
-            // gradient; dX adds a padded gradient.
-            let (padded, weights) = (tensorBytes([w.paddedCount]), tensorBytes([g.patchSize, outputChannels]))
-            tensors += [padded, weights, tensorBytes([outputChannels, w.widePlane]), weights]
-            if needsInputGradient { tensors.append(padded) }
-        } else if !g.isPointwise {
-            if transposedWeightGradient(g) { tensors.append(tensorBytes([g.patchSize, outputChannels])) }
-            let columns = tensorBytes([g.patchSize, groupSize(g, batch: batch) * g.outputPlane])
-            tensors += needsInputGradient ? [columns, columns] : [columns]
-        }
-        return tensors
-    }
-
-    /// Whether dW is accumulated transposed, as [patch, out]: OpenBLAS runs the product about twice
-    /// as fast when its first dimension is the larger one (measured: 16x144 outputs over 1,024
-    /// positions ran at 35 GFLOP/s as [16, 144] and at 73 GFLOP/s as [144, 16]).
-    private func transposedWeightGradient(_ g: ConvolutionGeometry) -> Bool { g.patchSize > outputChannels }
-
-    /// Adds a group's share to dW: dY[out, group] columns^T[group, patch], in the faster orientation.
-    private func accumulateWeightGradient(
-        _ gradientRows: UnsafePointer<Float>, leading gradientLeading: Int, _ columns: UnsafePointer<Float>,
-        leading: Int, _ g: ConvolutionGeometry, positions: Int, first: Bool
-    ) {
-        if transposedWeightGradient(g) {
-            let scratch = Tensor.reusing(weightGradientScratch, shape: [g.patchSize, outputChannels], role: .workspace)
-            weightGradientScratch = scratch
-            // dW^T[patch, out] (+)= columns[patch, group] dY^T[group, out]
-            BLAS.gemm(
-                transposeA: false, transposeB: true, m: g.patchSize, n: outputChannels, k: positions,
-                a: columns, lda: leading, b: gradientRows, ldb: gradientLeading,
-                beta: first ? 0 : 1, c: scratch.data, ldc: outputChannels)
-        } else {
-            // dW[out, patch] (+)= dY[out, group] columns^T[group, patch]
-            BLAS.gemm(
-                transposeA: false, transposeB: true, m: outputChannels, n: g.patchSize, k: positions,
-                a: gradientRows, lda: gradientLeading, b: columns, ldb: leading,
-                beta: first ? 0 : 1, c: weight.gradient!.data, ldc: g.patchSize)
-        }
-    }
-
-    /// Writes the transposed scratch [patch, out] into dW [out, patch].
-    private func transposeInto(_ weightGradient: Tensor) {
-        guard let scratch = weightGradientScratch else { return }
-        let (patch, outputs) = (scratch.shape[0], scratch.shape[1])
-        for row in 0..<patch {
-            for column in 0..<outputs { weightGradient[column * patch + row] = scratch[row * outputs + column] }
-        }
-    }
-
-    /// dX of a group: columns' gradient W^T dY, folded back into the input's layout.
-    private func propagate(
-        _ gradientRows: UnsafePointer<Float>, _ g: ConvolutionGeometry, batch: Int, first: Int,
-        count: Int, into inputGradient: Tensor
-    ) {
-        let plane = g.outputPlane
-        if g.isPointwise {
-            BLAS.gemm(
-                transposeA: true, transposeB: false, m: g.patchSize, n: count * plane, k: outputChannels,
-                a: weight.value.data, lda: g.patchSize, b: gradientRows, ldb: batch * plane,
-                c: inputGradient.data + first * plane, ldc: batch * plane)
-            return
-        }
-        let shape = [g.patchSize, groupSize(g, batch: batch) * plane]
-        let columnGradient = Tensor.reusing(self.columnGradient, shape: shape, role: .workspace)
-        self.columnGradient = columnGradient
-        BLAS.gemm(
-            transposeA: true, transposeB: false, m: g.patchSize, n: count * plane, k: outputChannels,
-            a: weight.value.data, lda: g.patchSize, b: gradientRows, ldb: batch * plane,
-            c: columnGradient.data, ldc: count * plane)
-        Im2Col.fold(
-            columnGradient.data, batch: batch, first: first, count: count, geometry: g, into: inputGradient.data)
+        let plan = ConvolutionPlan(
+            geometry: g, batch: batch, outputChannels: outputChannels, inputGradient: needsInputGradient,
+            options: planOptions)
+        return tensors + plan.tensorBytes
     }
 
     public func visitParameters(prefix: String, _ visit: (String, Parameter) -> Void) {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import OrchardData
 import OrchardFederation
 import OrchardNN
@@ -100,15 +101,16 @@ public final class Coordinator {
     var taskSentAt: [Int: ContinuousClock.Instant] = [:]
     var resultArrivedAt: [Int: ContinuousClock.Instant] = [:]
     var bytesDownTotal = 0
-    /// Where log lines go.
-    let log: @Sendable (String) -> Void
+    /// Where the coordinator's messages go: rejected messages and lost hosts as warnings, the
+    /// periodic summaries of rejections as notices.
+    let logger: Logger
     /// The CurveZMQ handshake counts written to the run file so far.
     var authenticationCounts = AuthenticationCounts()
 
     public init(
         settings: Settings, profiles: [ClientProfile], sampler: ClientSampler, method: any ServerMethod, test: Dataset,
         recorder: (any RoundRecorder)?, workOfClient: [Int: Int] = [:],
-        log: @escaping @Sendable (String) -> Void = Coordinator.standardError
+        logger: Logger = Logger(label: "orchard.coordinator")
     ) throws {
         self.workOfClient = workOfClient
         self.settings = settings
@@ -122,7 +124,7 @@ public final class Coordinator {
         context = try ZMQContext()
         socket = try ZMQSocket.coordinatorRouter(context: context, settings: settings.wire)
         try socket.bind(settings.endpoint)
-        self.log = log
+        self.logger = logger
         let shards = Dictionary(uniqueKeysWithValues: profiles.map { ($0.id, workOfClient[$0.id] ?? Int.max) })
         machine = CoordinatorStateMachine(
             configuration: .init(
@@ -132,11 +134,6 @@ public final class Coordinator {
                 maxHosts: settings.maxHosts > 0 ? settings.maxHosts : settings.expectedHosts + 16,
                 shardSizes: shards, maxMagnitude: settings.maxMagnitude),
             now: .now)
-    }
-
-    /// Writes a line to standard error.
-    public static let standardError: @Sendable (String) -> Void = { line in
-        FileHandle.standardError.write(Data("coordinator: \(line)\n".utf8))
     }
 
     /// The endpoint actually bound (resolves a `tcp://127.0.0.1:*` wildcard port).
@@ -220,7 +217,7 @@ public final class Coordinator {
             case .send(let message, let peer): sendControl(message, to: peer)
             case .resend(let taskID, let peer): resend(taskID, host: peer)
             case .forgetMasks(let peer): hostMasks[peer] = nil
-            case .log(let line): log(line)
+            case .log(let level, let line): logger.log(level: level, "\(line)")
             }
         }
     }

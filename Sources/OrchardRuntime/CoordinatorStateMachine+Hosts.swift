@@ -85,7 +85,7 @@ extension CoordinatorStateMachine {
         hosts[peer] = nil
         hostOrder.removeAll { $0 == peer }
         recordHostEvent(HostEventRecord(hostID: host.id, event: .lost, reason: reason))
-        var actions: [Action] = [.log("host '\(host.id)' lost: \(reason)"), .forgetMasks(of: peer)]
+        var actions: [Action] = [.log(.warning, "host '\(host.id)' lost: \(reason)"), .forgetMasks(of: peer)]
         for (taskID, task) in pending.sorted(by: { $0.key < $1.key }) where task.host == peer {
             if let other = leastLoadedHost(serving: task.task.client, excluding: task.rejectedBy) {
                 let deadline = now + configuration.taskTimeout * (queueLength(of: other) + 1)

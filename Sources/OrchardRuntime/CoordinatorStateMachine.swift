@@ -1,3 +1,4 @@
+import Logging
 import OrchardFederation
 import OrchardStore
 import OrchardWire
@@ -54,8 +55,9 @@ struct CoordinatorStateMachine {
         case resend(taskID: UInt64, to: PeerID)
         /// The host's table of masks is unknown: it restarted or was lost.
         case forgetMasks(of: PeerID)
-        /// A line for the run's log.
-        case log(String)
+        /// A line for the run's log, at a level: `warning` for what a peer did wrong or a host
+        /// lost, `notice` for the periodic summaries of rejected messages.
+        case log(Logger.Level, String)
     }
 
     /// A registered client host.
@@ -144,7 +146,7 @@ struct CoordinatorStateMachine {
             return accept(decoded, body: body, from: peer, now: now)
         case .error(let report):
             ledger.note(peer, code: "reported_\(Self.name(of: report.code))", example: report.message, now: now)
-            return ledger.firstLine(peer, now: now).map { [.log($0)] } ?? []
+            return ledger.firstLine(peer, now: now).map { [.log(.warning, $0)] } ?? []
         case .heartbeat:
             return []
         case .hello, .welcome, .task, .shutdown:
@@ -161,7 +163,7 @@ struct CoordinatorStateMachine {
         answer: Message? = nil
     ) -> [Action] {
         ledger.note(peer, code: Self.name(of: code), example: message, now: now)
-        var actions: [Action] = ledger.firstLine(peer, now: now).map { [.log($0)] } ?? []
+        var actions: [Action] = ledger.firstLine(peer, now: now).map { [.log(.warning, $0)] } ?? []
         if ledger.mayAnswer(peer) {
             let report = ErrorReport(code: code, message: message, offendingKind: kind?.rawValue ?? 0)
             actions.append(
@@ -189,7 +191,7 @@ struct CoordinatorStateMachine {
                 body: .heartbeat(Heartbeat(hostID: "coordinator", sequence: heartbeatSequence)))
             actions += hostOrder.map { .send(beat, to: $0) }
         }
-        actions += ledger.summaries(now: now).map { .log($0) }
+        actions += ledger.summaries(now: now).map { .log(.notice, $0) }
         return actions
     }
 

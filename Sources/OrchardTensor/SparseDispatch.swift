@@ -2,8 +2,8 @@
 ///
 /// A fixed rule of density and shape, never a timing taken at run time: a run must choose the same
 /// kernels on every machine and every repetition to be bitwise reproducible. The thresholds come
-/// from `SparseCrossover` on a 2-vCPU AMD EPYC VM with OpenBLAS on one thread (see
-/// `docs/kernels.md`), comparing a forward and backward step against the dense path's core
+/// from the kernel benchmarks (`Benchmarks/Benchmarks/KernelBenchmarks`) on a 2-vCPU AMD EPYC VM
+/// with OpenBLAS on one thread (see `docs/kernels.md`), comparing a forward and backward step against the dense path's core
 /// (GEMM for Linear, im2col and GEMM for Conv2d; the Conv2d layer itself measured 0.73-1.1 times
 /// that). Each threshold sits below the break-even, where the sparse step was still at least 1.25x
 /// faster than both for convolutions and about 1.1x for Linear (interpolated between the measured

@@ -17,10 +17,10 @@ struct DirectConvolutionTests {
             let reference = Conv2d(
                 shape.inputs, shape.outputs, kernelSize: 5, padding: shape.padding, bias: bias, random: &same)
             for layer in [direct, reference] { layer.needsInputGradient = false }
-            reference.usesDirectKernel = false
+            reference.planOptions.excludedPaths = [.direct]
             let x = randomTensor([shape.inputs, 3, 9, shape.width], seed: 32)
-            #expect(direct.usesDirect(direct.geometry(x.shape)))
-            #expect(!reference.usesDirect(reference.geometry(x.shape)))
+            #expect(direct.path(for: x.shape) == .direct)
+            #expect(reference.path(for: x.shape) != .direct)
             let y = direct.forward(x, mode: .training).copy()
             let expected = reference.forward(x, mode: .training)
             let dy = randomTensor(y.shape, seed: 33)
@@ -36,14 +36,14 @@ struct DirectConvolutionTests {
         var random = RandomStream(seed: 1)
         let lenet = Conv2d(1, 6, kernelSize: 5, padding: 2, random: &random)
         let shape = [1, 64, 28, 28]
-        #expect(!lenet.usesDirect(lenet.geometry(shape)))  // it needs dX by default
+        #expect(lenet.path(for: shape) != .direct)  // it needs dX by default
         lenet.needsInputGradient = false
-        #expect(lenet.usesDirect(lenet.geometry(shape)))
+        #expect(lenet.path(for: shape) == .direct)
         let wide = Conv2d(6, 16, kernelSize: 5, random: &random)
         wide.needsInputGradient = false
-        #expect(!wide.usesDirect(wide.geometry([6, 64, 14, 14])))
+        #expect(wide.path(for: [6, 64, 14, 14]) != .direct)
         let odd = Conv2d(1, 5, kernelSize: 5, random: &random)
         odd.needsInputGradient = false
-        #expect(!odd.usesDirect(odd.geometry(shape)))
+        #expect(odd.path(for: shape) != .direct)
     }
 }

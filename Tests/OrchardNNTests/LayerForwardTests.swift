@@ -41,8 +41,8 @@ struct LayerForwardTests {
         let layer = Conv2d(
             3, 4, kernelSize: shape.kernel, stride: shape.stride, padding: shape.padding, random: &random)
         for budget in [1, 1 << 20] {
-            layer.columnBudgetBytes = budget
-            layer.minimumGroupPositions = 0
+            layer.planOptions.columnBudgetBytes = budget
+            layer.planOptions.minimumGroupPositions = 0
             let x = randomTensor([3, 3, 8, 30], seed: 22)  // wide enough for the wide-row path
             let y = layer.forward(x, mode: .training)
             let expected = directConvolution(layer, x)
@@ -118,19 +118,19 @@ struct WideRowTests {
     @Test func wideRowsAreUsedWhereFewPositionsAreThrownAway() {
         var random = RandomStream(seed: 1)
         let layer = Conv2d(3, 4, kernelSize: 3, padding: 1, random: &random)
-        #expect(layer.isWide(layer.geometry([3, 1, 32, 32])))
-        #expect(layer.isWide(layer.geometry([3, 1, 8, 8])))
-        #expect(!layer.isWide(layer.geometry([3, 1, 4, 4])))
+        #expect(layer.path(for: [3, 1, 32, 32]) == .wide)
+        #expect(layer.path(for: [3, 1, 8, 8]) == .wide)
+        #expect(layer.path(for: [3, 1, 4, 4]) != .wide)
         let lenet = Conv2d(6, 16, kernelSize: 5, random: &random)
-        #expect(!lenet.isWide(lenet.geometry([6, 1, 14, 14])))
+        #expect(lenet.path(for: [6, 1, 14, 14]) != .wide)
         let stem = Conv2d(3, 4, kernelSize: 3, stride: 2, padding: 1, random: &random)
-        #expect(!stem.isWide(stem.geometry([3, 1, 32, 32])))
+        #expect(stem.path(for: [3, 1, 32, 32]) != .wide)
         let strided = Conv2d(16, 32, kernelSize: 3, stride: 2, padding: 1, random: &random)
-        #expect(strided.isWide(strided.geometry([16, 1, 32, 32])))
-        #expect(strided.isWide(strided.geometry([16, 1, 16, 16])))
-        #expect(!strided.isWide(strided.geometry([16, 1, 8, 8])))  // 4 wide: GEMMs of 20 positions
+        #expect(strided.path(for: [16, 1, 32, 32]) == .wide)
+        #expect(strided.path(for: [16, 1, 16, 16]) == .wide)
+        #expect(strided.path(for: [16, 1, 8, 8]) != .wide)  // 4 wide: GEMMs of 20 positions
         let shortcut = Conv2d(16, 32, kernelSize: 1, stride: 2, random: &random)
-        #expect(!shortcut.isWide(shortcut.geometry([16, 1, 32, 32])))
+        #expect(shortcut.path(for: [16, 1, 32, 32]) != .wide)
     }
 
     /// Stride 2 over phase planes against the direct sum: odd and even planes (phases of unequal
@@ -140,7 +140,7 @@ struct WideRowTests {
         var random = RandomStream(seed: 23)
         let layer = Conv2d(shape[0], 5, kernelSize: 3, stride: 2, padding: padding, random: &random)
         let x = randomTensor(shape, seed: 24)
-        #expect(layer.isWide(layer.geometry(x.shape)))
+        #expect(layer.path(for: x.shape) == .wide)
         let y = layer.forward(x, mode: .training)
         let expected = LayerForwardTests().directConvolution(layer, x)
         #expect(y.count == expected.count)

@@ -24,8 +24,8 @@ struct LayerGradientTests {
         var random = RandomStream(seed: 4)
         let layer = Conv2d(
             3, 4, kernelSize: shape.kernel, stride: shape.stride, padding: shape.padding, random: &random)
-        layer.columnBudgetBytes = 1  // one sample per GEMM, so the grouping path is exercised too
-        layer.minimumGroupPositions = 0
+        layer.planOptions.columnBudgetBytes = 1  // one sample per GEMM, so the grouping path is exercised too
+        layer.planOptions.minimumGroupPositions = 0
         check.check(layer, input: randomTensor([3, 2, 6, 5], seed: 2))
     }
 
@@ -113,7 +113,7 @@ struct WideGradientTests {
         var random = RandomStream(seed: 8)
         let layer = Conv2d(2, 3, kernelSize: window.kernel, padding: window.padding, random: &random)
         let input = randomTensor([2, 2, 5, 28], seed: 9)
-        #expect(layer.isWide(layer.geometry(input.shape)))
+        #expect(layer.path(for: input.shape) == .wide)
         GradientCheck(samplesPerTensor: 10_000).check(layer, input: input)
     }
 
@@ -122,7 +122,7 @@ struct WideGradientTests {
         var random = RandomStream(seed: 10)
         let layer = Conv2d(8, 3, kernelSize: 3, stride: 2, padding: 1, random: &random)
         let input = randomTensor([8, 2, 5, 16], seed: 11)
-        #expect(layer.isWide(layer.geometry(input.shape)))
+        #expect(layer.path(for: input.shape) == .wide)
         GradientCheck(samplesPerTensor: 10_000).check(layer, input: input)
     }
 }

@@ -11,12 +11,13 @@ struct ValidUnfoldTests {
     func everyEntryMatchesFiniteDifferences(shape: (kernel: Int, width: Int)) {
         var random = RandomStream(seed: 12)
         let layer = Conv2d(2, 3, kernelSize: shape.kernel, random: &random)
-        layer.columnBudgetBytes = 1  // one sample per group, so `first` moves
-        layer.minimumGroupPositions = 0
-        layer.usesWideRows = false  // lines of 17 and 9 would run over wide rows (under 30% thrown away)
+        layer.planOptions.columnBudgetBytes = 1  // one sample per group, so `first` moves
+        layer.planOptions.minimumGroupPositions = 0
+        // Lines of 17 and 9 would run over wide rows (under 30% thrown away).
+        layer.planOptions.excludedPaths = [.wide]
         let input = randomTensor([2, 2, 6, shape.width], seed: 13)
         let g = layer.geometry(input.shape)
-        #expect(Im2Col.isValidOnly(g) && !layer.isWide(g))
+        #expect(Im2Col.isValidOnly(g) && layer.path(for: input.shape) == .im2col)
         GradientCheck(samplesPerTensor: 10_000).check(layer, input: input)
     }
 }

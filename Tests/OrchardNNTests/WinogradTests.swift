@@ -49,7 +49,7 @@ struct WinogradTests {
     func forwardMatchesDirectSum(testCase: Case) {
         let layer = layer(testCase, seed: 31)
         let input = randomTensor(testCase.shape, seed: 32)
-        #expect(layer.runsWinograd(layer.geometry(input.shape)))
+        #expect(layer.path(for: input.shape) == .winograd)
         let output = layer.forward(input, mode: .training)
         expectClose(output, LayerForwardTests().directConvolution(layer, input), "y")
     }
@@ -59,7 +59,7 @@ struct WinogradTests {
     @Test(arguments: cases)
     func gradientsMatchTheOtherPaths(testCase: Case) {
         let (winograd, reference) = (layer(testCase, seed: 41), layer(testCase, seed: 41))
-        reference.usesWinograd = false
+        reference.planOptions.excludedPaths = [.winograd]
         let input = randomTensor(testCase.shape, seed: 42)
         let outputGradient = randomTensor(winograd.outputShape(for: input.shape), seed: 43)
         _ = winograd.forward(input, mode: .training)
@@ -75,7 +75,7 @@ struct WinogradTests {
         let testCase = Self.cases[0]
         let layer = layer(testCase, seed: 51)
         let input = randomTensor(testCase.shape, seed: 52)
-        #expect(layer.runsWinograd(layer.geometry(input.shape)))
+        #expect(layer.path(for: input.shape) == .winograd)
         GradientCheck(samplesPerTensor: 200).check(layer, input: input)
     }
 
@@ -92,13 +92,13 @@ struct WinogradTests {
     @Test func takenOnlyForStrideOneThreeByThreeOnEvenPlanes() {
         var random = RandomStream(seed: 71)
         let layer = Conv2d(8, 8, kernelSize: 3, padding: 1, random: &random)
-        #expect(layer.runsWinograd(layer.geometry([8, 1, 32, 32])))
-        #expect(!layer.runsWinograd(layer.geometry([8, 1, 7, 8])))
+        #expect(layer.path(for: [8, 1, 32, 32]) == .winograd)
+        #expect(layer.path(for: [8, 1, 7, 8]) != .winograd)
         let stem = Conv2d(3, 16, kernelSize: 3, padding: 1, random: &random)
-        #expect(!stem.runsWinograd(stem.geometry([3, 1, 32, 32])))
+        #expect(stem.path(for: [3, 1, 32, 32]) != .winograd)
         let strided = Conv2d(8, 8, kernelSize: 3, stride: 2, padding: 1, random: &random)
-        #expect(!strided.runsWinograd(strided.geometry([8, 1, 32, 32])))
+        #expect(strided.path(for: [8, 1, 32, 32]) != .winograd)
         let lenet = Conv2d(8, 16, kernelSize: 5, random: &random)
-        #expect(!lenet.runsWinograd(lenet.geometry([8, 1, 14, 14])))
+        #expect(lenet.path(for: [8, 1, 14, 14]) != .winograd)
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import InMemoryLogging
+import Logging
 import OrchardData
 import OrchardFederation
 import OrchardNN
@@ -33,12 +35,16 @@ struct HostileRun {
         sampler = ClientSampler(seed: 4, profiles: profiles, perRound: 3)
     }
 
-    /// What a run with an attacker left: the model, the commits, the log and the attacker's view.
+    /// What a run with an attacker left: the model, the commits, the coordinator's log records
+    /// and the attacker's view.
     struct Outcome {
         var values: [Float]
         var commits: [RoundCommit]
-        var log: [String]
+        var records: [InMemoryLogHandler.Entry]
         var coordinator: Coordinator
+
+        /// The messages of the log records.
+        var log: [String] { records.map { "\($0.message)" } }
     }
 
     /// Runs the rounds with the honest host, and `attack` on a thread of its own from the start
@@ -53,12 +59,12 @@ struct HostileRun {
         settings.valuePrecision = precision
         settings.wire.limits = RunLimits.decoding(for: try Self.setup.makeNetwork())
         let recorder = MemoryRecorder()
-        let lines = Mutex<[String]>([])
+        let handler = InMemoryLogHandler()
         let coordinator = try Coordinator(
             settings: settings, profiles: profiles, sampler: sampler, method: try FedAvgServer(setup: Self.setup),
             test: test, recorder: recorder,
             workOfClient: Dictionary(uniqueKeysWithValues: clients.map { ($0.id, $0.data.count) }),
-            log: { line in lines.withLock { $0.append(line) } })
+            logger: Logger(label: "test.coordinator") { _ in handler })
         let endpoint = coordinator.boundEndpoint
         let honest = startHonestHost(endpoint: endpoint)
         try coordinator.waitForHosts()
@@ -76,7 +82,7 @@ struct HostileRun {
         #expect(outcome == .completed)
         return Outcome(
             values: ParameterArchive(coordinator.method.global).values, commits: recorder.commits,
-            log: lines.withLock { $0 }, coordinator: coordinator)
+            records: handler.entries, coordinator: coordinator)
     }
 
     func startHonestHost(endpoint: String) -> Thread {
@@ -135,6 +141,10 @@ struct HostilePeerTests {
         let codes = answers.withLock { $0 }
         #expect(!codes.isEmpty && codes.count <= 10 && codes.allSatisfy { $0 == .unknownHost }, "\(codes)")
         #expect(outcome.log.count <= 4, "\(outcome.log)")
+        // A peer's first rejection of an interval is a warning, the periodic summaries notices.
+        let rejections = outcome.records.filter { "\($0.message)".contains("unknown_host") }
+        #expect(rejections.first?.level == .warning, "\(outcome.records)")
+        #expect(rejections.allSatisfy { $0.level == .warning || $0.level == .notice }, "\(outcome.records)")
         #expect(outcome.coordinator.machine.hosts.count == 1)
         let recorded = outcome.commits.flatMap(\.peerRejections).filter { $0.peer == "stranger" }
         #expect(Set(recorded.map(\.code)) == ["unknown_host"], "\(recorded)")
@@ -167,6 +177,8 @@ struct HostilePeerTests {
         let recorded = outcome.commits.flatMap(\.peerRejections).filter { $0.peer == "poisoner" }
         #expect(Set(recorded.map(\.code)) == ["invalid_result"], "\(recorded)")
         #expect(recorded.reduce(0) { $0 + $1.count } == tasks)
+        let rejected = outcome.records.filter { "\($0.message)".contains("rejected: ") }
+        #expect(!rejected.isEmpty && rejected.allSatisfy { $0.level == .warning }, "\(outcome.records)")
     }
 
     /// A peer that answers tasks it was never sent, naming the right task ids: rejected, and the
@@ -230,7 +242,8 @@ struct HostilePeerTests {
         let reference = try run.reference()
         #expect(outcome.values == reference)
         #expect(outcome.commits.flatMap(\.clientRounds).allSatisfy { $0.status == .ok })
-        #expect(outcome.log.contains { $0.contains("host 'frozen' lost") }, "\(outcome.log)")
+        let lost = outcome.records.filter { "\($0.message)".contains("host 'frozen' lost") }
+        #expect(lost.map(\.level) == [.warning], "\(outcome.records)")
         let events = outcome.commits.flatMap(\.hostEvents).filter { $0.hostID == "frozen" }.map(\.event)
         #expect(events == [.joined, .lost])
         #expect(outcome.coordinator.machine.hosts.keys.map { String(decoding: $0, as: UTF8.self) } == ["honest"])

@@ -1,4 +1,3 @@
-import Foundation
 import OrchardTensor
 import Testing
 
@@ -18,17 +17,5 @@ import Testing
             channels: 512, height: 4, width: 4, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
         #expect(SparseDispatch.prefersSparse(density: 0.2, geometry: large, outputChannels: 512))
         #expect(!SparseDispatch.prefersSparse(density: 0.3, geometry: large, outputChannels: 512))
-    }
-
-    /// The crossover benchmark, run only on request: it times, so it asserts nothing about speed.
-    ///
-    ///     ORCHARD_SPARSE_CROSSOVER=5 swift test -c release --filter sparseCrossoverTable
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["ORCHARD_SPARSE_CROSSOVER"] != nil))
-    func sparseCrossoverTable() {
-        BLAS.setThreads(1)
-        let repetitions = Int(ProcessInfo.processInfo.environment["ORCHARD_SPARSE_CROSSOVER"] ?? "") ?? 5
-        let rows = SparseCrossover.measure(repetitions: repetitions)
-        print(SparseCrossover.table(rows))
-        #expect(rows.count == SparseCrossover.representative.count * 7)
     }
 }

@@ -1,6 +1,9 @@
-/// The dense step of a shape: the GEMMs (and for convolutions the im2col and fold) of the layers.
-struct DenseStep: TimedStep {
-    let shape: SparseCrossover.Shape
+import OrchardTensor
+
+/// The dense step of a shape: the GEMMs (and for convolutions the im2col and fold) of the layers,
+/// columns grouped within 512 KB as the layer groups them.
+struct DenseStep {
+    let shape: KernelShape
     let input: Tensor
     let weight: Tensor
     let output: Tensor
@@ -12,7 +15,7 @@ struct DenseStep: TimedStep {
     /// Samples per im2col group.
     let group: Int
 
-    init(_ shape: SparseCrossover.Shape) {
+    init(_ shape: KernelShape) {
         self.shape = shape
         var random = RandomStream(seed: 1, purpose: "dense step")
         let (rows, patch) = shape.weightShape
@@ -106,8 +109,8 @@ struct DenseStep: TimedStep {
 }
 
 /// The sparse step of a shape at a density: the sparse kernel's forward, dX and dW at kept entries.
-struct SparseStep: TimedStep {
-    let shape: SparseCrossover.Shape
+struct SparseStep {
+    let shape: KernelShape
     let pattern: SparsePattern
     let values: Tensor
     let input: Tensor
@@ -118,7 +121,7 @@ struct SparseStep: TimedStep {
     let linear: SparseLinearKernel?
     let convolution: SparseConvolutionKernel?
 
-    init(_ shape: SparseCrossover.Shape, density: Double) {
+    init(_ shape: KernelShape, density: Double) {
         self.shape = shape
         var random = RandomStream(seed: 1, purpose: "sparse step")
         let (rows, columns) = shape.weightShape

@@ -1,38 +1,40 @@
+import OrchardNN
 import OrchardTensor
 
-/// Times training steps (forward, backward, update) of a network on a fixed random batch.
-public struct StepBenchmark {
+/// Times training steps (forward, backward, update) of a network on a fixed random batch: what
+/// `orchard bench step` reports, and what Scripts/benchmarks.sh and Scripts/paired-benchmarks.sh read.
+struct StepBenchmark {
     /// What one benchmark measured.
-    public struct Result: Sendable {
-        public let model: String
-        public let batch: Int
-        public let steps: Int
+    struct Result: Sendable {
+        let model: String
+        let batch: Int
+        let steps: Int
         /// Median wall time of one step, in milliseconds.
-        public let stepMillisecondsMedian: Double
-        public let stepMillisecondsMinimum: Double
+        let stepMillisecondsMedian: Double
+        let stepMillisecondsMinimum: Double
         /// Samples per second at the median step time.
-        public let samplesPerSecond: Double
+        let samplesPerSecond: Double
         /// FLOPs of one step, as the layers and the optimizer count them.
-        public let flopsPerStep: Int
+        let flopsPerStep: Int
         /// Largest bytes of live tensors during the benchmark, model included.
-        public let peakTensorBytes: Int
+        let peakTensorBytes: Int
         /// Bytes of parameters, gradients and optimizer state.
-        public let stateBytes: Int
+        let stateBytes: Int
     }
 
-    public let network: Network
-    public let batch: Int
-    public var warmupSteps = 3
+    let network: Network
+    let batch: Int
+    var warmupSteps = 3
     /// Where to record per-layer times of the timed steps, if anywhere.
-    public var profile: LayerProfile?
+    var profile: LayerProfile?
 
-    public init(network: Network, batch: Int) {
+    init(network: Network, batch: Int) {
         self.network = network
         self.batch = batch
     }
 
     /// Runs `warmupSteps` untimed steps, then `steps` timed ones.
-    public func run(steps: Int, seed: UInt64 = 0) -> Result {
+    func run(steps: Int, seed: UInt64 = 0) -> Result {
         var random = RandomStream(seed: seed, purpose: "bench")
         let input = Tensor(zeros: [batch] + network.sampleShape, role: .data)
         for index in 0..<input.count { input[index] = Float(random.nextNormal()) }
