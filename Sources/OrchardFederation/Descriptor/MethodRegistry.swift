@@ -21,6 +21,8 @@ public struct MethodRegistry: Sendable {
         .fedTinyClean,
         .pruneFL,
         .fedDST,
+        .gmp,
+        .imp,
     ])
 
     /// The names of the registered methods.
