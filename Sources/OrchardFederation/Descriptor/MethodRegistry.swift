@@ -23,6 +23,7 @@ public struct MethodRegistry: Sendable {
         .fedDST,
         .gmp,
         .imp,
+        .set,
     ])
 
     /// The names of the registered methods.
