@@ -27,7 +27,8 @@ extension FixedMaskServer {
 
 extension FixedMaskClient {
     convenience init(setup: MethodSetup) throws {
-        try self.init(setup: setup, settings: .decode(setup.settings, method: "fixed-mask"))
+        let settings = try FixedMaskSettings.decode(setup.settings, method: "fixed-mask")
+        try self.init(setup: setup, storage: settings.pruning.storage)
     }
 }
 

@@ -21,6 +21,9 @@ public struct MethodRegistry: Sendable {
         .fedTinyClean,
         .pruneFL,
         .fedDST,
+        .gmp,
+        .imp,
+        .set,
     ])
 
     /// The names of the registered methods.

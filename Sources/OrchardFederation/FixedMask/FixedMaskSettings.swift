@@ -59,5 +59,5 @@ extension MethodDescriptor {
         summary: "FedAvg over a mask fixed at initialisation by a criterion (random, magnitude, SNIP, SynFlow, GraSP).",
         settings: FixedMaskSettings.self, trainingDensity: FixedMaskSettings.trainingDensity,
         server: { try FixedMaskServer(setup: $0, settings: $1) },
-        client: { try FixedMaskClient(setup: $0, settings: $1) })
+        client: { try FixedMaskClient(setup: $0, storage: $1.pruning.storage) })
 }

@@ -10,6 +10,8 @@ import OrchardTensor
 /// methods move weights between positions but keep the counts.
 final class SparseGlobalModel {
     let setup: MethodSetup
+    /// The target, its spread over layers and what it counts.
+    let pruning: PruningSettings
     /// Which tensors clients send dense gradient statistics of in adjustment rounds.
     let gradientUpload: GradientUpload
     let network: Network
@@ -18,18 +20,61 @@ final class SparseGlobalModel {
     /// The shape of every state tensor, by name.
     let shapes: [String: [Int]]
 
-    init(setup: MethodSetup, pruning: PruningSettings, gradientUpload: GradientUpload = .all) throws {
+    /// The model of `setup`, pruned by magnitude to `pruning`'s plan, or dense when `dense` (the
+    /// methods that prune gradually from a dense start, which plan no counts).
+    init(setup: MethodSetup, pruning: PruningSettings, gradientUpload: GradientUpload = .all, dense: Bool = false)
+        throws
+    {
         self.setup = setup
+        self.pruning = pruning
         self.gradientUpload = gradientUpload
         network = try setup.makeNetwork()
-        let mask = try Criterion.magnitude.mask(for: network, plan: pruning.plan)
-        try mask.prune(network, batch: setup.training.batch, storage: .masked)
-        targetCounts = Dictionary(uniqueKeysWithValues: mask.entries.map { ($0.name, $0.mask.count) })
+        if dense {
+            targetCounts = [:]
+        } else {
+            let mask = try Criterion.magnitude.mask(for: network, plan: pruning.plan)
+            try mask.prune(network, batch: setup.training.batch, storage: .masked)
+            targetCounts = Dictionary(uniqueKeysWithValues: mask.entries.map { ($0.name, $0.mask.count) })
+        }
         shapes = Dictionary(uniqueKeysWithValues: network.parameters.map { ($0.name, $0.parameter.shape) })
     }
 
     /// The kept positions of each pruned weight, by name.
     var masks: [String: [Int32]] { network.masks }
+
+    /// Prunes the model by |w| to `density` as the pruning settings spread it.
+    ///
+    /// The spread is the settings' distribution (ERK, uniform, one global threshold, ...); pruned
+    /// weights are zero afterwards. Since pruned weights are zero already, a lower density keeps a
+    /// subset of the current mask.
+    func pruneByMagnitude(to density: Double) throws {
+        var plan = pruning.plan
+        plan.density = density
+        let mask = try Criterion.magnitude.mask(for: network, plan: plan)
+        let changed = mask.keptPositions.filter { masks[$0.key] != $0.value }
+        if !changed.isEmpty { try network.applyMasks(changed, batch: setup.training.batch, storage: .masked) }
+    }
+
+    /// The fraction of the trainable parameters the model keeps (the pruned weights' kept counts
+    /// and every other trainable tensor in full).
+    var density: Double {
+        let current = masks
+        var kept = 0
+        var total = 0
+        for named in network.parameters where named.parameter.kind.isTrainable {
+            total += named.parameter.denseCount
+            kept += current[named.name]?.count ?? named.parameter.denseCount
+        }
+        return total > 0 ? Double(kept) / Double(total) : 1
+    }
+
+    /// Averages the round's results (trained under the masks sent, which they keep) into the model.
+    func aggregateUnderMasks(round: Int, results: [ClientResult]) throws {
+        let weighted = try Self.weighted(results, round: round)
+        guard !weighted.isEmpty else { return }
+        let (values, union) = try average(weighted)
+        try assign(values: values, masks: union, round: round)
+    }
 
     /// The current mask of every pruned weight, in the network's parameter order.
     var modelMask: ModelMask {
