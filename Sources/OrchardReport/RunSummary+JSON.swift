@@ -19,7 +19,7 @@ extension RunSummary: Encodable {
         case best_accuracy_round, final_density, messages, bytes_down, bytes_up, analytic_min_bytes
         case bytes_with_analytic, sim_seconds, wall_seconds, rounds_wall_seconds, coordinator_seconds
         case coordinator_overhead_fraction, checkpoint_round, final_model_sha256, per_round, traffic, clients
-        case client_metrics, hosts, peer_rejections
+        case client_metrics, hosts, peer_rejections, mask_health, candidate_selections, notes
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -69,6 +69,9 @@ extension RunSummary: Encodable {
         try container.encode(clientMetrics.map(MetricJSON.init), forKey: .client_metrics)
         try container.encode(hosts.map(HostJSON.init), forKey: .hosts)
         try container.encode(peerRejections.map(RejectionJSON.init), forKey: .peer_rejections)
+        try container.encode(maskHealth.map(MaskHealthJSON.init), forKey: .mask_health)
+        try container.encode(candidateSelections.map(SelectionJSON.init), forKey: .candidate_selections)
+        try container.encode(healthNotes, forKey: .notes)
     }
 }
 

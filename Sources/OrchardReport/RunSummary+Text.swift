@@ -2,7 +2,8 @@ import OrchardStore
 
 extension RunSummary {
     /// The summary for people: the run, its headline figures, then tables of rounds, messages,
-    /// clients, the figures clients reported beyond the standard ones, hosts and rejected messages.
+    /// clients, the figures clients reported beyond the standard ones, hosts, rejected messages, and
+    /// the masks' health, candidate selections and notes on what the figures cannot be trusted for.
     ///
     /// Tables longer than `maxRows` show their first and last rows and say how many were left out.
     /// The memory columns of the client table appear only when the run recorded memory figures, the
@@ -27,6 +28,7 @@ extension RunSummary {
             lines += ["", "Rejected messages (by peer and error code)"]
             lines += rejectionTable().render(limit: maxRows, noun: "rejection")
         }
+        lines += healthSections(maxRows: maxRows)
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -67,6 +67,8 @@ public struct RunSummary: Sendable, Equatable {
     public var hosts: [HostHistory]
     /// The messages the coordinator rejected, summed by peer and error code.
     public var peerRejections: [PeerRejectionTotal]
+    /// What the masks left connected, per round that recorded it (pruned models).
+    public var maskHealth: [RoundMaskHealth]
 
     /// The figures of one round.
     public struct RoundLine: Sendable, Equatable {
@@ -103,6 +105,7 @@ public struct RunSummary: Sendable, Equatable {
         clientMetrics = overview.clientMetrics
         hosts = overview.hosts
         peerRejections = overview.peerRejections
+        maskHealth = overview.maskHealth
 
         let evaluated = rounds.filter { $0.testAccuracy != nil }
         finalAccuracy = evaluated.last?.testAccuracy

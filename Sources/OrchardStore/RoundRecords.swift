@@ -205,12 +205,15 @@ public struct RoundCommit: Sendable, Equatable {
     /// The messages the coordinator rejected during the round, counted by peer and error code
     /// (rows of `peer_rejections`); one record per peer and code.
     public var peerRejections: [PeerRejectionRecord]
+    /// What the masks leave connected after the round, for a pruned model (rows of
+    /// `mask_health` and `layer_health`).
+    public var maskHealth: MaskHealthRecord?
 
     /// A round's rows.
     public init(
         round: RoundRecord, clientRounds: [ClientRoundRecord] = [], messages: [MessageRecord] = [],
         layers: [LayerRecord] = [], checkpoint: CheckpointState? = nil, hostEvents: [HostEventRecord] = [],
-        peerRejections: [PeerRejectionRecord] = []
+        peerRejections: [PeerRejectionRecord] = [], maskHealth: MaskHealthRecord? = nil
     ) {
         self.round = round
         self.clientRounds = clientRounds
@@ -219,5 +222,6 @@ public struct RoundCommit: Sendable, Equatable {
         self.checkpoint = checkpoint
         self.hostEvents = hostEvents
         self.peerRejections = peerRejections
+        self.maskHealth = maskHealth
     }
 }

@@ -12,6 +12,8 @@ public enum StoreTable: String, CaseIterable, Sendable {
     case clientMetrics = "client_metrics"
     case hostEvents = "host_events"
     case peerRejections = "peer_rejections"
+    case maskHealth = "mask_health"
+    case layerHealth = "layer_health"
 
     /// The condition selecting one run's rows.
     var runFilter: String { self == .runs ? "id = ?" : "run = ?" }
@@ -22,6 +24,7 @@ public enum StoreTable: String, CaseIterable, Sendable {
         case .runs, .clients, .rounds, .clientRounds, .messages, .layers, .checkpoints: "v1"
         case .clientMetrics: "v2"
         case .hostEvents, .peerRejections: "v3"
+        case .maskHealth, .layerHealth: "v4"
         }
     }
 
@@ -30,12 +33,13 @@ public enum StoreTable: String, CaseIterable, Sendable {
         switch self {
         case .runs, .messages: "id"
         case .clients: "client"
-        case .rounds, .checkpoints: "round"
+        case .rounds, .checkpoints, .maskHealth: "round"
         case .clientRounds: "round, client, task"
         case .layers: "round, layer"
         case .clientMetrics: "round, client, task, name"
         case .hostEvents: "round, seq"
         case .peerRejections: "round, peer, code"
+        case .layerHealth: "round, position"
         }
     }
 }

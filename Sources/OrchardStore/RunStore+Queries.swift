@@ -41,7 +41,8 @@ extension RunStore {
                 round: try Self.roundRecord(roundRow), clientRounds: clientRounds, messages: messages, layers: layers,
                 checkpoint: try checkpoint(run, round: round, db)?.state,
                 hostEvents: try fetchHostEvents(run, round: round, db),
-                peerRejections: try fetchPeerRejections(run, round: round, db))
+                peerRejections: try fetchPeerRejections(run, round: round, db),
+                maskHealth: try fetchMaskHealth(run, round: round, db))
         }
     }
 
@@ -96,6 +97,8 @@ public struct RunOverview: Sendable, Equatable {
     public var hosts: [HostHistory]
     /// Its rejected messages by peer and error code.
     public var peerRejections: [PeerRejectionTotal]
+    /// What its masks left connected, per round that recorded it.
+    public var maskHealth: [RoundMaskHealth]
 }
 
 extension RunStore {
@@ -110,7 +113,8 @@ extension RunStore {
                     trafficGroups: try Self.fetchTrafficGroups(run, db),
                     clients: try Self.fetchClientActivity(run, db), checkpoints: try Self.fetchCheckpointInfos(run, db),
                     clientMetrics: try fetchMetricSeries(run, db), roundTasks: try Self.fetchRoundTasks(run, db),
-                    hosts: try fetchHostHistories(run, db), peerRejections: try fetchPeerRejectionTotals(run, db))
+                    hosts: try fetchHostHistories(run, db), peerRejections: try fetchPeerRejectionTotals(run, db),
+                    maskHealth: try fetchMaskHealth(run, db))
             }
         }
     }

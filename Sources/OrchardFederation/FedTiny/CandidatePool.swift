@@ -67,16 +67,17 @@ public struct CandidatePool: Sendable, Equatable {
         Double(keptCounts(densities, sizes: sizes).reduce(0, +)) / Double(sizes.reduce(0, +))
     }
 
-    /// Noisy densities around `base`, drawn until the realised density is within the tolerance.
+    /// Noisy densities around `base`, each at least `floor`, drawn until the realised density is
+    /// within the tolerance.
     static func draw(
-        base: [Double], sizes: [Int], target: Double, noise: FedTinyConfiguration.DensityNoise,
+        base: [Double], sizes: [Int], target: Double, noise: FedTinyConfiguration.DensityNoise, floor: Double = 0,
         random: inout RandomStream
     ) throws -> [Double] {
         // Uniform noise spans [0.5, 1.5] of the target; the ER variants span [0, 2] of their base,
         // as OG draws them.
         let spread = noise == .uniform ? 1.0 : 2.0
         for _ in 0..<attempts {
-            let drawn = base.map { min(1, $0 * (1 + spread * (random.nextDouble() - 0.5))) }
+            let drawn = base.map { min(1, max(floor, $0 * (1 + spread * (random.nextDouble() - 0.5)))) }
             if abs(realisedDensity(drawn, sizes: sizes) - target) <= tolerance * target { return drawn }
         }
         throw FederationError(
