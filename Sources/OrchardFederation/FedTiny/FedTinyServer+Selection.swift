@@ -109,8 +109,7 @@ extension FedTinyServer {
     func adopt(candidate: Int) throws {
         try global.load(denseState)
         try candidateStatistics[candidate].load(into: global)
-        // The server holds the model masked: dense storage, zeros at pruned positions.
-        try pool.masks[candidate].prune(global, batch: setup.training.batch, storage: .masked)
+        try configuration.pruning.pruneInitialModel(global, to: pool.masks[candidate], batch: setup.training.batch)
         selected = candidate
     }
 
