@@ -68,7 +68,7 @@ let package = Package(
             name: "OrchardRuntime",
             dependencies: [
                 "OrchardWire", "OrchardPayload", "OrchardFederation", "OrchardTopology", "OrchardStore", "OrchardData",
-                "OrchardNN", "OrchardTensor", logging,
+                "OrchardNN", "OrchardPruning", "OrchardTensor", logging,
             ]),
         .target(name: "OrchardStore", dependencies: ["OrchardTensor", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "OrchardReport", dependencies: ["OrchardStore", "OrchardFormat"]),

@@ -17,6 +17,9 @@ public protocol ServerMethod: AnyObject {
     func checkpointExtra() -> [UInt8]?
     /// Restores what `checkpointExtra` saved, before the checkpoint's values are loaded.
     func restore(checkpointExtra: [UInt8]?) throws
+    /// What the method has to say about its last aggregation that a person should read (a
+    /// selection decided by noise, for instance), emptied by the call; the coordinator shows it.
+    func takeNotes() -> [String]
 }
 
 extension ServerMethod {
@@ -28,6 +31,9 @@ extension ServerMethod {
         let masks = global.masks
         return masks.isEmpty ? nil : MaskArchive.encode(masks, order: global)
     }
+
+    /// Nothing to say.
+    public func takeNotes() -> [String] { [] }
 
     /// Prunes the global model (held masked) to the saved masks.
     public func restore(checkpointExtra: [UInt8]?) throws {

@@ -19,9 +19,23 @@ public struct MaskChange: Sendable, Equatable {
 /// agrees with the mask afterwards. Ties are broken by lower flat index: among equal |w| the
 /// lower index is pruned first, among equal |score| the lower index is grown first.
 public enum PruneAndGrow {
-    /// The number of weights to move in a layer: `int(fraction · active)`.
-    public static func adjustmentCount(active: Int, fraction: Double) -> Int {
-        max(0, min(active, Int(fraction * Double(active))))
+    /// How a fractional number of weights to move becomes a count.
+    public enum Rounding: String, Sendable, CaseIterable {
+        /// `int(f · active)`, as FedPruning's `sparse_update_step` truncates: a layer with fewer
+        /// than 1/f kept weights never moves.
+        case down
+        /// `ceil(f · active)`, as the original FedTiny code rounds: every layer moves at least one
+        /// weight while f is above zero.
+        case up
+    }
+
+    /// The number of weights to move in a layer: `int(fraction · active)`, or its ceiling when
+    /// `rounding` is `.up`; never more than `active`, and 0 when the fraction is 0.
+    public static func adjustmentCount(active: Int, fraction: Double, rounding: Rounding = .down) -> Int {
+        let exact = max(0, fraction) * Double(max(0, active))
+        guard exact.isFinite else { return 0 }
+        let rounded = rounding == .up ? exact.rounded(.up) : exact.rounded(.towardZero)
+        return max(0, min(active, Int(rounded)))
     }
 
     /// Prunes the `count` active weights of smallest |w|, then grows the `count` inactive

@@ -80,6 +80,10 @@ public struct RunChartData: Sendable, Equatable {
             counts[round, default: [:]][status, default: 0] += 1
             flopsByRound[round, default: 0] += tasks.integer(row, "flops") ?? 0
         }
+        if !summary.maskHealth.isEmpty {
+            self.init(label: label, summary: summary, flops: flopsByRound, counts: counts)
+            return
+        }
         var densities: [String: [(round: Int, density: Double)]] = [:]
         let layerColumns = try Self.columns(store, .layers, ["round", "layer", "density"])
         try store.exportRows(of: .layers, run: run) { row in
@@ -88,6 +92,17 @@ public struct RunChartData: Sendable, Equatable {
             else { return }
             densities[layer, default: []].append((round, density))
         }
+        self.init(
+            label: label, summary: summary, flops: flopsByRound, counts: counts,
+            layers: densities.keys.sorted().map { Layer(name: $0, densities: densities[$0] ?? []) })
+    }
+
+    /// The chart data of `summary`'s run, its layers' densities from the mask health it recorded
+    /// (kept over all weights, in the network's order), or from `layers` when given.
+    private init(
+        label: String, summary: RunSummary, flops flopsByRound: [Int: Int], counts: [Int: [String: Int]],
+        layers: [Layer]? = nil
+    ) {
         var up = 0
         var down = 0
         var flops = 0
@@ -103,8 +118,20 @@ public struct RunChartData: Sendable, Equatable {
         self.init(
             label: label, rounds: rounds,
             outcomes: counts.keys.sorted().map { Outcomes(round: $0, counts: counts[$0] ?? [:]) },
-            clients: summary.clients,
-            layers: densities.keys.sorted().map { Layer(name: $0, densities: densities[$0] ?? []) })
+            clients: summary.clients, layers: layers ?? Self.layers(summary.maskHealth))
+    }
+
+    /// Each layer's kept fraction per round, from the mask health, in the network's order.
+    private static func layers(_ health: [RoundMaskHealth]) -> [Layer] {
+        var order: [String] = []
+        var densities: [String: [(round: Int, density: Double)]] = [:]
+        for entry in health {
+            for layer in entry.health.layers where layer.weights > 0 {
+                if densities[layer.layer] == nil { order.append(layer.layer) }
+                densities[layer.layer, default: []].append((entry.round, Double(layer.kept) / Double(layer.weights)))
+            }
+        }
+        return order.map { Layer(name: $0, densities: densities[$0] ?? []) }
     }
 
     /// Whether the run recorded its layers' densities in more than one round, as the methods that

@@ -19,7 +19,8 @@ extension RunSummary: Encodable {
         case best_accuracy_round, final_density, messages, bytes_down, bytes_up, analytic_min_bytes
         case bytes_with_analytic, sim_seconds, wall_seconds, rounds_wall_seconds, coordinator_seconds
         case coordinator_overhead_fraction, checkpoint_round, final_model_sha256, per_round, traffic, clients
-        case client_metrics, hosts, peer_rejections, link_times, link_times_per_round
+        case client_metrics, hosts, peer_rejections, link_times, link_times_per_round, mask_health
+        case candidate_selections, notes
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -71,6 +72,9 @@ extension RunSummary: Encodable {
         try container.encode(peerRejections.map(RejectionJSON.init), forKey: .peer_rejections)
         try container.encode(linkTimeGroups.map(LinkTimeJSON.init), forKey: .link_times)
         try container.encode(linkTimes.map(LinkTimeJSON.init), forKey: .link_times_per_round)
+        try container.encode(maskHealth.map(MaskHealthJSON.init), forKey: .mask_health)
+        try container.encode(candidateSelections.map(SelectionJSON.init), forKey: .candidate_selections)
+        try container.encode(healthNotes, forKey: .notes)
     }
 }
 

@@ -2,7 +2,8 @@ import OrchardStore
 
 extension RunSummary {
     /// The summary for people: the run, its headline figures, then tables of rounds, messages,
-    /// clients, the figures clients reported beyond the standard ones, hosts and rejected messages.
+    /// clients, the figures clients reported beyond the standard ones, hosts, rejected messages, and
+    /// the masks' health, candidate selections and notes on what the figures cannot be trusted for.
     ///
     /// Tables longer than `maxRows` show their first and last rows and say how many were left out.
     /// The memory columns of the client table appear only when the run recorded memory figures, the
@@ -32,6 +33,7 @@ extension RunSummary {
             lines += linkGroupTable().render(limit: maxRows, noun: "group")
             lines += ["", "Link times by round and group"] + linkRoundTable().render(limit: maxRows, noun: "row")
         }
+        lines += healthSections(maxRows: maxRows)
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -69,6 +69,8 @@ public struct RunSummary: Sendable, Equatable {
     public var peerRejections: [PeerRejectionTotal]
     /// The measured and predicted link times per round and group; none unless the run measured them.
     public var linkTimes: [LinkTimeTotal]
+    /// What the masks left connected, per round that recorded it (pruned models).
+    public var maskHealth: [RoundMaskHealth]
 
     /// The figures of one round.
     public struct RoundLine: Sendable, Equatable {
@@ -106,6 +108,7 @@ public struct RunSummary: Sendable, Equatable {
         hosts = overview.hosts
         peerRejections = overview.peerRejections
         linkTimes = overview.linkTimes
+        maskHealth = overview.maskHealth
 
         let evaluated = rounds.filter { $0.testAccuracy != nil }
         finalAccuracy = evaluated.last?.testAccuracy

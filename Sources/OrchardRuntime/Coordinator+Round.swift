@@ -1,6 +1,7 @@
 import Foundation
 import OrchardFederation
 import OrchardNN
+import OrchardPruning
 import OrchardStore
 import OrchardTensor
 import OrchardWire
@@ -31,7 +32,7 @@ extension Coordinator {
                 Progress(
                     round: commit.round.round, rounds: settings.rounds, commit: commit,
                     simTime: commit.round.simStart + commit.round.simSeconds, bytesUpTotal: bytesUpTotal,
-                    bytesDownTotal: bytesDownTotal))
+                    bytesDownTotal: bytesDownTotal, notes: done.notes))
         }
         guard first <= settings.rounds else { return .completed }
         for round in first...settings.rounds {
@@ -73,6 +74,8 @@ extension Coordinator {
     struct Finished {
         var commit: RoundCommit
         var overhead: Duration
+        /// What the method said about the round's aggregation.
+        var notes: [String] = []
     }
 
     /// Samples the round's clients and sends their tasks.
@@ -101,6 +104,7 @@ extension Coordinator {
         if quorumMet {
             overhead += try ContinuousClock().measure { try method.aggregate(round: started.round, results: results) }
         }
+        let notes = method.takeNotes()
         let clients = started.sampled.compactMap { started.traffic.clients[$0] }
         let answered = clients.filter { $0.status == .ok }.count
         // The phase is what the method asked of the clients: train, or bn_stats, score, adjust, ...
@@ -121,7 +125,7 @@ extension Coordinator {
             round: round, clientRounds: clients, messages: started.traffic.messages + controlMessages,
             hostEvents: machine.takeHostEvents(), peerRejections: rejections, linkTimes: started.traffic.linkTimes)
         controlMessages.removeAll()
-        return Finished(commit: commit, overhead: overhead)
+        return Finished(commit: commit, overhead: overhead, notes: notes)
     }
 
     /// Evaluates the model the round produced (when due), checkpoints it (when due) and commits.
@@ -133,6 +137,7 @@ extension Coordinator {
             commit.layers = weights.map { LayerRecord(layer: $0.0, density: $0.1.density, parameters: $0.1.denseCount) }
             let kept = weights.reduce(0) { $0 + ($1.1.pattern?.count ?? $1.1.denseCount) }
             commit.round.globalDensity = Double(kept) / Double(max(1, weights.reduce(0) { $0 + $1.1.denseCount }))
+            commit.maskHealth = try Self.maskHealth(method.global)
         }
         if round % settings.evaluateEvery == 0 || round == settings.rounds {
             let summary = evaluator.evaluate(on: test)
@@ -316,5 +321,18 @@ extension Coordinator {
         return reasons.filter { $0.1 > 0 }.map {
             PeerRejectionRecord(peer: "unauthenticated peers", code: $0.0, count: $0.1)
         }
+    }
+
+    /// What the global model's masks leave connected, before it is evaluated (the measure
+    /// restores every value it sets).
+    static func maskHealth(_ network: Network) throws -> MaskHealthRecord {
+        let health = try MaskHealth.measure(network)
+        return MaskHealthRecord(
+            outputs: health.outputs, deadOutputs: health.deadOutputs,
+            layers: health.layers.map {
+                LayerHealthRecord(
+                    layer: $0.name, kept: $0.kept, weights: $0.weights, outputs: $0.outputs, deadOutputs: $0.deadOutputs
+                )
+            })
     }
 }

@@ -67,6 +67,8 @@ public final class Coordinator {
         public var simTime: Double
         public var bytesUpTotal: Int
         public var bytesDownTotal: Int
+        /// What the method said about the round's aggregation, for a person to read.
+        public var notes: [String] = []
     }
 
     let settings: Settings

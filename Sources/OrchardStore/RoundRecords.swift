@@ -208,12 +208,16 @@ public struct RoundCommit: Sendable, Equatable {
     /// The measured and predicted link times of the round's answered tasks (rows of `link_times`),
     /// when the run measures its links; one record per client.
     public var linkTimes: [LinkTimeRecord]
+    /// What the masks leave connected after the round, for a pruned model (rows of
+    /// `mask_health` and `layer_health`).
+    public var maskHealth: MaskHealthRecord?
 
     /// A round's rows.
     public init(
         round: RoundRecord, clientRounds: [ClientRoundRecord] = [], messages: [MessageRecord] = [],
         layers: [LayerRecord] = [], checkpoint: CheckpointState? = nil, hostEvents: [HostEventRecord] = [],
-        peerRejections: [PeerRejectionRecord] = [], linkTimes: [LinkTimeRecord] = []
+        peerRejections: [PeerRejectionRecord] = [], linkTimes: [LinkTimeRecord] = [],
+        maskHealth: MaskHealthRecord? = nil
     ) {
         self.linkTimes = linkTimes
         self.round = round
@@ -223,5 +227,6 @@ public struct RoundCommit: Sendable, Equatable {
         self.checkpoint = checkpoint
         self.hostEvents = hostEvents
         self.peerRejections = peerRejections
+        self.maskHealth = maskHealth
     }
 }

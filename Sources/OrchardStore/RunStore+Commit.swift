@@ -36,6 +36,7 @@ extension RunStore {
                 try insertHostEvents(commit.hostEvents, round: number, run: run, db)
                 try insertPeerRejections(commit.peerRejections, round: number, run: run, db)
                 try insertLinkTimes(commit.linkTimes, round: number, run: run, db)
+                try insertMaskHealth(commit.maskHealth, round: number, run: run, db)
                 if let checkpoint {
                     let round = commit.round
                     try db.execute(
@@ -159,7 +160,7 @@ extension RunStore {
         for layer in commit.layers where !(0...1).contains(layer.density) {
             return "layer \(layer.layer): density \(layer.density) is not between 0 and 1"
         }
-        return peerProblem(in: commit) ?? linkTimeProblem(in: commit)
+        return peerProblem(in: commit) ?? linkTimeProblem(in: commit) ?? healthProblem(in: commit.maskHealth)
     }
 }
 

@@ -13,6 +13,8 @@ public enum StoreTable: String, CaseIterable, Sendable {
     case hostEvents = "host_events"
     case peerRejections = "peer_rejections"
     case linkTimes = "link_times"
+    case maskHealth = "mask_health"
+    case layerHealth = "layer_health"
 
     /// The condition selecting one run's rows.
     var runFilter: String { self == .runs ? "id = ?" : "run = ?" }
@@ -24,6 +26,7 @@ public enum StoreTable: String, CaseIterable, Sendable {
         case .clientMetrics: "v2"
         case .hostEvents, .peerRejections: "v3"
         case .linkTimes: "v4"
+        case .maskHealth, .layerHealth: "v5"
         }
     }
 
@@ -32,13 +35,14 @@ public enum StoreTable: String, CaseIterable, Sendable {
         switch self {
         case .runs, .messages: "id"
         case .clients: "client"
-        case .rounds, .checkpoints: "round"
+        case .rounds, .checkpoints, .maskHealth: "round"
         case .clientRounds: "round, client, task"
         case .layers: "round, layer"
         case .clientMetrics: "round, client, task, name"
         case .hostEvents: "round, seq"
         case .peerRejections: "round, peer, code"
         case .linkTimes: "round, client"
+        case .layerHealth: "round, position"
         }
     }
 }

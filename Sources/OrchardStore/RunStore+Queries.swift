@@ -41,7 +41,8 @@ extension RunStore {
                 round: try Self.roundRecord(roundRow), clientRounds: clientRounds, messages: messages, layers: layers,
                 checkpoint: try checkpoint(run, round: round, db)?.state,
                 hostEvents: try fetchHostEvents(run, round: round, db),
-                peerRejections: try fetchPeerRejections(run, round: round, db))
+                peerRejections: try fetchPeerRejections(run, round: round, db),
+                maskHealth: try fetchMaskHealth(run, round: round, db))
         }
     }
 
@@ -98,6 +99,8 @@ public struct RunOverview: Sendable, Equatable {
     public var peerRejections: [PeerRejectionTotal]
     /// Its measured and predicted link times per round and group; none when it did not measure them.
     public var linkTimes: [LinkTimeTotal] = []
+    /// What its masks left connected, per round that recorded it.
+    public var maskHealth: [RoundMaskHealth]
 }
 
 extension RunStore {
@@ -113,7 +116,7 @@ extension RunStore {
                     clients: try Self.fetchClientActivity(run, db), checkpoints: try Self.fetchCheckpointInfos(run, db),
                     clientMetrics: try fetchMetricSeries(run, db), roundTasks: try Self.fetchRoundTasks(run, db),
                     hosts: try fetchHostHistories(run, db), peerRejections: try fetchPeerRejectionTotals(run, db),
-                    linkTimes: try fetchLinkTimeTotals(run, db))
+                    linkTimes: try fetchLinkTimeTotals(run, db), maskHealth: try fetchMaskHealth(run, db))
             }
         }
     }

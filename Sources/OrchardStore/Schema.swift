@@ -27,6 +27,7 @@ enum Schema {
         // no figure) and check every key before it commits.
         migrator.registerMigration("v3", foreignKeyChecks: .deferred) { db in try db.execute(sql: version3) }
         migrator.registerMigration("v4") { db in try db.execute(sql: version4) }
+        migrator.registerMigration("v5") { db in try db.execute(sql: version5) }
         return migrator
     }()
 
@@ -36,7 +37,7 @@ enum Schema {
     /// A reader cannot upgrade a file, and `orchard report` on a run written by an older binary
     /// should not need a writer first. Only a migration that adds tables, and no column, belongs
     /// here (`v3` also widens a CHECK constraint, which changes nothing a reader sees).
-    static let readableWithout: Set<String> = ["v2", "v3", "v4"]
+    static let readableWithout: Set<String> = ["v2", "v3", "v4", "v5"]
 
     /// The first schema: runs, their clients, rounds and their rows, and checkpoints.
     ///
@@ -260,6 +261,36 @@ enum Schema {
             PRIMARY KEY (run, round, client),
             FOREIGN KEY (run, round) REFERENCES rounds(run, round) ON DELETE CASCADE,
             FOREIGN KEY (run, client) REFERENCES clients(run, client) ON DELETE CASCADE
+        ) STRICT, WITHOUT ROWID;
+        """
+
+    /// The fifth schema: the mask health of each round of a pruned model.
+    ///
+    /// `mask_health` holds the network's outputs (its classes) and those no path of kept weights
+    /// joins to the input; `layer_health` holds, per weight layer in the network's order
+    /// (`position`), its kept and total weights and its output units with and without such a
+    /// path. Both belong to a round, with `ON DELETE CASCADE`.
+    static let version5 = """
+        CREATE TABLE mask_health (
+            run INTEGER NOT NULL,
+            round INTEGER NOT NULL,
+            outputs INTEGER NOT NULL CHECK (outputs >= 0),
+            dead_outputs INTEGER NOT NULL CHECK (dead_outputs BETWEEN 0 AND outputs),
+            PRIMARY KEY (run, round),
+            FOREIGN KEY (run, round) REFERENCES rounds(run, round) ON DELETE CASCADE
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE layer_health (
+            run INTEGER NOT NULL,
+            round INTEGER NOT NULL,
+            position INTEGER NOT NULL CHECK (position >= 0),
+            layer TEXT NOT NULL CHECK (layer <> ''),
+            kept INTEGER NOT NULL CHECK (kept BETWEEN 0 AND weights),
+            weights INTEGER NOT NULL CHECK (weights >= 0),
+            outputs INTEGER NOT NULL CHECK (outputs >= 0),
+            dead_outputs INTEGER NOT NULL CHECK (dead_outputs BETWEEN 0 AND outputs),
+            PRIMARY KEY (run, round, layer),
+            FOREIGN KEY (run, round) REFERENCES mask_health(run, round) ON DELETE CASCADE
         ) STRICT, WITHOUT ROWID;
         """
 }

@@ -52,6 +52,7 @@ struct CoordinatorCommand: ParsableCommand {
 extension ProgressBar {
     /// Shows a round's line: clients answered, accuracy, bytes so far and simulated time.
     func round(_ step: Coordinator.Progress) {
+        for note in step.notes { finish("warning: round \(step.round): \(note)") }
         let record = step.commit.round
         let accuracy = record.testAccuracy.map { " acc \(Format.decimal(100 * $0, 2))%" } ?? ""
         update(

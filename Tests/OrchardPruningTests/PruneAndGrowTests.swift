@@ -6,6 +6,19 @@ import Testing
 
 @Suite("Prune and grow")
 struct PruneAndGrowTests {
+    @Test func movedCountsTruncateOrRoundUp() {
+        // FedPruning truncates: a layer of 3 kept weights at f = 0.2 never moves; OG's ceiling moves one.
+        #expect(PruneAndGrow.adjustmentCount(active: 3, fraction: 0.2) == 0)
+        #expect(PruneAndGrow.adjustmentCount(active: 3, fraction: 0.2, rounding: .up) == 1)
+        #expect(PruneAndGrow.adjustmentCount(active: 100, fraction: 0.2, rounding: .up) == 20)
+        #expect(PruneAndGrow.adjustmentCount(active: 101, fraction: 0.2, rounding: .up) == 21)
+        #expect(PruneAndGrow.adjustmentCount(active: 101, fraction: 0.2) == 20)
+        // A fraction of zero (the cosine's end) moves nothing either way, and never more than the layer keeps.
+        #expect(PruneAndGrow.adjustmentCount(active: 7, fraction: 0, rounding: .up) == 0)
+        #expect(PruneAndGrow.adjustmentCount(active: 7, fraction: 1.5, rounding: .up) == 7)
+        #expect(PruneAndGrow.adjustmentCount(active: 7, fraction: .nan, rounding: .up) == 0)
+    }
+
     @Test func preservesTheActiveCountAndZeroesGrownWeights() {
         var random = RandomStream(seed: 5)
         for _ in 0..<20 {

@@ -15,6 +15,8 @@ public struct BlockSchedule: Sendable, Equatable {
     public let endRound: Int
     /// The fraction of a layer's active weights moved at a round.
     public let decay: CosineDecay
+    /// How a fractional count of weights to move is rounded.
+    public let rounding: PruneAndGrow.Rounding
 
     /// The schedule for masked weights `names` (in the network's order).
     public init(names: [String], configuration: FedTinyConfiguration) {
@@ -26,6 +28,7 @@ public struct BlockSchedule: Sendable, Equatable {
         delta = configuration.delta
         endRound = configuration.endRound
         decay = configuration.decay
+        rounding = configuration.moveRounding
     }
 
     /// The network's natural groups of layers, from the input to the output.
@@ -93,8 +96,9 @@ public struct BlockSchedule: Sendable, Equatable {
     }
 
     /// How many weights a layer with `active` kept weights moves at `round`:
-    /// `int(α/2 · (1 + cos(π t / T_end)) · active)`, FedPruning's round-based form.
+    /// `f(t) · active` with FedPruning's round-based `f(t) = α/2 · (1 + cos(π t / T_end))`,
+    /// rounded as `rounding` says (up by default, as OG's FedTiny code rounds).
     public func count(active: Int, round: Int) -> Int {
-        PruneAndGrow.adjustmentCount(active: active, fraction: decay.fraction(at: round))
+        PruneAndGrow.adjustmentCount(active: active, fraction: decay.fraction(at: round), rounding: rounding)
     }
 }

@@ -44,7 +44,8 @@ public struct CandidatePool: Sendable, Equatable {
         for candidate in 0..<configuration.candidates {
             var random = RandomStream(seed: seed, purpose: "fedtiny-pool", candidate)
             let drawn = try Self.draw(
-                base: base, sizes: sizes, target: target, noise: configuration.densityNoise, random: &random)
+                base: base, sizes: sizes, target: target, noise: configuration.densityNoise,
+                floor: configuration.densityFloor, random: &random)
             densities.append(drawn)
             masks.append(MaskSelection.layerwise(scores, keptCounts: Self.keptCounts(drawn, sizes: sizes)))
         }
@@ -67,21 +68,23 @@ public struct CandidatePool: Sendable, Equatable {
         Double(keptCounts(densities, sizes: sizes).reduce(0, +)) / Double(sizes.reduce(0, +))
     }
 
-    /// Noisy densities around `base`, drawn until the realised density is within the tolerance.
+    /// Noisy densities around `base`, each at least `floor`, drawn until the realised density is
+    /// within the tolerance.
     static func draw(
-        base: [Double], sizes: [Int], target: Double, noise: FedTinyConfiguration.DensityNoise,
+        base: [Double], sizes: [Int], target: Double, noise: FedTinyConfiguration.DensityNoise, floor: Double,
         random: inout RandomStream
     ) throws -> [Double] {
         // Uniform noise spans [0.5, 1.5] of the target; the ER variants span [0, 2] of their base,
         // as OG draws them.
         let spread = noise == .uniform ? 1.0 : 2.0
         for _ in 0..<attempts {
-            let drawn = base.map { min(1, $0 * (1 + spread * (random.nextDouble() - 0.5))) }
+            let drawn = base.map { min(1, max(floor, $0 * (1 + spread * (random.nextDouble() - 0.5)))) }
             if abs(realisedDensity(drawn, sizes: sizes) - target) <= tolerance * target { return drawn }
         }
         throw FederationError(
             "fedtiny: no candidate density within \(Int(tolerance * 100))% of \(target) after \(attempts) draws; "
-                + "the masked layers are too few or too uneven for the noise, try density_noise: uniform or candidates: 1"
+                + "the masked layers are too few or too uneven for the noise (or the density_floor too high for the "
+                + "target), try density_noise: uniform, a lower density_floor or candidates: 1"
         )
     }
 

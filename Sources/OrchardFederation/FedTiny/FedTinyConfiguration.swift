@@ -31,6 +31,8 @@ public struct FedTinyConfiguration: SparseMethodSettings, Equatable {
     public var candidates = 4
     /// How candidates' layer densities are drawn.
     public var densityNoise = DensityNoise.uniform
+    /// The least density a candidate gives any masked layer (0: none beyond one weight, as OG).
+    public var densityFloor = 0.0
     /// Whether the stem (first prunable weight) stays dense, as OG keeps it.
     public var denseFirstLayer = true
     /// Train-mode passes over the validation split that recalibrate batch-norm statistics.
@@ -43,6 +45,8 @@ public struct FedTinyConfiguration: SparseMethodSettings, Equatable {
     public var endRound = 100
     /// The initial fraction of a layer's active weights moved in an adjustment.
     public var adjustAlpha = 0.2
+    /// How `f(t) · active` becomes a count of weights to move: up, as OG's FedTiny code rounds.
+    public var moveRounding = PruneAndGrow.Rounding.up
     /// The top-K buffer of a client without a memory budget, in bytes.
     public var topKBufferBytes = 1 << 20
     /// Which layers an adjustment changes.
@@ -72,7 +76,11 @@ public struct FedTinyConfiguration: SparseMethodSettings, Equatable {
                 "Candidate masks in the pool, each with its own noisy layer densities."),
             .choice(
                 "density_noise", \.densityNoise,
-                "Layer densities of a candidate: the target times U(0.5, 1.5), or ER/ERK times U(0, 2)."),
+                "Layer densities of a candidate: the target times U(0.5, 1.5), or ER/ERK (an ERK-shaped pool) times U(0, 2)."
+            ),
+            .number(
+                "density_floor", \.densityFloor, in: 0...1,
+                "The least density a candidate gives any masked layer; 0 leaves one weight as the only floor."),
             .boolean(
                 "dense_first_layer", \.denseFirstLayer,
                 "Whether the stem stays dense, as the original FedTiny code keeps it."),
@@ -91,6 +99,10 @@ public struct FedTinyConfiguration: SparseMethodSettings, Equatable {
             .number(
                 "adjust_alpha", \.adjustAlpha, in: 0...1,
                 "The fraction of a layer's kept weights moved by the first adjustment, decaying by cosine."),
+            .choice(
+                "move_rounding", \.moveRounding,
+                "How the fraction of a layer's kept weights becomes a count: down (FedPruning) or up (the FedTiny code)."
+            ),
             .choice(
                 "granularity", \.granularity,
                 "What one adjustment changes: one block of layers, one layer, or every layer."),

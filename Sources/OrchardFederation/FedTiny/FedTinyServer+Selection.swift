@@ -70,8 +70,29 @@ extension FedTinyServer {
             let losses = sums.map { $0 / samples }
             candidateLosses = losses
             best = Self.lowestLoss(losses)
+            if let spread = Self.relativeSpread(losses), spread < Self.indistinguishableSpread {
+                notes.append(Self.indistinguishableNote(losses, picked: best, round: round))
+            }
         }
         try adopt(candidate: best)
+    }
+
+    /// The relative spread under which the candidates count as indistinguishable: all their
+    /// losses within 1% of the lowest, so the pick is decided by noise rather than by structure.
+    public static let indistinguishableSpread = 0.01
+
+    /// `(max − min) / min` of the candidates' losses, or nil with fewer than two finite positive losses.
+    public static func relativeSpread(_ losses: [Double]) -> Double? {
+        let finite = losses.filter(\.isFinite)
+        guard finite.count >= 2, let lowest = finite.min(), let highest = finite.max(), lowest > 0 else { return nil }
+        return (highest - lowest) / lowest
+    }
+
+    static func indistinguishableNote(_ losses: [Double], picked: Int, round: Int) -> String {
+        let listed = losses.map { "\(($0 * 10_000).rounded() / 10_000)" }.joined(separator: ", ")
+        return "fedtiny: the \(losses.count) candidates' validation losses in round \(round) (\(listed)) lie within "
+            + "\(Int(indistinguishableSpread * 100))% of each other; candidate \(picked) was picked by noise, "
+            + "not by a better structure"
     }
 
     /// The index of the lowest loss, the lower index on ties; NaN never wins over a number.
@@ -88,8 +109,7 @@ extension FedTinyServer {
     func adopt(candidate: Int) throws {
         try global.load(denseState)
         try candidateStatistics[candidate].load(into: global)
-        // The server holds the model masked: dense storage, zeros at pruned positions.
-        try pool.masks[candidate].prune(global, batch: setup.training.batch, storage: .masked)
+        try configuration.pruning.pruneInitialModel(global, to: pool.masks[candidate], batch: setup.training.batch)
         selected = candidate
     }
 

@@ -36,6 +36,8 @@ public final class FedTinyServer: ServerMethod {
     /// The positions the last adjustment pruned and grew, by weight name.
     public internal(set) var lastAdjustment: [String: (pruned: [Int32], grown: [Int32])] = [:]
     let shapes: [String: [Int]]
+    /// What the last aggregation has to tell a person, until the coordinator takes it.
+    var notes: [String] = []
 
     public init(setup: MethodSetup, configuration: FedTinyConfiguration) throws {
         self.setup = setup
@@ -84,6 +86,11 @@ public final class FedTinyServer: ServerMethod {
         case FedTinyProtocol.scoreRound: return scoreTasks(round: round, clients: clients)
         default: return try trainingTasks(round: round, clients: clients)
         }
+    }
+
+    public func takeNotes() -> [String] {
+        defer { notes = [] }
+        return notes
     }
 
     public func aggregate(round: Int, results: [ClientResult]) throws {

@@ -19,8 +19,7 @@ public final class FixedMaskServer: ServerMethod {
         self.setup = setup
         global = try setup.makeNetwork()
         let mask = try settings.makeCriterion(setup).mask(for: global, plan: settings.pruning.plan)
-        // The server holds the model masked: dense storage, zeros at pruned positions.
-        try mask.prune(global, batch: setup.training.batch, storage: .masked)
+        try settings.pruning.pruneInitialModel(global, to: mask, batch: setup.training.batch)
         masks = global.masks
         shapes = Dictionary(uniqueKeysWithValues: global.parameters.map { ($0.name, $0.parameter.shape) })
     }

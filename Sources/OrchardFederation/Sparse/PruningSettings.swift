@@ -19,6 +19,9 @@ public struct PruningSettings: MethodSettings, Equatable {
     public var halfPrecision = false
     /// Samples per class of the server's small set, which the runtime draws.
     public var serverSamplesPerClass = 5
+    /// Whether the initial mask's kept weights are multiplied by `1/sqrt(d)`, d their layer's
+    /// density (`KeptWeightScaling`); FedPruning does not rescale.
+    public var rescaleKept = false
 
     /// The defaults, with density 1.
     public init() {}
@@ -31,6 +34,14 @@ public struct PruningSettings: MethodSettings, Equatable {
         PruningPlan(
             density: density, budget: budget, allocation: allocation,
             selection: PrunableSelection(includeFirstLayer: pruneFirstLayer))
+    }
+
+    /// Prunes the server's `network` to `mask`, held masked (dense storage, zeros at pruned
+    /// positions), and rescales the kept weights when `rescaleKept` is set: what every sparse
+    /// method's initial global model is.
+    public func pruneInitialModel(_ network: Network, to mask: ModelMask, batch: Int) throws {
+        try mask.prune(network, batch: batch, storage: .masked)
+        if rescaleKept { KeptWeightScaling.rescale(network) }
     }
 
     /// The key of `halfPrecision`, which the runtime reads from a topology's settings.
@@ -59,7 +70,10 @@ public struct PruningSettings: MethodSettings, Equatable {
             "Whether the values of every task travel as binary16, halving their bytes (applied by the runtime)."),
         .integer(
             serverSamplesKey, \.serverSamplesPerClass, in: 1...1000,
-            "Samples per class of the server's small set, drawn from the test split (SNIP, GraSP, pretraining)."),
+            "Samples per class of the server's small set, drawn from the training split (SNIP, GraSP, pretraining)."),
+        .boolean(
+            "rescale_kept", \.rescaleKept,
+            "Whether the initial mask's kept weights are scaled by 1/sqrt(layer density), keeping each layer's scale."),
     ]
 }
 

@@ -33,7 +33,7 @@ final class SparseGlobalModel {
             targetCounts = [:]
         } else {
             let mask = try Criterion.magnitude.mask(for: network, plan: pruning.plan)
-            try mask.prune(network, batch: setup.training.batch, storage: .masked)
+            try pruning.pruneInitialModel(network, to: mask, batch: setup.training.batch)
             targetCounts = Dictionary(uniqueKeysWithValues: mask.entries.map { ($0.name, $0.mask.count) })
         }
         shapes = Dictionary(uniqueKeysWithValues: network.parameters.map { ($0.name, $0.parameter.shape) })
