@@ -132,7 +132,7 @@ public protocol ClientMethod: AnyObject {
 
 /// The methods Orchard knows, by the name a topology uses.
 public enum MethodRegistry {
-    public static let names = ["fedavg", "fixed-mask", "fedtiny", "fedtiny-clean", "prunefl", "feddst"]
+    public static let names = ["fedavg", "fixed-mask", "fedtiny", "fedtiny-clean", "prunefl", "feddst", "hidenseek"]
 
     /// Builds the server half.
     public static func server(_ name: String, setup: MethodSetup) throws -> any ServerMethod {
@@ -143,6 +143,7 @@ public enum MethodRegistry {
         case "feddst": return try FedDSTServer(setup: setup)
         case "prunefl": return try PruneFLServer(setup: setup)
         case "fedtiny-clean": return try FedTinyCleanServer(setup: setup)
+        case "hidenseek": return try HideNseekServer(setup: setup)
         default: throw FederationError("unknown method '\(name)'; known methods: \(names.joined(separator: ", "))")
         }
     }
@@ -156,6 +157,7 @@ public enum MethodRegistry {
         case "feddst": return try FedDSTClient(setup: setup)
         case "prunefl": return try PruneFLClient(setup: setup)
         case "fedtiny-clean": return try FedTinyCleanClient(setup: setup)
+        case "hidenseek": return try HideNseekClient(setup: setup)
         default: throw FederationError("unknown method '\(name)'; known methods: \(names.joined(separator: ", "))")
         }
     }

@@ -15,7 +15,9 @@ public struct MethodRegistry: Sendable {
     }
 
     /// The methods Orchard implements.
-    public static let standard = MethodRegistry([.fedAvg, .fixedMask, .fedTiny, .fedTinyClean, .pruneFL, .fedDST])
+    public static let standard = MethodRegistry([
+        .fedAvg, .fixedMask, .fedTiny, .fedTinyClean, .pruneFL, .fedDST, .hideNseek,
+    ])
 
     /// The names of the registered methods.
     public var names: [String] { methods.map(\.name) }
@@ -168,6 +170,40 @@ extension MethodDescriptor {
                     + "random normal values (an ablation)."),
         ],
         trainingDensity: MethodSetting.trainedDensity)
+}
+
+extension MethodDescriptor {
+    /// Supermask training: frozen random weights, trained scores, masks uploaded as bits.
+    public static let hideNseek = MethodDescriptor(
+        name: "hidenseek",
+        summary:
+            "Supermask training (FedPM, Isik et al., 2023; edge-popup's top-k): weights frozen at random values, "
+            + "clients train a score per weight and send masks as bits or their scores, the server aggregates "
+            + "mask probabilities or scores.",
+        settings: [
+            MethodSetting(
+                key: "density", kind: .fraction, defaultValue: nil,
+                summary: "The fraction of each layer's weights the global mask keeps (its largest scores)."),
+            MethodSetting(
+                key: "weights", kind: .choice(["signed-constant", "kaiming-normal"]),
+                defaultValue: .choice("signed-constant"),
+                summary: "The frozen random weights: ±sqrt(2/fan-in) with random signs, or N(0, 2/fan-in)."),
+            MethodSetting(
+                key: "sampling", kind: .choice(["bernoulli", "topk"]), defaultValue: .choice("bernoulli"),
+                summary:
+                    "How clients draw masks from scores: Bernoulli(sigmoid(score)) per weight, or each layer's top "
+                    + "density fraction of scores."),
+            MethodSetting(
+                key: "upload", kind: .choice(["mask", "scores"]), defaultValue: .choice("mask"),
+                summary:
+                    "What clients send: a mask drawn from their probabilities, as bits (Bernoulli only), or their scores."),
+            MethodSetting(
+                key: "score_lr", kind: .number(1e-6...1e6), defaultValue: .number(0.1),
+                summary: "The learning rate of the scores in local training (in place of training.lr)."),
+            MethodSetting(
+                key: "prior_reset", kind: .integer(1...1_000_000), defaultValue: .integer(1),
+                summary: "Rounds between resets of the Beta posteriors that mask uploads update (1: every round)."),
+        ])
 }
 
 extension MethodSetting {
