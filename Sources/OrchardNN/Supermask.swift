@@ -26,9 +26,9 @@ public enum SupermaskSampling: Sendable, Equatable {
     case bernoulli
 }
 
-/// A linear or convolutional layer whose weight is frozen random values times a mask drawn from
-/// trained scores: the supermask of Zhou et al. (2019) and Ramanujan et al. (2020).
+/// A linear or convolutional layer whose weight is frozen random values times a mask of trained scores.
 ///
+/// This is the supermask of Zhou et al. (2019) and Ramanujan et al. (2020).
 /// Its parameters are `scores` (trained, one per weight), `random_weight` (the frozen values) and
 /// the wrapped layer's own `weight` and `bias`, which are frozen: `weight` holds the effective
 /// weight random_weight x mask, written before every forward pass, and its gradient is the

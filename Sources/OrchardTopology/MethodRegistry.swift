@@ -196,7 +196,8 @@ extension MethodDescriptor {
             MethodSetting(
                 key: "upload", kind: .choice(["mask", "scores"]), defaultValue: .choice("mask"),
                 summary:
-                    "What clients send: a mask drawn from their probabilities, as bits (Bernoulli only), or their scores."),
+                    "What clients send: a mask drawn from their probabilities, as bits (Bernoulli only), or their scores."
+            ),
             MethodSetting(
                 key: "score_lr", kind: .number(1e-6...1e6), defaultValue: .number(0.1),
                 summary: "The learning rate of the scores in local training (in place of training.lr)."),

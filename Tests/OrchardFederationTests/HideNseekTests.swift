@@ -40,8 +40,9 @@ struct HideNseekTests {
     static func logit(_ probability: Double) -> Float { Float(log(probability / (1 - probability))) }
 
     /// The global weight: the random weights at the kept positions, zero elsewhere.
-    static func expectGlobal(_ server: HideNseekServer, kept: [Int32], sourceLocation: SourceLocation = #_sourceLocation)
-    {
+    static func expectGlobal(
+        _ server: HideNseekServer, kept: [Int32], sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let weight = server.global.parameter(named: "fc.weight")!
         #expect(weight.pattern?.flatIndices == kept, sourceLocation: sourceLocation)
         for position in 0..<40 {
@@ -109,8 +110,11 @@ struct HideNseekTests {
     @Test func scoresAverageBySamples() throws {
         let first = (0..<40).map { Float($0) / 10 }
         let second = (0..<40).map { Float(40 - $0) / 10 }
-        let results = [Self.scoresResult(client: 0, samples: 1, first), Self.scoresResult(client: 1, samples: 3, second)]
-        let topK = try HideNseekServer(setup: Self.setup(["sampling": "topk", "upload": "scores"], settings: ["density": 0.1]))
+        let results = [
+            Self.scoresResult(client: 0, samples: 1, first), Self.scoresResult(client: 1, samples: 3, second),
+        ]
+        let topK = try HideNseekServer(
+            setup: Self.setup(["sampling": "topk", "upload": "scores"], settings: ["density": 0.1]))
         try topK.aggregate(round: 1, results: results)
         for position in 0..<40 {
             #expect(abs(topK.scores[0][position] - (first[position] + 3 * second[position]) / 4) < 1e-5)

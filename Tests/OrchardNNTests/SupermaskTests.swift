@@ -98,9 +98,10 @@ struct SupermaskTests {
             }
         }
         let tied: [Float] = [1, 3, 3, 0]
-        #expect(tied.withUnsafeBufferPointer { Supermask.topK($0.baseAddress!, count: 4, density: 0.25) } == [
-            false, true, false, false,
-        ])
+        #expect(
+            tied.withUnsafeBufferPointer { Supermask.topK($0.baseAddress!, count: 4, density: 0.25) } == [
+                false, true, false, false,
+            ])
         #expect(Supermask.keptCount(10, density: 0.01) == 1)
         #expect(Supermask.keptCount(10, density: 2) == 10)
     }

@@ -32,7 +32,8 @@ public final class HideNseekClient: ClientMethod {
         try Self.loadScores(task.tensors, into: layers)
         task.tensors = []
         for (index, entry) in layers.enumerated() {
-            entry.layer.random = RandomStream(seed: setup.seed, purpose: "supermask-draws", client.id, task.round, index)
+            entry.layer.random = RandomStream(
+                seed: setup.seed, purpose: "supermask-draws", client.id, task.round, index)
         }
         let memory = try ClientMemory.check(network, task: task, client: client)
         if let refusal = memory.refusal { return refusal }

@@ -32,7 +32,8 @@ extension HideNseekServer {
     func aggregateScores(round: Int, _ results: [ClientResult]) throws {
         let weights = try results.map { result -> Double in
             guard let samples = result.metrics["samples"], samples > 0 else {
-                throw FederationError("the train result of client \(result.client) in round \(round) reports no samples")
+                throw FederationError(
+                    "the train result of client \(result.client) in round \(round) reports no samples")
             }
             return samples
         }

@@ -121,7 +121,9 @@ public final class HideNseekServer: ServerMethod {
 
     /// The ascending positions of the `kept` largest values, ties going to the lower rank.
     static func top(_ values: [Float], ties: [Int32], kept: Int) -> [Int32] {
-        let order = values.indices.sorted { values[$0] > values[$1] || (values[$0] == values[$1] && ties[$0] < ties[$1]) }
+        let order = values.indices.sorted {
+            values[$0] > values[$1] || (values[$0] == values[$1] && ties[$0] < ties[$1])
+        }
         return order.prefix(kept).sorted().map { Int32($0) }
     }
 }
