@@ -189,17 +189,17 @@ extension MethodDescriptor {
                 defaultValue: .choice("signed-constant"),
                 summary: "The frozen random weights: ±sqrt(2/fan-in) with random signs, or N(0, 2/fan-in)."),
             MethodSetting(
-                key: "sampling", kind: .choice(["bernoulli", "topk"]), defaultValue: .choice("bernoulli"),
+                key: "sampling", kind: .choice(["topk", "bernoulli"]), defaultValue: .choice("topk"),
                 summary:
                     "How clients draw masks from scores: Bernoulli(sigmoid(score)) per weight, or each layer's top "
                     + "density fraction of scores."),
             MethodSetting(
-                key: "upload", kind: .choice(["mask", "scores"]), defaultValue: .choice("mask"),
+                key: "upload", kind: .choice(["scores", "mask"]), defaultValue: .choice("scores"),
                 summary:
                     "What clients send: a mask drawn from their probabilities, as bits (Bernoulli only), or their scores."
             ),
             MethodSetting(
-                key: "score_lr", kind: .number(1e-6...1e6), defaultValue: .number(0.1),
+                key: "score_lr", kind: .number(1e-6...1e6), defaultValue: .number(10),
                 summary: "The learning rate of the scores in local training (in place of training.lr)."),
             MethodSetting(
                 key: "prior_reset", kind: .integer(1...1_000_000), defaultValue: .integer(1),

@@ -4,8 +4,8 @@ import OrchardTensor
 /// The settings of `hidenseek`, read from a method's setup.
 ///
 /// Keys: `density` (the fraction of each layer's weights the global mask keeps), `weights`
-/// (`signed-constant` or `kaiming-normal`), `sampling` (`bernoulli` or `topk`), `upload` (`mask`:
-/// each client's sampled mask as bits; `scores`: its scores as values), `score_lr` (the local
+/// (`signed-constant` or `kaiming-normal`), `sampling` (`topk` or `bernoulli`), `upload` (`scores`:
+/// each client's scores as values; `mask`: its sampled mask as bits), `score_lr` (the local
 /// learning rate of the scores) and `prior_reset` (rounds between resets of the Beta posteriors that
 /// mask uploads update).
 public struct HideNseekConfiguration: Sendable, Equatable {
