@@ -19,21 +19,25 @@ struct HideNseekTests {
         MethodSetup(
             seed: 5, model: "logreg", sampleShape: [1, 2, 2], classes: 10,
             training: LocalTraining(epochs: 1, batch: 8, learningRate: 0.05),
-            settings: ["density": 0.25, "score_lr": 0.1, "prior_reset": 1].merging(settings) { $1 },
-            choices: ["weights": "signed-constant", "sampling": "bernoulli", "upload": "mask"].merging(choices) { $1 })
+            settings: SetupValues.typed(
+                ["density": 0.25, "score_lr": 0.1, "prior_reset": 1].merging(settings) { $1 },
+                choices: ["weights": "signed-constant", "sampling": "bernoulli", "upload": "mask"].merging(choices) {
+                    $1
+                }
+            ))
     }
 
     static func clients() throws -> [LocalClient] { try DynamicMaskHarness.clients(sampleShape: [1, 2, 2]) }
 
     static func maskResult(client: Int, round: Int, _ positions: [Int32]) -> ClientResult {
         ClientResult(
-            client: client, round: round, kind: "train", metrics: ["samples": 10],
+            client: client, round: round, kind: .train, metrics: ["samples": 10],
             tensors: [NamedTensor(name: "fc.mask", payload: .mask(shape: [10, 4], indices: positions))])
     }
 
     static func scoresResult(client: Int, samples: Double, _ values: [Float]) -> ClientResult {
         ClientResult(
-            client: client, round: 1, kind: "train", metrics: ["samples": samples],
+            client: client, round: 1, kind: .train, metrics: ["samples": samples],
             tensors: [NamedTensor(name: "fc.scores", tensor: Tensor(shape: [10, 4], values: values))])
     }
 
@@ -201,5 +205,30 @@ struct HideNseekTests {
             try HideNseekServer(setup: Self.setup(["sampling": "topk", "upload": "mask"]))
         }
         #expect(throws: FederationError.self) { try HideNseekClient(setup: Self.setup(settings: ["density": 0])) }
+    }
+
+    /// The registry builds both halves, with the defaults: top-k sampling, score uploads at rate 10.
+    @Test func theRegistryBuildsItWithItsDefaults() throws {
+        var setup = Self.setup()
+        setup.settings = ["density": .number(0.25)]
+        let server = try MethodRegistry.standard.server("hidenseek", setup: setup)
+        let task = try server.tasks(round: 1, clients: [0])[0]
+        #expect(task.settings["learning_rate"] == 10)
+        #expect(server.contract(for: task).entries == [.init(name: "fc.scores", form: .dense(shape: [10, 4]))])
+        #expect(try MethodRegistry.standard.client("hidenseek", setup: setup) is HideNseekClient)
+        #expect(HideNseekSettings().values["sampling"] == .choice("topk"))
+    }
+}
+
+// Each half built from a setup's values, decoded as the method's descriptor does.
+extension HideNseekServer {
+    convenience init(setup: MethodSetup) throws {
+        try self.init(setup: setup, settings: .decode(setup.settings, method: "hidenseek"))
+    }
+}
+
+extension HideNseekClient {
+    convenience init(setup: MethodSetup) throws {
+        try self.init(setup: setup, settings: .decode(setup.settings, method: "hidenseek"))
     }
 }

@@ -12,17 +12,17 @@ import OrchardTensor
 /// from the stream (seed, "supermask-draws", client, round, layer).
 public final class HideNseekClient: ClientMethod {
     let setup: MethodSetup
-    let configuration: HideNseekConfiguration
+    let settings: HideNseekSettings
 
-    public init(setup: MethodSetup) throws {
+    public init(setup: MethodSetup, settings: HideNseekSettings) throws {
         self.setup = setup
-        configuration = try HideNseekConfiguration(setup)
+        self.settings = try settings.checked()
     }
 
     public func run(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
         let task = task
-        guard task.kind == "train" else { throw FederationError("hidenseek clients do not run '\(task.kind)' tasks") }
-        let network = try configuration.makeNetwork(setup)
+        guard task.kind == .train else { throw FederationError("hidenseek clients do not run '\(task.kind)' tasks") }
+        let network = try settings.makeNetwork(setup)
         return try TaskMemory.measure(adopting: network) { try runMeasured(task, network: network, on: client) }
     }
 
@@ -40,7 +40,7 @@ public final class HideNseekClient: ClientMethod {
         var (metrics, _) = try LocalSGD.train(network, task: task, client: client, seed: setup.seed)
         metrics["predicted_peak_bytes"] = Double(memory.footprint.total)
         let tensors = upload(layers)
-        if configuration.upload == .mask {
+        if settings.upload == .mask {
             let kept = tensors.reduce(0) { total, tensor in
                 if case .mask(_, let indices) = tensor.payload { return total + indices.count }
                 return total
@@ -71,7 +71,7 @@ public final class HideNseekClient: ClientMethod {
     func upload(_ layers: [(name: String, layer: Supermask)]) -> [NamedTensor] {
         layers.map { entry in
             let scores = entry.layer.scores
-            switch configuration.upload {
+            switch settings.upload {
             case .scores:
                 return NamedTensor(name: HideNseekServer.scoresName(entry.name), tensor: scores.value.copy())
             case .mask:

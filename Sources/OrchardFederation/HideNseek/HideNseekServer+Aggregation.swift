@@ -12,7 +12,7 @@ extension HideNseekServer {
     /// FedPM's Bayesian aggregation of the clients' drawn masks: count the ones per position since
     /// the last prior reset, and score each position by the logit of the posterior mode.
     func aggregateMasks(round: Int, _ results: [ClientResult]) throws {
-        if (round - 1) % configuration.priorReset == 0 || draws == 0 {
+        if (round - 1) % settings.priorReset == 0 || draws == 0 {
             for index in ones.indices { ones[index] = [Float](repeating: 0, count: ones[index].count) }
             draws = 0
         }
@@ -38,7 +38,7 @@ extension HideNseekServer {
             return samples
         }
         let total = weights.reduce(0, +)
-        let probabilities = configuration.sampling == .bernoulli
+        let probabilities = settings.sampling == .bernoulli
         for (index, name) in names.enumerated() {
             var sum = [Double](repeating: 0, count: scores[index].count)
             for (result, weight) in zip(results, weights) {
@@ -75,7 +75,7 @@ extension HideNseekServer {
 
     /// logit(p) with p kept within the probability floor and its complement.
     static func logit(_ probability: Double) -> Float {
-        let floor = HideNseekConfiguration.probabilityFloor
+        let floor = HideNseekSettings.probabilityFloor
         let clamped = min(max(probability, floor), 1 - floor)
         return Float(log(clamped / (1 - clamped)))
     }

@@ -22,7 +22,7 @@ import OrchardTensor
 public final class HideNseekServer: ServerMethod {
     public let global: Network
     let setup: MethodSetup
-    let configuration: HideNseekConfiguration
+    let settings: HideNseekSettings
     /// The weights' names (`fc1.weight`), in the network's order.
     let names: [String]
     /// Each weight's frozen random values, flat.
@@ -35,10 +35,10 @@ public final class HideNseekServer: ServerMethod {
     /// Each weight's tie-breaking rank per position.
     let ties: [[Int32]]
 
-    public init(setup: MethodSetup) throws {
+    public init(setup: MethodSetup, settings: HideNseekSettings) throws {
         self.setup = setup
-        configuration = try HideNseekConfiguration(setup)
-        let model = try configuration.makeNetwork(setup)
+        self.settings = try settings.checked()
+        let model = try settings.makeNetwork(setup)
         let layers = Supermask.layers(of: model)
         names = layers.map(\.name)
         randomWeights = layers.map { $0.layer.randomWeight.value.values }
@@ -71,21 +71,21 @@ public final class HideNseekServer: ServerMethod {
     }
 
     public func tasks(round: Int, clients: [Int]) throws -> [ClientTask] {
-        var settings = LocalSGD.settings(setup.training)
-        settings["learning_rate"] = configuration.scoreLearningRate
+        var training = LocalSGD.settings(setup.training)
+        training["learning_rate"] = settings.scoreLearningRate
         // One payload per weight, shared by every task of the round.
         let tensors = names.indices.map { index in
             NamedTensor(
                 name: Self.scoresName(names[index]),
                 tensor: Tensor(shape: shape(index), values: scores[index], role: .parameter))
         }
-        return clients.map { ClientTask(client: $0, round: round, kind: "train", settings: settings, tensors: tensors) }
+        return clients.map { ClientTask(client: $0, round: round, kind: .train, settings: training, tensors: tensors) }
     }
 
     public func contract(for task: ClientTask) -> ResultContract {
         ResultContract(
             entries: names.indices.map { index in
-                switch configuration.upload {
+                switch settings.upload {
                 case .mask: ResultContract.Entry(name: Self.maskName(names[index]), form: .mask(shape: shape(index)))
                 case .scores:
                     ResultContract.Entry(name: Self.scoresName(names[index]), form: .dense(shape: shape(index)))
@@ -94,9 +94,9 @@ public final class HideNseekServer: ServerMethod {
     }
 
     public func aggregate(round: Int, results: [ClientResult]) throws {
-        let usable = results.filter { $0.outcome == .ok && $0.kind == "train" }
+        let usable = results.filter { $0.outcome == .ok && $0.kind == .train }
         guard !usable.isEmpty else { return }
-        switch configuration.upload {
+        switch settings.upload {
         case .mask: try aggregateMasks(round: round, usable)
         case .scores: try aggregateScores(round: round, usable)
         }
@@ -114,7 +114,7 @@ public final class HideNseekServer: ServerMethod {
             randomWeights[index].withUnsafeBufferPointer { weight.assignDense($0.baseAddress!) }
             masks[name] = Self.top(
                 scores[index], ties: ties[index],
-                kept: Supermask.keptCount(scores[index].count, density: configuration.density))
+                kept: Supermask.keptCount(scores[index].count, density: settings.density))
         }
         try global.applyMasks(masks, batch: 1, storage: .masked)
     }
