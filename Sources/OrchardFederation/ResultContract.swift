@@ -18,6 +18,9 @@ public struct ResultContract: Sendable {
         /// Positions and values of a tensor of this shape, at most `atMost` of them and none of
         /// them in `outside` (ascending), such as the top-K gradients of a weight's pruned positions.
         case sparse(shape: [Int], atMost: Int, outside: [Int32])
+        /// A mask alone (kept positions, no values) of a tensor of this shape, keeping any
+        /// positions, such as a supermask a client drew.
+        case mask(shape: [Int])
     }
 
     /// One tensor the result may or must hold.

@@ -14,9 +14,14 @@ public enum ParameterKind: String, Sendable {
     case normShift
     case runningMean
     case runningVariance
+    /// A supermask's trained scores, one per weight (see `Supermask`).
+    case score
+    /// A supermask's frozen random weights (see `Supermask`).
+    case randomWeight
 
-    /// Whether the optimizer trains it (running statistics are updated by the forward pass instead).
-    public var isTrainable: Bool { self != .runningMean && self != .runningVariance }
+    /// Whether it has a gradient: running statistics are updated by the forward pass instead, and
+    /// a supermask's random weights never change.
+    public var isTrainable: Bool { self != .runningMean && self != .runningVariance && self != .randomWeight }
 }
 
 /// A stage of a network with an explicit forward and backward pass.

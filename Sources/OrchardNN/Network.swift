@@ -32,7 +32,7 @@ public final class Network {
         var parameters: [NamedParameter] = []
         body.visitParameters(prefix: "") { parameters.append(NamedParameter(name: $0, parameter: $1)) }
         self.parameters = parameters
-        trainableParameters = parameters.map(\.parameter).filter { $0.kind.isTrainable }
+        trainableParameters = parameters.map(\.parameter).filter { $0.kind.isTrainable && !$0.isFrozen }
         trainableCount = trainableParameters.reduce(0) { $0 + $1.denseCount }
         body.visitLayers(prefix: "", inputShape: [1] + sampleShape) { _, layer, _ in
             (layer as? Conv2d)?.sparseWorkspace = sparseWorkspace
@@ -57,7 +57,7 @@ public final class Network {
     /// FLOPs of the most recent forward and backward pass.
     public var flops: FLOPCount { body.flops }
 
-    /// The parameters the optimizer trains (not running statistics).
+    /// The parameters the optimizer trains (not running statistics, nor frozen parameters).
     public let trainableParameters: [Parameter]
 
     /// The number of trained values, as PyTorch's `sum(p.numel() for p in model.parameters())`.

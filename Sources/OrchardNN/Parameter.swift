@@ -29,6 +29,9 @@ public final class Parameter {
     public private(set) var pattern: SparsePattern?
     /// Whether only the kept entries are stored (see the type's description).
     public private(set) var isCompact = false
+    /// Whether the optimizer leaves it alone although backward writes its gradient, as a
+    /// supermask's effective weight and bias; such a parameter has no momentum.
+    public internal(set) var isFrozen = false
 
     /// Creates a dense parameter of the given shape; trainable kinds get a gradient tensor.
     public init(shape: [Int], kind: ParameterKind) {

@@ -7,7 +7,8 @@ import OrchardTensor
 /// would not fit its budget and a report can set the prediction beside the measured peak:
 /// - `parameters`: every parameter's stored values (only the kept entries of a compact weight, all
 ///   of a masked one), the index arrays of pruned weights, and the batch-norm running statistics;
-/// - `gradients` and `optimizer`: one value per stored trained value, the second only with momentum;
+/// - `gradients` and `optimizer`: one value per stored trained value, the second only with momentum
+///   and not for frozen parameters (a supermask's effective weight has a gradient but no momentum);
 /// - `activations`: what each layer keeps after a training forward and backward pass (outputs,
 ///   input gradients where needed, im2col and wide-row columns, the sparse kernels' phase planes,
 ///   transposes and offset tables), from `Layer.trainingTensors(inputShape:)`, the network's shared
@@ -82,11 +83,14 @@ extension Network {
         let floatBytes = MemoryLayout<Float>.stride
         var parameterBytes = 0
         var trainedBytes = 0
+        var optimizedBytes = 0
         for entry in parameters {
             let parameter = entry.parameter
             let values = parameter.storedCount * floatBytes
             parameterBytes += values + (parameter.pattern?.indexBytes ?? 0)
+            // A frozen parameter still gets its gradient (a supermask's effective weight), never momentum.
             if parameter.kind.isTrainable { trainedBytes += values }
+            if parameter.kind.isTrainable && !parameter.isFrozen { optimizedBytes += values }
         }
         let largest = min(batch, samples ?? batch)
         let input = [largest] + sampleShape
@@ -103,7 +107,7 @@ extension Network {
             batchChange = tensorBytes(last) + (replaced.max() ?? 0)
         }
         return TrainingFootprint(
-            parameters: parameterBytes, gradients: trainedBytes, optimizer: momentum ? trainedBytes : 0,
+            parameters: parameterBytes, gradients: trainedBytes, optimizer: momentum ? optimizedBytes : 0,
             activations: body.trainingBytes(inputShape: input) + sparseWorkspaceBytes(inputShape: input)
                 + tensorBytes([largest, classes]),
             data: tensorBytes(input), batchChange: batchChange, methodBuffers: methodBuffers)

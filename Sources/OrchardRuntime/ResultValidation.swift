@@ -155,6 +155,11 @@ enum ResultValidation {
             if let shared = firstShared(indices, outside) {
                 throw Rejection.invalid("tensor '\(name)' names position \(shared), which the mask keeps")
             }
+        case (.mask(let shape), .mask(let sentShape, _)):
+            // The positions were checked (ascending, in range) when the frame was decoded.
+            guard sentShape == shape else {
+                throw Rejection.invalid("mask '\(name)' has shape \(sentShape); the task's is \(shape)")
+            }
         case (_, .mask), (_, .maskUnchanged):
             throw Rejection.invalid("tensor '\(name)' is a mask where values were expected")
         default:
@@ -205,6 +210,7 @@ enum ResultValidation {
         case .dense: "dense"
         case .masked: "values under the mask sent"
         case .sparse: "sparse"
+        case .mask: "a mask"
         }
     }
 }

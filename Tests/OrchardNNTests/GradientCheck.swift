@@ -42,6 +42,26 @@ struct GradientCheck {
         }
     }
 
+    /// Checks gradients that are not a parameter's own against finite differences: `analytic`
+    /// gets the input gradient of one backward pass and names each variable with its gradient.
+    ///
+    /// A supermask's scores have no derivative (its straight-through gradient is not one), so its
+    /// test checks the input, the bias and the frozen random weights this way.
+    func check(
+        _ layer: any Layer, input: Tensor, seed: UInt64 = 1, sourceLocation: SourceLocation = #_sourceLocation,
+        analytic: (Tensor?) -> [(name: String, variable: Tensor, gradient: Tensor)]
+    ) {
+        var random = RandomStream(seed: seed, purpose: "gradient-check")
+        layer.needsInputGradient = true
+        let output = layer.forward(input, mode: .training)
+        let weights = Tensor(zeros: output.shape)
+        for index in 0..<weights.count { weights[index] = Float(random.nextNormal()) }
+        let inputGradient = layer.backward(weights)?.copy()
+        for entry in analytic(inputGradient) {
+            compare(entry.name, entry.variable, entry.gradient, layer, input, weights, &random, sourceLocation)
+        }
+    }
+
     private func compare(
         _ name: String, _ variable: Tensor, _ analytic: Tensor?, _ layer: any Layer, _ input: Tensor,
         _ weights: Tensor, _ random: inout RandomStream, _ sourceLocation: SourceLocation

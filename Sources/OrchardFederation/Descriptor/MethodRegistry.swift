@@ -24,6 +24,7 @@ public struct MethodRegistry: Sendable {
         .gmp,
         .imp,
         .set,
+        .hideNseek,
     ])
 
     /// The names of the registered methods.
