@@ -95,9 +95,15 @@ public protocol ServerMethod: AnyObject {
     func checkpointExtra() -> [UInt8]?
     /// Restores what `checkpointExtra` saved, before the checkpoint's values are loaded.
     func restore(checkpointExtra: [UInt8]?) throws
+    /// The density the run records for the round, when the method's clients train masks of their
+    /// own (the mean over clients); nil to record the global model's.
+    var modelDensity: Double? { get }
 }
 
 extension ServerMethod {
+    /// None: the run records the global model's density.
+    public var modelDensity: Double? { nil }
+
     /// The state the task carried, sent back in the same forms under the same masks.
     public func contract(for task: ClientTask) -> ResultContract { .returningState(of: task) }
 

@@ -19,7 +19,7 @@ extension RunSummary: Encodable {
         case best_accuracy_round, final_density, messages, bytes_down, bytes_up, analytic_min_bytes
         case bytes_with_analytic, sim_seconds, wall_seconds, rounds_wall_seconds, coordinator_seconds
         case coordinator_overhead_fraction, checkpoint_round, final_model_sha256, per_round, traffic, clients
-        case client_metrics, hosts, peer_rejections
+        case client_metrics, hosts, peer_rejections, personal_accuracy, final_personal_accuracy
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -69,6 +69,8 @@ extension RunSummary: Encodable {
         try container.encode(clientMetrics.map(MetricJSON.init), forKey: .client_metrics)
         try container.encode(hosts.map(HostJSON.init), forKey: .hosts)
         try container.encode(peerRejections.map(RejectionJSON.init), forKey: .peer_rejections)
+        try container.encode(personalAccuracy.map(PersonalJSON.init), forKey: .personal_accuracy)
+        try container.encode(finalPersonalAccuracy.map(PersonalJSON.init), forKey: .final_personal_accuracy)
     }
 }
 
@@ -232,5 +234,27 @@ private struct RejectionJSON: Encodable {
         try container.encode(rejection.count, forKey: .count)
         try container.encode(rejection.rounds, forKey: .rounds)
         try container.encode(rejection.example, forKey: .example)
+    }
+}
+
+/// One element of `personal_accuracy`.
+private struct PersonalJSON: Encodable {
+    let line: PersonalAccuracyRound
+
+    private enum Key: String, CodingKey {
+        case round, clients, mean, sd, min, p10, median, p90, max
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(line.round, forKey: .round)
+        try container.encode(line.clients, forKey: .clients)
+        try container.encode(finiteOrNil(line.mean), forKey: .mean)
+        try container.encode(finiteOrNil(line.standardDeviation), forKey: .sd)
+        try container.encode(finiteOrNil(line.minimum), forKey: .min)
+        try container.encode(finiteOrNil(line.p10), forKey: .p10)
+        try container.encode(finiteOrNil(line.median), forKey: .median)
+        try container.encode(finiteOrNil(line.p90), forKey: .p90)
+        try container.encode(finiteOrNil(line.maximum), forKey: .max)
     }
 }

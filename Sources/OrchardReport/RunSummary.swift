@@ -67,6 +67,11 @@ public struct RunSummary: Sendable, Equatable {
     public var hosts: [HostHistory]
     /// The messages the coordinator rejected, summed by peer and error code.
     public var peerRejections: [PeerRejectionTotal]
+    /// The spread over clients of their own models' accuracy on their held-out splits, per round
+    /// (personalized methods); empty for other methods.
+    public var personalAccuracy: [PersonalAccuracyRound]
+    /// The last of those rounds, or `nil`.
+    public var finalPersonalAccuracy: PersonalAccuracyRound? { personalAccuracy.last }
 
     /// The figures of one round.
     public struct RoundLine: Sendable, Equatable {
@@ -103,6 +108,7 @@ public struct RunSummary: Sendable, Equatable {
         clientMetrics = overview.clientMetrics
         hosts = overview.hosts
         peerRejections = overview.peerRejections
+        personalAccuracy = PersonalAccuracyRound.rounds(overview.personalEvaluations)
 
         let evaluated = rounds.filter { $0.testAccuracy != nil }
         finalAccuracy = evaluated.last?.testAccuracy

@@ -60,6 +60,10 @@ extension Coordinator {
         var clients: [Int: ClientRoundRecord] = [:]
         var bytesDown: [Int: Int] = [:]
         var messages: [MessageRecord] = []
+        /// The clients whose task's contract asks for a personalized evaluation.
+        var personalized: Set<Int> = []
+        /// The personalized evaluations of the results used, by client.
+        var evaluations: [PersonalEvaluationRecord] = []
     }
 
     /// A round whose results are aggregated, waiting for its evaluation and commit.
@@ -112,7 +116,8 @@ extension Coordinator {
             } + takeAuthenticationFailures()
         let commit = RoundCommit(
             round: round, clientRounds: clients, messages: started.traffic.messages + controlMessages,
-            hostEvents: machine.takeHostEvents(), peerRejections: rejections)
+            hostEvents: machine.takeHostEvents(), peerRejections: rejections,
+            personalEvaluations: started.traffic.evaluations)
         controlMessages.removeAll()
         return Finished(commit: commit, overhead: overhead)
     }
@@ -127,6 +132,7 @@ extension Coordinator {
             let kept = weights.reduce(0) { $0 + ($1.1.pattern?.count ?? $1.1.denseCount) }
             commit.round.globalDensity = Double(kept) / Double(max(1, weights.reduce(0) { $0 + $1.1.denseCount }))
         }
+        if let density = method.modelDensity { commit.round.globalDensity = density }
         if round % settings.evaluateEvery == 0 || round == settings.rounds {
             let summary = evaluator.evaluate(on: test)
             commit.round.testAccuracy = summary.accuracy
@@ -156,6 +162,7 @@ extension Coordinator {
             return CoordinatorStateMachine.PlannedTask(
                 task: stamped, contract: method.contract(for: task), work: workOfClient[task.client] ?? 1)
         }
+        traffic.personalized = Set(planned.filter(\.contract.isPersonalized).map(\.task.client))
         for assignment in machine.assign(planned, now: .now) {
             let task = assignment.task
             // The bytes counted are the device's: values alone for each mask it holds.
@@ -201,7 +208,13 @@ extension Coordinator {
             case .result(let result, let size):
                 traffic.messages.append(Self.messageRecord(size, client: client, direction: .up, kind: "result"))
                 fill(&record, from: result, bytesDown: traffic.bytesDown[client] ?? 0, bytesUp: size.totalBytes)
-                if result.outcome == .ok && record.status == .ok { results.append(result) }
+                if result.outcome == .ok && record.status == .ok {
+                    results.append(result)
+                    if traffic.personalized.contains(client), let evaluation = Self.evaluation(result) {
+                        record.metrics = record.metrics.filter { !PersonalEvaluation.metrics.contains($0.key) }
+                        traffic.evaluations.append(evaluation)
+                    }
+                }
             }
             traffic.clients[client] = record
         }
@@ -244,6 +257,17 @@ extension Coordinator {
     static let metricsWithColumns: Set<String> = [
         "samples", "loss", "accuracy", "flops", "peak_memory_bytes", "predicted_peak_bytes", "wall_seconds",
     ]
+
+    /// The personalized evaluation a validated result carries: its contract made the samples a
+    /// whole number of at least 1 within the shard, the accuracy a fraction and the loss finite.
+    static func evaluation(_ result: ClientResult) -> PersonalEvaluationRecord? {
+        guard let accuracy = result.metrics[PersonalEvaluation.accuracy],
+            let samples = result.metrics[PersonalEvaluation.samples].flatMap({ Int(exactly: $0) })
+        else { return nil }
+        return PersonalEvaluationRecord(
+            round: result.round, clientID: result.client, samples: samples, accuracy: accuracy,
+            loss: result.metrics[PersonalEvaluation.loss])
+    }
 
     static func deadlineReason(_ seconds: Double, _ deadline: Double) -> String {
         "simulated \(seconds) s passed the round deadline of \(deadline) s"

@@ -205,12 +205,15 @@ public struct RoundCommit: Sendable, Equatable {
     /// The messages the coordinator rejected during the round, counted by peer and error code
     /// (rows of `peer_rejections`); one record per peer and code.
     public var peerRejections: [PeerRejectionRecord]
+    /// Each client's evaluation of its own model on its held-out split, for a personalized
+    /// method (rows of `client_evaluations`); one per client at most.
+    public var personalEvaluations: [PersonalEvaluationRecord]
 
     /// A round's rows.
     public init(
         round: RoundRecord, clientRounds: [ClientRoundRecord] = [], messages: [MessageRecord] = [],
         layers: [LayerRecord] = [], checkpoint: CheckpointState? = nil, hostEvents: [HostEventRecord] = [],
-        peerRejections: [PeerRejectionRecord] = []
+        peerRejections: [PeerRejectionRecord] = [], personalEvaluations: [PersonalEvaluationRecord] = []
     ) {
         self.round = round
         self.clientRounds = clientRounds
@@ -219,5 +222,6 @@ public struct RoundCommit: Sendable, Equatable {
         self.checkpoint = checkpoint
         self.hostEvents = hostEvents
         self.peerRejections = peerRejections
+        self.personalEvaluations = personalEvaluations
     }
 }

@@ -35,6 +35,7 @@ extension RunStore {
                 try insertLayers(commit.layers, round: number, run: run, db)
                 try insertHostEvents(commit.hostEvents, round: number, run: run, db)
                 try insertPeerRejections(commit.peerRejections, round: number, run: run, db)
+                try insertPersonalEvaluations(commit.personalEvaluations, round: number, run: run, db)
                 if let checkpoint {
                     let round = commit.round
                     try db.execute(
@@ -158,7 +159,7 @@ extension RunStore {
         for layer in commit.layers where !(0...1).contains(layer.density) {
             return "layer \(layer.layer): density \(layer.density) is not between 0 and 1"
         }
-        return peerProblem(in: commit)
+        return peerProblem(in: commit) ?? personalProblem(in: commit)
     }
 }
 

@@ -12,6 +12,7 @@ public enum StoreTable: String, CaseIterable, Sendable {
     case clientMetrics = "client_metrics"
     case hostEvents = "host_events"
     case peerRejections = "peer_rejections"
+    case clientEvaluations = "client_evaluations"
 
     /// The condition selecting one run's rows.
     var runFilter: String { self == .runs ? "id = ?" : "run = ?" }
@@ -22,6 +23,7 @@ public enum StoreTable: String, CaseIterable, Sendable {
         case .runs, .clients, .rounds, .clientRounds, .messages, .layers, .checkpoints: "v1"
         case .clientMetrics: "v2"
         case .hostEvents, .peerRejections: "v3"
+        case .clientEvaluations: "v4"
         }
     }
 
@@ -36,6 +38,7 @@ public enum StoreTable: String, CaseIterable, Sendable {
         case .clientMetrics: "round, client, task, name"
         case .hostEvents: "round, seq"
         case .peerRejections: "round, peer, code"
+        case .clientEvaluations: "round, client"
         }
     }
 }

@@ -41,7 +41,8 @@ extension RunStore {
                 round: try Self.roundRecord(roundRow), clientRounds: clientRounds, messages: messages, layers: layers,
                 checkpoint: try checkpoint(run, round: round, db)?.state,
                 hostEvents: try fetchHostEvents(run, round: round, db),
-                peerRejections: try fetchPeerRejections(run, round: round, db))
+                peerRejections: try fetchPeerRejections(run, round: round, db),
+                personalEvaluations: try fetchPersonalEvaluations(run, round: round, db))
         }
     }
 
@@ -96,11 +97,13 @@ public struct RunOverview: Sendable, Equatable {
     public var hosts: [HostHistory]
     /// Its rejected messages by peer and error code.
     public var peerRejections: [PeerRejectionTotal]
+    /// Each client's evaluation of its own model, by round and client (personalized methods).
+    public var personalEvaluations: [PersonalEvaluationRecord] = []
 }
 
 extension RunStore {
-    /// The run's row, rounds, traffic, client activity, checkpoints, client figures, host histories and
-    /// rejected messages, read in one transaction.
+    /// The run's row, rounds, traffic, client activity, checkpoints, client figures, host histories,
+    /// rejected messages and client evaluations, read in one transaction.
     public func overview(run: RunID) throws(StoreError) -> RunOverview {
         try withStoreErrors(path: path, operation: "reading run \(run)") {
             try database.read { db in
@@ -110,7 +113,8 @@ extension RunStore {
                     trafficGroups: try Self.fetchTrafficGroups(run, db),
                     clients: try Self.fetchClientActivity(run, db), checkpoints: try Self.fetchCheckpointInfos(run, db),
                     clientMetrics: try fetchMetricSeries(run, db), roundTasks: try Self.fetchRoundTasks(run, db),
-                    hosts: try fetchHostHistories(run, db), peerRejections: try fetchPeerRejectionTotals(run, db))
+                    hosts: try fetchHostHistories(run, db), peerRejections: try fetchPeerRejectionTotals(run, db),
+                    personalEvaluations: try fetchPersonalEvaluations(run, round: nil, db))
             }
         }
     }

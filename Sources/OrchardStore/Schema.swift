@@ -26,6 +26,7 @@ enum Schema {
         // foreign key checks run it with foreign keys off (so that dropping the old table deletes
         // no figure) and check every key before it commits.
         migrator.registerMigration("v3", foreignKeyChecks: .deferred) { db in try db.execute(sql: version3) }
+        migrator.registerMigration("v4") { db in try db.execute(sql: version4) }
         return migrator
     }()
 
@@ -35,7 +36,7 @@ enum Schema {
     /// A reader cannot upgrade a file, and `orchard report` on a run written by an older binary
     /// should not need a writer first. Only a migration that adds tables, and no column, belongs
     /// here (`v3` also widens a CHECK constraint, which changes nothing a reader sees).
-    static let readableWithout: Set<String> = ["v2", "v3"]
+    static let readableWithout: Set<String> = ["v2", "v3", "v4"]
 
     /// The first schema: runs, their clients, rounds and their rows, and checkpoints.
     ///
@@ -242,6 +243,26 @@ enum Schema {
             example TEXT,
             PRIMARY KEY (run, round, peer, code),
             FOREIGN KEY (run, round) REFERENCES rounds(run, round) ON DELETE CASCADE
+        ) STRICT, WITHOUT ROWID;
+        """
+
+    /// The fourth schema: each client's evaluation of its own model on its held-out split, for
+    /// personalized methods.
+    ///
+    /// One row per client whose result of the round was used and carried the figures of
+    /// `PersonalEvaluation` (OrchardFederation): the held-out samples, the accuracy and the mean
+    /// loss. A row belongs to its round and its client, with `ON DELETE CASCADE`.
+    static let version4 = """
+        CREATE TABLE client_evaluations (
+            run INTEGER NOT NULL,
+            round INTEGER NOT NULL,
+            client INTEGER NOT NULL CHECK (client >= 0),
+            samples INTEGER NOT NULL CHECK (samples >= 1),
+            accuracy REAL NOT NULL CHECK (accuracy BETWEEN 0 AND 1),
+            loss REAL CHECK (loss >= 0),
+            PRIMARY KEY (run, round, client),
+            FOREIGN KEY (run, round) REFERENCES rounds(run, round) ON DELETE CASCADE,
+            FOREIGN KEY (run, client) REFERENCES clients(run, client) ON DELETE CASCADE
         ) STRICT, WITHOUT ROWID;
         """
 }

@@ -144,7 +144,7 @@ struct ClientMetricsTests {
         defer { try? reader.close() }
         #expect(
             try reader.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") } == [
-                "v1", "v2", "v3",
+                "v1", "v2", "v3", "v4",
             ])
     }
 
