@@ -138,7 +138,7 @@ public protocol ClientMethod: AnyObject {
 
 /// The methods Orchard knows, by the name a topology uses.
 public enum MethodRegistry {
-    public static let names = ["fedavg", "fixed-mask", "fedtiny", "fedtiny-clean", "prunefl", "feddst"]
+    public static let names = ["fedavg", "fixed-mask", "fedtiny", "fedtiny-clean", "prunefl", "feddst", "lotteryfl"]
 
     /// Builds the server half.
     public static func server(_ name: String, setup: MethodSetup) throws -> any ServerMethod {
@@ -149,6 +149,7 @@ public enum MethodRegistry {
         case "feddst": return try FedDSTServer(setup: setup)
         case "prunefl": return try PruneFLServer(setup: setup)
         case "fedtiny-clean": return try FedTinyCleanServer(setup: setup)
+        case "lotteryfl": return try LotteryFLServer(setup: setup)
         default: throw FederationError("unknown method '\(name)'; known methods: \(names.joined(separator: ", "))")
         }
     }
@@ -162,6 +163,7 @@ public enum MethodRegistry {
         case "feddst": return try FedDSTClient(setup: setup)
         case "prunefl": return try PruneFLClient(setup: setup)
         case "fedtiny-clean": return try FedTinyCleanClient(setup: setup)
+        case "lotteryfl": return try LotteryFLClient(setup: setup)
         default: throw FederationError("unknown method '\(name)'; known methods: \(names.joined(separator: ", "))")
         }
     }

@@ -15,7 +15,9 @@ public struct MethodRegistry: Sendable {
     }
 
     /// The methods Orchard implements.
-    public static let standard = MethodRegistry([.fedAvg, .fixedMask, .fedTiny, .fedTinyClean, .pruneFL, .fedDST])
+    public static let standard = MethodRegistry([
+        .fedAvg, .fixedMask, .fedTiny, .fedTinyClean, .pruneFL, .fedDST, .lotteryFL,
+    ])
 
     /// The names of the registered methods.
     public var names: [String] { methods.map(\.name) }
@@ -168,6 +170,34 @@ extension MethodDescriptor {
                     + "random normal values (an ablation)."),
         ],
         trainingDensity: MethodSetting.trainedDensity)
+}
+
+extension MethodDescriptor {
+    /// LotteryFL: each client prunes a mask of its own when its held-out accuracy passes a threshold.
+    public static let lotteryFL = MethodDescriptor(
+        name: "lotteryfl",
+        summary:
+            "LotteryFL (Li et al., 2020): each client prunes its own mask by magnitude, rewinding to the initial "
+            + "weights, when its held-out accuracy passes a threshold; the server averages each position over the "
+            + "clients that keep it and keeps every client's mask.",
+        settings: [
+            MethodSetting(
+                key: "density", kind: .fraction, defaultValue: nil,
+                summary: "The density each client prunes its mask down to, in every prunable layer."),
+            MethodSetting(
+                key: "prune_rate", kind: .number(0.01...0.99), defaultValue: .number(0.2),
+                summary: "The fraction of a layer's remaining weights a client prunes in one step."),
+            MethodSetting(
+                key: "accuracy_threshold", kind: .number(0...1), defaultValue: .number(0.5),
+                summary: "The held-out accuracy the received model must reach before its client prunes."),
+            MethodSetting(
+                key: "holdout_fraction", kind: .number(0.01...0.99), defaultValue: .number(0.2),
+                summary: "The share of each client's shard held out to evaluate its own model."),
+            MethodSetting(
+                key: "rewind", kind: .boolean, defaultValue: .boolean(true),
+                summary: "Whether a client that pruned resets its kept weights to their initial values."),
+        ] + MethodSetting.pruning.filter { $0.key == "storage" || $0.key == "fp16" },
+        trainingDensity: { _ in 1 })
 }
 
 extension MethodSetting {
