@@ -138,7 +138,9 @@ public protocol ClientMethod: AnyObject {
 
 /// The methods Orchard knows, by the name a topology uses.
 public enum MethodRegistry {
-    public static let names = ["fedavg", "fixed-mask", "fedtiny", "fedtiny-clean", "prunefl", "feddst", "lotteryfl"]
+    public static let names = [
+        "fedavg", "fixed-mask", "fedtiny", "fedtiny-clean", "prunefl", "feddst", "lotteryfl", "fedrts",
+    ]
 
     /// Builds the server half.
     public static func server(_ name: String, setup: MethodSetup) throws -> any ServerMethod {
@@ -150,6 +152,7 @@ public enum MethodRegistry {
         case "prunefl": return try PruneFLServer(setup: setup)
         case "fedtiny-clean": return try FedTinyCleanServer(setup: setup)
         case "lotteryfl": return try LotteryFLServer(setup: setup)
+        case "fedrts": return try FedRTSServer(setup: setup)
         default: throw FederationError("unknown method '\(name)'; known methods: \(names.joined(separator: ", "))")
         }
     }
@@ -164,6 +167,7 @@ public enum MethodRegistry {
         case "prunefl": return try PruneFLClient(setup: setup)
         case "fedtiny-clean": return try FedTinyCleanClient(setup: setup)
         case "lotteryfl": return try LotteryFLClient(setup: setup)
+        case "fedrts": return try FedRTSClient(setup: setup)
         default: throw FederationError("unknown method '\(name)'; known methods: \(names.joined(separator: ", "))")
         }
     }

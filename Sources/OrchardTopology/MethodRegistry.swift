@@ -16,7 +16,7 @@ public struct MethodRegistry: Sendable {
 
     /// The methods Orchard implements.
     public static let standard = MethodRegistry([
-        .fedAvg, .fixedMask, .fedTiny, .fedTinyClean, .pruneFL, .fedDST, .lotteryFL,
+        .fedAvg, .fixedMask, .fedTiny, .fedTinyClean, .pruneFL, .fedDST, .lotteryFL, .fedRTS,
     ])
 
     /// The names of the registered methods.
@@ -198,6 +198,26 @@ extension MethodDescriptor {
                 summary: "Whether a client that pruned resets its kept weights to their initial values."),
         ] + MethodSetting.pruning.filter { $0.key == "storage" || $0.key == "fp16" },
         trainingDensity: { _ in 1 })
+}
+
+extension MethodDescriptor {
+    /// FedRTS: the server adjusts the mask by Thompson sampling over Beta posteriors.
+    public static let fedRTS = MethodDescriptor(
+        name: "fedrts",
+        summary:
+            "FedRTS (Huang et al., 2025): in adjustment rounds clients send top-K gradients of pruned positions; "
+            + "the server keeps a Beta posterior per position from them and from kept-weight magnitudes, and "
+            + "drops and grows weights by Thompson sampling.",
+        settings: MethodSetting.pruning + MethodSetting.maskAdjustment + [
+            MethodSetting(
+                key: "prior", kind: .number(0.01...1000), defaultValue: .number(1),
+                summary: "The pseudo-count of each side of every position's Beta prior."),
+            MethodSetting(
+                key: "topk_buffer_bytes", kind: .integer(16...(1 << 40)), defaultValue: .integer(1 << 20),
+                summary:
+                    "The top-K search buffer of a client without a memory budget (others use what training leaves)."),
+        ],
+        trainingDensity: MethodSetting.trainedDensity)
 }
 
 extension MethodSetting {
