@@ -49,7 +49,10 @@ let package = Package(
             swiftSettings: vectorised),
         .target(
             name: "OrchardTopology",
-            dependencies: ["OrchardData", "OrchardNN", "OrchardFormat", .product(name: "Yams", package: "Yams")]),
+            dependencies: [
+                "OrchardData", "OrchardNN", "OrchardFormat", "OrchardFederation",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .target(
             name: "OrchardPruning",
             dependencies: [
@@ -94,7 +97,9 @@ let package = Package(
         ),
         .testTarget(
             name: "OrchardTopologyTests",
-            dependencies: ["OrchardTopology", "OrchardFormat", "OrchardData", "OrchardTestSupport"]),
+            dependencies: [
+                "OrchardTopology", "OrchardFederation", "OrchardFormat", "OrchardData", "OrchardTestSupport",
+            ]),
         .testTarget(
             name: "OrchardPruningTests",
             dependencies: ["OrchardPruning", "OrchardNN", "OrchardTensor", "OrchardData", "OrchardTestSupport"]),

@@ -8,9 +8,6 @@ public struct RunConfiguration: Sendable {
     public let setup: MethodSetup
     public let profiles: [ClientProfile]
 
-    /// The method setting that sends every task's values as binary16 (`docs/methods.md`).
-    static let halfPrecisionKey = "fp16"
-
     public init(_ plan: RunPlan) throws {
         let topology = plan.topology
         guard topology.training.freshOptimizer else {
@@ -21,23 +18,11 @@ public struct RunConfiguration: Sendable {
         self.plan = plan
         // `fp16` is the runtime's: it says how values are encoded, which no method chooses.
         var methodSettings = topology.method.settings
-        let halfPrecision = methodSettings.removeValue(forKey: Self.halfPrecisionKey) == .boolean(true)
-        let numbers = methodSettings.compactMapValues { value -> Double? in
-            if case .boolean(let flag) = value { return flag ? 1 : 0 }
-            return value.number
-        }
-        let choices = methodSettings.compactMapValues { value -> String? in
-            if case .choice(let word) = value { return word }
-            return nil
-        }
+        let halfPrecision = methodSettings.removeValue(forKey: PruningSettings.halfPrecisionKey) == .boolean(true)
         var setup = MethodSetup(
             seed: topology.seed, model: topology.model.name, width: topology.model.width,
             sampleShape: topology.dataset.sampleShape, classes: topology.dataset.classes,
-            training: LocalTraining(
-                epochs: topology.training.epochs, batch: topology.training.batch,
-                learningRate: Float(topology.training.learningRate), momentum: Float(topology.training.momentum),
-                weightDecay: Float(topology.training.weightDecay)),
-            settings: numbers, choices: choices, aggregation: Self.aggregation(topology.aggregation))
+            training: topology.training, settings: methodSettings, aggregation: Self.aggregation(topology.aggregation))
         setup.valuePrecision = halfPrecision ? .float16 : .float32
         self.setup = setup
         // A group without a link or a speed is simulated as infinitely fast in that respect.

@@ -59,7 +59,7 @@ struct FedRTSTests {
         let server = try FedRTSServer(setup: Self.setup())
         let counts = DynamicMaskHarness.counts(server.masks)
         let train = try server.tasks(round: 1, clients: [0])[0]
-        #expect(train.kind == "train" && !train.settings.keys.contains { $0.hasPrefix("k/") })
+        #expect(train.kind == .train && !train.settings.keys.contains { $0.hasPrefix("k/") })
         let adjust = try server.tasks(round: 2, clients: [0])[0]
         // Round 2 of t_end 10 with alpha 0.3: f = 0.15 (1 + cos(π/5)) = 0.27135; k = ⌊f · kept⌋.
         let fraction = 0.15 * (1 + cos(Double.pi / 5))
@@ -86,7 +86,20 @@ struct FedRTSTests {
 
     @Test func aPriorOutOfRangeIsRefused() {
         var setup = Self.setup()
-        setup.settings["prior"] = 0
+        setup.settings["prior"] = .number(0)
         #expect(throws: FederationError.self) { try FedRTSServer(setup: setup) }
+    }
+}
+
+// Each half built from a setup's values, decoded as the method's descriptor does.
+extension FedRTSServer {
+    convenience init(setup: MethodSetup) throws {
+        try self.init(setup: setup, settings: .decode(setup.settings, method: "fedrts"))
+    }
+}
+
+extension FedRTSClient {
+    convenience init(setup: MethodSetup) throws {
+        try self.init(setup: setup, settings: .decode(setup.settings, method: "fedrts"))
     }
 }

@@ -8,11 +8,11 @@ import Testing
 @Suite("LotteryFL")
 struct LotteryFLTests {
     /// Logistic regression on two features and two classes: `fc.weight` [2, 2] and `fc.bias` [2].
-    static func setup(_ settings: [String: Double] = [:], learningRate: Float = 0.05) -> MethodSetup {
+    static func setup(_ settings: [String: Double] = [:], learningRate: Double = 0.05) -> MethodSetup {
         MethodSetup(
             seed: 3, model: "logreg", sampleShape: [2], classes: 2,
             training: LocalTraining(epochs: 1, batch: 4, learningRate: learningRate),
-            settings: ["density": 0.5].merging(settings) { $1 }, choices: ["storage": "masked"])
+            settings: SetupValues.typed(["density": 0.5].merging(settings) { $1 }, choices: ["storage": "masked"]))
     }
 
     static func set(_ network: Network, weight: [Float], bias: [Float]) {
@@ -27,7 +27,7 @@ struct LotteryFLTests {
     }
 
     static func result(client: Int, round: Int, samples: Double, _ tensors: [NamedTensor]) -> ClientResult {
-        ClientResult(client: client, round: round, kind: "train", metrics: ["samples": samples], tensors: tensors)
+        ClientResult(client: client, round: round, kind: .train, metrics: ["samples": samples], tensors: tensors)
     }
 
     static func dense(_ name: String, _ values: [Float], shape: [Int]) -> NamedTensor {
@@ -123,7 +123,7 @@ struct LotteryFLTests {
             floats: [2, 1, 1, 2, 3, 0, 0, 3, 2, 0, 0, 2, 4, 1, 1, 4, 1, 0, 0, 1]))
 
     /// One task of client 0 from a server whose weight is `weight`, run by a client.
-    static func run(_ settings: [String: Double], weight: [Float], learningRate: Float = 0) throws -> ClientResult {
+    static func run(_ settings: [String: Double], weight: [Float], learningRate: Double = 0) throws -> ClientResult {
         let setup = Self.setup(["prune_rate": 0.5].merging(settings) { $1 }, learningRate: learningRate)
         let server = try LotteryFLServer(setup: setup)
         Self.set(server.global, weight: weight, bias: [0, 0])
@@ -172,5 +172,18 @@ struct LotteryFLTests {
         for settings in [["prune_rate": 1.0], ["accuracy_threshold": 1.5], ["holdout_fraction": 0], ["density": 0]] {
             #expect(throws: FederationError.self, "\(settings)") { try LotteryFLServer(setup: Self.setup(settings)) }
         }
+    }
+}
+
+// Each half built from a setup's values, decoded as the method's descriptor does.
+extension LotteryFLServer {
+    convenience init(setup: MethodSetup) throws {
+        try self.init(setup: setup, settings: .decode(setup.settings, method: "lotteryfl"))
+    }
+}
+
+extension LotteryFLClient {
+    convenience init(setup: MethodSetup) throws {
+        try self.init(setup: setup, settings: .decode(setup.settings, method: "lotteryfl"))
     }
 }

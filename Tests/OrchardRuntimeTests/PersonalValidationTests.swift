@@ -12,7 +12,7 @@ import Testing
 struct PersonalValidationTests {
     static func expectation(_ contract: ResultContract) -> ResultValidation.Expectation {
         ResultValidation.Expectation(
-            runID: 1, round: 3, client: 2, kind: "train", contract: contract, shardSize: 50, maxMagnitude: 1e6)
+            runID: 1, round: 3, client: 2, kind: .train, contract: contract, shardSize: 50, maxMagnitude: 1e6)
     }
 
     static let valid: [String: Double] = [
@@ -66,11 +66,11 @@ struct PersonalValidationTests {
     }
 
     @Test func theCoordinatorRecordsTheEvaluationOfAValidatedResult() {
-        let result = ClientResult(client: 2, round: 3, kind: "train", metrics: Self.valid)
+        let result = ClientResult(client: 2, round: 3, kind: .train, metrics: Self.valid)
         let record = Coordinator.evaluation(result)
         #expect(record?.clientID == 2 && record?.round == 3 && record?.samples == 10)
         #expect(record?.accuracy == 0.7 && record?.loss == 0.9)
-        #expect(Coordinator.evaluation(ClientResult(client: 2, round: 3, kind: "train")) == nil)
+        #expect(Coordinator.evaluation(ClientResult(client: 2, round: 3, kind: .train)) == nil)
     }
 
     @Test func aPrunableWeightMayShrinkUnderTheMaskSentButNeverGrow() throws {
@@ -83,18 +83,21 @@ struct PersonalValidationTests {
                 return "\(error)"
             }
         }
-        let values = { (count: Int) in Tensor(shape: [count], values: [Float](repeating: 1, count: count), role: .data) }
+        let values = { (count: Int) in Tensor(shape: [count], values: [Float](repeating: 1, count: count), role: .data)
+        }
         // Under the mask [1, 3, 4]: its three values alone, or a subset of its positions.
         #expect(check(.dense(values(3)), kept: [1, 3, 4]) == nil)
         #expect(check(.sparse(shape: [2, 3], indices: [1, 4], values: [1, 1]), kept: [1, 3, 4]) == nil)
-        #expect(check(.sparse(shape: [2, 3], indices: [1, 2], values: [1, 1]), kept: [1, 3, 4])?.contains(
-            "keeps position 2, which the mask sent pruned") == true)
+        #expect(
+            check(.sparse(shape: [2, 3], indices: [1, 2], values: [1, 1]), kept: [1, 3, 4])?.contains(
+                "keeps position 2, which the mask sent pruned") == true)
         #expect(check(.dense(values(4)), kept: [1, 3, 4])?.contains("the task sent 3 kept values") == true)
         #expect(check(.sparse(shape: [3, 2], indices: [1], values: [1]), kept: [1, 3, 4])?.contains("shape") == true)
         // Sent dense: the whole shape, or any positions of it.
         #expect(check(.dense(Tensor(zeros: [2, 3], role: .data)), kept: nil) == nil)
         #expect(check(.sparse(shape: [2, 3], indices: [0, 5], values: [1, 1]), kept: nil) == nil)
-        #expect(check(.sparse(shape: [2, 3], indices: [5, 0], values: [1, 1]), kept: nil)?.contains("out of order") == true)
+        #expect(
+            check(.sparse(shape: [2, 3], indices: [5, 0], values: [1, 1]), kept: nil)?.contains("out of order") == true)
         #expect(check(.mask(shape: [2, 3], indices: [0]), kept: nil)?.contains("is a mask") == true)
     }
 }

@@ -7,12 +7,15 @@
 public final class FedRTSClient: ClientMethod {
     let fedTiny: FedTinyClient
 
-    public init(setup: MethodSetup) throws {
-        fedTiny = try FedTinyClient(setup: setup)
+    public init(setup: MethodSetup, settings: FedRTSSettings) throws {
+        var configuration = FedTinyConfiguration()
+        configuration.pruning = settings.pruning
+        configuration.topKBufferBytes = settings.topKBufferBytes
+        fedTiny = try FedTinyClient(setup: setup, configuration: configuration)
     }
 
     public func run(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
-        guard task.kind == FedTinyProtocol.train || task.kind == FedTinyProtocol.adjust else {
+        guard task.kind == .train || task.kind == .adjust else {
             throw FederationError("fedrts clients do not run '\(task.kind)' tasks")
         }
         return try fedTiny.run(task, on: client)

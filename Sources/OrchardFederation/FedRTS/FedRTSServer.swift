@@ -14,20 +14,22 @@ import OrchardTensor
 public final class FedRTSServer: ServerMethod {
     let model: SparseGlobalModel
     let schedule: AdjustmentSchedule
+    let settings: FedRTSSettings
     /// The posteriors of each pruned weight's positions, by name.
     private(set) var posteriors: [String: BetaPosteriors]
 
     public var global: Network { model.network }
 
-    public init(setup: MethodSetup) throws {
-        let model = try SparseGlobalModel(setup: setup)
-        let prior = setup.settings["prior"] ?? 1
+    public init(setup: MethodSetup, settings: FedRTSSettings) throws {
+        let model = try SparseGlobalModel(setup: setup, pruning: settings.pruning)
+        let prior = settings.prior
         guard prior > 0 && prior.isFinite else { throw FederationError("fedrts: prior \(prior) is not positive") }
         posteriors = model.masks.keys.reduce(into: [:]) { table, name in
             table[name] = BetaPosteriors(count: model.shapes[name]?.reduce(1, *) ?? 0, prior: prior)
         }
         self.model = model
-        schedule = try AdjustmentSchedule(setup)
+        self.settings = settings
+        schedule = settings.schedule
     }
 
     /// The kept positions of each pruned weight, by name.
@@ -40,10 +42,10 @@ public final class FedRTSServer: ServerMethod {
     }
 
     public func tasks(round: Int, clients: [Int]) throws -> [ClientTask] {
-        guard schedule.adjusts(round: round) else { return model.tasks(round: round, clients: clients, kind: "train") }
-        var extra = ["topk_buffer_bytes": model.setup.settings["topk_buffer_bytes"] ?? Double(1 << 20)]
+        guard schedule.adjusts(round: round) else { return model.tasks(round: round, clients: clients, kind: .train) }
+        var extra = ["topk_buffer_bytes": Double(settings.topKBufferBytes)]
         for (name, count) in movedCounts(round: round) { extra[FedTinyProtocol.countSetting(name)] = Double(count) }
-        return model.tasks(round: round, clients: clients, kind: "adjust", extra: extra)
+        return model.tasks(round: round, clients: clients, kind: .adjust, extra: extra)
     }
 
     /// The state under the masks sent, and in an adjustment round at most `k/<name>` gradients of
@@ -61,7 +63,7 @@ public final class FedRTSServer: ServerMethod {
         let (values, union) = try model.average(weighted)
         try model.assign(values: values, masks: union, round: round)
         let adjusting = schedule.adjusts(round: round)
-        try adjust(reports: adjusting ? weighted.map(\.result).filter { $0.kind == "adjust" } : [], round: round)
+        try adjust(reports: adjusting ? weighted.map(\.result).filter { $0.kind == .adjust } : [], round: round)
     }
 
     /// Observes the round and, in an adjustment round with reports, moves each pruned layer's

@@ -12,20 +12,22 @@ import OrchardTensor
 /// alone where its mask did not change, positions and values where it pruned.
 public final class LotteryFLClient: ModelPerTaskClient {
     let setup: MethodSetup
+    let settings: LotteryFLSettings
     /// The task's model, built anew for each task.
     var network: Network
 
-    public init(setup: MethodSetup) throws {
+    public init(setup: MethodSetup, settings: LotteryFLSettings) throws {
         self.setup = setup
+        self.settings = settings
         network = try setup.makeNetwork()
     }
 
     /// The task's work, on a model built for it, inside its memory scope.
     func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
-        guard task.kind == "train" else { throw FederationError("lotteryfl clients do not run '\(task.kind)' tasks") }
+        guard task.kind == .train else { throw FederationError("lotteryfl clients do not run '\(task.kind)' tasks") }
         let configuration = try LotteryFLConfiguration(task: task)
         let batch = Int(try task.setting("batch"))
-        let storage = PruningSettings.storage(setup)
+        let storage = settings.pruning.storage
         try SparseTransfer.load(task.tensors, into: network, batch: batch, storage: storage)
         task.tensors = []
         let sent = network.masks

@@ -11,21 +11,12 @@ struct LotteryFLConfiguration: Sendable, Equatable {
     /// Whether a client that pruned resets its kept weights to their initial values.
     var rewind: Bool
 
-    /// The settings' defaults, which `docs/methods.md` documents.
-    static let defaults: [String: Double] = [
-        "prune_rate": 0.2, "accuracy_threshold": 0.5, "holdout_fraction": PersonalSplit.defaultFraction, "rewind": 1,
-    ]
-
-    init(_ setup: MethodSetup) throws {
-        let settings = Self.defaults.merging(setup.settings) { $1 }
-        func value(_ key: String) throws -> Double {
-            guard let value = settings[key] else { throw FederationError("lotteryfl: the setting '\(key)' is missing") }
-            return value
-        }
+    /// The settings a topology gave, checked.
+    init(_ settings: LotteryFLSettings) throws {
         try self.init(
-            density: value("density"), pruneRate: value("prune_rate"),
-            accuracyThreshold: value("accuracy_threshold"), holdoutFraction: value("holdout_fraction"),
-            rewind: value("rewind") != 0)
+            density: settings.pruning.density, pruneRate: settings.pruneRate,
+            accuracyThreshold: settings.accuracyThreshold, holdoutFraction: settings.holdoutFraction,
+            rewind: settings.rewind)
     }
 
     init(density: Double, pruneRate: Double, accuracyThreshold: Double, holdoutFraction: Double, rewind: Bool) throws {

@@ -24,9 +24,9 @@ public final class LotteryFLServer: ServerMethod {
     /// listed is dense for that client.
     private(set) var clientMasks: [Int: [String: [Int32]]] = [:]
 
-    public init(setup: MethodSetup) throws {
+    public init(setup: MethodSetup, settings: LotteryFLSettings) throws {
         self.setup = setup
-        configuration = try LotteryFLConfiguration(setup)
+        configuration = try LotteryFLConfiguration(settings)
         global = try setup.makeNetwork()
         shapes = Dictionary(uniqueKeysWithValues: global.parameters.map { ($0.name, $0.parameter.shape) })
         prunable = Set(global.prunableLayers().map(\.name))
@@ -56,7 +56,7 @@ public final class LotteryFLServer: ServerMethod {
                 return NamedTensor(
                     name: tensor.name, payload: .sparse(shape: values.shape, indices: kept, values: gathered))
             }
-            return ClientTask(client: client, round: round, kind: "train", settings: settings, tensors: tensors)
+            return ClientTask(client: client, round: round, kind: .train, settings: settings, tensors: tensors)
         }
     }
 
