@@ -97,10 +97,10 @@ enum ResultValidation {
         }
         for name in expected.contract.shardCounts.sorted() {
             guard let samples = metrics[name] else { continue }
-            guard samples >= 1 else { throw Rejection.invalid("it reports \(samples) as '\(name)'") }
+            let reported = name == "samples" ? "\(samples) samples" : "\(samples) as '\(name)'"
+            guard samples >= 1 else { throw Rejection.invalid("it reports \(reported)") }
             if let shard = expected.shardSize, samples > Double(shard) {
-                throw Rejection.invalid(
-                    "it reports \(samples) as '\(name)'; client \(expected.client) has \(shard) samples")
+                throw Rejection.invalid("it reports \(reported); client \(expected.client) has \(shard) samples")
             }
         }
     }
