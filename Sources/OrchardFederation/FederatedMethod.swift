@@ -20,9 +20,15 @@ public protocol ServerMethod: AnyObject {
     /// What the method has to say about its last aggregation that a person should read (a
     /// selection decided by noise, for instance), emptied by the call; the coordinator shows it.
     func takeNotes() -> [String]
+    /// The density the run records for the round, when the method's clients train masks of their
+    /// own (the mean over clients); nil to record the global model's.
+    var modelDensity: Double? { get }
 }
 
 extension ServerMethod {
+    /// None: the run records the global model's density.
+    public var modelDensity: Double? { nil }
+
     /// The state the task carried, sent back in the same forms under the same masks.
     public func contract(for task: ClientTask) -> ResultContract { .returningState(of: task) }
 

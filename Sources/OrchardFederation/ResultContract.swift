@@ -21,6 +21,11 @@ public struct ResultContract: Sendable {
         /// A mask alone (kept positions, no values) of a tensor of this shape, keeping any
         /// positions, such as a supermask a client drew.
         case mask(shape: [Int])
+        /// A weight the client may prune further but never grow: its values under the mask sent
+        /// (`kept`, ascending; nil when it was sent dense, every position kept), either alone (one
+        /// per kept position, or the whole shape when every position is kept) or with positions
+        /// that are a subset of `kept`.
+        case pruning(shape: [Int], kept: [Int32]?)
     }
 
     /// One tensor the result may or must hold.
@@ -44,16 +49,39 @@ public struct ResultContract: Sendable {
     public var requiredMetrics: Set<String>
     /// Figures that count things: each must be a non-negative whole number where reported.
     public var countMetrics: Set<String>
+    /// Figures that count samples of the client's shard: each, where reported, must be at least 1
+    /// and at most the shard's size (as well as a count).
+    public var shardCounts: Set<String>
+    /// Figures that are fractions, such as accuracies: each must lie in [0, 1] where reported.
+    public var fractionMetrics: Set<String>
 
     /// A contract; `samples` is required and the runtime's figures are counts by default.
     public init(
         entries: [Entry] = [], requiredMetrics: Set<String> = ["samples"],
-        countMetrics: Set<String> = ResultContract.standardCounts
+        countMetrics: Set<String> = ResultContract.standardCounts, shardCounts: Set<String> = ["samples"],
+        fractionMetrics: Set<String> = ["accuracy"]
     ) {
         self.entries = entries
         self.requiredMetrics = requiredMetrics
         self.countMetrics = countMetrics
+        self.shardCounts = shardCounts
+        self.fractionMetrics = fractionMetrics
     }
+
+    /// This contract, also asking for the client's evaluation of its own model on its held-out
+    /// split (`PersonalEvaluation`): the accuracy in [0, 1], the loss, and the held-out samples,
+    /// a count no larger than the shard.
+    public var personalized: ResultContract {
+        var contract = self
+        contract.requiredMetrics.formUnion(PersonalEvaluation.metrics)
+        contract.countMetrics.insert(PersonalEvaluation.samples)
+        contract.shardCounts.insert(PersonalEvaluation.samples)
+        contract.fractionMetrics.insert(PersonalEvaluation.accuracy)
+        return contract
+    }
+
+    /// Whether results of this contract carry a personalized evaluation the runtime records.
+    public var isPersonalized: Bool { requiredMetrics.isSuperset(of: PersonalEvaluation.metrics) }
 
     /// The figures every client reports as counts: samples, FLOPs and bytes.
     public static let standardCounts: Set<String> = [

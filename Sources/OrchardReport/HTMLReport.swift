@@ -24,6 +24,7 @@ public enum HTMLReport {
             charts("Clients", [outcomes(data), clientBytes(data), clientMemory(data)]),
         ]
         if data.hasLayerHistory { sections.append(charts("Masks", [layerDensity(data)])) }
+        if let personal = personalSection(summary) { sections.append(personal) }
         return page(title: "Orchard run \(summary.run.info.name) (\(summary.file))", sections: sections)
     }
 

@@ -20,7 +20,7 @@ extension RunSummary: Encodable {
         case bytes_with_analytic, sim_seconds, wall_seconds, rounds_wall_seconds, coordinator_seconds
         case coordinator_overhead_fraction, checkpoint_round, final_model_sha256, per_round, traffic, clients
         case client_metrics, hosts, peer_rejections, link_times, link_times_per_round, mask_health
-        case candidate_selections, notes
+        case candidate_selections, notes, personal_accuracy, final_personal_accuracy
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -75,6 +75,8 @@ extension RunSummary: Encodable {
         try container.encode(maskHealth.map(MaskHealthJSON.init), forKey: .mask_health)
         try container.encode(candidateSelections.map(SelectionJSON.init), forKey: .candidate_selections)
         try container.encode(healthNotes, forKey: .notes)
+        try container.encode(personalAccuracy.map(PersonalJSON.init), forKey: .personal_accuracy)
+        try container.encode(finalPersonalAccuracy.map(PersonalJSON.init), forKey: .final_personal_accuracy)
     }
 }
 
@@ -272,5 +274,27 @@ private struct LinkTimeJSON: Encodable {
         try container.encode(finiteOrNil(total.predictedSeconds), forKey: .predicted_seconds)
         try container.encode(
             finiteOrNil(RunSummary.ratio(total.measuredSeconds, total.predictedSeconds)), forKey: .ratio)
+    }
+}
+
+/// One element of `personal_accuracy`.
+private struct PersonalJSON: Encodable {
+    let line: PersonalAccuracyRound
+
+    private enum Key: String, CodingKey {
+        case round, clients, mean, sd, min, p10, median, p90, max
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(line.round, forKey: .round)
+        try container.encode(line.clients, forKey: .clients)
+        try container.encode(finiteOrNil(line.mean), forKey: .mean)
+        try container.encode(finiteOrNil(line.standardDeviation), forKey: .sd)
+        try container.encode(finiteOrNil(line.minimum), forKey: .min)
+        try container.encode(finiteOrNil(line.p10), forKey: .p10)
+        try container.encode(finiteOrNil(line.median), forKey: .median)
+        try container.encode(finiteOrNil(line.p90), forKey: .p90)
+        try container.encode(finiteOrNil(line.maximum), forKey: .max)
     }
 }

@@ -17,6 +17,10 @@ extension RunSummary {
         if !clients.isEmpty {
             lines += ["", "Clients"] + clientTable().render(limit: maxRows, noun: "client")
         }
+        if !personalAccuracy.isEmpty {
+            lines += ["", "Personal accuracy (each client's model on its held-out split; spread over clients)"]
+            lines += personalTable().render(limit: maxRows, noun: "round")
+        }
         if !clientMetrics.isEmpty {
             lines += ["", "Client metrics (each round's mean over the clients that reported it)"]
             lines += metricTable().render(limit: maxRows, noun: "metric")
@@ -66,6 +70,15 @@ extension RunSummary {
             figures.append(("Best accuracy", "\(ReportFormat.percent(bestAccuracy)) (round \(round))"))
         }
         if let finalDensity { figures.append(("Final density", ReportFormat.decimal(finalDensity, 4))) }
+        if let personal = finalPersonalAccuracy {
+            figures.append(
+                (
+                    "Personal accuracy",
+                    "mean \(ReportFormat.percent(personal.mean)), p10 \(ReportFormat.percent(personal.p10)), "
+                        + "p90 \(ReportFormat.percent(personal.p90)) over \(ReportFormat.counted(personal.clients, "client")) "
+                        + "(round \(personal.round))"
+                ))
+        }
         figures.append(("Bytes down", sized(bytesDown)))
         figures.append(("Bytes up", sized(bytesUp)))
         figures.append(("Messages", ReportFormat.grouped(messages)))

@@ -71,6 +71,11 @@ public struct RunSummary: Sendable, Equatable {
     public var linkTimes: [LinkTimeTotal]
     /// What the masks left connected, per round that recorded it (pruned models).
     public var maskHealth: [RoundMaskHealth]
+    /// The spread over clients of their own models' accuracy on their held-out splits, per round
+    /// (personalized methods); empty for other methods.
+    public var personalAccuracy: [PersonalAccuracyRound]
+    /// The last of those rounds, or `nil`.
+    public var finalPersonalAccuracy: PersonalAccuracyRound? { personalAccuracy.last }
 
     /// The figures of one round.
     public struct RoundLine: Sendable, Equatable {
@@ -109,6 +114,7 @@ public struct RunSummary: Sendable, Equatable {
         peerRejections = overview.peerRejections
         linkTimes = overview.linkTimes
         maskHealth = overview.maskHealth
+        personalAccuracy = PersonalAccuracyRound.rounds(overview.personalEvaluations)
 
         let evaluated = rounds.filter { $0.testAccuracy != nil }
         finalAccuracy = evaluated.last?.testAccuracy

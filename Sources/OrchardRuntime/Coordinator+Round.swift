@@ -68,6 +68,10 @@ extension Coordinator {
         var bytesDown: [Int: Int] = [:]
         var messages: [MessageRecord] = []
         var linkTimes: [LinkTimeRecord] = []
+        /// The clients whose task's contract asks for a personalized evaluation.
+        var personalized: Set<Int> = []
+        /// The personalized evaluations of the results used, by client.
+        var evaluations: [PersonalEvaluationRecord] = []
     }
 
     /// A round whose results are aggregated, waiting for its evaluation and commit.
@@ -123,7 +127,8 @@ extension Coordinator {
             } + takeAuthenticationFailures()
         let commit = RoundCommit(
             round: round, clientRounds: clients, messages: started.traffic.messages + controlMessages,
-            hostEvents: machine.takeHostEvents(), peerRejections: rejections, linkTimes: started.traffic.linkTimes)
+            hostEvents: machine.takeHostEvents(), peerRejections: rejections, linkTimes: started.traffic.linkTimes,
+            personalEvaluations: started.traffic.evaluations)
         controlMessages.removeAll()
         return Finished(commit: commit, overhead: overhead, notes: notes)
     }
@@ -139,6 +144,7 @@ extension Coordinator {
             commit.round.globalDensity = Double(kept) / Double(max(1, weights.reduce(0) { $0 + $1.1.denseCount }))
             commit.maskHealth = try Self.maskHealth(method.global)
         }
+        if let density = method.modelDensity { commit.round.globalDensity = density }
         if round % settings.evaluateEvery == 0 || round == settings.rounds {
             let summary = evaluator.evaluate(on: test)
             commit.round.testAccuracy = summary.accuracy
@@ -170,6 +176,7 @@ extension Coordinator {
             return CoordinatorStateMachine.PlannedTask(
                 task: stamped, contract: method.contract(for: task), work: workOfClient[task.client] ?? 1)
         }
+        traffic.personalized = Set(planned.filter(\.contract.isPersonalized).map(\.task.client))
         for assignment in machine.assign(planned, now: .now) {
             let task = assignment.task
             // The bytes counted are the device's: values alone for each mask it holds.
@@ -220,7 +227,13 @@ extension Coordinator {
                 {
                     traffic.linkTimes.append(measured)
                 }
-                if result.outcome == .ok && record.status == .ok { results.append(result) }
+                if result.outcome == .ok && record.status == .ok {
+                    results.append(result)
+                    if traffic.personalized.contains(client), let evaluation = Self.evaluation(result) {
+                        record.metrics = record.metrics.filter { !PersonalEvaluation.metrics.contains($0.key) }
+                        traffic.evaluations.append(evaluation)
+                    }
+                }
             }
             traffic.clients[client] = record
         }
@@ -264,6 +277,17 @@ extension Coordinator {
         "samples", "loss", "accuracy", "flops", "peak_memory_bytes", "predicted_peak_bytes", "wall_seconds",
         ClientHost.hostSecondsMetric,
     ]
+
+    /// The personalized evaluation a validated result carries: its contract made the samples a
+    /// whole number of at least 1 within the shard, the accuracy a fraction and the loss finite.
+    static func evaluation(_ result: ClientResult) -> PersonalEvaluationRecord? {
+        guard let accuracy = result.metrics[PersonalEvaluation.accuracy],
+            let samples = result.metrics[PersonalEvaluation.samples].flatMap({ Int(exactly: $0) })
+        else { return nil }
+        return PersonalEvaluationRecord(
+            round: result.round, clientID: result.client, samples: samples, accuracy: accuracy,
+            loss: result.metrics[PersonalEvaluation.loss])
+    }
 
     static func deadlineReason(_ seconds: Double, _ deadline: Double) -> String {
         "simulated \(seconds) s passed the round deadline of \(deadline) s"

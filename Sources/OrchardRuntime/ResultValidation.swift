@@ -82,11 +82,11 @@ enum ResultValidation {
             {
                 throw Rejection.invalid("figure '\(name)' is \(value), not a count")
             }
-            if name == "accuracy", !(0...1).contains(value) {
-                throw Rejection.invalid("accuracy \(value) is outside [0, 1]")
+            if expected.contract.fractionMetrics.contains(name), !(0...1).contains(value) {
+                throw Rejection.invalid("figure '\(name)' is \(value), outside [0, 1]")
             }
             if (name == "loss" || name.hasPrefix("loss_") || name == "wall_seconds"
-                || name == ClientHost.hostSecondsMetric), value < 0
+                || name == ClientHost.hostSecondsMetric || name == PersonalEvaluation.loss), value < 0
             {
                 throw Rejection.invalid("figure '\(name)' is negative (\(value))")
             }
@@ -95,10 +95,12 @@ enum ResultValidation {
         for name in expected.contract.requiredMetrics.sorted() where metrics[name] == nil {
             throw Rejection.invalid("it lacks figure '\(name)'")
         }
-        if let samples = metrics["samples"] {
-            guard samples >= 1 else { throw Rejection.invalid("it reports \(samples) samples") }
+        for name in expected.contract.shardCounts.sorted() {
+            guard let samples = metrics[name] else { continue }
+            let reported = name == "samples" ? "\(samples) samples" : "\(samples) as '\(name)'"
+            guard samples >= 1 else { throw Rejection.invalid("it reports \(reported)") }
             if let shard = expected.shardSize, samples > Double(shard) {
-                throw Rejection.invalid("it reports \(samples) samples; client \(expected.client) has \(shard)")
+                throw Rejection.invalid("it reports \(reported); client \(expected.client) has \(shard) samples")
             }
         }
     }
@@ -160,11 +162,54 @@ enum ResultValidation {
             guard sentShape == shape else {
                 throw Rejection.invalid("mask '\(name)' has shape \(sentShape); the task's is \(shape)")
             }
+        case (.pruning(let shape, let kept), _):
+            try checkPruning(tensor, shape: shape, kept: kept)
         case (_, .mask), (_, .maskUnchanged):
             throw Rejection.invalid("tensor '\(name)' is a mask where values were expected")
         default:
             throw Rejection.invalid("tensor '\(name)' is \(describe(tensor.payload)), not \(describe(form))")
         }
+    }
+
+    /// Checks a weight the client may only prune: values under the mask sent, or a subset of it.
+    static func checkPruning(_ tensor: NamedTensor, shape: [Int], kept: [Int32]?) throws {
+        let name = tensor.name
+        let whole = shape.reduce(1, *)
+        let keptCount = kept?.count ?? whole
+        switch tensor.payload {
+        case .dense(let values):
+            guard values.shape == [keptCount] || (values.shape == shape && keptCount == whole) else {
+                throw Rejection.invalid(
+                    "tensor '\(name)' has shape \(values.shape); the task sent \(keptCount) kept values of \(shape)")
+            }
+        case .sparse(let sentShape, let indices, _):
+            guard sentShape == shape else {
+                throw Rejection.invalid("tensor '\(name)' has shape \(sentShape); the task's is \(shape)")
+            }
+            // Positions must ascend, lie in the shape and, under a mask, be kept by it.
+            var previous: Int32 = -1
+            for position in indices {
+                guard position > previous, Int(position) < whole else {
+                    throw Rejection.invalid("tensor '\(name)' names position \(position) out of order or of range")
+                }
+                previous = position
+            }
+            if let kept, let outside = firstOutside(indices, kept) {
+                throw Rejection.invalid("tensor '\(name)' keeps position \(outside), which the mask sent pruned")
+            }
+        case .mask, .maskUnchanged:
+            throw Rejection.invalid("tensor '\(name)' is a mask where values were expected")
+        }
+    }
+
+    /// The first of ascending `positions` that ascending `kept` lacks, if any.
+    static func firstOutside(_ positions: [Int32], _ kept: [Int32]) -> Int32? {
+        var j = 0
+        for position in positions {
+            while j < kept.count && kept[j] < position { j += 1 }
+            if j == kept.count || kept[j] != position { return position }
+        }
+        return nil
     }
 
     /// The first position in both ascending lists, if any.
@@ -211,6 +256,7 @@ enum ResultValidation {
         case .masked: "values under the mask sent"
         case .sparse: "sparse"
         case .mask: "a mask"
+        case .pruning: "values under the mask sent or a subset of it"
         }
     }
 }

@@ -211,13 +211,16 @@ public struct RoundCommit: Sendable, Equatable {
     /// What the masks leave connected after the round, for a pruned model (rows of
     /// `mask_health` and `layer_health`).
     public var maskHealth: MaskHealthRecord?
+    /// Each client's evaluation of its own model on its held-out split, for a personalized
+    /// method (rows of `client_evaluations`); one per client at most.
+    public var personalEvaluations: [PersonalEvaluationRecord]
 
     /// A round's rows.
     public init(
         round: RoundRecord, clientRounds: [ClientRoundRecord] = [], messages: [MessageRecord] = [],
         layers: [LayerRecord] = [], checkpoint: CheckpointState? = nil, hostEvents: [HostEventRecord] = [],
         peerRejections: [PeerRejectionRecord] = [], linkTimes: [LinkTimeRecord] = [],
-        maskHealth: MaskHealthRecord? = nil
+        maskHealth: MaskHealthRecord? = nil, personalEvaluations: [PersonalEvaluationRecord] = []
     ) {
         self.linkTimes = linkTimes
         self.round = round
@@ -228,5 +231,6 @@ public struct RoundCommit: Sendable, Equatable {
         self.hostEvents = hostEvents
         self.peerRejections = peerRejections
         self.maskHealth = maskHealth
+        self.personalEvaluations = personalEvaluations
     }
 }

@@ -37,6 +37,7 @@ extension RunStore {
                 try insertPeerRejections(commit.peerRejections, round: number, run: run, db)
                 try insertLinkTimes(commit.linkTimes, round: number, run: run, db)
                 try insertMaskHealth(commit.maskHealth, round: number, run: run, db)
+                try insertPersonalEvaluations(commit.personalEvaluations, round: number, run: run, db)
                 if let checkpoint {
                     let round = commit.round
                     try db.execute(
@@ -161,6 +162,7 @@ extension RunStore {
             return "layer \(layer.layer): density \(layer.density) is not between 0 and 1"
         }
         return peerProblem(in: commit) ?? linkTimeProblem(in: commit) ?? healthProblem(in: commit.maskHealth)
+            ?? personalProblem(in: commit)
     }
 }
 

@@ -15,6 +15,7 @@ public enum StoreTable: String, CaseIterable, Sendable {
     case linkTimes = "link_times"
     case maskHealth = "mask_health"
     case layerHealth = "layer_health"
+    case clientEvaluations = "client_evaluations"
 
     /// The condition selecting one run's rows.
     var runFilter: String { self == .runs ? "id = ?" : "run = ?" }
@@ -27,6 +28,7 @@ public enum StoreTable: String, CaseIterable, Sendable {
         case .hostEvents, .peerRejections: "v3"
         case .linkTimes: "v4"
         case .maskHealth, .layerHealth: "v5"
+        case .clientEvaluations: "v6"
         }
     }
 
@@ -43,6 +45,7 @@ public enum StoreTable: String, CaseIterable, Sendable {
         case .peerRejections: "round, peer, code"
         case .linkTimes: "round, client"
         case .layerHealth: "round, position"
+        case .clientEvaluations: "round, client"
         }
     }
 }

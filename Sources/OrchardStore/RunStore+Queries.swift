@@ -42,7 +42,8 @@ extension RunStore {
                 checkpoint: try checkpoint(run, round: round, db)?.state,
                 hostEvents: try fetchHostEvents(run, round: round, db),
                 peerRejections: try fetchPeerRejections(run, round: round, db),
-                maskHealth: try fetchMaskHealth(run, round: round, db))
+                maskHealth: try fetchMaskHealth(run, round: round, db),
+                personalEvaluations: try fetchPersonalEvaluations(run, round: round, db))
         }
     }
 
@@ -101,11 +102,13 @@ public struct RunOverview: Sendable, Equatable {
     public var linkTimes: [LinkTimeTotal] = []
     /// What its masks left connected, per round that recorded it.
     public var maskHealth: [RoundMaskHealth]
+    /// Each client's evaluation of its own model, by round and client (personalized methods).
+    public var personalEvaluations: [PersonalEvaluationRecord] = []
 }
 
 extension RunStore {
-    /// The run's row, rounds, traffic, client activity, checkpoints, client figures, host histories and
-    /// rejected messages, read in one transaction.
+    /// The run's row, rounds, traffic, client activity, checkpoints, client figures, host histories,
+    /// rejected messages and client evaluations, read in one transaction.
     public func overview(run: RunID) throws(StoreError) -> RunOverview {
         try withStoreErrors(path: path, operation: "reading run \(run)") {
             try database.read { db in
@@ -116,7 +119,8 @@ extension RunStore {
                     clients: try Self.fetchClientActivity(run, db), checkpoints: try Self.fetchCheckpointInfos(run, db),
                     clientMetrics: try fetchMetricSeries(run, db), roundTasks: try Self.fetchRoundTasks(run, db),
                     hosts: try fetchHostHistories(run, db), peerRejections: try fetchPeerRejectionTotals(run, db),
-                    linkTimes: try fetchLinkTimeTotals(run, db), maskHealth: try fetchMaskHealth(run, db))
+                    linkTimes: try fetchLinkTimeTotals(run, db), maskHealth: try fetchMaskHealth(run, db),
+                    personalEvaluations: try fetchPersonalEvaluations(run, round: nil, db))
             }
         }
     }

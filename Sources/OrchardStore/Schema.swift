@@ -28,6 +28,7 @@ enum Schema {
         migrator.registerMigration("v3", foreignKeyChecks: .deferred) { db in try db.execute(sql: version3) }
         migrator.registerMigration("v4") { db in try db.execute(sql: version4) }
         migrator.registerMigration("v5") { db in try db.execute(sql: version5) }
+        migrator.registerMigration("v6") { db in try db.execute(sql: version6) }
         return migrator
     }()
 
@@ -37,7 +38,7 @@ enum Schema {
     /// A reader cannot upgrade a file, and `orchard report` on a run written by an older binary
     /// should not need a writer first. Only a migration that adds tables, and no column, belongs
     /// here (`v3` also widens a CHECK constraint, which changes nothing a reader sees).
-    static let readableWithout: Set<String> = ["v2", "v3", "v4", "v5"]
+    static let readableWithout: Set<String> = ["v2", "v3", "v4", "v5", "v6"]
 
     /// The first schema: runs, their clients, rounds and their rows, and checkpoints.
     ///
@@ -291,6 +292,26 @@ enum Schema {
             dead_outputs INTEGER NOT NULL CHECK (dead_outputs BETWEEN 0 AND outputs),
             PRIMARY KEY (run, round, layer),
             FOREIGN KEY (run, round) REFERENCES mask_health(run, round) ON DELETE CASCADE
+        ) STRICT, WITHOUT ROWID;
+        """
+
+    /// The sixth schema: each client's evaluation of its own model on its held-out split, for
+    /// personalized methods.
+    ///
+    /// One row per client whose result of the round was used and carried the figures of
+    /// `PersonalEvaluation` (OrchardFederation): the held-out samples, the accuracy and the mean
+    /// loss. A row belongs to its round and its client, with `ON DELETE CASCADE`.
+    static let version6 = """
+        CREATE TABLE client_evaluations (
+            run INTEGER NOT NULL,
+            round INTEGER NOT NULL,
+            client INTEGER NOT NULL CHECK (client >= 0),
+            samples INTEGER NOT NULL CHECK (samples >= 1),
+            accuracy REAL NOT NULL CHECK (accuracy BETWEEN 0 AND 1),
+            loss REAL CHECK (loss >= 0),
+            PRIMARY KEY (run, round, client),
+            FOREIGN KEY (run, round) REFERENCES rounds(run, round) ON DELETE CASCADE,
+            FOREIGN KEY (run, client) REFERENCES clients(run, client) ON DELETE CASCADE
         ) STRICT, WITHOUT ROWID;
         """
 }

@@ -23,9 +23,9 @@ struct CSVExportTests {
 
         let counts = try files.map { try records(of: $0).count - 1 }
         // runs 1, clients 3, rounds 4, client_rounds 12, messages 24, layers 8, checkpoints 2,
-        // client_metrics 9 (a topk_k per ok task, a missing_mask), no host event, rejection, link time
-        // or mask health.
-        #expect(counts == [1, 3, 4, 12, 24, 8, 2, 9, 0, 0, 0, 0, 0])
+        // client_metrics 9 (a topk_k per ok task, a missing_mask), no host event, rejection, link time,
+        // mask health or client evaluation.
+        #expect(counts == [1, 3, 4, 12, 24, 8, 2, 9, 0, 0, 0, 0, 0, 0])
         let metrics = try records(of: output + "/client_metrics.csv")
         #expect(metrics[0] == ["run", "round", "client", "task", "name", "value"])
         #expect(metrics[1] == ["1", "1", "0", "train", "topk_k", "10.0"])

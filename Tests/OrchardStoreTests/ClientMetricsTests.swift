@@ -120,7 +120,7 @@ struct ClientMetricsTests {
         }
     }
 
-    @Test("a file of schema v1 opened for writing gets v2 to v5, and its killed run resumes with figures")
+    @Test("a file of schema v1 opened for writing gets v2 to v6, and its killed run resumes with figures")
     func version1Upgrade() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
@@ -144,7 +144,7 @@ struct ClientMetricsTests {
         defer { try? reader.close() }
         #expect(
             try reader.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") } == [
-                "v1", "v2", "v3", "v4", "v5",
+                "v1", "v2", "v3", "v4", "v5", "v6",
             ])
     }
 

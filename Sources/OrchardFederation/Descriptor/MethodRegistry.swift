@@ -25,6 +25,8 @@ public struct MethodRegistry: Sendable {
         .imp,
         .set,
         .hideNseek,
+        .lotteryFL,
+        .fedRTS,
     ])
 
     /// The names of the registered methods.
