@@ -84,8 +84,9 @@ struct HostileRun {
         let thread = Thread {
             do {
                 let host = try ClientHost(
-                    settings: ClientHost.Settings(endpoint: endpoint, hostID: "honest"), clients: clients,
-                    profiles: profiles, method: try FedAvgClient(setup: setup))
+                    settings: ClientHost.Settings(endpoint: endpoint, hostID: "honest"),
+                    clients: try HostClients(clients),
+                    method: try FedAvgClient(setup: setup))
                 try host.run()
             } catch {
                 Issue.record("the honest host failed: \(error)")
