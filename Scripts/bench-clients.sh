@@ -5,8 +5,8 @@
 #
 #   Scripts/bench-clients.sh [TOPOLOGY] [COUNT...]
 #
-# TOPOLOGY (default topologies/synthetic-million.yaml) has one group, whose count each COUNT
-# (default 1000000 1000) overrides; the run uses two host processes. Needs a release build
+# TOPOLOGY (default topologies/synthetic-million.yaml) has one group, whose `count:` each COUNT
+# (default 1000000 1000) replaces in a copy; the run uses two host processes. Needs a release build
 # (`swift build -c release`) and sqlite3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +26,10 @@ echo "| clients | first round after (s) | coordinator peak RSS (MiB) | host peak
 echo "|---|---|---|---|---|---|---|"
 for count in "${counts[@]}"; do
     database="$work/run-$count.sqlite"
+    copy="$work/clients-$count.yaml"
+    sed "s/^\( *\)count: [0-9]*/\1count: $count/" "$topology" > "$copy"
     start=$(date +%s.%N)
-    "$orchard" run "$topology" --processes 2 --db "$database" --set "groups.0.count=$count" \
+    "$orchard" run "$copy" --processes 2 --db "$database" \
         > "$work/out-$count.txt" 2> "$work/err-$count.txt" &
     coordinator=$!
     declare -A peaks=()
@@ -43,7 +45,7 @@ for count in "${counts[@]}"; do
     median=$(sqlite3 "$database" \
         "SELECT printf('%.2f', wall_seconds) FROM rounds ORDER BY wall_seconds LIMIT 1 OFFSET (SELECT COUNT(*) / 2 FROM rounds)")
     rounds=$(sqlite3 "$database" "SELECT COUNT(*) FROM rounds")
-    hash=$("$orchard" report "$database" --json | sed -n 's/.*"final_model_sha256" *: *"\([0-9a-f]\{16\}\).*/\1/p')
+    hash=$(sed -n 's/^Final model sha256 *\([0-9a-f]\{16\}\).*/\1/p' "$work/out-$count.txt")
     hosts=()
     for process in "${!peaks[@]}"; do
         [ "$process" = "$coordinator" ] || hosts+=("$(( ${peaks[$process]} / 1024 ))")

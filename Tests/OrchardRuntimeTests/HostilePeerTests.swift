@@ -80,7 +80,7 @@ struct HostileRun {
     }
 
     func startHonestHost(endpoint: String) -> Thread {
-        let (setup, clients, profiles) = (Self.setup, clients, profiles)
+        let (setup, clients) = (Self.setup, clients)
         let thread = Thread {
             do {
                 let host = try ClientHost(

@@ -1,4 +1,5 @@
 import Foundation
+import OrchardTestSupport
 import Testing
 
 @Suite("many clients end to end", .serialized, .tags(.endToEnd), .timeLimit(.minutes(10)))
