@@ -124,6 +124,9 @@ if [[ -f data/mnist/train-images-idx3-ubyte || -f data/mnist/train-images-idx3-u
     federated mnist-fedavg-10 topologies/mnist-fedavg-10.yaml
     mnist_status=measured
 fi
+# A million logical clients against a thousand (Scripts/bench-clients.sh).
+clients_load=$(cut -d' ' -f1 /proc/loadavg)
+ORCHARD="$orchard" Scripts/bench-clients.sh >"$raw/clients.md"
 
 load_at_end=$(cut -d' ' -f1-3 /proc/loadavg)
 ended=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -300,6 +303,17 @@ EOF
         echo
         echo "\`topologies/mnist-fedavg-10.yaml\`: $mnist_status."
     fi
+
+    echo
+    echo "## Many clients"
+    echo
+    echo "Command: \`Scripts/bench-clients.sh\`: \`orchard run topologies/synthetic-million.yaml --processes 2\`"
+    echo "(Synthetic(0.5, 0.5), MLP, FedAvg, 100 clients a round, 5 rounds) with the group's count at"
+    echo "1,000,000 and at 1,000. The first round is timed from starting \`orchard run\` to the round's"
+    echo "commit; peak RSS is each process's VmHWM; a round's time is its wall time in the run file."
+    echo "Load average before: $clients_load."
+    echo
+    cat "$raw/clients.md"
 } >"$out"
 if [[ -n $paired ]]; then printf '\n%s\n' "$paired" >>"$out"; fi
 echo "wrote $out" >&2

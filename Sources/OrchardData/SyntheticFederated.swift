@@ -43,38 +43,60 @@ public enum SyntheticFederated {
         alpha: Double, beta: Double, clients: Int, dimension: Int = 60, classes: Int = 10, seed: UInt64,
         testFraction: Double = 0.2
     ) -> [DatasetSplit] {
+        precondition(clients > 0, "SyntheticFederated needs at least one client, not \(clients)")
+        return (0..<clients).map { client in
+            self.client(
+                client, alpha: alpha, beta: beta, dimension: dimension, classes: classes, seed: seed,
+                testFraction: testFraction)
+        }
+    }
+
+    /// Generates the training and test split of client `client` alone: the same bytes as its entry
+    /// of `generate`, whatever the number of clients.
+    public static func client(
+        _ client: Int, alpha: Double, beta: Double, dimension: Int = 60, classes: Int = 10, seed: UInt64,
+        testFraction: Double = 0.2
+    ) -> DatasetSplit {
         precondition(
             alpha >= 0 && beta >= 0, "alpha and beta are standard deviations: zero or more, not \(alpha), \(beta)")
-        precondition(clients > 0, "SyntheticFederated needs at least one client, not \(clients)")
+        precondition(client >= 0, "client ids start at 0, not \(client)")
         precondition(dimension > 0, "dimension must be positive, not \(dimension)")
         precondition(classes >= 2, "SyntheticFederated needs at least two classes, not \(classes)")
         precondition(testFraction >= 0 && testFraction < 1, "testFraction must lie in 0..<1, not \(testFraction)")
         let name = "synthetic(\(alpha),\(beta))"
-        return (0..<clients).map { client in
-            var random = RandomStream(seed: seed, purpose: "synthetic-federated", client)
-            let samples = sampleCount(&random)
-            let model = ClientModel(
-                alpha: alpha, beta: beta, dimension: dimension, classes: classes, random: &random)
-            var features = [Float](repeating: 0, count: samples * dimension)
-            var labels = [Int32](repeating: 0, count: samples)
-            var point = [Double](repeating: 0, count: dimension)
-            for sample in 0..<samples {
-                model.drawInput(into: &point, random: &random)
-                labels[sample] = Int32(model.label(of: point))
-                for feature in 0..<dimension { features[sample * dimension + feature] = Float(point[feature]) }
-            }
-            // The samples are independent draws, so the first ones serve as the training set.
-            let testCount = min(samples - 1, Int((Double(samples) * testFraction).rounded()))
-            let trainCount = samples - testCount
-            let split = trainCount * dimension
-            return DatasetSplit(
-                train: Dataset(
-                    name: "\(name)-client\(client)-train", sampleShape: [dimension], classCount: classes,
-                    labels: Array(labels[..<trainCount]), floats: Array(features[..<split])),
-                test: Dataset(
-                    name: "\(name)-client\(client)-test", sampleShape: [dimension], classCount: classes,
-                    labels: Array(labels[trainCount...]), floats: Array(features[split...])))
+        var random = RandomStream(seed: seed, purpose: "synthetic-federated", client)
+        let samples = sampleCount(&random)
+        let model = ClientModel(alpha: alpha, beta: beta, dimension: dimension, classes: classes, random: &random)
+        var features = [Float](repeating: 0, count: samples * dimension)
+        var labels = [Int32](repeating: 0, count: samples)
+        var point = [Double](repeating: 0, count: dimension)
+        for sample in 0..<samples {
+            model.drawInput(into: &point, random: &random)
+            labels[sample] = Int32(model.label(of: point))
+            for feature in 0..<dimension { features[sample * dimension + feature] = Float(point[feature]) }
         }
+        // The samples are independent draws, so the first ones serve as the training set.
+        let trainCount = trainingCount(samples: samples, testFraction: testFraction)
+        let split = trainCount * dimension
+        return DatasetSplit(
+            train: Dataset(
+                name: "\(name)-client\(client)-train", sampleShape: [dimension], classCount: classes,
+                labels: Array(labels[..<trainCount]), floats: Array(features[..<split])),
+            test: Dataset(
+                name: "\(name)-client\(client)-test", sampleShape: [dimension], classCount: classes,
+                labels: Array(labels[trainCount...]), floats: Array(features[split...])))
+    }
+
+    /// The training samples of client `client`, from the first draw of its stream alone: what the
+    /// coordinator records of a client without generating its data.
+    public static func trainingSamples(of client: Int, seed: UInt64, testFraction: Double = 0.2) -> Int {
+        var random = RandomStream(seed: seed, purpose: "synthetic-federated", client)
+        return trainingCount(samples: sampleCount(&random), testFraction: testFraction)
+    }
+
+    /// How many of a client's `samples` are for training; at least one.
+    static func trainingCount(samples: Int, testFraction: Double) -> Int {
+        samples - min(samples - 1, Int((Double(samples) * testFraction).rounded()))
     }
 
     /// A lognormal(4, 2) draw truncated to an integer, plus 50, capped.

@@ -36,8 +36,7 @@ public final class ClientHost {
     }
 
     var settings: Settings
-    let clients: [Int: LocalClient]
-    let profiles: [ClientProfile]
+    let clients: HostClients
     let method: any ClientMethod
     let codec: MessageCodec
     /// The masks tasks brought, shared by every client served; kept across reconnections, since
@@ -57,20 +56,12 @@ public final class ClientHost {
     private var lastSent = ContinuousClock.now
     private var lastHello = ContinuousClock.now
 
-    /// Creates a host for `clients` (their data) with `profiles` (their capabilities, sent in hello).
-    public init(settings: Settings, clients: [LocalClient], profiles: [ClientProfile], method: any ClientMethod) throws
-    {
+    /// Creates a host for `clients`, whose ranges its hello states.
+    public init(settings: Settings, clients: HostClients, method: any ClientMethod) throws {
         var settings = settings
         settings.logger[metadataKey: "host"] = "\(settings.hostID)"
         self.settings = settings
-        var byID: [Int: LocalClient] = [:]
-        for client in clients {
-            guard byID.updateValue(client, forKey: client.id) == nil else {
-                throw RuntimeError("host \(settings.hostID): client \(client.id) is given twice")
-            }
-        }
-        self.clients = byID
-        self.profiles = profiles
+        self.clients = clients
         self.method = method
         codec = MessageCodec(limits: settings.wire.limits)
         context = try ZMQContext()
@@ -154,22 +145,15 @@ public final class ClientHost {
         let fresh = try ZMQSocket.clientDealer(context: context, hostID: settings.hostID, settings: settings.wire)
         try fresh.connect(settings.endpoint)
         socket = fresh
-        settings.logger.debug("connecting to \(settings.endpoint) for \(profiles.count) clients")
-        // The protocol writes 0 for a figure the topology leaves unsimulated (an unlimited link or speed).
-        func finite(_ value: Double) -> Double { value.isFinite ? value : 0 }
-        let capabilities = profiles.map { profile in
-            ClientCapabilities(
-                clientID: UInt32(profile.id), memoryBudgetBytes: UInt64(profile.memoryBudget ?? 0),
-                computeFLOPsPerSecond: finite(profile.flopsPerSecond),
-                uplinkBitsPerSecond: finite(profile.uplinkBitsPerSecond),
-                downlinkBitsPerSecond: finite(profile.downlinkBitsPerSecond), latencySeconds: profile.latencySeconds)
-        }
+        settings.logger.debug("connecting to \(settings.endpoint) for clients \(clients.served)")
+        // The ids fit the wire's 32 bits: `HostSession` checked them against the topology, whose
+        // validation caps the number of clients.
+        let ranges = clients.served.ranges.map { UInt32(clamping: $0.lowerBound)...UInt32(clamping: $0.upperBound) }
         hello = Message(
             body: .hello(
                 Hello(
-                    hostID: settings.hostID, clients: capabilities, softwareVersion: OrchardVersion.current,
-                    instance: instance))
-        )
+                    hostID: settings.hostID, clientRanges: ranges, softwareVersion: OrchardVersion.current,
+                    instance: instance)))
         try sayHello()
     }
 
@@ -228,7 +212,7 @@ public final class ClientHost {
             // Masks first, whatever happens next: the coordinator counts on this host holding
             // every mask each task brought, in the order the tasks came.
             let tensors = try masks.tensors(from: message.tensors, client: clientID, round: Int(message.round))
-            guard let client = clients[clientID] else {
+            guard let client = try clients.client(clientID) else {
                 throw RuntimeError("host \(settings.hostID) does not serve client \(clientID)")
             }
             let started = ContinuousClock.now

@@ -16,7 +16,16 @@ public struct ClientRanges: Sendable, Equatable, CustomStringConvertible {
             throw RuntimeError(
                 "\(Self.text(earlier)) and \(Self.text(later)) overlap (\(Self.text(shared)) named twice)")
         }
-        self.ranges = sorted
+        // Adjacent ranges merge, so that `description` is the shortest text of the set.
+        var merged: [ClosedRange<Int>] = []
+        for range in sorted {
+            if let last = merged.last, last.upperBound + 1 == range.lowerBound {
+                merged[merged.count - 1] = last.lowerBound...range.upperBound
+            } else {
+                merged.append(range)
+            }
+        }
+        self.ranges = merged
     }
 
     /// Parses `0-99`, `3`, or `0-9,20-29` (spaces around the numbers allowed).
@@ -66,10 +75,32 @@ public struct ClientRanges: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The ids of `ranges` that none of `removed` holds, as sorted, disjoint ranges.
+    ///
+    /// Both lists may come in any order and `removed` may overlap itself; the work grows with the
+    /// number of ranges, not of ids.
+    public static func difference(_ ranges: [ClosedRange<Int>], _ removed: [ClosedRange<Int>]) -> [ClosedRange<Int>] {
+        let cuts = removed.sorted { $0.lowerBound < $1.lowerBound }
+        var left: [ClosedRange<Int>] = []
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            // The first id not yet covered; nil once the whole range is.
+            var next: Int? = range.lowerBound
+            for cut in cuts {
+                guard let from = next else { break }
+                guard cut.upperBound >= from && cut.lowerBound <= range.upperBound else { continue }
+                if cut.lowerBound > from { left.append(from...(cut.lowerBound - 1)) }
+                next = cut.upperBound < range.upperBound ? max(from, cut.upperBound + 1) : nil
+            }
+            if let from = next { left.append(from...range.upperBound) }
+        }
+        return left
+    }
+
     /// `0-9,20-29`, the form `parse` reads.
     public var description: String { ranges.map(Self.text).joined(separator: ",") }
 
-    private static func text(_ range: ClosedRange<Int>) -> String {
+    /// `12-99`, or `12` for a range of one id.
+    static func text(_ range: ClosedRange<Int>) -> String {
         range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
     }
 }

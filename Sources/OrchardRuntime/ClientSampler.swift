@@ -3,22 +3,34 @@ import OrchardTensor
 /// Chooses each round's clients from the run's seeded streams, the same way in every process.
 public struct ClientSampler: Sendable {
     public let seed: UInt64
-    public let profiles: [ClientProfile]
+    public let clients: ClientDirectory
     public let perRound: Int
 
-    public init(seed: UInt64, profiles: [ClientProfile], perRound: Int) {
+    public init(seed: UInt64, clients: ClientDirectory, perRound: Int) {
         self.seed = seed
-        self.profiles = profiles
+        self.clients = clients
         self.perRound = perRound
+    }
+
+    public init(seed: UInt64, profiles: [ClientProfile], perRound: Int) {
+        self.init(seed: seed, clients: ClientDirectory(profiles: profiles), perRound: perRound)
     }
 
     /// The clients online in `round`: each is, with its availability, by its own draw.
     public func available(round: Int) -> [Int] {
-        profiles.filter { profile in
-            guard profile.availability < 1 else { return true }
-            var random = RandomStream(seed: seed, purpose: "availability", round, profile.id)
-            return random.nextDouble() < profile.availability
-        }.map(\.id)
+        var online: [Int] = []
+        for block in clients.blocks {
+            // A client always online takes no draw, so a block of them is added whole.
+            guard block.profile.availability < 1 else {
+                online.append(contentsOf: block.ids)
+                continue
+            }
+            for id in block.ids {
+                var random = RandomStream(seed: seed, purpose: "availability", round, id)
+                if random.nextDouble() < block.profile.availability { online.append(id) }
+            }
+        }
+        return online
     }
 
     /// Up to `perRound` of the online clients, drawn without replacement, in increasing id order.

@@ -10,7 +10,7 @@ extension Coordinator {
     /// (`host_seconds`): the transfer down, the result's transfer up, and what the two ends' ZeroMQ
     /// and TCP stacks add.
     func linkTime(of result: ClientResult, bytesDown: Int, bytesUp: Int) -> LinkTimeRecord? {
-        guard settings.measureLinks, result.outcome == .ok, let profile = profiles[result.client],
+        guard settings.measureLinks, result.outcome == .ok, let profile = clients.profile(of: result.client),
             let sent = taskSentAt[result.client], let arrived = resultArrivedAt[result.client],
             let hostSeconds = result.metrics[ClientHost.hostSecondsMetric], hostSeconds >= 0
         else { return nil }

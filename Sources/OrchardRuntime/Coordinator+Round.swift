@@ -187,7 +187,7 @@ extension Coordinator {
             traffic.messages.append(Self.messageRecord(size, client: task.client, direction: .down, kind: "task"))
             traffic.clients[task.client] = ClientRoundRecord(
                 clientID: task.client, task: task.kind.rawValue, status: .ok,
-                memoryBudgetBytes: profiles[task.client]?.memoryBudget)
+                memoryBudgetBytes: clients.profile(of: task.client)?.memoryBudget)
             guard let host = assignment.host else { continue }
             counted[assignment.taskID] = size
             do {
@@ -252,7 +252,7 @@ extension Coordinator {
         record.predictedPeakBytes = count("predicted_peak_bytes")
         record.wallSeconds = result.metrics["wall_seconds"]
         record.metrics = result.metrics.filter { !Self.metricsWithColumns.contains($0.key) }
-        if let profile = profiles[result.client] {
+        if let profile = clients.profile(of: result.client) {
             record.simSeconds = VirtualClock.taskSeconds(
                 profile: profile, bytesDown: bytesDown, bytesUp: bytesUp, flops: result.metrics["flops"] ?? 0)
         }

@@ -72,7 +72,8 @@ public final class Coordinator {
     }
 
     let settings: Settings
-    let profiles: [Int: ClientProfile]
+    /// The run's clients and their profiles.
+    let clients: ClientDirectory
     let sampler: ClientSampler
     let method: any ServerMethod
     let evaluator: Trainer
@@ -84,7 +85,7 @@ public final class Coordinator {
     /// Hosts, pending tasks, liveness and validation.
     var machine: CoordinatorStateMachine
     /// The training samples of each client, the unit of a host's load when tasks are spread.
-    let workOfClient: [Int: Int]
+    let workOfClient: ShardSizes
     /// The size counted for each pending task: what its device would receive.
     var counted: [UInt64: WireSize] = [:]
     /// Which mask each device holds: what the bytes counted for a task depend on.
@@ -109,14 +110,27 @@ public final class Coordinator {
     /// The CurveZMQ handshake counts written to the run file so far.
     var authenticationCounts = AuthenticationCounts()
 
-    public init(
+    /// Creates a coordinator of `profiles` whose training samples `workOfClient` gives, where it
+    /// knows them; for runs whose clients are few enough to list.
+    public convenience init(
         settings: Settings, profiles: [ClientProfile], sampler: ClientSampler, method: any ServerMethod, test: Dataset,
         recorder: (any RoundRecorder)?, workOfClient: [Int: Int] = [:],
         logger: Logger = Logger(label: "orchard.coordinator")
     ) throws {
-        self.workOfClient = workOfClient
+        try self.init(
+            settings: settings, clients: ClientDirectory(profiles: profiles), sampler: sampler, method: method,
+            test: test, recorder: recorder, sizes: ShardSizes(workOfClient), logger: logger)
+    }
+
+    /// Creates a coordinator of `clients`, whose training samples `sizes` gives, bound to the
+    /// settings' endpoint.
+    public init(
+        settings: Settings, clients: ClientDirectory, sampler: ClientSampler, method: any ServerMethod, test: Dataset,
+        recorder: (any RoundRecorder)?, sizes: ShardSizes, logger: Logger = Logger(label: "orchard.coordinator")
+    ) throws {
+        self.workOfClient = sizes
         self.settings = settings
-        self.profiles = Dictionary(uniqueKeysWithValues: profiles.map { ($0.id, $0) })
+        self.clients = clients
         self.sampler = sampler
         self.method = method
         self.test = test
@@ -127,14 +141,13 @@ public final class Coordinator {
         socket = try ZMQSocket.coordinatorRouter(context: context, settings: settings.wire)
         try socket.bind(settings.endpoint)
         self.logger = logger
-        let shards = Dictionary(uniqueKeysWithValues: profiles.map { ($0.id, workOfClient[$0.id] ?? Int.max) })
         machine = CoordinatorStateMachine(
             configuration: .init(
                 runID: settings.runID, topologyName: settings.name, seed: sampler.seed,
                 heartbeatInterval: settings.heartbeatInterval, liveness: max(2, settings.liveness),
                 taskTimeout: .milliseconds(Int64((settings.taskTimeout * 1000).rounded())),
                 maxHosts: settings.maxHosts > 0 ? settings.maxHosts : settings.expectedHosts + 16,
-                shardSizes: shards, maxMagnitude: settings.maxMagnitude),
+                shardSizes: sizes, clients: clients.ranges, maxMagnitude: settings.maxMagnitude),
             now: .now)
     }
 
@@ -145,14 +158,14 @@ public final class Coordinator {
     /// requested; fails after the startup timeout naming the clients without one.
     public func waitForHosts() throws {
         let until = ContinuousClock.now + settings.startupTimeout
-        while machine.hostsOfClient.count < profiles.count || machine.hosts.count < settings.expectedHosts {
+        while !machine.clientsWithoutHost().isEmpty || machine.hosts.count < settings.expectedHosts {
             if StopSignal.isRequested { return }
             if ContinuousClock.now > until {
-                let missing = profiles.keys.filter { machine.hostsOfClient[$0] == nil }.sorted()
+                let missing = machine.clientsWithoutHost()
                 throw RuntimeError(
                     "after \(settings.startupTimeout) at \(boundEndpoint), \(machine.hosts.count) of "
-                        + "\(settings.expectedHosts) hosts said hello and \(missing.count) clients have none"
-                        + (missing.isEmpty ? "" : ": " + Self.describe(missing)))
+                        + "\(settings.expectedHosts) hosts said hello and \(missing.reduce(0) { $0 + $1.count }) "
+                        + "clients have none" + (missing.isEmpty ? "" : ": " + CoordinatorStateMachine.text(missing)))
             }
             try pump(until: .now + .milliseconds(200)) { false }
         }
@@ -229,11 +242,5 @@ public final class Coordinator {
         guard let encoded = try? codec.encode(message), (try? socket.send(encoded, to: host)) != nil else { return }
         guard machine.hosts[host] != nil else { return }
         controlMessages.append(Self.messageRecord(encoded.size, client: nil, direction: .down, kind: "\(message.kind)"))
-    }
-
-    static func describe(_ clients: [Int]) -> String {
-        clients.count <= 10
-            ? clients.map(String.init).joined(separator: ", ")
-            : clients.prefix(10).map(String.init).joined(separator: ", ") + ", ..."
     }
 }

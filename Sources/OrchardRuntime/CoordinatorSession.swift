@@ -34,7 +34,7 @@ public final class CoordinatorSession {
             if case .integer(let count) = value { return count }
             return nil
         }
-        let data = try RunData.load(plan, clients: [], keepTrain: perClass != nil)
+        let data = try RunData.load(plan, keepTrain: perClass != nil)
         var setup = configuration.setup
         if let perClass, let train = data.train {
             // The server's labelled set comes from the training split: the test split is for evaluation only.
@@ -77,7 +77,7 @@ public final class CoordinatorSession {
                     model: topology.model.name, dataset: topology.dataset.displayName, seed: topology.seed,
                     orchardVersion: OrchardVersion.current, processes: expectedHosts, plannedRounds: topology.rounds,
                     checkpointInterval: topology.checkpointEvery))
-            try store.registerClients(Self.clientRecords(configuration.profiles, sizes: data.sizes), run: run)
+            try Self.registerClients(configuration.clients, sizes: data.sizes, in: store, run: run)
             firstRound = 1
             simTime = 0
         }
@@ -89,8 +89,8 @@ public final class CoordinatorSession {
         settings.runID = UInt64(run.rawValue)
         settings.wire.security = security
         coordinator = try Coordinator(
-            settings: settings, profiles: configuration.profiles, sampler: configuration.sampler, method: method,
-            test: data.test, recorder: recorder, workOfClient: data.sizes)
+            settings: settings, clients: configuration.clients, sampler: configuration.sampler, method: method,
+            test: data.test, recorder: recorder, sizes: data.sizes)
         // The devices hold what they held at the checkpoint, so the bytes counted go on as before.
         coordinator.deviceMasks = devices
     }
@@ -121,16 +121,29 @@ public final class CoordinatorSession {
         }
     }
 
-    /// The store's description of each client; a link or speed the topology leaves out is written as 0.
-    static func clientRecords(_ profiles: [ClientProfile], sizes: [Int: Int]) -> [ClientRecord] {
-        func finite(_ value: Double) -> Double { value.isFinite ? value : 0 }
-        return profiles.map { profile in
-            ClientRecord(
-                clientID: profile.id, group: profile.group, memoryBudgetBytes: profile.memoryBudget,
-                uplinkBitsPerSecond: finite(profile.uplinkBitsPerSecond),
-                downlinkBitsPerSecond: finite(profile.downlinkBitsPerSecond), latencySeconds: profile.latencySeconds,
-                computeFLOPsPerSecond: finite(profile.flopsPerSecond), availability: profile.availability,
-                trainSamples: sizes[profile.id] ?? 0)
+    /// Writes the store's description of each client, a block of them at a time so that the
+    /// records of a million clients are never all held at once.
+    static func registerClients(_ clients: ClientDirectory, sizes: ShardSizes, in store: RunStore, run: RunID) throws {
+        for block in clients.blocks {
+            for start in stride(from: block.first, to: block.ids.upperBound, by: recordsAtOnce) {
+                let ids = start..<min(start + recordsAtOnce, block.ids.upperBound)
+                try store.registerClients(ids.map { clientRecord(block.profile, id: $0, sizes: sizes) }, run: run)
+            }
         }
+    }
+
+    /// How many client records are written in one transaction.
+    static let recordsAtOnce = 50_000
+
+    /// The store's description of client `id` of a block of `profile`; a link or speed the
+    /// topology leaves out is written as 0.
+    static func clientRecord(_ profile: ClientProfile, id: Int, sizes: ShardSizes) -> ClientRecord {
+        func finite(_ value: Double) -> Double { value.isFinite ? value : 0 }
+        return ClientRecord(
+            clientID: id, group: profile.group, memoryBudgetBytes: profile.memoryBudget,
+            uplinkBitsPerSecond: finite(profile.uplinkBitsPerSecond),
+            downlinkBitsPerSecond: finite(profile.downlinkBitsPerSecond), latencySeconds: profile.latencySeconds,
+            computeFLOPsPerSecond: finite(profile.flopsPerSecond), availability: profile.availability,
+            trainSamples: sizes[id] ?? 0)
     }
 }

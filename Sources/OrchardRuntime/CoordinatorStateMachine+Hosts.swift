@@ -13,20 +13,23 @@ extension CoordinatorStateMachine {
         if let refusal = refusal(of: hello, from: peer, now: now) {
             return reject(peer, code: refusal.code, message: refusal.reason, now: now, kind: .hello)
         }
-        let clients = hello.clientIDs.map { Int($0) }.sorted()
+        // The wire checked the ranges sorted and disjoint, so they make a set of clients.
+        guard let clients = try? ClientRanges(hello.clientRanges.map { Int($0.lowerBound)...Int($0.upperBound) }) else {
+            return reject(peer, code: .malformed, message: "the hello names a client twice", now: now, kind: .hello)
+        }
         let rejoining = hosts[peer] != nil
-        if rejoining { unlink(peer) } else { hostOrder.append(peer) }
+        if !rejoining { hostOrder.append(peer) }
+        hellos += 1
         hosts[peer] = Host(
             id: hello.hostID, clients: clients, lastHeard: now, softwareVersion: clipped(hello.softwareVersion),
-            instance: hello.instance)
-        for client in clients { hostsOfClient[client, default: []].append(peer) }
+            instance: hello.instance, hello: hellos)
         recordHostEvent(
             HostEventRecord(
                 hostID: hello.hostID, event: rejoining ? .rejoined : .joined,
-                softwareVersion: clipped(hello.softwareVersion), clients: IntegerRanges.text(clients)))
+                softwareVersion: clipped(hello.softwareVersion), clients: clients.description))
         let welcome = Welcome(
             topologyName: configuration.topologyName, seed: configuration.seed,
-            acceptedClientIDs: hello.clientIDs,
+            acceptedClientRanges: hello.clientRanges,
             heartbeatIntervalMilliseconds: UInt32(clamping: configuration.heartbeatInterval.milliseconds),
             heartbeatLiveness: UInt32(clamping: configuration.liveness))
         var actions: [Action] = [
@@ -60,15 +63,14 @@ extension CoordinatorStateMachine {
                 reason: "the hello names host '\(clipped(hello.hostID))', but the connection's routing id is "
                     + "'\(Self.printable(peer))'")
         }
-        let unknown = hello.clientIDs.filter { configuration.shardSizes[Int($0)] == nil }
+        let named = hello.clientRanges.map { Int($0.lowerBound)...Int($0.upperBound) }
+        let unknown = ClientRanges.difference(named, configuration.clients)
         guard unknown.isEmpty else {
+            let run = configuration.clients
             return Rejection(
                 code: .unknownClient,
-                reason: "the run has no client \(Coordinator.describe(unknown.map { Int($0) }.sorted())); it has "
-                    + "\(configuration.shardSizes.count) clients, 0-\(configuration.shardSizes.count - 1)")
-        }
-        guard Set(hello.clientIDs).count == hello.clientIDs.count else {
-            return Rejection(code: .malformed, reason: "the hello names a client twice")
+                reason: "the run has no client \(Self.text(unknown)); it has "
+                    + "\(run.reduce(0) { $0 + $1.count }) clients, \(Self.text(run))")
         }
         guard hosts[peer] != nil || hosts.count < configuration.maxHosts else {
             return Rejection(
@@ -81,7 +83,6 @@ extension CoordinatorStateMachine {
     /// live host that serves the same client, or is dropped.
     mutating func lose(_ peer: PeerID, reason: String, now: ContinuousClock.Instant) -> [Action] {
         guard let host = hosts[peer] else { return [] }
-        unlink(peer)
         hosts[peer] = nil
         hostOrder.removeAll { $0 == peer }
         recordHostEvent(HostEventRecord(hostID: host.id, event: .lost, reason: reason))
@@ -100,17 +101,26 @@ extension CoordinatorStateMachine {
         return actions
     }
 
-    /// Removes a host from the lists of the clients it served.
-    private mutating func unlink(_ peer: PeerID) {
-        for client in hosts[peer]?.clients ?? [] {
-            hostsOfClient[client]?.removeAll { $0 == peer }
-            if hostsOfClient[client]?.isEmpty == true { hostsOfClient[client] = nil }
-        }
+    /// The hosts that serve `client`, in the order of their latest hello.
+    func hosts(serving client: Int) -> [PeerID] {
+        hostOrder.filter { hosts[$0]?.clients.contains(client) == true }
+            .sorted { (hosts[$0]?.hello ?? 0) < (hosts[$1]?.hello ?? 0) }
+    }
+
+    /// The clients of the run that no host serves, as sorted ranges.
+    func clientsWithoutHost() -> [ClosedRange<Int>] {
+        ClientRanges.difference(
+            configuration.clients, Array(hostOrder.compactMap { hosts[$0]?.clients.ranges }.joined()))
+    }
+
+    /// Ranges as `0-9, 20-29`, the first ten of them.
+    static func text(_ ranges: [ClosedRange<Int>]) -> String {
+        ranges.prefix(10).map(ClientRanges.text).joined(separator: ", ") + (ranges.count > 10 ? ", ..." : "")
     }
 
     /// The live host serving `client` with the fewest pending tasks, if any besides `excluded`.
     func leastLoadedHost(serving client: Int, excluding excluded: Set<PeerID> = []) -> PeerID? {
-        let candidates = (hostsOfClient[client] ?? []).filter { hosts[$0]?.silent == false && !excluded.contains($0) }
+        let candidates = hosts(serving: client).filter { hosts[$0]?.silent == false && !excluded.contains($0) }
         return candidates.min { queueLength(of: $0) < queueLength(of: $1) }
     }
 

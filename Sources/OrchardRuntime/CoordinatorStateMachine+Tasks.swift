@@ -36,10 +36,11 @@ extension CoordinatorStateMachine {
             let taskID = nextTaskID
             nextTaskID += 1
             let client = item.task.client
-            let candidates = (hostsOfClient[client] ?? []).filter { hosts[$0]?.silent == false }
+            let serving = hosts(serving: client)
+            let candidates = serving.filter { hosts[$0]?.silent == false }
             guard let host = candidates.min(by: { load[$0, default: 0] < load[$1, default: 0] }) else {
                 let reason =
-                    hostsOfClient[client] == nil
+                    serving.isEmpty
                     ? "no host serves this client" : "its hosts are silent (their last task timed out)"
                 arrivals[client] = .dropped(reason: reason)
                 return Assignment(taskID: taskID, task: item.task, host: nil)

@@ -27,7 +27,9 @@ struct CoordinatorStateMachine {
         /// The most hosts registered at once.
         var maxHosts: Int
         /// Every client of the run, with its training samples.
-        var shardSizes: [Int: Int]
+        var shardSizes: ShardSizes
+        /// The ids of every client, as sorted ranges.
+        var clients: [ClosedRange<Int>]
         /// The largest magnitude a value of a result may have.
         var maxMagnitude: Float = 1e6
         /// How often each peer's rejected messages are summarised in one log line.
@@ -63,11 +65,14 @@ struct CoordinatorStateMachine {
     /// A registered client host.
     struct Host {
         var id: String
-        var clients: [Int]
+        var clients: ClientRanges
         var lastHeard: ContinuousClock.Instant
         var softwareVersion: String
         /// The number its process drew at start (0: not stated).
         var instance: UInt64 = 0
+        /// The count of hellos the machine had registered when this host's latest came: among the
+        /// hosts of a client, the one that said hello first gets a task when their loads are equal.
+        var hello = 0
         /// Whether its last task timed out: it gets no work until it says hello again.
         var silent = false
     }
@@ -101,8 +106,8 @@ struct CoordinatorStateMachine {
     var hosts: [PeerID: Host] = [:]
     /// Registered hosts in the order they first said hello, so every walk over them is deterministic.
     var hostOrder: [PeerID] = []
-    /// The hosts that serve each client, in the order they said hello.
-    var hostsOfClient: [Int: [PeerID]] = [:]
+    /// The hellos registered so far.
+    var hellos = 0
     var pending: [UInt64: PendingTask] = [:]
     var arrivals: [Int: Arrival] = [:]
     var nextTaskID: UInt64 = 1

@@ -17,18 +17,11 @@ public enum HostSession {
                     + "not \(beyond.joined(separator: ", "))")
         }
         let configuration = try RunConfiguration(plan)
-        let ids = clients.ids
-        let data = try RunData.load(plan, clients: Set(ids))
-        let budgets = Dictionary(uniqueKeysWithValues: configuration.profiles.map { ($0.id, $0.memoryBudget) })
-        let locals = ids.compactMap { id in
-            data.shards[id].map { LocalClient(id: id, data: $0, memoryBudget: budgets[id] ?? nil) }
-        }
+        let served = try HostClients.load(plan, served: clients, clients: configuration.clients)
         let method = try MethodRegistry.standard.client(plan.topology.method.name, setup: configuration.setup)
         var settings = settings
         settings.wire.limits = try RunLimits.decoding(for: configuration.setup)
-        let host = try ClientHost(
-            settings: settings, clients: locals,
-            profiles: configuration.profiles.filter { clients.contains($0.id) }, method: method)
+        let host = try ClientHost(settings: settings, clients: served, method: method)
         try host.run()
     }
 }

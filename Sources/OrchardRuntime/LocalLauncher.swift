@@ -2,8 +2,8 @@ import Foundation
 
 /// Starts client-host processes on this machine.
 ///
-/// Every local host serves every client (each builds all the shards, which on one machine costs only
-/// memory), so the coordinator can give each task to whichever host has the least work queued:
+/// Every local host serves every client (each builds a client's shard when it is given the client's
+/// task, `HostClients`), so the coordinator can give each task to whichever host has the least work queued:
 /// clients' shards differ in size under label or quantity skew, and fixed ranges would leave one
 /// host idle while another still trains. Results do not depend on the host that computed them.
 public struct LocalLauncher {

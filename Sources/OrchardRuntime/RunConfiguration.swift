@@ -6,7 +6,8 @@ import OrchardTopology
 public struct RunConfiguration: Sendable {
     public let plan: RunPlan
     public let setup: MethodSetup
-    public let profiles: [ClientProfile]
+    /// The run's clients and their profiles, by group.
+    public let clients: ClientDirectory
 
     public init(_ plan: RunPlan) throws {
         let topology = plan.topology
@@ -25,15 +26,7 @@ public struct RunConfiguration: Sendable {
             training: topology.training, settings: methodSettings, aggregation: Self.aggregation(topology.aggregation))
         setup.valuePrecision = halfPrecision ? .float16 : .float32
         self.setup = setup
-        // A group without a link or a speed is simulated as infinitely fast in that respect.
-        profiles = topology.clients.map { client in
-            ClientProfile(
-                id: client.id, group: client.group, memoryBudget: client.memory,
-                uplinkBitsPerSecond: client.link?.up ?? .infinity,
-                downlinkBitsPerSecond: client.link?.down ?? .infinity,
-                latencySeconds: client.link?.latency ?? 0, flopsPerSecond: client.compute ?? .infinity,
-                availability: client.availability)
-        }
+        clients = ClientDirectory(topology)
     }
 
     /// The methods' form of the topology's `aggregation:`.
@@ -65,6 +58,6 @@ public struct RunConfiguration: Sendable {
 
     /// The sampler of the run's clients.
     public var sampler: ClientSampler {
-        ClientSampler(seed: plan.topology.seed, profiles: profiles, perRound: plan.topology.clientsPerRound)
+        ClientSampler(seed: plan.topology.seed, clients: clients, perRound: plan.topology.clientsPerRound)
     }
 }

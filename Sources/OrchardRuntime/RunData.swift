@@ -3,48 +3,72 @@ import OrchardData
 import OrchardTensor
 import OrchardTopology
 
-/// The data of a run: the test set the coordinator evaluates on, and the clients' training shards.
+/// The coordinator's data of a run: the test set it evaluates on and every client's training samples.
 ///
-/// Every process builds it from the topology alone (files, generators and partitions are all
-/// seeded), so a host and the coordinator agree on every client's shard without sending data.
+/// Every process builds what it needs from the topology alone (files, generators and partitions
+/// are all seeded), so a host and the coordinator agree on every client's shard without sending
+/// data; the hosts build their clients' shards themselves (`HostClients`).
 public struct RunData: Sendable {
     public let test: Dataset
-    /// The training shard of each requested client.
-    public let shards: [Int: Dataset]
-    /// The training samples of every client, requested or not.
-    public let sizes: [Int: Int]
+    /// The training samples of every client.
+    public let sizes: ShardSizes
     /// The whole training split, when asked for: where the server's labelled set is drawn from,
     /// so that the test split serves evaluation alone.
     public var train: Dataset?
 
-    /// Loads or generates the data of `plan`, keeping the shards of `clients` (all when nil).
-    public static func load(_ plan: RunPlan, clients wanted: Set<Int>? = nil, keepTrain: Bool = false) throws
-        -> RunData
-    {
+    /// The most Synthetic clients whose test splits make the evaluation set (and whose training
+    /// splits the server's labelled set is drawn from): the first ones, which are the same
+    /// whatever the number of clients.
+    ///
+    /// It bounds the coordinator's data (about 18 MB of test samples) and the time an evaluation
+    /// takes however many clients a run has; runs of at most this many clients evaluate on every client.
+    public static let evaluationClients = 1_000
+
+    /// Loads or generates the data the coordinator of `plan` needs.
+    public static func load(_ plan: RunPlan, keepTrain: Bool = false) throws -> RunData {
         let topology = plan.topology
         let count = topology.clientCount
-        let keep = { (client: Int) in wanted?.contains(client) ?? true }
         if case .synthetic(let settings) = topology.dataset.kind {
-            let splits = SyntheticFederated.generate(
-                alpha: settings.alpha, beta: settings.beta, clients: count, dimension: settings.dimension,
-                classes: settings.classes, seed: topology.seed, testFraction: settings.testFraction)
-            var shards: [Int: Dataset] = [:]
-            for (client, split) in splits.enumerated() where keep(client) { shards[client] = split.train }
-            let sizes = Dictionary(
-                uniqueKeysWithValues: splits.enumerated().map { ($0.offset, $0.element.train.count) })
+            // One client at a time, so that only the parts kept are ever held together.
+            var tests: [Dataset] = []
+            var trains: [Dataset] = []
+            for client in 0..<min(count, evaluationClients) {
+                let split = SyntheticFederated.client(
+                    client, alpha: settings.alpha, beta: settings.beta, dimension: settings.dimension,
+                    classes: settings.classes, seed: topology.seed, testFraction: settings.testFraction)
+                tests.append(split.test)
+                if keepTrain { trains.append(split.train) }
+            }
+            let sizes = ShardSizes(count: count) { client in
+                SyntheticFederated.trainingSamples(of: client, seed: topology.seed, testFraction: settings.testFraction)
+            }
             return RunData(
-                test: concatenate(splits.map(\.test)), shards: shards, sizes: sizes,
-                train: keepTrain ? concatenate(splits.map(\.train)) : nil)
+                test: concatenate(tests), sizes: sizes, train: keepTrain ? concatenate(trains) : nil)
         }
+        let split = try limitedSource(plan)
+        let parts = try partition(split.train, topology)
+        return RunData(
+            test: split.test, sizes: ShardSizes(count: parts.count) { parts[$0].count },
+            train: keepTrain ? split.train : nil)
+    }
+
+    /// The training shards of the clients of a partitioned data set that `served` holds.
+    static func partitionedShards(_ plan: RunPlan, keeping served: ClientRanges) throws -> [Int: Dataset] {
+        let split = try limitedSource(plan)
+        var shards: [Int: Dataset] = [:]
+        for (client, indices) in try partition(split.train, plan.topology).enumerated() where served.contains(client) {
+            shards[client] = split.train.subset(indices)
+        }
+        return shards
+    }
+
+    /// The data set of `plan`, its training split cut to the topology's `limit`.
+    private static func limitedSource(_ plan: RunPlan) throws -> DatasetSplit {
         var split = try source(plan)
-        if let limit = topology.dataset.limit, limit < split.train.count {
+        if let limit = plan.topology.dataset.limit, limit < split.train.count {
             split.train = split.train.subset(Array(0..<limit))
         }
-        let parts = try partition(split.train, topology)
-        var shards: [Int: Dataset] = [:]
-        for (client, indices) in parts.enumerated() where keep(client) { shards[client] = split.train.subset(indices) }
-        let sizes = Dictionary(uniqueKeysWithValues: parts.enumerated().map { ($0.offset, $0.element.count) })
-        return RunData(test: split.test, shards: shards, sizes: sizes, train: keepTrain ? split.train : nil)
+        return split
     }
 
     private static func source(_ plan: RunPlan) throws -> DatasetSplit {
@@ -61,10 +85,9 @@ public struct RunData: Sendable {
                 shape: settings.shape, classes: settings.classes, trainCount: settings.trainSamples,
                 testCount: settings.testSamples, noise: Float(settings.noise), seed: topology.seed)
         case .synthetic:
-            preconditionFailure("the synthetic federated set is split per client above")
+            throw RuntimeError("the synthetic federated set is generated per client, not partitioned")
         }
     }
-
     private static func partition(_ train: Dataset, _ topology: Topology) throws -> [[Int]] {
         let clients = topology.clientCount
         let seed = topology.seed

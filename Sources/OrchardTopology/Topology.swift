@@ -66,6 +66,16 @@ public struct Topology: Sendable, Equatable {
         self.groups = groups
     }
 
+    /// The most clients a run may have, over all its groups.
+    ///
+    /// Every process holds the clients of a run as ranges and per-group profiles, but the
+    /// coordinator keeps eight bytes a client (its training samples), builds each round's list of
+    /// online clients (eight bytes a client), and the run file gets a row a client when the run
+    /// starts (`docs/benchmarks.md` measures a million: about 100 bytes a row and a few seconds).
+    /// Ten million keeps those within about 160 MB of memory and a run file of about a gigabyte,
+    /// and the ids well within the protocol's 32 bits.
+    public static let maximumClients = 10_000_000
+
     /// The total number of clients over all groups.
     public var clientCount: Int { groups.reduce(0) { $0 + $1.count } }
 

@@ -73,6 +73,11 @@ final class TopologyParser {
         top.finish(known: Self.topKeys, elsewhere: Self.nestedKeys)
 
         let clientCount = groups?.reduce(0) { $0 + $1.count }
+        if let clientCount, clientCount > Topology.maximumClients {
+            log.report(
+                "the groups have \(clientCount) clients in all, more than the \(Topology.maximumClients) a run may have",
+                path: "groups")
+        }
         if let clientCount, let clientsPerRound, clientsPerRound > clientCount {
             log.report(
                 "\(clientsPerRound) clients per round, but the groups have only \(clientCount) clients in all",

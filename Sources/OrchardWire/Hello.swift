@@ -34,12 +34,17 @@ public struct ClientCapabilities: Sendable, Equatable {
 }
 
 /// The first message of a client host on a connection: who it is and which clients it serves.
+///
+/// The clients are stated as ranges of ids, so that a hello stays a few dozen bytes whether the
+/// host serves ten clients or a million.
 public struct Hello: Sendable, Equatable {
     /// The host's id: 1 to 255 bytes of UTF-8, not starting with a zero byte.
     ///
     /// The host also sets it as its DEALER's routing id, so a reconnecting host is recognised.
     public var hostID: String
-    /// The logical clients the host serves, at least one, with distinct ids.
+    /// The logical clients the host serves: at least one range, sorted, none overlapping another.
+    public var clientRanges: [ClosedRange<UInt32>]
+    /// Optional declarations of some of the served clients, each at most once.
     public var clients: [ClientCapabilities]
     /// The host's software version, for the run's records.
     public var softwareVersion: String
@@ -47,16 +52,27 @@ public struct Hello: Sendable, Equatable {
     /// tells a reconnecting host from a second process started under the same host id.
     public var instance: UInt64
 
-    /// Creates a hello.
-    public init(hostID: String, clients: [ClientCapabilities], softwareVersion: String = "", instance: UInt64 = 0) {
+    /// Creates a hello for the clients of `clientRanges`.
+    public init(
+        hostID: String, clientRanges: [ClosedRange<UInt32>], clients: [ClientCapabilities] = [],
+        softwareVersion: String = "", instance: UInt64 = 0
+    ) {
         self.hostID = hostID
+        self.clientRanges = clientRanges
         self.clients = clients
         self.softwareVersion = softwareVersion
         self.instance = instance
     }
 
-    /// The ids of the logical clients, in the order declared.
-    public var clientIDs: [UInt32] { clients.map(\.clientID) }
+    /// Creates a hello for the clients `clients` declare, each id a range of its own, in the order given.
+    public init(hostID: String, clients: [ClientCapabilities], softwareVersion: String = "", instance: UInt64 = 0) {
+        self.init(
+            hostID: hostID, clientRanges: clients.map { $0.clientID...$0.clientID }, clients: clients,
+            softwareVersion: softwareVersion, instance: instance)
+    }
+
+    /// How many clients the ranges hold.
+    public var clientCount: Int { clientRanges.reduce(0) { $0 + Int($1.upperBound - $1.lowerBound) + 1 } }
 }
 
 /// The coordinator's answer to a hello: the host is in the run, with these of its clients.
@@ -65,8 +81,8 @@ public struct Welcome: Sendable, Equatable {
     public var topologyName: String
     /// The run seed; every random stream of the run derives from it.
     public var seed: UInt64
-    /// The clients of the hello that take part; the others get no tasks.
-    public var acceptedClientIDs: [UInt32]
+    /// The clients of the hello that take part, as ranges; the others get no tasks.
+    public var acceptedClientRanges: [ClosedRange<UInt32>]
     /// How often each side sends a heartbeat when it has nothing else to send, in milliseconds.
     public var heartbeatIntervalMilliseconds: UInt32
     /// How many intervals may pass without any message before a peer is presumed lost.
@@ -76,13 +92,13 @@ public struct Welcome: Sendable, Equatable {
 
     /// Creates a welcome.
     public init(
-        topologyName: String, seed: UInt64, acceptedClientIDs: [UInt32],
+        topologyName: String, seed: UInt64, acceptedClientRanges: [ClosedRange<UInt32>],
         heartbeatIntervalMilliseconds: UInt32 = 1000, heartbeatLiveness: UInt32 = 5,
         settings: [String: String] = [:]
     ) {
         self.topologyName = topologyName
         self.seed = seed
-        self.acceptedClientIDs = acceptedClientIDs
+        self.acceptedClientRanges = acceptedClientRanges
         self.heartbeatIntervalMilliseconds = heartbeatIntervalMilliseconds
         self.heartbeatLiveness = heartbeatLiveness
         self.settings = settings

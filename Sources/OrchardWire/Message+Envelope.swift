@@ -43,8 +43,8 @@ extension Message {
     init(envelope: WireEnvelope, kind: MessageKind, tensors: [TensorFrame]) throws(WireError) {
         let body: MessageBody
         switch (kind, envelope.body) {
-        case (.hello, .hello(let hello)?): body = .hello(Hello(wire: hello))
-        case (.welcome, .welcome(let welcome)?): body = .welcome(Welcome(wire: welcome))
+        case (.hello, .hello(let hello)?): body = .hello(try Hello(wire: hello))
+        case (.welcome, .welcome(let welcome)?): body = .welcome(try Welcome(wire: welcome))
         case (.task, .task(let task)?): body = .task(TaskAssignment(wire: task))
         case (.result, .result(let result)?): body = .result(try TaskResult(wire: result))
         case (.heartbeat, .heartbeat(let heartbeat)?): body = .heartbeat(Heartbeat(wire: heartbeat))
@@ -75,6 +75,7 @@ extension Hello {
         wire.hostID = hostID
         wire.softwareVersion = softwareVersion
         wire.instance = instance
+        wire.clientRanges = clientRanges.map(Orchard_Wire_V1_ClientRange.init)
         wire.clients = clients.map { client in
             var capabilities = Orchard_Wire_V1_ClientCapabilities()
             capabilities.clientID = client.clientID
@@ -89,7 +90,7 @@ extension Hello {
         return wire
     }
 
-    init(wire: Orchard_Wire_V1_Hello) {
+    init(wire: Orchard_Wire_V1_Hello) throws(WireError) {
         let clients = wire.clients.map { client in
             ClientCapabilities(
                 clientID: client.clientID, memoryBudgetBytes: client.memoryBudgetBytes,
@@ -98,7 +99,37 @@ extension Hello {
                 downlinkBitsPerSecond: client.downlinkBitsPerSecond,
                 latencySeconds: client.latencySeconds, extra: client.extra)
         }
-        self.init(hostID: wire.hostID, clients: clients, softwareVersion: wire.softwareVersion, instance: wire.instance)
+        self.init(
+            hostID: wire.hostID, clientRanges: try Self.ranges(wire.clientRanges, field: "hello.client_ranges"),
+            clients: clients,
+            softwareVersion: wire.softwareVersion, instance: wire.instance)
+    }
+}
+
+extension Orchard_Wire_V1_ClientRange {
+    init(_ range: ClosedRange<UInt32>) {
+        self.init()
+        first = range.lowerBound
+        last = range.upperBound
+    }
+}
+
+extension Hello {
+    /// The ranges of a hello or welcome; one whose last id comes before its first is refused.
+    static func ranges(_ wire: [Orchard_Wire_V1_ClientRange], field: String) throws(WireError)
+        -> [ClosedRange<UInt32>]
+    {
+        var ranges: [ClosedRange<UInt32>] = []
+        ranges.reserveCapacity(wire.count)
+        for (index, range) in wire.enumerated() {
+            guard range.first <= range.last else {
+                throw WireError(
+                    .invalidField(
+                        field: "\(field)[\(index)]", problem: "last \(range.last) comes before first \(range.first)"))
+            }
+            ranges.append(range.first...range.last)
+        }
+        return ranges
     }
 }
 
@@ -107,16 +138,17 @@ extension Welcome {
         var wire = Orchard_Wire_V1_Welcome()
         wire.topologyName = topologyName
         wire.seed = seed
-        wire.acceptedClientIds = acceptedClientIDs
+        wire.acceptedClientRanges = acceptedClientRanges.map(Orchard_Wire_V1_ClientRange.init)
         wire.heartbeatIntervalMs = heartbeatIntervalMilliseconds
         wire.heartbeatLiveness = heartbeatLiveness
         wire.settings = settings
         return wire
     }
 
-    init(wire: Orchard_Wire_V1_Welcome) {
+    init(wire: Orchard_Wire_V1_Welcome) throws(WireError) {
         self.init(
-            topologyName: wire.topologyName, seed: wire.seed, acceptedClientIDs: wire.acceptedClientIds,
+            topologyName: wire.topologyName, seed: wire.seed,
+            acceptedClientRanges: try Hello.ranges(wire.acceptedClientRanges, field: "welcome.accepted_client_ranges"),
             heartbeatIntervalMilliseconds: wire.heartbeatIntervalMs, heartbeatLiveness: wire.heartbeatLiveness,
             settings: wire.settings)
     }

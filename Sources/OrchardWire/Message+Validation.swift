@@ -34,13 +34,17 @@ extension Message {
 extension Hello {
     fileprivate func validate() throws(WireError) {
         try validateHostID(hostID, field: "hello.host_id")
-        try require(!clients.isEmpty, "hello.clients", "a host must serve at least one client")
+        try require(!clientRanges.isEmpty, "hello.client_ranges", "a host must serve at least one client")
+        try validateRanges(clientRanges, field: "hello.client_ranges")
         var seen = Set<UInt32>()
         for (index, client) in clients.enumerated() {
             let field = "hello.clients[\(index)]"
             try require(
                 seen.insert(client.clientID).inserted, "\(field).client_id",
                 "client \(client.clientID) appears twice")
+            try require(
+                Self.contains(clientRanges, client.clientID), "\(field).client_id",
+                "client \(client.clientID) is not in hello.client_ranges")
             let figures = [
                 ("compute_flops_per_second", client.computeFLOPsPerSecond),
                 ("uplink_bits_per_second", client.uplinkBitsPerSecond),
@@ -52,15 +56,34 @@ extension Hello {
             }
         }
     }
+
+    /// Whether sorted, disjoint `ranges` hold `id`.
+    static func contains(_ ranges: [ClosedRange<UInt32>], _ id: UInt32) -> Bool {
+        var low = 0
+        var high = ranges.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ranges[middle].lowerBound <= id { low = middle + 1 } else { high = middle }
+        }
+        return low > 0 && ranges[low - 1].contains(id)
+    }
 }
 
 extension Welcome {
     fileprivate func validate() throws(WireError) {
         try require(heartbeatIntervalMilliseconds >= 1, "welcome.heartbeat_interval_ms", "must be at least 1")
         try require(heartbeatLiveness >= 1, "welcome.heartbeat_liveness", "must be at least 1")
+        try validateRanges(acceptedClientRanges, field: "welcome.accepted_client_ranges")
+    }
+}
+
+/// Checks that ranges of client ids are sorted and disjoint, so that no client is named twice.
+private func validateRanges(_ ranges: [ClosedRange<UInt32>], field: String) throws(WireError) {
+    for (index, (earlier, later)) in zip(ranges, ranges.dropFirst()).enumerated() {
         try require(
-            Set(acceptedClientIDs).count == acceptedClientIDs.count, "welcome.accepted_client_ids",
-            "a client appears twice")
+            later.lowerBound > earlier.upperBound, "\(field)[\(index + 1)]",
+            "\(later.lowerBound)-\(later.upperBound) does not come after \(earlier.lowerBound)-\(earlier.upperBound): "
+                + "the ranges must be sorted and must not overlap")
     }
 }
 

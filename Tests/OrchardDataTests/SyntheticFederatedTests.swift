@@ -78,3 +78,27 @@ struct SyntheticFederatedTests {
         #expect(meanDistance(0, 0) < meanDistance(4, 4))
     }
 }
+
+@Suite("Synthetic clients one at a time")
+struct SyntheticClientTests {
+    static func features(_ data: Dataset) -> [Float] {
+        var features = [Float](repeating: 0, count: data.count * data.featuresPerSample)
+        var labels = [Int32](repeating: 0, count: data.count)
+        data.fillBatch(indices: 0..<data.count, features: &features, labels: &labels)
+        return features
+    }
+
+    @Test func aClientAloneIsItsEntryOfTheWholeFederation() {
+        let all = SyntheticFederated.generate(alpha: 0.5, beta: 0.5, clients: 5, seed: 11)
+        for (id, split) in all.enumerated() {
+            let alone = SyntheticFederated.client(id, alpha: 0.5, beta: 0.5, seed: 11)
+            #expect(alone.train.labels == split.train.labels && alone.test.labels == split.test.labels)
+            #expect(Self.features(alone.train) == Self.features(split.train))
+            #expect(Self.features(alone.test) == Self.features(split.test))
+            #expect(SyntheticFederated.trainingSamples(of: id, seed: 11) == split.train.count)
+        }
+        // A client far beyond any generated federation costs one client's work.
+        let far = SyntheticFederated.client(999_999, alpha: 0.5, beta: 0.5, seed: 11)
+        #expect(SyntheticFederated.trainingSamples(of: 999_999, seed: 11) == far.train.count)
+    }
+}

@@ -30,7 +30,7 @@ struct ClientHostLogTests {
                 settings.logger = Logger(label: "test.host") { _ in capture }
                 let data = SyntheticImages.generate(shape: [1, 28, 28], trainCount: 4, testCount: 1, seed: 1).train
                 let host = try ClientHost(
-                    settings: settings, clients: [LocalClient(id: 0, data: data)], profiles: [ClientProfile(id: 0)],
+                    settings: settings, clients: try HostClients([LocalClient(id: 0, data: data)]),
                     method: try FedAvgClient(setup: Self.setup))
                 try host.run()
             }

@@ -17,7 +17,7 @@ struct CoordinatorStateMachineTests {
         Machine(
             configuration: .init(
                 runID: 9, topologyName: "t", seed: 1, heartbeatInterval: .seconds(1), liveness: 3,
-                taskTimeout: .seconds(10), maxHosts: maxHosts, shardSizes: [0: 20, 1: 30]),
+                taskTimeout: .seconds(10), maxHosts: maxHosts, shardSizes: ShardSizes([0: 20, 1: 30]), clients: [0...1]),
             now: start)
     }
 
@@ -57,7 +57,7 @@ struct CoordinatorStateMachineTests {
     @Test func aHelloRegistersItsClientsAndIsWelcomed() throws {
         var machine = machine()
         let actions = machine.handle(.message(try hello("alpha", clients: [0, 1]), from: alpha), now: start)
-        #expect(machine.hostsOfClient[0] == [alpha] && machine.hostsOfClient[1] == [alpha])
+        #expect(machine.hosts(serving: 0) == [alpha] && machine.hosts(serving: 1) == [alpha])
         #expect(actions.contains { if case .send(let m, _) = $0, case .welcome = m.body { true } else { false } })
         #expect(machine.takeHostEvents().map(\.event) == [.joined])
     }
@@ -72,7 +72,7 @@ struct CoordinatorStateMachineTests {
             errorCodes(machine.handle(.message(try hello("alpha", clients: [0, 7]), from: alpha), now: start)) == [
                 .unknownClient
             ])
-        #expect(machine.hosts.isEmpty && machine.hostsOfClient.isEmpty)
+        #expect(machine.hosts.isEmpty && machine.clientsWithoutHost() == [0...1])
         _ = machine.handle(.message(try hello("alpha", clients: [0]), from: alpha), now: start)
         #expect(
             errorCodes(machine.handle(.message(try hello("beta", clients: [1]), from: beta), now: start)) == [
@@ -157,7 +157,7 @@ struct CoordinatorStateMachineTests {
                 if case .forgetMasks = $0 { false } else { true }
             })
         let actions = machine.handle(.tick, now: start + .milliseconds(3100))
-        #expect(machine.hosts[alpha] == nil && machine.hostsOfClient[0] == nil)
+        #expect(machine.hosts[alpha] == nil && machine.hosts(serving: 0).isEmpty)
         #expect(actions.contains(.forgetMasks(of: alpha)))
         let taskOfOne = try #require(assignments.first { $0.task.client == 1 }?.taskID)
         if assignments.first(where: { $0.task.client == 1 })?.host == alpha {

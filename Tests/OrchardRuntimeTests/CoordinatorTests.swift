@@ -38,9 +38,7 @@ struct CoordinatorTests {
                     let method = try FedAvgClient(setup: setup)
                     let host = try ClientHost(
                         settings: ClientHost.Settings(endpoint: endpoint, hostID: "test-host-\(index)"),
-                        clients: clients,
-                        profiles: profiles.filter { profile in clients.contains { $0.id == profile.id } },
-                        method: method)
+                        clients: try HostClients(clients), method: method)
                     try host.run()
                 } catch {
                     Issue.record("host \(index) failed: \(error)")

@@ -86,12 +86,13 @@ struct HostileRun {
     }
 
     func startHonestHost(endpoint: String) -> Thread {
-        let (setup, clients, profiles) = (Self.setup, clients, profiles)
+        let (setup, clients) = (Self.setup, clients)
         let thread = Thread {
             do {
                 let host = try ClientHost(
-                    settings: ClientHost.Settings(endpoint: endpoint, hostID: "honest"), clients: clients,
-                    profiles: profiles, method: try FedAvgClient(setup: setup))
+                    settings: ClientHost.Settings(endpoint: endpoint, hostID: "honest"),
+                    clients: try HostClients(clients),
+                    method: try FedAvgClient(setup: setup))
                 try host.run()
             } catch {
                 Issue.record("the honest host failed: \(error)")

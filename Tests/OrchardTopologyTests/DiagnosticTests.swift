@@ -130,6 +130,19 @@ struct DiagnosticTests {
             mentioning: ["must be at most 10,000,000, got 10_000_001"])
     }
 
+    @Test("a run may have at most ten million clients over all its groups")
+    func tooManyClients() {
+        let groups = "count: 6_000_000\n  - count: 5_000_000"
+        let diagnostics = Fixture.diagnostics(Fixture.minimal.replacingOccurrences(of: "count: 4", with: groups))
+        #expect(
+            diagnostics.contains {
+                $0.path == "groups" && $0.message.contains("11000000 clients in all, more than the 10000000")
+            }, "\(diagnostics)")
+        let fits = "count: 6_000_000\n  - count: 4_000_000"
+        let accepted = Fixture.diagnostics(Fixture.minimal.replacingOccurrences(of: "count: 4", with: fits))
+        #expect(!accepted.contains { $0.message.contains("a run may have") }, "\(accepted)")
+    }
+
     @Test("bad units are named with the key path, the value and examples")
     func badUnits() throws {
         let text = Fixture.minimal + "\n    link: {up: 5Mbs, down: 20Mbps, latency: 40}\n    memory: 4Mb\n"

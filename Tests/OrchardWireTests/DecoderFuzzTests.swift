@@ -128,7 +128,7 @@ struct DecoderFuzzTests {
         case .welcome:
             body = .welcome(
                 Welcome(
-                    topologyName: randomString(&random), seed: random.next(), acceptedClientIDs: [1, 5, 9],
+                    topologyName: randomString(&random), seed: random.next(), acceptedClientRanges: [1...1, 5...9],
                     heartbeatIntervalMilliseconds: 1 + UInt32(random.nextInt(below: 5000)),
                     settings: randomMap(&random) { randomString(&$0) }))
         case .task:

@@ -139,7 +139,22 @@ struct MessageCodecTests {
     @Test func encodeRejectsWhatTheReceiverWouldReject() {
         let invalid: [(Message, String)] = [
             (Message(body: .hello(Hello(hostID: "", clients: [ClientCapabilities(clientID: 1)]))), "hello.host_id"),
-            (Message(body: .hello(Hello(hostID: "h", clients: []))), "hello.clients"),
+            (Message(body: .hello(Hello(hostID: "h", clients: []))), "hello.client_ranges"),
+            (Message(body: .hello(Hello(hostID: "h", clientRanges: [5...9, 9...12]))), "hello.client_ranges[1]"),
+            (Message(body: .hello(Hello(hostID: "h", clientRanges: [5...9, 0...2]))), "hello.client_ranges[1]"),
+            (
+                Message(
+                    body: .hello(Hello(hostID: "h", clientRanges: [0...3], clients: [ClientCapabilities(clientID: 4)]))),
+                "hello.clients[0].client_id"
+            ),
+            (
+                Message(
+                    body: .welcome(
+                        Welcome(
+                            topologyName: "t", seed: 1, acceptedClientRanges: [0...3, 2...5],
+                            heartbeatIntervalMilliseconds: 1))),
+                "welcome.accepted_client_ranges[1]"
+            ),
             (
                 Message(
                     body: .hello(
@@ -151,7 +166,9 @@ struct MessageCodecTests {
             (
                 Message(
                     body: .welcome(
-                        Welcome(topologyName: "t", seed: 1, acceptedClientIDs: [1], heartbeatIntervalMilliseconds: 0))),
+                        Welcome(
+                            topologyName: "t", seed: 1, acceptedClientRanges: [1...1], heartbeatIntervalMilliseconds: 0)
+                    )),
                 "welcome.heartbeat_interval_ms"
             ),
             (

@@ -43,7 +43,7 @@ enum Samples {
                 ClientCapabilities(clientID: 7, memoryBudgetBytes: .max),
             ], softwareVersion: "orchard 0.1")
         let welcome = Welcome(
-            topologyName: "quickstart", seed: .max, acceptedClientIDs: [0, 7],
+            topologyName: "quickstart", seed: .max, acceptedClientRanges: [0...0, 7...7],
             heartbeatIntervalMilliseconds: 250, heartbeatLiveness: 4, settings: ["dataset": "synthetic"])
         let task = TaskAssignment(
             taskID: 1 << 40, clientID: 7, kind: .train, model: "lenet5",

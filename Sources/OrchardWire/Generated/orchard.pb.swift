@@ -468,6 +468,22 @@ nonisolated struct Orchard_Wire_V1_ClientCapabilities: Sendable {
   init() {}
 }
 
+/// A run of logical client ids, first to last, both included.
+nonisolated struct Orchard_Wire_V1_ClientRange: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var first: UInt32 = 0
+
+  /// at least first
+  var last: UInt32 = 0
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
 nonisolated struct Orchard_Wire_V1_Hello: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -476,7 +492,7 @@ nonisolated struct Orchard_Wire_V1_Hello: Sendable {
   /// 1 to 255 bytes of UTF-8, also the DEALER's routing id
   var hostID: String = String()
 
-  /// the logical clients this host serves, at least one
+  /// optional declarations, each of a client in client_ranges, at most once
   var clients: [Orchard_Wire_V1_ClientCapabilities] = []
 
   /// free text, for the run's records
@@ -484,6 +500,9 @@ nonisolated struct Orchard_Wire_V1_Hello: Sendable {
 
   /// a number the host process draws at start, 0 if not stated: tells two processes under one host id apart
   var instance: UInt64 = 0
+
+  /// the logical clients this host serves: at least one range, sorted, disjoint
+  var clientRanges: [Orchard_Wire_V1_ClientRange] = []
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -500,9 +519,6 @@ nonisolated struct Orchard_Wire_V1_Welcome: Sendable {
   /// the run seed every random stream derives from
   var seed: UInt64 = 0
 
-  /// the subset of hello.clients that joins the run
-  var acceptedClientIds: [UInt32] = []
-
   /// at least 1
   var heartbeatIntervalMs: UInt32 = 0
 
@@ -511,6 +527,9 @@ nonisolated struct Orchard_Wire_V1_Welcome: Sendable {
 
   /// run-wide settings (data set, model, ...)
   var settings: Dictionary<String,String> = [:]
+
+  /// the clients of hello.client_ranges that join the run
+  var acceptedClientRanges: [Orchard_Wire_V1_ClientRange] = []
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -964,9 +983,44 @@ nonisolated extension Orchard_Wire_V1_ClientCapabilities: SwiftProtobuf.Message,
   }
 }
 
+nonisolated extension Orchard_Wire_V1_ClientRange: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".ClientRange"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}first\0\u{1}last\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.first) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.last) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.first != 0 {
+      try visitor.visitSingularUInt32Field(value: self.first, fieldNumber: 1)
+    }
+    if self.last != 0 {
+      try visitor.visitSingularUInt32Field(value: self.last, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Orchard_Wire_V1_ClientRange, rhs: Orchard_Wire_V1_ClientRange) -> Bool {
+    if lhs.first != rhs.first {return false}
+    if lhs.last != rhs.last {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Orchard_Wire_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Hello"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}host_id\0\u{1}clients\0\u{3}software_version\0\u{1}instance\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}host_id\0\u{1}clients\0\u{3}software_version\0\u{1}instance\0\u{3}client_ranges\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -978,6 +1032,7 @@ nonisolated extension Orchard_Wire_V1_Hello: SwiftProtobuf.Message, SwiftProtobu
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.clients) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.softwareVersion) }()
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.instance) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.clientRanges) }()
       default: break
       }
     }
@@ -996,6 +1051,9 @@ nonisolated extension Orchard_Wire_V1_Hello: SwiftProtobuf.Message, SwiftProtobu
     if self.instance != 0 {
       try visitor.visitSingularUInt64Field(value: self.instance, fieldNumber: 4)
     }
+    if !self.clientRanges.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.clientRanges, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1004,6 +1062,7 @@ nonisolated extension Orchard_Wire_V1_Hello: SwiftProtobuf.Message, SwiftProtobu
     if lhs.clients != rhs.clients {return false}
     if lhs.softwareVersion != rhs.softwareVersion {return false}
     if lhs.instance != rhs.instance {return false}
+    if lhs.clientRanges != rhs.clientRanges {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1011,7 +1070,7 @@ nonisolated extension Orchard_Wire_V1_Hello: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Orchard_Wire_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Welcome"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}topology_name\0\u{1}seed\0\u{3}accepted_client_ids\0\u{3}heartbeat_interval_ms\0\u{3}heartbeat_liveness\0\u{1}settings\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}topology_name\0\u{1}seed\0\u{4}\u{2}heartbeat_interval_ms\0\u{3}heartbeat_liveness\0\u{1}settings\0\u{3}accepted_client_ranges\0\u{b}accepted_client_ids\0\u{c}\u{3}\u{1}")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1021,10 +1080,10 @@ nonisolated extension Orchard_Wire_V1_Welcome: SwiftProtobuf.Message, SwiftProto
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.topologyName) }()
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.seed) }()
-      case 3: try { try decoder.decodeRepeatedUInt32Field(value: &self.acceptedClientIds) }()
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.heartbeatIntervalMs) }()
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.heartbeatLiveness) }()
       case 6: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.settings) }()
+      case 7: try { try decoder.decodeRepeatedMessageField(value: &self.acceptedClientRanges) }()
       default: break
       }
     }
@@ -1037,9 +1096,6 @@ nonisolated extension Orchard_Wire_V1_Welcome: SwiftProtobuf.Message, SwiftProto
     if self.seed != 0 {
       try visitor.visitSingularUInt64Field(value: self.seed, fieldNumber: 2)
     }
-    if !self.acceptedClientIds.isEmpty {
-      try visitor.visitPackedUInt32Field(value: self.acceptedClientIds, fieldNumber: 3)
-    }
     if self.heartbeatIntervalMs != 0 {
       try visitor.visitSingularUInt32Field(value: self.heartbeatIntervalMs, fieldNumber: 4)
     }
@@ -1049,16 +1105,19 @@ nonisolated extension Orchard_Wire_V1_Welcome: SwiftProtobuf.Message, SwiftProto
     if !self.settings.isEmpty {
       try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.settings, fieldNumber: 6)
     }
+    if !self.acceptedClientRanges.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.acceptedClientRanges, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   static func ==(lhs: Orchard_Wire_V1_Welcome, rhs: Orchard_Wire_V1_Welcome) -> Bool {
     if lhs.topologyName != rhs.topologyName {return false}
     if lhs.seed != rhs.seed {return false}
-    if lhs.acceptedClientIds != rhs.acceptedClientIds {return false}
     if lhs.heartbeatIntervalMs != rhs.heartbeatIntervalMs {return false}
     if lhs.heartbeatLiveness != rhs.heartbeatLiveness {return false}
     if lhs.settings != rhs.settings {return false}
+    if lhs.acceptedClientRanges != rhs.acceptedClientRanges {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
