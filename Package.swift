@@ -48,6 +48,9 @@ let package = Package(
             // library call per value, slower than the bit arithmetic it replaced.
             swiftSettings: vectorised),
         .target(
+            name: "OrchardExport",
+            dependencies: ["OrchardNN", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(
             name: "OrchardTopology",
             dependencies: ["OrchardData", "OrchardNN", "OrchardFormat", .product(name: "Yams", package: "Yams")]),
         .target(
@@ -62,7 +65,7 @@ let package = Package(
             name: "OrchardRuntime",
             dependencies: [
                 "OrchardWire", "OrchardPayload", "OrchardFederation", "OrchardTopology", "OrchardStore", "OrchardData",
-                "OrchardNN", "OrchardTensor", logging,
+                "OrchardNN", "OrchardTensor", "OrchardExport", logging,
             ]),
         .target(name: "OrchardStore", dependencies: ["OrchardTensor", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "OrchardReport", dependencies: ["OrchardStore", "OrchardFormat"]),
@@ -70,7 +73,7 @@ let package = Package(
             name: "orchard",
             dependencies: [
                 "OrchardTensor", "OrchardNN", "OrchardData", "OrchardTopology", "OrchardStore", "OrchardReport",
-                "OrchardRuntime", "OrchardPruning", "OrchardFormat", "OrchardWire", "OrchardFederation",
+                "OrchardRuntime", "OrchardPruning", "OrchardFormat", "OrchardWire", "OrchardFederation", "OrchardExport",
                 argumentParser, logging,
             ]),
 
@@ -83,6 +86,11 @@ let package = Package(
             path: "Tests/OrchardStoreTestSupport"),
         .testTarget(name: "OrchardTestSupportTests", dependencies: ["OrchardTestSupport"]),
         .testTarget(name: "OrchardFormatTests", dependencies: ["OrchardFormat"]),
+        .testTarget(
+            name: "OrchardExportTests",
+            dependencies: [
+                "OrchardExport", "OrchardNN", "OrchardTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
         .testTarget(name: "OrchardTensorTests", dependencies: ["OrchardTensor", "OrchardTestSupport"]),
         .testTarget(
             name: "OrchardNNTests", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData", "OrchardTestSupport"]),

@@ -30,15 +30,8 @@ public final class CoordinatorSession {
         security: WireSecurity = .insecure
     ) throws {
         configuration = try RunConfiguration(plan)
-        let perClass = configuration.setup.settings["server_samples_per_class"]
-        let data = try RunData.load(plan, clients: [], keepTrain: perClass != nil)
-        var setup = configuration.setup
-        if let perClass, let train = data.train {
-            // The server's labelled set comes from the training split: the test split is for evaluation only.
-            setup.serverData = train.samplesPerClass(
-                Int(perClass), random: RandomStream(seed: plan.topology.seed, purpose: "server-data"))
-        }
-        method = try MethodRegistry.server(plan.topology.method.name, setup: setup)
+        let data = try RunData.load(plan, clients: [], keepTrain: configuration.needsServerData)
+        method = try MethodRegistry.server(plan.topology.method.name, setup: configuration.serverSetup(data))
         var devices = DeviceMasks()
         if resume {
             store = try RunStore.open(at: database)

@@ -1,5 +1,8 @@
+import OrchardExport
 import OrchardFederation
+import OrchardNN
 import OrchardPayload
+import OrchardTensor
 import OrchardTopology
 
 /// What the coordinator and the hosts derive from a validated topology.
@@ -39,6 +42,9 @@ public struct RunConfiguration: Sendable {
                 weightDecay: Float(topology.training.weightDecay)),
             settings: numbers, choices: choices, aggregation: Self.aggregation(topology.aggregation))
         setup.valuePrecision = halfPrecision ? .float16 : .float32
+        if let path = topology.model.initPath {
+            setup.initialState = try Self.initialState(path, setup: setup)
+        }
         self.setup = setup
         // A group without a link or a speed is simulated as infinitely fast in that respect.
         profiles = topology.clients.map { client in
@@ -49,6 +55,31 @@ public struct RunConfiguration: Sendable {
                 latencySeconds: client.link?.latency ?? 0, flopsPerSecond: client.compute ?? .infinity,
                 availability: client.availability)
         }
+    }
+
+    /// The weights of the safetensors file at `path` (`model.init`), checked name by name and shape
+    /// by shape against the run's model.
+    static func initialState(_ path: String, setup: MethodSetup) throws -> ParameterArchive {
+        let network = try setup.makeNetwork()
+        return try StateDictionary.archive(
+            from: SafeTensorsFile(contentsOf: path), for: network, source: "model.init \(path)")
+    }
+
+    /// The setting that asks for a labelled server set of this many samples per class.
+    static let serverSamplesKey = "server_samples_per_class"
+
+    /// Whether the method's server needs a labelled set from the training split.
+    public var needsServerData: Bool { setup.settings[Self.serverSamplesKey] != nil }
+
+    /// The method's setup, with the server's labelled set drawn from `data`'s training split when
+    /// the method asks for one (`needsServerData`; the test split is for evaluation only).
+    public func serverSetup(_ data: RunData) -> MethodSetup {
+        var setup = self.setup
+        if let perClass = setup.settings[Self.serverSamplesKey], let train = data.train {
+            setup.serverData = train.samplesPerClass(
+                Int(perClass), random: RandomStream(seed: plan.topology.seed, purpose: "server-data"))
+        }
+        return setup
     }
 
     /// The methods' form of the topology's `aggregation:`.
