@@ -73,8 +73,8 @@ let package = Package(
             name: "orchard",
             dependencies: [
                 "OrchardTensor", "OrchardNN", "OrchardData", "OrchardTopology", "OrchardStore", "OrchardReport",
-                "OrchardRuntime", "OrchardPruning", "OrchardFormat", "OrchardWire", "OrchardFederation", "OrchardExport",
-                argumentParser, logging,
+                "OrchardRuntime", "OrchardPruning", "OrchardFormat", "OrchardWire", "OrchardFederation",
+                "OrchardExport", argumentParser, logging,
             ]),
 
         .target(
@@ -88,9 +88,7 @@ let package = Package(
         .testTarget(name: "OrchardFormatTests", dependencies: ["OrchardFormat"]),
         .testTarget(
             name: "OrchardExportTests",
-            dependencies: [
-                "OrchardExport", "OrchardNN", "OrchardTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            ]),
+            dependencies: ["OrchardExport", "OrchardNN", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "OrchardTensorTests", dependencies: ["OrchardTensor", "OrchardTestSupport"]),
         .testTarget(
             name: "OrchardNNTests", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData", "OrchardTestSupport"]),

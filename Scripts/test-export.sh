@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks `orchard export` against the outside world (docs/export.md): makes small runs on generated
-# data (LeNet-5, ResNet-8 and VGG-11 with batch norm, dense and at 5% density), exports each as ONNX
+# data (LeNet-5, ResNet-8 and VGG-11 with batch norm, dense and at 5% density, and LeNet-5 on
+# standardised MNIST-format bytes, whose graph starts with the normalisation), exports each as ONNX
 # (sparse and --dense) and safetensors (--masks) with Orchard's reference outputs, and runs
 # Scripts/export-checks.py: onnx.checker on every file, onnxruntime's logits and accuracy against
 # Orchard's, PyTorch's layer outputs and gradients on the same weights and batch. Then starts a run
@@ -42,7 +43,8 @@ fi
 [[ -x $orchard ]] || swift build --product orchard
 
 work=$(mktemp -d /tmp/orchard-export.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# KEEP_EXPORT_WORK=1 keeps the runs and exports for a look after a failure.
+[[ ${KEEP_EXPORT_WORK:-0} == 1 ]] && echo "work folder: $work" || trap 'rm -rf "$work"' EXIT
 
 # The topology of one case: model, model settings, data set and method.
 topology() {
@@ -63,12 +65,15 @@ groups:
 YAML
 }
 
+"$python" Scripts/export-checks.py --write-idx "$work/idx"
+idx="{kind: mnist, path: $work/idx, pixels: standardised}"
 grey="{kind: synthetic-images, train_samples: 240, test_samples: 120}"
 rgb="{kind: synthetic-images-rgb, train_samples: 120, test_samples: 60}"
 sparse="{name: fixed-mask, density: 5%, criterion: magnitude}"
 cases=(
     "lenet5-dense|lenet5|$grey|fedavg"
     "lenet5-5pct|lenet5|$grey|$sparse"
+    "lenet5-idx-5pct|lenet5|$idx|$sparse"
     "resnet8-dense|{name: resnet8, width: 0.25}|$rgb|fedavg"
     "resnet8-5pct|{name: resnet8, width: 0.25}|$rgb|$sparse"
     "vgg11-dense|{name: vgg11, width: 0.125}|$rgb|fedavg"
@@ -77,6 +82,8 @@ cases=(
 
 for entry in "${cases[@]}"; do
     IFS='|' read -r name model dataset method <<<"$entry"
+    # EXPORT_CASE=NAME runs that case alone.
+    [[ -n ${EXPORT_CASE:-} && $name != "$EXPORT_CASE" ]] && continue
     echo "== $name"
     case=$work/$name
     mkdir -p "$case"

@@ -25,7 +25,8 @@ struct ONNXGraph {
     /// Adds a node of `operation` and returns the name of its output.
     @discardableResult
     mutating func add(
-        _ operation: String, name: String, inputs: [String], attributes: [Onnx_AttributeProto] = [], output: String? = nil
+        _ operation: String, name: String, inputs: [String], attributes: [Onnx_AttributeProto] = [],
+        output: String? = nil
     ) -> String {
         var node = Onnx_NodeProto()
         node.opType = operation

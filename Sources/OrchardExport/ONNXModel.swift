@@ -41,7 +41,8 @@ public enum ONNXModel {
             let channels = network.sampleShape.first ?? 0
             guard normalisation.mean.count == channels, normalisation.std.count == channels else {
                 throw ExportError(
-                    "the data set normalises \(normalisation.mean.count) channels but \(network.name) takes \(channels)")
+                    "the data set normalises \(normalisation.mean.count) channels but \(network.name) takes \(channels)"
+                )
             }
             let shape = [1, channels] + Array(repeating: 1, count: network.sampleShape.count - 1)
             graph.addConstant("input_mean", shape: shape, floats: normalisation.mean)

@@ -36,7 +36,8 @@ extension SafeTensorsFile {
         }
         let headerLength = Int(declared)
         guard headerLength <= bytes.count - 8 else {
-            throw SafeTensorsError("the header claims \(headerLength) bytes but the file has \(bytes.count - 8) after its length")
+            throw SafeTensorsError(
+                "the header claims \(headerLength) bytes but the file has \(bytes.count - 8) after its length")
         }
         let header = try Self.parseHeader(bytes[8..<(8 + headerLength)])
         let buffer = bytes[(8 + headerLength)...]
@@ -45,7 +46,12 @@ extension SafeTensorsFile {
             let range = try Self.checkedRange(name, entry, bufferBytes: buffer.count)
             let start = buffer.startIndex + range.lowerBound
             tensors.append(
-                (range, SafeTensor(name: name, dtype: entry.dtype, shape: entry.shape, bytes: Array(buffer[start..<(start + range.count)]))))
+                (
+                    range,
+                    SafeTensor(
+                        name: name, dtype: entry.dtype, shape: entry.shape,
+                        bytes: Array(buffer[start..<(start + range.count)]))
+                ))
         }
         tensors.sort { ($0.range.lowerBound, $0.range.upperBound) < ($1.range.lowerBound, $1.range.upperBound) }
         var covered = 0
@@ -81,7 +87,8 @@ extension SafeTensorsFile {
             let name = try container.decode(String.self, forKey: .dtype)
             guard let dtype = SafeTensorsDType(rawValue: name) else {
                 throw SafeTensorsError(
-                    "unknown dtype '\(name)'; known: \(SafeTensorsDType.allCases.map(\.rawValue).joined(separator: ", "))")
+                    "unknown dtype '\(name)'; known: \(SafeTensorsDType.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             self.dtype = dtype
             // Read as numbers and checked here: Foundation reports a fraction where an Int is
@@ -168,7 +175,8 @@ extension SafeTensorsFile {
             count = product
         }
         guard entry.offsets.count == 2, entry.offsets[0] >= 0, entry.offsets[0] <= entry.offsets[1] else {
-            throw SafeTensorsError("tensor '\(name)' has data_offsets \(entry.offsets), not [begin, end] with begin <= end")
+            throw SafeTensorsError(
+                "tensor '\(name)' has data_offsets \(entry.offsets), not [begin, end] with begin <= end")
         }
         guard entry.offsets[1] <= bufferBytes else {
             throw SafeTensorsError(

@@ -103,7 +103,8 @@ public struct SafeTensorsFile: Sendable, Equatable {
                         + "of \(tensor.dtype.rawValue)")
             }
             header[tensor.name] = [
-                "dtype": tensor.dtype.rawValue, "shape": tensor.shape, "data_offsets": [offset, offset + tensor.bytes.count],
+                "dtype": tensor.dtype.rawValue, "shape": tensor.shape,
+                "data_offsets": [offset, offset + tensor.bytes.count],
             ]
             offset += tensor.bytes.count
         }

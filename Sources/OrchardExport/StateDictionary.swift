@@ -75,7 +75,8 @@ public enum StateDictionary {
                 "\(source): tensor '\(entry.name)' has shape \(tensor.shape) but the model's is \(entry.shape)")
         }
         guard let values = tensor.floats else {
-            throw ImportError("\(source): tensor '\(entry.name)' is \(tensor.dtype.rawValue); Orchard reads F32 weights")
+            throw ImportError(
+                "\(source): tensor '\(entry.name)' is \(tensor.dtype.rawValue); Orchard reads F32 weights")
         }
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw ImportError("\(source): tensor '\(entry.name)' holds \(values[bad]) at flat index \(bad)")
@@ -92,7 +93,8 @@ public enum StateDictionary {
         }
         for (index, flag) in mask.bytes.enumerated() {
             guard flag <= 1 else {
-                throw ImportError("\(source): mask '\(mask.name)' holds \(flag) at flat index \(index); masks hold 0 or 1")
+                throw ImportError(
+                    "\(source): mask '\(mask.name)' holds \(flag) at flat index \(index); masks hold 0 or 1")
             }
             if flag == 0 { values[index] = 0 }
         }

@@ -51,7 +51,8 @@ public struct CheckpointModel {
         let data = try RunData.load(plan, clients: [], keepTrain: configuration.needsServerData)
         let method = try MethodRegistry.server(plan.topology.method.name, setup: configuration.serverSetup(data))
         try method.restore(checkpointExtra: try CheckpointExtra.split(checkpoint.state.extra).method)
-        let archive = try ParameterArchive(entries: ParameterArchive(method.global).entries, values: checkpoint.state.values)
+        let archive = try ParameterArchive(
+            entries: ParameterArchive(method.global).entries, values: checkpoint.state.values)
         try archive.load(into: method.global)
         let roundRecord = try store.rounds(run: run).first { $0.round == checkpoint.round }
         return CheckpointModel(

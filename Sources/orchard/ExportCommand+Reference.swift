@@ -22,9 +22,13 @@ enum ReferenceOutputs {
         let test = model.test
         var tensors: [SafeTensor] = []
         if let bytes = test.sampleBytes {
-            tensors.append(SafeTensor(name: "images", dtype: .uint8, shape: [test.count] + test.sampleShape, bytes: bytes))
+            tensors.append(
+                SafeTensor(name: "images", dtype: .uint8, shape: [test.count] + test.sampleShape, bytes: bytes))
         } else {
-            tensors.append(SafeTensor(name: "features", shape: [test.count] + test.sampleShape, floats: features(test, Array(0..<test.count))))
+            tensors.append(
+                SafeTensor(
+                    name: "features", shape: [test.count] + test.sampleShape,
+                    floats: features(test, Array(0..<test.count))))
         }
         var labels = [UInt8]()
         for label in test.labels { withUnsafeBytes(of: Int64(label).littleEndian) { labels += $0 } }
@@ -32,7 +36,8 @@ enum ReferenceOutputs {
         var logits = [Float]()
         for start in stride(from: 0, to: test.count, by: 256) {
             let indices = Array(start..<min(start + 256, test.count))
-            let output = network.forward(Tensor(shape: [indices.count] + test.sampleShape, values: features(test, indices)), mode: .evaluation)
+            let output = network.forward(
+                Tensor(shape: [indices.count] + test.sampleShape, values: features(test, indices)), mode: .evaluation)
             logits += values(output)
         }
         tensors.append(SafeTensor(name: "logits", shape: [test.count, network.classes], floats: logits))
@@ -75,7 +80,8 @@ enum ReferenceOutputs {
     }
 
     private static func walk(
-        _ chain: Sequential, prefix: String, value: inout Tensor, channelMajor: inout Bool, into tensors: inout [SafeTensor]
+        _ chain: Sequential, prefix: String, value: inout Tensor, channelMajor: inout Bool,
+        into tensors: inout [SafeTensor]
     ) {
         for entry in chain.layers {
             let name = prefix.isEmpty ? entry.name : prefix + "." + entry.name
@@ -86,7 +92,10 @@ enum ReferenceOutputs {
             value = entry.layer.forward(value, mode: .evaluation).copy()
             if entry.layer is ChannelMajor { channelMajor = true }
             if entry.layer is Flatten { channelMajor = false }
-            tensors.append(SafeTensor(name: "activation." + name, shape: sampleMajorShape(value.shape, channelMajor), floats: sampleMajor(value, channelMajor)))
+            tensors.append(
+                SafeTensor(
+                    name: "activation." + name, shape: sampleMajorShape(value.shape, channelMajor),
+                    floats: sampleMajor(value, channelMajor)))
         }
     }
 
@@ -124,7 +133,9 @@ enum ReferenceOutputs {
                 var scattered = [Float](repeating: 0, count: named.parameter.denseCount)
                 let kept = dense
                 kept.withUnsafeBufferPointer { source in
-                    scattered.withUnsafeMutableBufferPointer { pattern.scatter(source.baseAddress!, into: $0.baseAddress!) }
+                    scattered.withUnsafeMutableBufferPointer {
+                        pattern.scatter(source.baseAddress!, into: $0.baseAddress!)
+                    }
                 }
                 dense = scattered
             }

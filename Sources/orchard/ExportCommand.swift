@@ -59,7 +59,8 @@ struct Export: ParsableCommand {
         if let reference {
             try Self.write(try ReferenceOutputs.file(model).encoded(), to: reference)
         }
-        print("wrote \(out): \(model.network.name) after round \(model.round), \(format.rawValue), \(bytes.count) bytes")
+        print(
+            "wrote \(out): \(model.network.name) after round \(model.round), \(format.rawValue), \(bytes.count) bytes")
     }
 
     /// What every export records: where the model comes from and how good it was.
@@ -67,7 +68,8 @@ struct Export: ParsableCommand {
         var metadata = [
             "topology_sha256": model.record.info.topologySHA256, "method": model.record.info.method,
             "model": model.network.name, "dataset": model.record.info.dataset, "round": String(model.round),
-            "orchard_version": OrchardVersion.current, "density": String(model.density ?? networkDensity(model.network)),
+            "orchard_version": OrchardVersion.current,
+            "density": String(model.density ?? networkDensity(model.network)),
         ]
         if let accuracy = model.accuracy { metadata["accuracy"] = String(accuracy) }
         return metadata

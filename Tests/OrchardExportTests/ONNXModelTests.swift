@@ -6,7 +6,9 @@ import Testing
 @testable import OrchardExport
 
 @Suite struct ONNXModelTests {
-    static func decode(_ network: Network, sparse: Bool, normalisation: ONNXModel.Normalisation?) throws -> Onnx_ModelProto {
+    static func decode(_ network: Network, sparse: Bool, normalisation: ONNXModel.Normalisation?) throws
+        -> Onnx_ModelProto
+    {
         let bytes = try ONNXModel.encode(
             network, normalisation: normalisation, sparse: sparse, metadata: ["round": "4"], producerVersion: "test")
         return try Onnx_ModelProto(serializedBytes: bytes)
@@ -56,7 +58,9 @@ import Testing
         let model = try Self.decode(network, sparse: true, normalisation: nil)
         let operations = model.graph.node.map(\.opType)
         #expect(operations.filter { $0 == "Add" }.count == 3)
-        #expect(operations.filter { $0 == "BatchNormalization" }.count == network.parameters.filter { $0.name.hasSuffix("running_mean") }.count)
+        #expect(
+            operations.filter { $0 == "BatchNormalization" }.count
+                == network.parameters.filter { $0.name.hasSuffix("running_mean") }.count)
         let add = try #require(model.graph.node.first { $0.name == "layer2.0.add" })
         #expect(add.input[1] == "layer2.0.downsample.1:BatchNormalization")
         #expect(operations.suffix(4) == ["GlobalAveragePool", "Flatten", "Gemm", "Identity"])

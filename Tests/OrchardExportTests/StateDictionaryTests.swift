@@ -13,7 +13,8 @@ import Testing
         let source = try Self.lenet(seed: 1)
         let target = try Self.lenet(seed: 2)
         #expect(Self.values(source) != Self.values(target))
-        let file = try SafeTensorsFile(decoding: SafeTensorsFile(tensors: StateDictionary.tensors(of: source, masks: false)).encoded())
+        let file = try SafeTensorsFile(
+            decoding: SafeTensorsFile(tensors: StateDictionary.tensors(of: source, masks: false)).encoded())
         #expect(file.tensors.map(\.name) == source.parameters.map(\.name))
         try StateDictionary.archive(from: file, for: target, source: "test").load(into: target)
         #expect(Self.values(source) == Self.values(target))
@@ -30,7 +31,8 @@ import Testing
         let index = try #require(edited.firstIndex { $0.name == "fc3.weight" })
         edited[index] = SafeTensor(name: "fc3.weight", shape: [10, 84], floats: Array(repeating: 2, count: 840))
         let target = try Self.lenet(seed: 2)
-        try StateDictionary.archive(from: SafeTensorsFile(tensors: edited), for: target, source: "test").load(into: target)
+        try StateDictionary.archive(from: SafeTensorsFile(tensors: edited), for: target, source: "test").load(
+            into: target)
         let loaded = Array(UnsafeBufferPointer(start: target.parameter(named: "fc3.weight")!.value.data, count: 840))
         #expect(loaded.filter { $0 != 0 }.count == 3 && loaded[5] == 2)
     }
@@ -38,7 +40,8 @@ import Testing
     @Test func ignoresPyTorchBatchCounters() throws {
         let network = try ModelZoo.make("resnet8", sampleShape: [3, 8, 8], classes: 4, width: 0.25)
         var tensors = StateDictionary.tensors(of: network, masks: false)
-        tensors.append(SafeTensor(name: "bn1.num_batches_tracked", dtype: .int64, shape: [], bytes: [3, 0, 0, 0, 0, 0, 0, 0]))
+        tensors.append(
+            SafeTensor(name: "bn1.num_batches_tracked", dtype: .int64, shape: [], bytes: [3, 0, 0, 0, 0, 0, 0, 0]))
         _ = try StateDictionary.archive(from: SafeTensorsFile(tensors: tensors), for: network, source: "test")
     }
 
@@ -47,7 +50,8 @@ import Testing
         var tensors = StateDictionary.tensors(of: network, masks: false)
         edit(&tensors)
         do {
-            _ = try StateDictionary.archive(from: SafeTensorsFile(tensors: tensors), for: network, source: "w.safetensors")
+            _ = try StateDictionary.archive(
+                from: SafeTensorsFile(tensors: tensors), for: network, source: "w.safetensors")
         } catch {
             return error.description
         }
@@ -70,7 +74,9 @@ import Testing
             $0[1] = SafeTensor(name: "conv1.bias", dtype: .float16, shape: [6], bytes: Array(repeating: 0, count: 12))
         }
         #expect(type == "w.safetensors: tensor 'conv1.bias' is F16; Orchard reads F32 weights")
-        let nan = try Self.importError { $0[1] = SafeTensor(name: "conv1.bias", shape: [6], floats: [0, 0, .nan, 0, 0, 0]) }
+        let nan = try Self.importError {
+            $0[1] = SafeTensor(name: "conv1.bias", shape: [6], floats: [0, 0, .nan, 0, 0, 0])
+        }
         #expect(nan.contains("'conv1.bias' holds nan at flat index 2"))
         let mask = try Self.importError {
             $0.append(SafeTensor(name: "conv1.bias.mask", dtype: .uint8, shape: [6], bytes: [1, 1, 2, 1, 1, 1]))
