@@ -126,7 +126,8 @@ let package = Package(
             name: "OrchardReportTests",
             dependencies: ["OrchardReport", "OrchardStore", "OrchardStoreTestSupport", "OrchardTestSupport"]),
         .testTarget(
-            name: "orchardTests", dependencies: ["orchard", "OrchardStore", "OrchardTestSupport", "COrchardZlib"]),
+            name: "orchardTests",
+            dependencies: ["orchard", "OrchardStore", "OrchardTestSupport", "COrchardZlib", "OrchardExport"]),
     ]
 )
 

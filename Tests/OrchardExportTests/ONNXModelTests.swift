@@ -66,3 +66,32 @@ import Testing
         #expect(operations.suffix(4) == ["GlobalAveragePool", "Flatten", "Gemm", "Identity"])
     }
 }
+
+/// A small width for the models that have one, so that the tests stay fast.
+enum ModelSpecWidth {
+    static func of(_ name: String) -> Double { name == "vgg11" || name.hasPrefix("resnet") ? 0.125 : 1 }
+}
+
+@Suite struct ZooExportTests {
+    @Test(arguments: ModelZoo.names)
+    func everyModelExportsInBothFormats(name: String) throws {
+        let image = ["lenet5", "logreg", "mlp"].contains(name) ? [1, 28, 28] : [3, 32, 32]
+        let width = ModelSpecWidth.of(name)
+        let network = try ModelZoo.make(name, sampleShape: image, classes: 10, width: width)
+        let model = try ONNXModelTests.decode(network, sparse: true, normalisation: nil)
+        let initializers = Set(model.graph.initializer.map(\.name))
+        #expect(network.parameters.allSatisfy { initializers.contains($0.name) })
+        // Every node reads the input, an initializer or an earlier node's output.
+        var known = initializers.union(["input"])
+        for node in model.graph.node {
+            #expect(node.input.allSatisfy { known.contains($0) }, "\(node.name) reads an unknown value")
+            known.formUnion(node.output)
+        }
+        #expect(model.graph.node.last?.output == ["logits"])
+        let file = try SafeTensorsFile(
+            decoding: SafeTensorsFile(tensors: StateDictionary.tensors(of: network, masks: true)).encoded())
+        let copy = try ModelZoo.make(name, sampleShape: image, classes: 10, width: width, seed: 9)
+        try StateDictionary.archive(from: file, for: copy, source: name).load(into: copy)
+        #expect(ParameterArchive(copy).values == ParameterArchive(network).values)
+    }
+}
