@@ -15,7 +15,7 @@ struct ModelInitTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         // The parser checks that the file exists; its contents are checked against the model at run time.
-        FileManager.default.createFile(atPath: folder.path + "/w.safetensors", contents: Data([0]))
+        #expect(FileManager.default.createFile(atPath: folder.path + "/w.safetensors", contents: Data([0])))
         let model = try Fixture.plan(Self.topology(init: "w.safetensors"), root: folder.path).topology.model
         #expect(model.initPath == URL(fileURLWithPath: folder.path + "/w.safetensors").standardizedFileURL.path)
         #expect(try Fixture.plan(Fixture.minimal).topology.model.initPath == nil)
