@@ -52,7 +52,10 @@ let package = Package(
             dependencies: ["OrchardNN", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(
             name: "OrchardTopology",
-            dependencies: ["OrchardData", "OrchardNN", "OrchardFormat", .product(name: "Yams", package: "Yams")]),
+            dependencies: [
+                "OrchardData", "OrchardNN", "OrchardFormat", "OrchardFederation",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .target(
             name: "OrchardPruning",
             dependencies: [
@@ -100,7 +103,9 @@ let package = Package(
         ),
         .testTarget(
             name: "OrchardTopologyTests",
-            dependencies: ["OrchardTopology", "OrchardFormat", "OrchardData", "OrchardTestSupport"]),
+            dependencies: [
+                "OrchardTopology", "OrchardFederation", "OrchardFormat", "OrchardData", "OrchardTestSupport",
+            ]),
         .testTarget(
             name: "OrchardPruningTests",
             dependencies: ["OrchardPruning", "OrchardNN", "OrchardTensor", "OrchardData", "OrchardTestSupport"]),

@@ -61,10 +61,35 @@ private final class PayloadBox {
 
 /// What a client is asked to do in a round: a kind, settings and the tensors it needs.
 public struct ClientTask {
+    /// What a task asks a client to do; the raw value is the name that travels on the wire.
+    public enum Kind: String, Sendable, CaseIterable, CustomStringConvertible {
+        /// Local training; the result carries the trained state.
+        case train
+        /// Local training that also changes or reports on the mask (the dynamic-mask methods).
+        case adjust
+        /// Batch-norm statistics of candidate models on the client's validation split (FedTiny).
+        case batchNormStatistics = "bn_stats"
+        /// Loss and correct count of candidate models on the client's validation split (FedTiny).
+        case score
+
+        /// The name on the wire.
+        public var description: String { rawValue }
+
+        /// The kind named `name` on the wire.
+        /// - Throws: `FederationError` naming the kinds there are, for any other name.
+        public init(wireName name: String) throws {
+            guard let kind = Kind(rawValue: name) else {
+                let known = Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                throw FederationError("unknown task kind '\(name)'; known kinds: \(known)")
+            }
+            self = kind
+        }
+    }
+
     public var client: Int
     public var round: Int
-    /// What to do, such as `train` or `evaluate`; methods define their own kinds.
-    public var kind: String
+    /// What to do.
+    public var kind: Kind
     /// Numeric settings of this task (learning rate, epochs, ...).
     public var settings: [String: Double]
     public var tensors: [NamedTensor]
@@ -72,7 +97,7 @@ public struct ClientTask {
     /// sets on every task it sends; a method leaves it alone.
     public var precision: ValuePrecision = .float32
 
-    public init(client: Int, round: Int, kind: String, settings: [String: Double] = [:], tensors: [NamedTensor] = []) {
+    public init(client: Int, round: Int, kind: Kind, settings: [String: Double] = [:], tensors: [NamedTensor] = []) {
         self.client = client
         self.round = round
         self.kind = kind
@@ -103,7 +128,8 @@ public enum TaskOutcome: String, Sendable {
 public struct ClientResult {
     public var client: Int
     public var round: Int
-    public var kind: String
+    /// The kind of the task this answers.
+    public var kind: ClientTask.Kind
     public var outcome: TaskOutcome
     public var reason: String
     /// Figures such as `samples`, `loss`, `flops` and `peak_memory_bytes`.
@@ -111,7 +137,7 @@ public struct ClientResult {
     public var tensors: [NamedTensor]
 
     public init(
-        client: Int, round: Int, kind: String, outcome: TaskOutcome = .ok, reason: String = "",
+        client: Int, round: Int, kind: ClientTask.Kind, outcome: TaskOutcome = .ok, reason: String = "",
         metrics: [String: Double] = [:], tensors: [NamedTensor] = []
     ) {
         self.client = client

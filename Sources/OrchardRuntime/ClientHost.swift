@@ -231,18 +231,16 @@ public final class ClientHost {
             // The task goes straight to the method, which owns its tensors and can free them once
             // loaded, so that they do not count in the task's measured memory.
             var result = try method.run(
-                TaskMessages.task(message, assignment: assignment, tensors: tensors), on: client)
+                try TaskMessages.task(message, assignment: assignment, tensors: tensors), on: client)
             result.metrics["wall_seconds"] = (ContinuousClock.now - started).inSeconds
             return try TaskMessages.message(result, taskID: assignment.taskID, runID: message.runID)
         } catch {
             settings.logger.debug("task \(assignment.taskID) of client \(clientID) failed: \(error)")
-            var failed = ClientResult(
-                client: clientID, round: Int(message.round), kind: assignment.kind.rawValue, outcome: .error,
-                reason: "\(error)")
             // Says so in a figure, so that the coordinator sends the positions instead.
-            if error is MissingMaskError { failed.metrics[MissingMaskError.metric] = 1 }
-            // An error result has no tensors, so it always encodes.
-            return try! TaskMessages.message(failed, taskID: assignment.taskID, runID: message.runID)
+            let metrics = error is MissingMaskError ? [MissingMaskError.metric: 1.0] : [:]
+            return TaskMessages.failure(
+                client: clientID, round: message.round, reason: "\(error)", metrics: metrics,
+                taskID: assignment.taskID, runID: message.runID)
         }
     }
 }

@@ -165,7 +165,7 @@ extension Coordinator {
             traffic.bytesDown[task.client] = size.totalBytes
             traffic.messages.append(Self.messageRecord(size, client: task.client, direction: .down, kind: "task"))
             traffic.clients[task.client] = ClientRoundRecord(
-                clientID: task.client, task: task.kind, status: .ok,
+                clientID: task.client, task: task.kind.rawValue, status: .ok,
                 memoryBudgetBytes: profiles[task.client]?.memoryBudget)
             guard let host = assignment.host else { continue }
             counted[assignment.taskID] = size

@@ -31,7 +31,7 @@ public final class CoordinatorSession {
     ) throws {
         configuration = try RunConfiguration(plan)
         let data = try RunData.load(plan, clients: [], keepTrain: configuration.needsServerData)
-        method = try MethodRegistry.server(plan.topology.method.name, setup: configuration.serverSetup(data))
+        method = try MethodRegistry.standard.server(plan.topology.method.name, setup: configuration.serverSetup(data))
         var devices = DeviceMasks()
         if resume {
             store = try RunStore.open(at: database)

@@ -23,7 +23,7 @@ public enum HostSession {
         let locals = ids.compactMap { id in
             data.shards[id].map { LocalClient(id: id, data: $0, memoryBudget: budgets[id] ?? nil) }
         }
-        let method = try MethodRegistry.client(plan.topology.method.name, setup: configuration.setup)
+        let method = try MethodRegistry.standard.client(plan.topology.method.name, setup: configuration.setup)
         var settings = settings
         settings.wire.limits = try RunLimits.decoding(for: configuration.setup)
         let host = try ClientHost(

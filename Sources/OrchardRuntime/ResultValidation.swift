@@ -26,7 +26,7 @@ enum ResultValidation {
         var runID: UInt64
         var round: Int
         var client: Int
-        var kind: String
+        var kind: ClientTask.Kind
         var contract: ResultContract
         /// The client's training samples, the most a result may report.
         var shardSize: Int?

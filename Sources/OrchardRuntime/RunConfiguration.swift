@@ -11,9 +11,6 @@ public struct RunConfiguration: Sendable {
     public let setup: MethodSetup
     public let profiles: [ClientProfile]
 
-    /// The method setting that sends every task's values as binary16 (`docs/methods.md`).
-    static let halfPrecisionKey = "fp16"
-
     public init(_ plan: RunPlan) throws {
         let topology = plan.topology
         guard topology.training.freshOptimizer else {
@@ -24,23 +21,11 @@ public struct RunConfiguration: Sendable {
         self.plan = plan
         // `fp16` is the runtime's: it says how values are encoded, which no method chooses.
         var methodSettings = topology.method.settings
-        let halfPrecision = methodSettings.removeValue(forKey: Self.halfPrecisionKey) == .boolean(true)
-        let numbers = methodSettings.compactMapValues { value -> Double? in
-            if case .boolean(let flag) = value { return flag ? 1 : 0 }
-            return value.number
-        }
-        let choices = methodSettings.compactMapValues { value -> String? in
-            if case .choice(let word) = value { return word }
-            return nil
-        }
+        let halfPrecision = methodSettings.removeValue(forKey: PruningSettings.halfPrecisionKey) == .boolean(true)
         var setup = MethodSetup(
             seed: topology.seed, model: topology.model.name, width: topology.model.width,
             sampleShape: topology.dataset.sampleShape, classes: topology.dataset.classes,
-            training: LocalTraining(
-                epochs: topology.training.epochs, batch: topology.training.batch,
-                learningRate: Float(topology.training.learningRate), momentum: Float(topology.training.momentum),
-                weightDecay: Float(topology.training.weightDecay)),
-            settings: numbers, choices: choices, aggregation: Self.aggregation(topology.aggregation))
+            training: topology.training, settings: methodSettings, aggregation: Self.aggregation(topology.aggregation))
         setup.valuePrecision = halfPrecision ? .float16 : .float32
         if let path = topology.model.initPath {
             setup.initialState = try Self.initialState(path, setup: setup)
@@ -65,19 +50,22 @@ public struct RunConfiguration: Sendable {
             from: SafeTensorsFile(contentsOf: path), for: network, source: "model.init \(path)")
     }
 
-    /// The setting that asks for a labelled server set of this many samples per class.
-    static let serverSamplesKey = "server_samples_per_class"
+    /// The number of labelled server samples per class the method asks for, if it asks for any.
+    var serverSamplesPerClass: Int? {
+        guard case .integer(let count) = setup.settings[PruningSettings.serverSamplesKey] else { return nil }
+        return count
+    }
 
     /// Whether the method's server needs a labelled set from the training split.
-    public var needsServerData: Bool { setup.settings[Self.serverSamplesKey] != nil }
+    public var needsServerData: Bool { serverSamplesPerClass != nil }
 
     /// The method's setup, with the server's labelled set drawn from `data`'s training split when
     /// the method asks for one (`needsServerData`; the test split is for evaluation only).
     public func serverSetup(_ data: RunData) -> MethodSetup {
         var setup = self.setup
-        if let perClass = setup.settings[Self.serverSamplesKey], let train = data.train {
+        if let perClass = serverSamplesPerClass, let train = data.train {
             setup.serverData = train.samplesPerClass(
-                Int(perClass), random: RandomStream(seed: plan.topology.seed, purpose: "server-data"))
+                perClass, random: RandomStream(seed: plan.topology.seed, purpose: "server-data"))
         }
         return setup
     }

@@ -32,7 +32,8 @@ public enum RunLimits {
 
     /// The limits for a run set up by `setup` (FedTiny's `candidates` setting counted).
     public static func decoding(for setup: MethodSetup) throws -> DecodingLimits {
-        let candidates = setup.settings["candidates"].map { Int(exactly: $0.rounded()) ?? 0 } ?? 0
+        var candidates = 0
+        if case .integer(let count) = setup.settings["candidates"] { candidates = max(count, 0) }
         return decoding(for: try setup.makeNetwork(), candidates: candidates)
     }
 }

@@ -11,7 +11,7 @@ enum TaskMessages {
         frames: [TensorFrame]
     ) -> Message {
         let assignment = TaskAssignment(
-            taskID: taskID, clientID: UInt32(task.client), kind: TaskKind(rawValue: task.kind), model: model,
+            taskID: taskID, clientID: UInt32(task.client), kind: TaskKind(rawValue: task.kind.rawValue), model: model,
             hyperparameters: task.settings, settings: [:],
             timeoutMilliseconds: UInt32(min(timeoutSeconds * 1000, Double(UInt32.max))))
         return Message(runID: runID, round: UInt32(task.round), body: .task(assignment), tensors: frames)
@@ -24,9 +24,11 @@ enum TaskMessages {
 
     /// The federation's task from a received task message and its tensors, which a
     /// `HostMaskCache` resolved.
-    static func task(_ message: Message, assignment: TaskAssignment, tensors: [NamedTensor]) -> ClientTask {
+    /// - Throws: `FederationError` for a task kind no method runs.
+    static func task(_ message: Message, assignment: TaskAssignment, tensors: [NamedTensor]) throws -> ClientTask {
         ClientTask(
-            client: Int(assignment.clientID), round: Int(message.round), kind: assignment.kind.rawValue,
+            client: Int(assignment.clientID), round: Int(message.round),
+            kind: try ClientTask.Kind(wireName: assignment.kind.rawValue),
             settings: assignment.hyperparameters, tensors: tensors)
     }
 
@@ -46,8 +48,17 @@ enum TaskMessages {
             tensors: result.outcome == .ok ? try frames(result.tensors, precision: .float32) : [])
     }
 
+    /// The result message of a task that failed, which carries no tensors and so always encodes.
+    static func failure(
+        client: Int, round: UInt32, reason: String, metrics: [String: Double], taskID: UInt64, runID: UInt64
+    ) -> Message {
+        let body = TaskResult(
+            taskID: taskID, clientID: UInt32(client), status: .error, reason: reason, metrics: metrics)
+        return Message(runID: runID, round: round, body: .result(body), tensors: [])
+    }
+
     /// The federation's result from a received result message.
-    static func result(_ message: Message, body: TaskResult, kind: String) throws -> ClientResult {
+    static func result(_ message: Message, body: TaskResult, kind: ClientTask.Kind) throws -> ClientResult {
         let outcome: TaskOutcome
         switch body.status {
         case .ok: outcome = .ok

@@ -1,3 +1,5 @@
+import OrchardFederation
+
 /// A whole run as a topology file describes it, with every default filled in.
 ///
 /// `TopologyLoader` builds it from YAML and checks it; the runtime reads it and runs nothing that

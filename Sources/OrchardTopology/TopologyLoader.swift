@@ -1,4 +1,5 @@
 import Foundation
+import OrchardFederation
 import Yams
 
 /// Reads a topology file, checks everything in it, and returns the run it describes.

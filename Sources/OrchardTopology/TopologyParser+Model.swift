@@ -1,4 +1,5 @@
 import Foundation
+import OrchardFederation
 import OrchardFormat
 import OrchardNN
 import Yams
@@ -45,7 +46,7 @@ extension TopologyParser {
                 log.report("missing required key 'method'", at: top.mark, path: "")
                 return nil
             }
-            return MethodSpec(name: fedAvg.name, settings: defaults(of: fedAvg))
+            return MethodSpec(name: fedAvg.name, settings: fedAvg.defaults)
         }
         guard
             let section = Section(
@@ -115,13 +116,6 @@ extension TopologyParser {
         case .choice(let choices):
             return log.choice(node, path, among: choices, what: "value of \(setting.key)").map(SettingValue.choice)
         }
-    }
-
-    /// The defaults of every setting of `descriptor` that has one.
-    func defaults(of descriptor: MethodDescriptor) -> [String: SettingValue] {
-        var settings: [String: SettingValue] = [:]
-        for setting in descriptor.settings { settings[setting.key] = setting.defaultValue }
-        return settings
     }
 
     /// The footprint of `model` on `dataset`'s samples, or nil after reporting why it cannot be built.

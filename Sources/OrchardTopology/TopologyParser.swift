@@ -1,3 +1,4 @@
+import OrchardFederation
 import Yams
 
 /// Turns the YAML tree of one topology file into a `RunPlan`, collecting every mistake on the way.

@@ -1,4 +1,5 @@
 import Foundation
+import OrchardFederation
 
 /// Writes quantities back the way a topology file would, so that a summary or an error message
 /// can be copied into the file: `5Mbps`, `40ms`, `2GFLOPS` (byte counts: `ByteFormat.topology`).
@@ -46,10 +47,5 @@ public enum UnitFormat {
     }
 
     /// At most three decimals, without trailing zeros.
-    static func trimmed(_ value: Double) -> String {
-        var text = String(format: "%.3f", value)
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-        return text == "-0" ? "0" : text
-    }
+    static func trimmed(_ value: Double) -> String { SettingValue.number(value).description }
 }

@@ -24,10 +24,25 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Folder that relative data paths resolve against.") var root = "."
     @Option(help: ArgumentHelp("Also write the sweep's charts to this HTML file.", valueName: "file"))
     var html: String?
+    @Option(
+        help: ArgumentHelp(
+            "Also write the sweep's figures as SVG files to this folder, and their page to DIR/figures.md.",
+            valueName: "folder"))
+    var figures: String?
+    @Option(help: "The axis whose values are the figures' lines (default: the first axis).") var series: String?
+    @Option(help: "A numeric axis, such as method.density, along which to draw final accuracy.") var ladder: String?
+    @Option(help: "A value of the series axis to compare with the best other value in each group.")
+    var versus: String?
+    @Option(help: ArgumentHelp("How figures.md links its images (default: the folder's name).", valueName: "path"))
+    var figuresLink: String?
 
     func validate() throws {
         try OptionCheck.positive("--parallel", parallel)
         if let processes { try OptionCheck.positive("--processes", processes) }
+        if figures == nil, series != nil || ladder != nil || versus != nil || figuresLink != nil {
+            throw ValidationError(
+                "--series, --ladder, --versus and --figures-link shape --figures; give --figures FOLDER")
+        }
     }
 
     func run() throws {
@@ -61,9 +76,19 @@ struct SweepCommand: ParsableCommand {
         try Data(summary.markdown().utf8).write(to: URL(fileURLWithPath: markdown))
         print(summary.markdown(), terminator: "")
         Self.note("sweep: wrote \(json) and \(markdown)")
+        guard html != nil || figures != nil else { return }
+        let charts = try SweepCharts.runs(summary, jobs: runs)
         if let html {
-            try SweepCharts.write(summary, jobs: runs, to: html)
+            try SweepCharts.write(summary, runs: charts, to: html)
             Self.note("sweep: wrote \(html)")
+        }
+        if let figures {
+            let axis = series ?? summary.cells.first?.settings.first?.axis ?? ""
+            let plan = SweepFigures(seriesAxis: axis, ladderAxis: ladder, reference: versus)
+            let markdown = folder + "/figures.md"
+            try SweepCharts.write(
+                summary, runs: charts, figures: plan, to: figures, markdownPath: markdown, link: figuresLink)
+            Self.note("sweep: wrote the figures to \(figures) and their page to \(markdown)")
         }
     }
 

@@ -69,10 +69,10 @@ struct FedAvgTests {
     @Test func missingSettingsAndTensorsAreExplained() throws {
         let clients = try clients()
         let host = try FedAvgClient(setup: setup)
-        let bare = ClientTask(client: 0, round: 0, kind: "train")
+        let bare = ClientTask(client: 0, round: 0, kind: .train)
         #expect(throws: FederationError.self) { try host.run(bare, on: clients[0]) }
         let server = try FedAvgServer(setup: setup)
-        let noSamples = ClientResult(client: 1, round: 0, kind: "train", tensors: server.global.stateTensors)
+        let noSamples = ClientResult(client: 1, round: 0, kind: .train, tensors: server.global.stateTensors)
         #expect(throws: FederationError.self) { try server.aggregate(round: 0, results: [noSamples]) }
     }
 }

@@ -16,9 +16,10 @@ struct DynamicMaskHarness {
         MethodSetup(
             seed: 5, model: model, sampleShape: sampleShape, classes: 10,
             training: LocalTraining(epochs: epochs, batch: 16, learningRate: 0.05),
-            settings: ["density": 0.1, "prune_first_layer": 1, "delta": 2, "t_end": 10, "adjust_alpha": 0.3]
-                .merging(settings) { $1 },
-            choices: ["distribution": "erk", "budget": "all", "storage": "automatic"].merging(choices) { $1 })
+            settings: SetupValues.typed(
+                ["density": 0.1, "prune_first_layer": 1, "delta": 2, "t_end": 10, "adjust_alpha": 0.3]
+                    .merging(settings) { $1 },
+                choices: ["distribution": "erk", "budget": "all", "storage": "automatic"].merging(choices) { $1 }))
     }
 
     /// Three clients of a Dirichlet split of synthetic images.
@@ -73,7 +74,7 @@ struct FedDSTTests {
         let clients = try DynamicMaskHarness.clients()
         let server = try FedDSTServer(setup: setup)
         let task = try server.tasks(round: 2, clients: [0])[0]
-        #expect(task.kind == "adjust")
+        #expect(task.kind == .adjust)
         let client = try FedDSTClient(setup: setup)
         try SparseTransfer.load(task.tensors, into: client.network, batch: 16, storage: .automatic)
         let before = client.network.masks

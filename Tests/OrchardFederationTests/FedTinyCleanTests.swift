@@ -17,7 +17,7 @@ struct FedTinyCleanTests {
         let host = try FedTinyCleanClient(setup: setup)
         let plain = try host.run(try server.tasks(round: 1, clients: [0])[0], on: clients[0])
         let task = try server.tasks(round: 2, clients: [0])[0]
-        #expect(task.kind == "adjust")
+        #expect(task.kind == .adjust)
         let result = try host.run(task, on: clients[0])
         var denseBytes = 0
         for named in server.global.parameters where named.parameter.kind.isTrainable {

@@ -27,7 +27,7 @@ struct FedTinyTests {
                 shape: sampleShape, trainCount: 180, testCount: 60, seed: 5)
         return MethodSetup(
             seed: 7, model: model, width: width, sampleShape: sampleShape, classes: 10,
-            training: LocalTraining(epochs: 1, batch: 16, learningRate: 0.05), settings: settings,
+            training: LocalTraining(epochs: 1, batch: 16, learningRate: 0.05), settings: SetupValues.typed(settings),
             serverData: data.test.samplesPerClass(2, random: RandomStream(seed: 7, purpose: "server-data")))
     }
 
@@ -130,7 +130,8 @@ struct FedTinyTests {
                 ).tensors(candidate: candidate)
             }
             return ClientResult(
-                client: client, round: 1, kind: "bn_stats", metrics: ["validation_samples": samples], tensors: tensors)
+                client: client, round: 1, kind: .batchNormStatistics, metrics: ["validation_samples": samples],
+                tensors: tensors)
         }
         try server.aggregate(
             round: 1, results: [report(client: 0, samples: 1, value: 2), report(client: 1, samples: 3, value: 6)])
@@ -165,10 +166,10 @@ struct FedTinyTests {
         // Per-client means would pick candidate 0; weighting by samples picks candidate 1.
         let results = [
             ClientResult(
-                client: 0, round: 2, kind: "score",
+                client: 0, round: 2, kind: .score,
                 metrics: ["validation_samples": 10, "loss_sum.0": 1, "loss_sum.1": 8, "loss_sum.2": 9]),
             ClientResult(
-                client: 1, round: 2, kind: "score",
+                client: 1, round: 2, kind: .score,
                 metrics: ["validation_samples": 90, "loss_sum.0": 90, "loss_sum.1": 45, "loss_sum.2": 60]),
         ]
         try server.aggregate(round: 2, results: results)
@@ -231,7 +232,7 @@ struct FedTinyTests {
         _ = try Self.run(server, rounds: 1...2, clients: clients) { _ in try FedTinyClient(setup: setup) }
         let before = server.global.masks
         let tasks = try server.tasks(round: 3, clients: [0, 1, 2])
-        #expect(tasks.allSatisfy { $0.kind == "adjust" })
+        #expect(tasks.allSatisfy { $0.kind == .adjust })
         let adjusted = server.schedule.adjustedNames(round: 3)
         #expect(adjusted == server.schedule.blocks.last)
         let host = try FedTinyClient(setup: setup)
@@ -275,7 +276,7 @@ struct FedTinyTests {
         let firstResults = try Self.run(first, rounds: 1...4, clients: clients) { _ in shared }
         let second = try FedTinyServer(setup: setup)
         _ = try Self.run(second, rounds: 1...4, clients: clients) { _ in try FedTinyClient(setup: setup) }
-        #expect(firstResults[4]!.allSatisfy { $0.kind == "adjust" && $0.outcome == .ok })
+        #expect(firstResults[4]!.allSatisfy { $0.kind == .adjust && $0.outcome == .ok })
         #expect(first.selected == second.selected && first.global.masks == second.global.masks)
         for (a, b) in zip(first.global.parameters, second.global.parameters) {
             #expect(
@@ -289,9 +290,9 @@ struct ResultContractTests {
     /// The selection round's results carry batch-norm statistics, not the state: the contract the
     /// registry's server states says so.
     @Test func fedTinySelectionContractsNameStatisticsNotTheState() throws {
-        let server = try MethodRegistry.server("fedtiny", setup: FedTinyTests.setup())
+        let server = try MethodRegistry.standard.server("fedtiny", setup: FedTinyTests.setup())
         let task = try #require(try server.tasks(round: 1, clients: [0]).first)
-        #expect(task.kind == "bn_stats")
+        #expect(task.kind == .batchNormStatistics)
         let contract = server.contract(for: task)
         #expect(contract.entries.allSatisfy { $0.name.hasPrefix("candidate.") })
         #expect(contract.entries.map(\.name) != ResultContract.returningState(of: task).entries.map(\.name))

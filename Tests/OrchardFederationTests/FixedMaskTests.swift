@@ -13,8 +13,9 @@ struct FixedMaskTests {
         return MethodSetup(
             seed: 4, model: "lenet5", sampleShape: [1, 28, 28], classes: 10,
             training: LocalTraining(epochs: 1, batch: 16, learningRate: 0.05, momentum: 0.9),
-            settings: ["density": density, "prune_first_layer": 1, "synflow_iterations": 5],
-            choices: ["criterion": criterion, "distribution": "erk", "budget": "all", "storage": storage],
+            settings: SetupValues.typed(
+                ["density": density, "prune_first_layer": 1, "synflow_iterations": 5],
+                choices: ["criterion": criterion, "distribution": "erk", "budget": "all", "storage": storage]),
             serverData: split.test.samplesPerClass(2, random: RandomStream(seed: 1, purpose: "server-data")))
     }
 

@@ -13,9 +13,9 @@ struct PruneFLTests {
     @Test func adjustmentResultsCarryMeanSquaredGradientsOfEveryTensor() throws {
         let clients = try DynamicMaskHarness.clients()
         let server = try PruneFLServer(setup: setup)
-        #expect(try server.tasks(round: 1, clients: [0])[0].kind == "train")
+        #expect(try server.tasks(round: 1, clients: [0])[0].kind == .train)
         let task = try server.tasks(round: 2, clients: [0])[0]
-        #expect(task.kind == "adjust")
+        #expect(task.kind == .adjust)
         let host = try PruneFLClient(setup: setup)
         let result = try host.run(task, on: clients[0])
         for named in server.global.parameters where named.parameter.kind.isTrainable {

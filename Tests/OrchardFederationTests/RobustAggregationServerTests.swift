@@ -18,8 +18,9 @@ struct RobustAggregationServerTests {
     static func setup(_ aggregation: Aggregation) -> MethodSetup {
         MethodSetup(
             seed: 2, model: "logreg", sampleShape: [1, 2, 2], classes: 3, training: LocalTraining(batch: 4),
-            settings: ["density": 0.5, "prune_first_layer": 1],
-            choices: ["criterion": "random", "distribution": "uniform", "budget": "all", "storage": "compact"],
+            settings: SetupValues.typed(
+                ["density": 0.5, "prune_first_layer": 1],
+                choices: ["criterion": "random", "distribution": "uniform", "budget": "all", "storage": "compact"]),
             aggregation: aggregation)
     }
 
@@ -31,7 +32,7 @@ struct RobustAggregationServerTests {
             try SparseTransfer.load(SparseTransfer.download(global), into: network, batch: 4, storage: .compact)
             for named in network.parameters { named.parameter.value.fill(value) }
             let tensors = masks.map { SparseTransfer.upload(network, sent: $0) } ?? network.stateTensors
-            return ClientResult(client: client, round: 0, kind: "train", metrics: ["samples": 10], tensors: tensors)
+            return ClientResult(client: client, round: 0, kind: .train, metrics: ["samples": 10], tensors: tensors)
         }
     }
 

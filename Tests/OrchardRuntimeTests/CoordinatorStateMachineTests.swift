@@ -34,7 +34,7 @@ struct CoordinatorStateMachineTests {
     /// A train task of client `client` carrying a 2x2 dense weight.
     func planned(_ client: Int) -> Machine.PlannedTask {
         let task = ClientTask(
-            client: client, round: 1, kind: "train",
+            client: client, round: 1, kind: .train,
             tensors: [NamedTensor(name: "w", tensor: Tensor(shape: [2, 2], values: [1, 2, 3, 4]))])
         return Machine.PlannedTask(task: task, contract: .returningState(of: task), work: 1)
     }

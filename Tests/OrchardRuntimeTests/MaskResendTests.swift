@@ -12,8 +12,10 @@ struct MaskResendTests {
     static let setup = MethodSetup(
         seed: 4, model: "logreg", sampleShape: [1, 28, 28], classes: 10,
         training: LocalTraining(epochs: 1, batch: 16, learningRate: 0.05),
-        settings: ["density": 0.1, "prune_first_layer": 1],
-        choices: ["criterion": "magnitude", "distribution": "erk", "budget": "all", "storage": "compact"])
+        settings: [
+            "density": .number(0.1), "prune_first_layer": .boolean(true), "criterion": .choice("magnitude"),
+            "distribution": .choice("erk"), "budget": .choice("all"), "storage": .choice("compact"),
+        ])
 
     /// A host that lost its masks without saying hello (a restart the coordinator has not heard of
     /// yet) fails the reference with an error naming the tensor, and gets the positions at once; the
@@ -63,7 +65,8 @@ struct MaskResendTests {
         let recorder = MemoryRecorder()
         let coordinator = try Coordinator(
             settings: settings, profiles: profiles, sampler: ClientSampler(seed: 4, profiles: profiles, perRound: 1),
-            method: try FixedMaskServer(setup: Self.setup), test: split.test, recorder: recorder)
+            method: try MethodRegistry.standard.server("fixed-mask", setup: Self.setup), test: split.test,
+            recorder: recorder)
         let endpoint = coordinator.boundEndpoint
         let seen = Seen()
         let host = Thread {
@@ -104,7 +107,7 @@ struct MaskResendTests {
                 try socket.send(hello, to: nil)
             }
             var result = ClientResult(
-                client: 0, round: Int(message.round), kind: "train", outcome: .refused, reason: "test")
+                client: 0, round: Int(message.round), kind: .train, outcome: .refused, reason: "test")
             do {
                 let tensors = try cache.tensors(from: message.tensors, client: 0, round: Int(message.round))
                 seen.withLock { $0.tensors.append(tensors) }

@@ -18,7 +18,7 @@ struct MaskTransferTests {
     static func task(client: Int = 4, round: Int = 3) -> ClientTask {
         let values = kept.indices.map { Float($0) * 0.5 - 1 }
         return ClientTask(
-            client: client, round: round, kind: "train",
+            client: client, round: round, kind: .train,
             tensors: [
                 NamedTensor(name: "fc.weight", payload: .sparse(shape: shape, indices: kept, values: values)),
                 NamedTensor(name: "fc.bias", tensor: Tensor(shape: [12], values: (0..<12).map { Float($0) })),
@@ -72,7 +72,7 @@ struct MaskTransferTests {
 
         // Another mask under the same name does not resolve it either.
         let other = ClientTask(
-            client: 4, round: 3, kind: "train",
+            client: 4, round: 3, kind: .train,
             tensors: [
                 NamedTensor(name: "fc.weight", payload: .sparse(shape: Self.shape, indices: [1, 2], values: [1, 2]))
             ])
@@ -84,7 +84,7 @@ struct MaskTransferTests {
         let sent = [TaskFrames.SparseEntry(name: "fc.weight", shape: Self.shape, digest: 11)]
         var devices = DeviceMasks()
         let valuesAlone = ClientResult(
-            client: 1, round: 2, kind: "train",
+            client: 1, round: 2, kind: .train,
             tensors: [NamedTensor(name: "fc.weight", tensor: Tensor(shape: [8], values: Array(repeating: 1, count: 8)))]
         )
         devices.update(client: 1, round: 2, sent: sent, result: valuesAlone)
@@ -93,7 +93,7 @@ struct MaskTransferTests {
         #expect(devices.since(client: 1, name: "fc.weight", digest: 11) == 2)
 
         let moved = ClientResult(
-            client: 2, round: 2, kind: "train",
+            client: 2, round: 2, kind: .train,
             tensors: [
                 NamedTensor(name: "fc.weight", payload: .sparse(shape: Self.shape, indices: [1, 2], values: [1, 2]))
             ])
@@ -103,7 +103,7 @@ struct MaskTransferTests {
             devices.since(client: 2, name: "fc.weight", digest: MaskDigest.of(shape: Self.shape, positions: [1, 2]))
                 == 2)
         devices.update(
-            client: 3, round: 2, sent: sent, result: ClientResult(client: 3, round: 2, kind: "train", outcome: .refused)
+            client: 3, round: 2, sent: sent, result: ClientResult(client: 3, round: 2, kind: .train, outcome: .refused)
         )
         #expect(devices.since(client: 3, name: "fc.weight", digest: 11) == 2)
 
@@ -113,7 +113,7 @@ struct MaskTransferTests {
 
         devices.update(client: 1, round: 6, sent: sent, result: nil)
         devices.update(
-            client: 2, round: 6, sent: sent, result: ClientResult(client: 2, round: 6, kind: "train", outcome: .error))
+            client: 2, round: 6, sent: sent, result: ClientResult(client: 2, round: 6, kind: .train, outcome: .error))
         #expect(devices.since(client: 1, name: "fc.weight", digest: 11) == nil)
         #expect(devices.held[2] == nil)
     }

@@ -54,7 +54,7 @@ struct RunConfigurationTests {
         #expect(half.setup.valuePrecision == .float16)
         #expect(half.coordinatorSettings(endpoint: "tcp://127.0.0.1:*").valuePrecision == .float16)
         #expect(half.setup.settings["fp16"] == nil)
-        #expect(half.setup.settings["density"] == 0.1)
+        #expect(half.setup.settings["density"] == .number(0.1))
         #expect(try configuration(fp16: false).setup.valuePrecision == .float32)
         #expect(try configuration(fp16: nil).setup.valuePrecision == .float32)
     }

@@ -1,3 +1,4 @@
+import OrchardFederation
 import OrchardTopology
 import Testing
 
@@ -98,12 +99,9 @@ struct BudgetTests {
     func sparseMethod() throws {
         var methods = MethodRegistry.standard
         methods.register(
-            MethodDescriptor(
-                name: "sparse", summary: "Trains a fixed fraction of the weights.",
-                settings: [
-                    MethodSetting(key: "density", kind: .fraction, defaultValue: .number(0.1), summary: "Kept.")
-                ],
-                trainingDensity: { $0["density"]?.number ?? 1 }))
+            .demo(
+                DensitySettings.self, name: "sparse", summary: "Trains a fixed fraction of the weights.",
+                trainingDensity: \.density))
         let text = """
             name: sparse
             rounds: 1
@@ -118,4 +116,11 @@ struct BudgetTests {
             methods: methods)
         #expect(dense.map(\.path) == ["groups[0].memory"])
     }
+}
+
+/// One density setting, 10% by default.
+struct DensitySettings: MethodSettings {
+    var density = 0.1
+
+    static let declarations: [SettingDeclaration<DensitySettings>] = [.fraction("density", \.density, "Kept.")]
 }

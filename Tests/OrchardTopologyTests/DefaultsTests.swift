@@ -1,3 +1,4 @@
+import OrchardFederation
 import OrchardTopology
 import Testing
 

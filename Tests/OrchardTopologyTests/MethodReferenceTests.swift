@@ -1,4 +1,5 @@
 import Foundation
+import OrchardFederation
 import OrchardTopology
 import Testing
 

@@ -1,3 +1,4 @@
+import OrchardFederation
 import OrchardTopology
 import Testing
 
@@ -7,19 +8,7 @@ struct MethodRegistryTests {
     /// A registry with a method that has one setting of each kind.
     static let registry: MethodRegistry = {
         var registry = MethodRegistry.standard
-        registry.register(
-            MethodDescriptor(
-                name: "demo", summary: "A method for tests.",
-                settings: [
-                    MethodSetting(
-                        key: "rounds_between", kind: .integer(1...50), defaultValue: .integer(10), summary: "."),
-                    MethodSetting(key: "rate", kind: .number(-1...1), defaultValue: nil, summary: "Required."),
-                    MethodSetting(key: "share", kind: .fraction, defaultValue: .number(0.5), summary: "."),
-                    MethodSetting(key: "reverse", kind: .boolean, defaultValue: .boolean(true), summary: "."),
-                    MethodSetting(
-                        key: "criterion", kind: .choice(["magnitude", "random"]), defaultValue: .choice("magnitude"),
-                        summary: "."),
-                ]))
+        registry.register(.demo(DemoSettings.self))
         return registry
     }()
 
@@ -78,7 +67,7 @@ struct MethodRegistryTests {
 
     @Test("a registry without FedAvg makes the method required")
     func noDefault() {
-        let registry = MethodRegistry([MethodDescriptor(name: "other", summary: ".")])
+        let registry = MethodRegistry([.demo(NoSettings.self, name: "other")])
         let diagnostics = Fixture.diagnostics(Fixture.minimal, methods: registry)
         #expect(diagnostics.map(\.message) == ["missing required key 'method'"])
     }
@@ -86,8 +75,42 @@ struct MethodRegistryTests {
     @Test("registering a name again replaces the method")
     func replace() {
         var registry = MethodRegistry.standard
-        registry.register(MethodDescriptor(name: "fedavg", summary: "Replaced."))
+        registry.register(.demo(NoSettings.self, name: "fedavg", summary: "Replaced."))
         #expect(registry.names == MethodRegistry.standard.names)
         #expect(registry.descriptor(named: "fedavg")?.summary == "Replaced.")
+    }
+}
+
+/// A method's settings with one setting of each kind.
+struct DemoSettings: MethodSettings {
+    enum Criterion: String, Sendable, CaseIterable {
+        case magnitude, random
+    }
+
+    var roundsBetween = 10
+    var rate = 0.0
+    var share = 0.5
+    var reverse = true
+    var criterion = Criterion.magnitude
+
+    static let declarations: [SettingDeclaration<DemoSettings>] = [
+        .integer("rounds_between", \.roundsBetween, in: 1...50, "."),
+        .number("rate", \.rate, in: -1...1, required: true, "Required."),
+        .fraction("share", \.share, "."),
+        .boolean("reverse", \.reverse, "."),
+        .choice("criterion", \.criterion, "."),
+    ]
+}
+
+extension MethodDescriptor {
+    /// A method for tests with `settings`, whose halves are FedAvg's.
+    static func demo<Settings: MethodSettings>(
+        _ settings: Settings.Type, name: String = "demo", summary: String = "A method for tests.",
+        trainingDensity: @escaping @Sendable (Settings) -> Double = { _ in 1 }
+    ) -> MethodDescriptor {
+        MethodDescriptor(
+            name: name, summary: summary, settings: settings, trainingDensity: trainingDensity,
+            server: { setup, _ in try FedAvgServer(setup: setup) },
+            client: { setup, _ in try FedAvgClient(setup: setup) })
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import OrchardData
+import OrchardFederation
 import OrchardTopology
 import Testing
 

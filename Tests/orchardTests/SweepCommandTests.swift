@@ -61,7 +61,10 @@ struct SweepCommandTests {
         }
         try FileManager.default.removeItem(atPath: out + "/summary.json")
 
-        let second = try await OrchardProcess.run(arguments + ["--html", out + "/sweep.html"])
+        let figures = [
+            "--figures", out + "/figures", "--ladder", "method.density", "--versus", "feddst", "--figures-link", "f",
+        ]
+        let second = try await OrchardProcess.run(arguments + ["--html", out + "/sweep.html"] + figures)
         #expect(second.status == 0, "\(second)")
         #expect(second.standardError.contains("12 runs in 4 cells; 12 already complete"), "\(second)")
         #expect(!second.standardError.contains(": started"))
@@ -72,6 +75,22 @@ struct SweepCommandTests {
         #expect(again == modified)
         let html = try String(contentsOfFile: out + "/sweep.html", encoding: .utf8)
         #expect(html.contains("mean ± sd over seeds") && html.contains("<polygon"))
+
+        let drawn = try FileManager.default.contentsOfDirectory(atPath: out + "/figures").sorted()
+        #expect(drawn == ["bytes-10pct.svg", "bytes-20pct.svg", "ladder.svg", "rounds-10pct.svg", "rounds-20pct.svg"])
+        let ladder = try String(contentsOfFile: out + "/figures/ladder.svg", encoding: .utf8)
+        #expect(ladder.contains("<svg") && ladder.contains("<polyline") && ladder.contains("magnitude: 20%"))
+        let page = try String(contentsOfFile: out + "/figures.md", encoding: .utf8)
+        #expect(page.contains("![method.density ladder](f/ladder.svg)") && page.contains("| magnitude | 3/3 |"))
+        #expect(page.contains("### feddst against the best other method"), "\(page)")
+    }
+
+    @Test func figureOptionsNeedTheFiguresFolder() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let result = try await OrchardProcess.run(["sweep", try write(folder), "--ladder", "method.density"])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("give --figures FOLDER"), "\(result)")
     }
 
     @Test func aMistakeInAnyCellStopsTheSweepBeforeAnyRun() async throws {

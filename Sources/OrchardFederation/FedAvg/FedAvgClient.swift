@@ -19,7 +19,7 @@ public final class FedAvgClient: ModelPerTaskClient {
 
     /// The task's work, on a model built for it, inside its memory scope.
     func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
-        guard task.kind == "train" else { throw FederationError("fedavg clients do not run '\(task.kind)' tasks") }
+        guard task.kind == .train else { throw FederationError("fedavg clients do not run '\(task.kind)' tasks") }
         try network.load(task.tensors)
         task.tensors = []
         let memory = try ClientMemory.check(network, task: task, client: client)

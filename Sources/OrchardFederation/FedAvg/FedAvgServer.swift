@@ -18,12 +18,12 @@ public final class FedAvgServer: ServerMethod {
     public func tasks(round: Int, clients: [Int]) throws -> [ClientTask] {
         let settings = LocalSGD.settings(setup.training)
         return clients.map {
-            ClientTask(client: $0, round: round, kind: "train", settings: settings, tensors: global.stateTensors)
+            ClientTask(client: $0, round: round, kind: .train, settings: settings, tensors: global.stateTensors)
         }
     }
 
     public func aggregate(round: Int, results: [ClientResult]) throws {
-        let usable = results.filter { $0.outcome == .ok && $0.kind == "train" }
+        let usable = results.filter { $0.outcome == .ok && $0.kind == .train }
         guard !usable.isEmpty else { return }
         let contributions = try usable.map { result -> (weight: Double, tensors: [NamedTensor]) in
             guard let samples = result.metrics["samples"], samples > 0 else {

@@ -10,25 +10,27 @@ import OrchardTensor
 /// learns the mask from the upload.
 public final class FedDSTClient: ModelPerTaskClient {
     let setup: MethodSetup
+    let settings: FedDSTSettings
     /// The task's model, built anew for each task.
     var network: Network
 
-    public init(setup: MethodSetup) throws {
+    public init(setup: MethodSetup, settings: FedDSTSettings) throws {
         self.setup = setup
+        self.settings = settings
         network = try setup.makeNetwork()
     }
 
     /// The task's work, on a model built for it, inside its memory scope.
     func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
-        guard task.kind == "train" || task.kind == "adjust" else {
+        guard task.kind == .train || task.kind == .adjust else {
             throw FederationError("feddst clients do not run '\(task.kind)' tasks")
         }
         let batch = Int(try task.setting("batch"))
-        let storage = PruningSettings.storage(setup)
+        let storage = settings.pruning.storage
         try SparseTransfer.load(task.tensors, into: network, batch: batch, storage: storage)
         task.tensors = []
         let sent = network.masks
-        let adjusting = task.kind == "adjust"
+        let adjusting = task.kind == .adjust
         let fraction = adjusting ? try task.setting("adjust_fraction") : 0
         let epochs = Int(try task.setting("epochs"))
         let adjustAfter = adjusting ? min(max(Int(try task.setting("adjust_epochs")), 0), epochs) : -1

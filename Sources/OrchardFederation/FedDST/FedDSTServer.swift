@@ -13,12 +13,14 @@ import OrchardTensor
 public final class FedDSTServer: ServerMethod {
     let model: SparseGlobalModel
     let schedule: AdjustmentSchedule
+    let settings: FedDSTSettings
 
     public var global: Network { model.network }
 
-    public init(setup: MethodSetup) throws {
-        model = try SparseGlobalModel(setup: setup)
-        schedule = try AdjustmentSchedule(setup)
+    public init(setup: MethodSetup, settings: FedDSTSettings) throws {
+        model = try SparseGlobalModel(setup: setup, pruning: settings.pruning)
+        schedule = settings.schedule
+        self.settings = settings
     }
 
     /// The kept positions of each pruned weight, by name.
@@ -28,17 +30,17 @@ public final class FedDSTServer: ServerMethod {
     public var targetCounts: [String: Int] { model.targetCounts }
 
     public func tasks(round: Int, clients: [Int]) throws -> [ClientTask] {
-        guard schedule.adjusts(round: round) else { return model.tasks(round: round, clients: clients, kind: "train") }
+        guard schedule.adjusts(round: round) else { return model.tasks(round: round, clients: clients, kind: .train) }
         let extra = [
             "adjust_fraction": schedule.fraction(round: round),
-            "adjust_epochs": model.setup.settings["adjust_epochs"] ?? 0,
+            "adjust_epochs": Double(settings.adjustEpochs),
         ]
-        return model.tasks(round: round, clients: clients, kind: "adjust", extra: extra)
+        return model.tasks(round: round, clients: clients, kind: .adjust, extra: extra)
     }
 
     /// The state sent back; in an adjustment round the client moves weights within each layer.
     public func contract(for task: ClientTask) -> ResultContract {
-        .returningState(of: task, masksMayMove: task.kind == "adjust")
+        .returningState(of: task, masksMayMove: task.kind == .adjust)
     }
 
     public func aggregate(round: Int, results: [ClientResult]) throws {

@@ -19,19 +19,18 @@ public final class FedTinyClient: ModelPerTaskClient {
     var network: Network
     let configuration: FedTinyConfiguration
 
-    public init(setup: MethodSetup) throws {
+    public init(setup: MethodSetup, configuration: FedTinyConfiguration) throws {
         self.setup = setup
-        configuration = try FedTinyConfiguration(setup)
+        self.configuration = configuration
         network = try setup.makeNetwork()
     }
 
     /// The task's work, on a model built for it, inside its memory scope.
     func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
         switch task.kind {
-        case FedTinyProtocol.batchNormStatistics: return try recalibrate(task, on: client)
-        case FedTinyProtocol.score: return try score(task, on: client)
-        case FedTinyProtocol.train, FedTinyProtocol.adjust: return try train(task, on: client)
-        default: throw FederationError("fedtiny clients do not run '\(task.kind)' tasks")
+        case .batchNormStatistics: return try recalibrate(task, on: client)
+        case .score: return try score(task, on: client)
+        case .train, .adjust: return try train(task, on: client)
         }
     }
 

@@ -1,11 +1,8 @@
 import OrchardNN
 import OrchardPruning
 
-/// FedTiny's settings, read once from a method's setup with their defaults filled in.
-///
-/// The keys are those of `MethodDescriptor.fedTiny`; a setup built by hand (a test) may leave any
-/// of them out except `density`, and gets the defaults documented in `docs/methods.md`.
-public struct FedTinyConfiguration: Sendable, Equatable {
+/// FedTiny's settings, with the defaults documented in `docs/methods.md`.
+public struct FedTinyConfiguration: SparseMethodSettings, Equatable {
     /// How candidates' layer-wise densities are drawn around the target.
     public enum DensityNoise: String, Sendable, CaseIterable {
         /// `d_l = d · (1 + u_l)`, `u_l ~ U(−0.5, 0.5)` (OG's `noise-uniform-magnitude`).
@@ -26,69 +23,81 @@ public struct FedTinyConfiguration: Sendable, Equatable {
         case entire
     }
 
-    /// The target density of the model (the shared `density` setting).
-    public var density: Double
-    /// What the density is a fraction of.
-    public var budget: DensityBudget
+    /// The shared pruning settings of which FedTiny reads the density, budget and storage.
+    public var pruning = PruningSettings()
     /// Epochs the server trains the dense model on its small data set before pruning; 0 skips it.
-    public var pretrainEpochs: Int
+    public var pretrainEpochs = 3
     /// The number of candidate masks in the pool.
-    public var candidates: Int
+    public var candidates = 4
     /// How candidates' layer densities are drawn.
-    public var densityNoise: DensityNoise
+    public var densityNoise = DensityNoise.uniform
     /// Whether the stem (first prunable weight) stays dense, as OG keeps it.
-    public var denseFirstLayer: Bool
+    public var denseFirstLayer = true
     /// Train-mode passes over the validation split that recalibrate batch-norm statistics.
-    public var batchNormPasses: Int
+    public var batchNormPasses = 10
     /// The share of a client's shard used for selection (batch-norm statistics and scoring).
-    public var validationFraction: Double
+    public var validationFraction = 0.1
     /// Rounds between adjustments: round t adjusts when `t % delta == 0`.
-    public var delta: Int
+    public var delta = 10
     /// The last round that may adjust, and the end of the cosine decay.
-    public var endRound: Int
+    public var endRound = 100
     /// The initial fraction of a layer's active weights moved in an adjustment.
-    public var adjustAlpha: Double
+    public var adjustAlpha = 0.2
     /// The top-K buffer of a client without a memory budget, in bytes.
-    public var topKBufferBytes: Int
+    public var topKBufferBytes = 1 << 20
     /// Which layers an adjustment changes.
-    public var granularity: Granularity
-    /// How clients hold pruned weights.
-    public var storage: SparseStorage
+    public var granularity = Granularity.block
 
-    /// Reads the settings of `setup`.
-    /// - Throws: `FederationError` for a missing density or an unknown choice.
-    public init(_ setup: MethodSetup) throws {
-        func number(_ key: String, _ fallback: Double) -> Double { setup.settings[key] ?? fallback }
-        func choice<Value: RawRepresentable<String> & CaseIterable>(_ key: String, _ fallback: Value) throws -> Value {
-            guard let word = setup.choices[key] else { return fallback }
-            guard let value = Value(rawValue: word) else {
-                let known = Value.allCases.map(\.rawValue).joined(separator: ", ")
-                throw FederationError("fedtiny: unknown \(key) '\(word)'; known: \(known)")
-            }
-            return value
-        }
-        density = try setup.setting("density")
-        budget = setup.choices["budget"] == "prunable" ? .overPrunableParameters : .overAllParameters
-        pretrainEpochs = Int(number("pretrain_epochs", 3))
-        candidates = Int(number("candidates", 4))
-        densityNoise = try choice("density_noise", DensityNoise.uniform)
-        denseFirstLayer = number("dense_first_layer", 1) != 0
-        batchNormPasses = Int(number("bn_passes", 10))
-        validationFraction = number("validation_fraction", 0.1)
-        delta = Int(number("delta", 10))
-        endRound = Int(number("t_end", 100))
-        adjustAlpha = number("adjust_alpha", 0.2)
-        topKBufferBytes = Int(number("topk_buffer_bytes", 1_048_576))
-        granularity = try choice("granularity", Granularity.block)
-        storage = PruningSettings.storage(setup)
-        guard candidates >= 1 else {
-            throw FederationError("fedtiny: candidates must be at least 1, got \(candidates)")
-        }
-        guard delta >= 1 else { throw FederationError("fedtiny: delta must be at least 1, got \(delta)") }
-        guard validationFraction > 0 && validationFraction <= 1 else {
-            throw FederationError("fedtiny: validation_fraction must be in (0, 1], got \(validationFraction)")
-        }
-    }
+    /// The defaults, with density 1.
+    public init() {}
+
+    /// The defaults at `density`.
+    public init(density: Double) { pruning.density = density }
+
+    /// The target density of the model (the shared `density` setting).
+    public var density: Double { pruning.density }
+    /// What the density is a fraction of.
+    public var budget: DensityBudget { pruning.budget }
+    /// How clients hold pruned weights.
+    public var storage: SparseStorage { pruning.storage }
+
+    public static let declarations: [SettingDeclaration<FedTinyConfiguration>] =
+        PruningSettings.declarations.filter { !["distribution", "prune_first_layer"].contains($0.setting.key) }
+        .map { $0.within(\.pruning) } + [
+            .integer(
+                "pretrain_epochs", \.pretrainEpochs, in: 0...1000,
+                "Epochs the server trains the dense model on its small set before pruning; 0 skips it."),
+            .integer(
+                "candidates", \.candidates, in: 1...64,
+                "Candidate masks in the pool, each with its own noisy layer densities."),
+            .choice(
+                "density_noise", \.densityNoise,
+                "Layer densities of a candidate: the target times U(0.5, 1.5), or ER/ERK times U(0, 2)."),
+            .boolean(
+                "dense_first_layer", \.denseFirstLayer,
+                "Whether the stem stays dense, as the original FedTiny code keeps it."),
+            .integer(
+                "bn_passes", \.batchNormPasses, in: 1...100,
+                "Training-mode passes over the validation split that recalibrate batch-norm statistics."),
+            .fraction(
+                "validation_fraction", \.validationFraction,
+                "The share of each client's shard used to recalibrate and score the candidates."),
+            .integer(
+                "delta", \.delta, in: 1...10_000,
+                "Rounds between mask adjustments: round t adjusts when t is a multiple of delta."),
+            .integer(
+                "t_end", \.endRound, in: 0...1_000_000,
+                "The last round that adjusts the mask, where the cosine fraction reaches 0; about 0.8 of the rounds."),
+            .number(
+                "adjust_alpha", \.adjustAlpha, in: 0...1,
+                "The fraction of a layer's kept weights moved by the first adjustment, decaying by cosine."),
+            .choice(
+                "granularity", \.granularity,
+                "What one adjustment changes: one block of layers, one layer, or every layer."),
+            .integer(
+                "topk_buffer_bytes", \.topKBufferBytes, in: 16...(1 << 40),
+                "The top-K search buffer of a client without a memory budget (others use what training leaves)."),
+        ]
 
     /// The weights that candidates mask: linear and convolution weights, the stem left out when it stays dense.
     public var selection: PrunableSelection { PrunableSelection(includeFirstLayer: !denseFirstLayer) }
@@ -97,16 +106,8 @@ public struct FedTinyConfiguration: Sendable, Equatable {
     public var decay: CosineDecay { CosineDecay(alpha: adjustAlpha, endRound: endRound) }
 }
 
-/// The task kinds and tensor names FedTiny's two halves agree on.
+/// The rounds and tensor names FedTiny's two halves agree on.
 enum FedTinyProtocol {
-    /// Round 1: recalibrate each candidate's batch-norm statistics on the validation split.
-    static let batchNormStatistics = "bn_stats"
-    /// Round 2: each candidate's loss and correct count on the validation split.
-    static let score = "score"
-    /// A regular round of sparse training.
-    static let train = "train"
-    /// Sparse training that also reports top-K gradients at pruned positions of the selected layers.
-    static let adjust = "adjust"
     /// The round that recalibrates batch norm; the next one scores, and training follows.
     static let batchNormRound = 1
     static let scoreRound = 2
@@ -132,4 +133,16 @@ enum FedTinyProtocol {
     static func lossMetric(_ candidate: Int) -> String { "loss_sum.\(candidate)" }
     /// A candidate's correct validation predictions, as a result metric.
     static func correctMetric(_ candidate: Int) -> String { "correct.\(candidate)" }
+}
+
+extension MethodDescriptor {
+    /// FedTiny: adaptive batch-norm selection among coarse-pruned candidates, then progressive pruning.
+    public static let fedTiny = MethodDescriptor(
+        name: "fedtiny",
+        summary:
+            "FedTiny: pick among magnitude-pruned candidates by adaptive batch-norm selection, then grow and prune "
+            + "one block at a time from clients' top-K gradients (Huang et al., 2023).",
+        settings: FedTinyConfiguration.self, trainingDensity: FedTinyConfiguration.trainingDensity,
+        server: { try FedTinyServer(setup: $0, configuration: $1) },
+        client: { try FedTinyClient(setup: $0, configuration: $1) })
 }

@@ -11,7 +11,7 @@ extension FedTinyServer {
     /// the adjusted layers.
     func aggregateTraining(round: Int, results: [ClientResult]) throws {
         let usable = results.filter {
-            $0.outcome == .ok && ($0.kind == FedTinyProtocol.train || $0.kind == FedTinyProtocol.adjust)
+            $0.outcome == .ok && ($0.kind == .train || $0.kind == .adjust)
         }
         guard !usable.isEmpty else { return }
         let sent = global.masks
@@ -33,7 +33,7 @@ extension FedTinyServer {
             average.withUnsafeBufferPointer { named.parameter.assignDense($0.baseAddress!) }
         }
         guard let pending = pendingCounts, pending.round == round else { return }
-        let reports = usable.filter { $0.kind == FedTinyProtocol.adjust }
+        let reports = usable.filter { $0.kind == .adjust }
         guard !reports.isEmpty else { return }
         try adjust(counts: pending.counts, reports: reports, round: round)
     }

@@ -10,7 +10,7 @@ extension FedTinyServer {
         var contract = ResultContract()
         contract.countMetrics.insert("validation_samples")
         switch task.kind {
-        case FedTinyProtocol.batchNormStatistics:
+        case .batchNormStatistics:
             let statistics = BatchNormStatistics(of: global).values
             contract.entries = (0..<candidates).flatMap { candidate in
                 statistics.keys.sorted().map { name in
@@ -19,7 +19,7 @@ extension FedTinyServer {
                         form: .dense(shape: [statistics[name]?.count ?? 0]))
                 }
             }
-        case FedTinyProtocol.score:
+        case .score:
             for candidate in 0..<candidates {
                 contract.requiredMetrics.formUnion([
                     FedTinyProtocol.lossMetric(candidate), FedTinyProtocol.correctMetric(candidate),

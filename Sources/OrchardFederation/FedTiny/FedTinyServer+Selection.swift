@@ -11,7 +11,7 @@ extension FedTinyServer {
         let tensors = denseState + candidateMasks
         return clients.map {
             ClientTask(
-                client: $0, round: round, kind: FedTinyProtocol.batchNormStatistics, settings: taskSettings,
+                client: $0, round: round, kind: .batchNormStatistics, settings: taskSettings,
                 tensors: tensors)
         }
     }
@@ -22,7 +22,7 @@ extension FedTinyServer {
         let statistics = candidateStatistics.enumerated().flatMap { $1.tensors(candidate: $0) }
         let tensors = denseState + candidateMasks + statistics
         return clients.map {
-            ClientTask(client: $0, round: round, kind: FedTinyProtocol.score, settings: taskSettings, tensors: tensors)
+            ClientTask(client: $0, round: round, kind: .score, settings: taskSettings, tensors: tensors)
         }
     }
 
@@ -31,7 +31,7 @@ extension FedTinyServer {
     /// A candidate no client reported (every client refused: FedTiny's clients must hold the dense
     /// model here) keeps the pretrained statistics.
     func aggregateBatchNormStatistics(round: Int, results: [ClientResult]) throws {
-        let usable = results.filter { $0.outcome == .ok && $0.kind == FedTinyProtocol.batchNormStatistics }
+        let usable = results.filter { $0.outcome == .ok && $0.kind == .batchNormStatistics }
         guard !usable.isEmpty, !candidateStatistics[0].values.isEmpty else { return }
         for candidate in 0..<configuration.candidates {
             let reports = try usable.map { result -> (weight: Double, statistics: BatchNormStatistics) in
@@ -51,7 +51,7 @@ extension FedTinyServer {
     /// pretrained weights under the candidate's mask with its statistics. Without any score,
     /// candidate 0 is taken.
     func aggregateScores(round: Int, results: [ClientResult]) throws {
-        let usable = results.filter { $0.outcome == .ok && $0.kind == FedTinyProtocol.score }
+        let usable = results.filter { $0.outcome == .ok && $0.kind == .score }
         var best = 0
         if !usable.isEmpty {
             var samples = 0.0

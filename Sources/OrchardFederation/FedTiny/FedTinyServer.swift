@@ -37,9 +37,9 @@ public final class FedTinyServer: ServerMethod {
     public internal(set) var lastAdjustment: [String: (pruned: [Int32], grown: [Int32])] = [:]
     let shapes: [String: [Int]]
 
-    public init(setup: MethodSetup) throws {
+    public init(setup: MethodSetup, configuration: FedTinyConfiguration) throws {
         self.setup = setup
-        configuration = try FedTinyConfiguration(setup)
+        self.configuration = configuration
         global = try setup.makeNetwork()
         if configuration.pretrainEpochs > 0 {
             try Self.pretrain(global, setup: setup, epochs: configuration.pretrainEpochs)
@@ -68,8 +68,8 @@ public final class FedTinyServer: ServerMethod {
         }
         let training = setup.training
         let trainer = Trainer(
-            network: network, learningRate: training.learningRate, momentum: training.momentum,
-            weightDecay: training.weightDecay)
+            network: network, learningRate: Float(training.learningRate), momentum: Float(training.momentum),
+            weightDecay: Float(training.weightDecay))
         var order = BatchOrder(
             count: data.count, batchSize: training.batch,
             shuffle: RandomStream(seed: setup.seed, purpose: "fedtiny-pretrain"))
@@ -108,7 +108,7 @@ public final class FedTinyServer: ServerMethod {
     func trainingTasks(round: Int, clients: [Int]) throws -> [ClientTask] {
         try adoptMaskIfResumed()
         var settings = taskSettings
-        var kind = FedTinyProtocol.train
+        var kind = ClientTask.Kind.train
         pendingCounts = nil
         let adjusted = schedule.adjustedNames(round: round)
         if !adjusted.isEmpty {
@@ -119,7 +119,7 @@ public final class FedTinyServer: ServerMethod {
                 settings[FedTinyProtocol.countSetting(name)] = Double(counts[name]!)
             }
             settings["topk_buffer_bytes"] = Double(configuration.topKBufferBytes)
-            kind = FedTinyProtocol.adjust
+            kind = .adjust
             pendingCounts = (round, counts)
         }
         let tensors = SparseTransfer.download(global)

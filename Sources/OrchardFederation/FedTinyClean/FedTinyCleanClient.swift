@@ -13,26 +13,27 @@ import OrchardTensor
 /// local batches), `single` (one sample twice) or `random` (standard normal values, an ablation).
 public final class FedTinyCleanClient: ModelPerTaskClient {
     let setup: MethodSetup
+    let settings: FedTinyCleanSettings
     /// The task's model, built anew for each task.
     var network: Network
 
-    public init(setup: MethodSetup) throws {
+    public init(setup: MethodSetup, settings: FedTinyCleanSettings) throws {
         self.setup = setup
+        self.settings = settings
         network = try setup.makeNetwork()
     }
 
     /// The task's work, on a model built for it, inside its memory scope.
     func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
-        guard task.kind == "train" || task.kind == "adjust" else {
+        guard task.kind == .train || task.kind == .adjust else {
             throw FederationError("fedtiny-clean clients do not run '\(task.kind)' tasks")
         }
         let batch = Int(try task.setting("batch"))
-        try SparseTransfer.load(task.tensors, into: network, batch: batch, storage: PruningSettings.storage(setup))
+        try SparseTransfer.load(task.tensors, into: network, batch: batch, storage: settings.pruning.storage)
         task.tensors = []
         let sent = network.masks
-        let adjusting = task.kind == "adjust"
-        let scope = try DenseGradients.scope(setup)
-        let mode = setup.choices["growth_data_mode"] ?? "batch"
+        let adjusting = task.kind == .adjust
+        let scope = settings.gradientUpload
         let buffers = adjusting ? DenseGradients.bytes(network, scope: scope) : 0
         let memory = try ClientMemory.check(network, task: task, client: client, methodBuffers: buffers)
         if let refusal = memory.refusal { return refusal }
@@ -43,7 +44,7 @@ public final class FedTinyCleanClient: ModelPerTaskClient {
         if adjusting {
             let gradients = try DenseGradients(network, scope: scope, batch: batch)
             let flops = try Self.growthGradient(
-                gradients, mode: mode, network: network, data: client.data, batch: batch,
+                gradients, mode: settings.growthData, network: network, data: client.data, batch: batch,
                 random: RandomStream(seed: setup.seed, purpose: "growth-batch", client.id, task.round))
             metrics["flops"] = (metrics["flops"] ?? 0) + Double(flops.total)
             metrics["peak_memory_bytes"] = Double(TaskMemory.peak)
@@ -59,29 +60,27 @@ public final class FedTinyCleanClient: ModelPerTaskClient {
 
     /// Fills `gradients` as `mode` says, from batches drawn with `random`; returns the FLOPs spent.
     static func growthGradient(
-        _ gradients: DenseGradients, mode: String, network: Network, data: Dataset, batch: Int,
+        _ gradients: DenseGradients, mode: FedTinyCleanSettings.GrowthData, network: Network, data: Dataset, batch: Int,
         random: RandomStream
     ) throws -> FLOPCount {
         var order = BatchOrder(count: data.count, batchSize: batch, shuffle: random)
         var flops = FLOPCount.zero
         switch mode {
-        case "batch":
+        case .batch:
             flops = PositionGradient.backward(network, data: data, indices: order.nextBatch())
             gradients.accumulate(squared: false)
-        case "entire":
+        case .entire:
             for indices in order.nextEpoch() {
                 flops = flops + PositionGradient.backward(network, data: data, indices: indices)
                 gradients.accumulate(squared: false)
             }
-        case "single":
+        case .single:
             let sample = order.nextBatch().first!
             flops = PositionGradient.backward(network, data: data, indices: [sample, sample])
             gradients.accumulate(squared: false)
-        case "random":
+        case .random:
             var normal = random
             gradients.fillNormal(&normal)
-        default:
-            throw FederationError("unknown growth_data_mode '\(mode)'")
         }
         return flops
     }

@@ -17,12 +17,14 @@ import OrchardTensor
 public final class FedTinyCleanServer: ServerMethod {
     let model: SparseGlobalModel
     let schedule: AdjustmentSchedule
+    let settings: FedTinyCleanSettings
 
     public var global: Network { model.network }
 
-    public init(setup: MethodSetup) throws {
-        model = try SparseGlobalModel(setup: setup)
-        schedule = try AdjustmentSchedule(setup)
+    public init(setup: MethodSetup, settings: FedTinyCleanSettings) throws {
+        model = try SparseGlobalModel(setup: setup, pruning: settings.pruning, gradientUpload: settings.gradientUpload)
+        schedule = settings.schedule
+        self.settings = settings
     }
 
     /// The kept positions of each pruned weight, by name.
@@ -32,8 +34,7 @@ public final class FedTinyCleanServer: ServerMethod {
     public var targetCounts: [String: Int] { model.targetCounts }
 
     public func tasks(round: Int, clients: [Int]) throws -> [ClientTask] {
-        let adjustmentEpochs = model.setup.settings["adjustment_epochs"] ?? 0
-        let extra = adjustmentEpochs > 0 ? ["epochs": adjustmentEpochs] : [:]
+        let extra = settings.adjustmentEpochs > 0 ? ["epochs": Double(settings.adjustmentEpochs)] : [:]
         return model.tasks(round: round, clients: clients, schedule: schedule, extra: extra)
     }
 

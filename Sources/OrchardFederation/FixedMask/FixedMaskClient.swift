@@ -8,19 +8,21 @@ import OrchardTensor
 /// crossover density), trains, and sends back the kept values alone.
 public final class FixedMaskClient: ModelPerTaskClient {
     let setup: MethodSetup
+    let settings: FixedMaskSettings
     /// The task's model, built anew for each task.
     var network: Network
 
-    public init(setup: MethodSetup) throws {
+    public init(setup: MethodSetup, settings: FixedMaskSettings) throws {
         self.setup = setup
+        self.settings = settings
         network = try setup.makeNetwork()
     }
 
     /// The task's work, on a model built for it, inside its memory scope.
     func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
-        guard task.kind == "train" else { throw FederationError("fixed-mask clients do not run '\(task.kind)' tasks") }
+        guard task.kind == .train else { throw FederationError("fixed-mask clients do not run '\(task.kind)' tasks") }
         let batch = Int(try task.setting("batch"))
-        try SparseTransfer.load(task.tensors, into: network, batch: batch, storage: PruningSettings.storage(setup))
+        try SparseTransfer.load(task.tensors, into: network, batch: batch, storage: settings.pruning.storage)
         task.tensors = []
         let sent = network.masks
         let memory = try ClientMemory.check(network, task: task, client: client)

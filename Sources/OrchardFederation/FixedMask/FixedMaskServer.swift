@@ -15,10 +15,10 @@ public final class FixedMaskServer: ServerMethod {
     public let masks: [String: [Int32]]
     private let shapes: [String: [Int]]
 
-    public init(setup: MethodSetup) throws {
+    public init(setup: MethodSetup, settings: FixedMaskSettings) throws {
         self.setup = setup
         global = try setup.makeNetwork()
-        let mask = try PruningSettings.criterion(setup).mask(for: global, plan: try PruningSettings.plan(setup))
+        let mask = try settings.makeCriterion(setup).mask(for: global, plan: settings.pruning.plan)
         // The server holds the model masked: dense storage, zeros at pruned positions.
         try mask.prune(global, batch: setup.training.batch, storage: .masked)
         masks = global.masks
@@ -29,12 +29,12 @@ public final class FixedMaskServer: ServerMethod {
         let settings = LocalSGD.settings(setup.training)
         let tensors = SparseTransfer.download(global)
         return clients.map {
-            ClientTask(client: $0, round: round, kind: "train", settings: settings, tensors: tensors)
+            ClientTask(client: $0, round: round, kind: .train, settings: settings, tensors: tensors)
         }
     }
 
     public func aggregate(round: Int, results: [ClientResult]) throws {
-        let usable = results.filter { $0.outcome == .ok && $0.kind == "train" }
+        let usable = results.filter { $0.outcome == .ok && $0.kind == .train }
         guard !usable.isEmpty else { return }
         let contributions = try usable.map { result -> MaskedAverage.Contribution in
             guard let samples = result.metrics["samples"], samples > 0 else {

@@ -10,25 +10,27 @@ import OrchardTensor
 /// the memory check.
 public final class PruneFLClient: ModelPerTaskClient {
     let setup: MethodSetup
+    let settings: PruneFLSettings
     /// The task's model, built anew for each task.
     var network: Network
 
-    public init(setup: MethodSetup) throws {
+    public init(setup: MethodSetup, settings: PruneFLSettings) throws {
         self.setup = setup
+        self.settings = settings
         network = try setup.makeNetwork()
     }
 
     /// The task's work, on a model built for it, inside its memory scope.
     func runMeasured(_ task: consuming ClientTask, on client: LocalClient) throws -> ClientResult {
-        guard task.kind == "train" || task.kind == "adjust" else {
+        guard task.kind == .train || task.kind == .adjust else {
             throw FederationError("prunefl clients do not run '\(task.kind)' tasks")
         }
         let batch = Int(try task.setting("batch"))
-        try SparseTransfer.load(task.tensors, into: network, batch: batch, storage: PruningSettings.storage(setup))
+        try SparseTransfer.load(task.tensors, into: network, batch: batch, storage: settings.pruning.storage)
         task.tensors = []
         let sent = network.masks
-        let adjusting = task.kind == "adjust"
-        let scope = try DenseGradients.scope(setup)
+        let adjusting = task.kind == .adjust
+        let scope = settings.gradientUpload
         let buffers = adjusting ? DenseGradients.bytes(network, scope: scope) : 0
         let memory = try ClientMemory.check(network, task: task, client: client, methodBuffers: buffers)
         if let refusal = memory.refusal { return refusal }

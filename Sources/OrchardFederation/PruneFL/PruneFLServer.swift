@@ -16,12 +16,14 @@ import OrchardTensor
 public final class PruneFLServer: ServerMethod {
     let model: SparseGlobalModel
     let schedule: AdjustmentSchedule
+    let settings: PruneFLSettings
 
     public var global: Network { model.network }
 
-    public init(setup: MethodSetup) throws {
-        model = try SparseGlobalModel(setup: setup)
-        schedule = try AdjustmentSchedule(setup)
+    public init(setup: MethodSetup, settings: PruneFLSettings) throws {
+        model = try SparseGlobalModel(setup: setup, pruning: settings.pruning, gradientUpload: settings.gradientUpload)
+        schedule = settings.schedule
+        self.settings = settings
     }
 
     /// The kept positions of each pruned weight, by name.

@@ -11,12 +11,7 @@ import OrchardTensor
 /// which is what makes these methods costly on a small device.
 final class DenseGradients {
     /// Which tensors get a dense statistic.
-    enum Scope: String {
-        /// Every trained tensor, biases and batch norm included, as FedPruning sends them.
-        case all
-        /// Only the pruned weights, the only ones the server's mask update reads.
-        case pruned
-    }
+    typealias Scope = GradientUpload
 
     /// The prefix of the uploaded tensors' names: `gradient:conv1.weight`.
     static let prefix = "gradient:"
@@ -30,13 +25,6 @@ final class DenseGradients {
         case stored
         /// A pruned weight, asked position by position.
         case positions((UnsafeBufferPointer<Int32>, UnsafeMutablePointer<Float>) -> Void)
-    }
-
-    /// The scope a method's `gradient_upload` setting names (`all` by default).
-    static func scope(_ setup: MethodSetup) throws -> Scope {
-        let word = setup.choices["gradient_upload"] ?? "all"
-        guard let scope = Scope(rawValue: word) else { throw FederationError("unknown gradient_upload '\(word)'") }
-        return scope
     }
 
     /// What a result holds of these statistics: a dense tensor `gradient:<name>` for each
@@ -112,5 +100,23 @@ final class DenseGradients {
     /// The buffers as dense tensors named `gradient:<parameter>`.
     var namedTensors: [NamedTensor] {
         zip(sources, buffers).map { NamedTensor(name: Self.prefix + $0.name, tensor: $1) }
+    }
+}
+
+/// Which tensors the gradient-growth methods send dense statistics of in adjustment rounds.
+public enum GradientUpload: String, Sendable, CaseIterable {
+    /// Every trained tensor, biases and batch norm included, as FedPruning sends them.
+    case all
+    /// Only the pruned weights, the only ones the server's mask update reads.
+    case pruned
+
+    /// The `gradient_upload` setting of a method whose settings hold it at `path`.
+    static func declaration<Settings: MethodSettings>(_ path: WritableKeyPath<Settings, Self> & Sendable)
+        -> SettingDeclaration<Settings>
+    {
+        .choice(
+            "gradient_upload", path,
+            "Which tensors clients send dense gradients of in adjustment rounds: all trained ones (as FedPruning) "
+                + "or only the pruned weights (the only ones the server reads).")
     }
 }

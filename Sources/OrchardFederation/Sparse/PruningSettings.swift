@@ -1,54 +1,75 @@
-import OrchardData
 import OrchardNN
 import OrchardPruning
-import OrchardTensor
 
-/// Reads the pruning settings shared by the sparse methods from a method's setup.
-///
-/// Keys: `density` (the target), `distribution` (`erk`, `er`, `uniform` or `global`), `budget`
-/// (`all`: the density counts every trained parameter, as FedPruning does; `prunable`: only the
-/// prunable weights), `prune_first_layer` (1 or 0), `storage` (`automatic`, `compact`, `masked`).
-public enum PruningSettings {
-    /// The plan the settings describe.
-    public static func plan(_ setup: MethodSetup) throws -> PruningPlan {
-        let allocation: MaskAllocation
-        switch try setup.choice("distribution") {
-        case "global": allocation = .global(minimum: LayerMinimum(fraction: 0, count: 1))
-        case let word:
-            guard let distribution = DensityDistribution(rawValue: word) else {
-                throw FederationError("unknown distribution '\(word)'")
-            }
-            allocation = .layerwise(distribution)
-        }
-        return PruningPlan(
-            density: try setup.setting("density"),
-            budget: try setup.choice("budget") == "prunable" ? .overPrunableParameters : .overAllParameters,
-            allocation: allocation,
-            selection: PrunableSelection(includeFirstLayer: (setup.settings["prune_first_layer"] ?? 1) != 0))
-    }
-
+/// The settings every sparse method shares: the target density, how it is spread over layers, and
+/// how clients hold the pruned weights.
+public struct PruningSettings: MethodSettings, Equatable {
+    /// The fraction of weights kept; required in a topology, 1 in `init()`.
+    public var density: Double = 1
+    /// How the kept weights are spread over layers.
+    public var allocation: MaskAllocation = .layerwise(.erdosRenyiKernel)
+    /// What the density is a fraction of.
+    public var budget: DensityBudget = .overAllParameters
+    /// Whether the stem convolution is pruned too.
+    public var pruneFirstLayer = true
     /// How clients hold pruned weights.
-    public static func storage(_ setup: MethodSetup) -> SparseStorage {
-        setup.choices["storage"].flatMap(SparseStorage.init(rawValue:)) ?? .automatic
+    public var storage: SparseStorage = .automatic
+    /// Whether task values travel as binary16: the runtime takes it out of a method's values and
+    /// applies it when it encodes tasks, so a method always sees false.
+    public var halfPrecision = false
+    /// Samples per class of the server's small set, which the runtime draws.
+    public var serverSamplesPerClass = 5
+
+    /// The defaults, with density 1.
+    public init() {}
+
+    /// The defaults at `density`.
+    public init(density: Double) { self.density = density }
+
+    /// The plan these settings describe.
+    public var plan: PruningPlan {
+        PruningPlan(
+            density: density, budget: budget, allocation: allocation,
+            selection: PrunableSelection(includeFirstLayer: pruneFirstLayer))
     }
 
-    /// The criterion named by `criterion`; SNIP and GraSP score on the server's small data set.
-    public static func criterion(_ setup: MethodSetup) throws -> Criterion {
-        switch try setup.choice("criterion") {
-        case "random": return .random(RandomStream(seed: setup.seed, purpose: "mask"))
-        case "magnitude": return .magnitude
-        case "synflow": return .synFlow(iterations: Int(setup.settings["synflow_iterations"] ?? 100))
-        case "snip": return .snip(try scoringBatches(setup, criterion: "snip"))
-        case "grasp": return .grasp(try scoringBatches(setup, criterion: "grasp"), GraSPOptions())
-        case let other: throw FederationError("unknown criterion '\(other)'")
-        }
-    }
+    /// The key of `halfPrecision`, which the runtime reads from a topology's settings.
+    public static let halfPrecisionKey = "fp16"
+    /// The key of `serverSamplesPerClass`, which the runtime reads from a topology's settings.
+    public static let serverSamplesKey = "server_samples_per_class"
 
-    private static func scoringBatches(_ setup: MethodSetup, criterion: String) throws -> ScoringBatches {
-        guard let data = setup.serverData, data.count > 0 else {
-            throw FederationError(
-                "criterion \(criterion) scores on the server's data, and the run gives the server none")
-        }
-        return ScoringBatches(data, batchSize: max(1, data.count))
-    }
+    public static let declarations: [SettingDeclaration<PruningSettings>] = [
+        .fraction("density", \.density, required: true, "The fraction of weights kept, such as 5%."),
+        .choice(
+            "distribution", \.allocation,
+            [
+                ("erk", .layerwise(.erdosRenyiKernel)), ("er", .layerwise(.erdosRenyi)),
+                ("uniform", .layerwise(.uniform)),
+                ("global", .global(minimum: LayerMinimum(fraction: 0, count: 1))),
+            ], "How the kept weights are spread over layers: ERK, ER, uniform, or one global threshold."),
+        .choice(
+            "budget", \.budget, [("all", .overAllParameters), ("prunable", .overPrunableParameters)],
+            "What the density is a fraction of: every trained parameter (as FedPruning), or the prunable weights."),
+        .boolean("prune_first_layer", \.pruneFirstLayer, "Whether the stem convolution is pruned too."),
+        .choice(
+            "storage", \.storage,
+            "How clients hold pruned weights: sparse kernels below each layer's crossover, always, or never."),
+        .boolean(
+            halfPrecisionKey, \.halfPrecision,
+            "Whether the values of every task travel as binary16, halving their bytes (applied by the runtime)."),
+        .integer(
+            serverSamplesKey, \.serverSamplesPerClass, in: 1...1000,
+            "Samples per class of the server's small set, drawn from the test split (SNIP, GraSP, pretraining)."),
+    ]
+}
+
+/// Settings that hold the shared pruning settings, which gives them the training density.
+public protocol SparseMethodSettings: MethodSettings {
+    /// The shared pruning settings.
+    var pruning: PruningSettings { get }
+}
+
+extension SparseMethodSettings {
+    /// The density clients train at.
+    public static func trainingDensity(_ settings: Self) -> Double { settings.pruning.density }
 }

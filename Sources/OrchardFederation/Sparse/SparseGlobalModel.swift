@@ -10,16 +10,19 @@ import OrchardTensor
 /// methods move weights between positions but keep the counts.
 final class SparseGlobalModel {
     let setup: MethodSetup
+    /// Which tensors clients send dense gradient statistics of in adjustment rounds.
+    let gradientUpload: GradientUpload
     let network: Network
     /// The kept count of each pruned weight, by name: the plan's target.
     let targetCounts: [String: Int]
     /// The shape of every state tensor, by name.
     let shapes: [String: [Int]]
 
-    init(setup: MethodSetup) throws {
+    init(setup: MethodSetup, pruning: PruningSettings, gradientUpload: GradientUpload = .all) throws {
         self.setup = setup
+        self.gradientUpload = gradientUpload
         network = try setup.makeNetwork()
-        let mask = try Criterion.magnitude.mask(for: network, plan: try PruningSettings.plan(setup))
+        let mask = try Criterion.magnitude.mask(for: network, plan: pruning.plan)
         try mask.prune(network, batch: setup.training.batch, storage: .masked)
         targetCounts = Dictionary(uniqueKeysWithValues: mask.entries.map { ($0.name, $0.mask.count) })
         shapes = Dictionary(uniqueKeysWithValues: network.parameters.map { ($0.name, $0.parameter.shape) })
@@ -40,7 +43,7 @@ final class SparseGlobalModel {
     }
 
     /// The tasks of a round: the model travels sparse, with the local training settings and `extra`.
-    func tasks(round: Int, clients: [Int], kind: String, extra: [String: Double] = [:]) -> [ClientTask] {
+    func tasks(round: Int, clients: [Int], kind: ClientTask.Kind, extra: [String: Double] = [:]) -> [ClientTask] {
         let settings = LocalSGD.settings(setup.training).merging(extra) { $1 }
         let tensors = SparseTransfer.download(network)
         return clients.map { ClientTask(client: $0, round: round, kind: kind, settings: settings, tensors: tensors) }
@@ -50,9 +53,8 @@ final class SparseGlobalModel {
     /// adjustment round the dense gradient statistics of `gradient_upload`'s scope.
     func contract(for task: ClientTask) -> ResultContract {
         var contract = ResultContract.returningState(of: task)
-        if task.kind == "adjust" {
-            let scope = (try? DenseGradients.scope(setup)) ?? .all
-            contract.entries += DenseGradients.contractEntries(network, scope: scope)
+        if task.kind == .adjust {
+            contract.entries += DenseGradients.contractEntries(network, scope: gradientUpload)
         }
         return contract
     }
@@ -141,8 +143,8 @@ final class SparseGlobalModel {
         -> [ClientTask]
     {
         schedule.adjusts(round: round)
-            ? tasks(round: round, clients: clients, kind: "adjust", extra: extra)
-            : tasks(round: round, clients: clients, kind: "train")
+            ? tasks(round: round, clients: clients, kind: .adjust, extra: extra)
+            : tasks(round: round, clients: clients, kind: .train)
     }
 
     /// Averages the round's weights and, in an adjustment round, averages the clients' dense
