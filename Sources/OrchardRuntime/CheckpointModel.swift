@@ -49,7 +49,8 @@ public struct CheckpointModel {
         let plan = try TopologyLoader(root: root).load(text: record.info.topologyYAML, file: "\(database) (run \(run))")
         let configuration = try RunConfiguration(plan)
         let data = try RunData.load(plan, clients: [], keepTrain: configuration.needsServerData)
-        let method = try MethodRegistry.standard.server(plan.topology.method.name, setup: configuration.serverSetup(data))
+        let method = try MethodRegistry.standard.server(
+            plan.topology.method.name, setup: configuration.serverSetup(data))
         try method.restore(checkpointExtra: try CheckpointExtra.split(checkpoint.state.extra).method)
         let archive = try ParameterArchive(
             entries: ParameterArchive(method.global).entries, values: checkpoint.state.values)
