@@ -51,6 +51,9 @@ let package = Package(
             // library call per value, slower than the bit arithmetic it replaced.
             swiftSettings: vectorised),
         .target(
+            name: "OrchardExport",
+            dependencies: ["OrchardNN", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(
             name: "OrchardTopology",
             dependencies: [
                 "OrchardData", "OrchardNN", "OrchardFormat", "OrchardFederation",
@@ -68,7 +71,7 @@ let package = Package(
             name: "OrchardRuntime",
             dependencies: [
                 "OrchardWire", "OrchardPayload", "OrchardFederation", "OrchardTopology", "OrchardStore", "OrchardData",
-                "OrchardNN", "OrchardPruning", "OrchardTensor", logging,
+                "OrchardNN", "OrchardPruning", "OrchardTensor", "OrchardExport", logging,
             ]),
         .target(name: "OrchardStore", dependencies: ["OrchardTensor", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "OrchardReport", dependencies: ["OrchardStore", "OrchardFormat"]),
@@ -77,7 +80,7 @@ let package = Package(
             dependencies: [
                 "OrchardTensor", "OrchardNN", "OrchardData", "OrchardTopology", "OrchardStore", "OrchardReport",
                 "OrchardRuntime", "OrchardPruning", "OrchardFormat", "OrchardWire", "OrchardFederation",
-                argumentParser, logging,
+                "OrchardExport", argumentParser, logging,
             ]),
 
         .target(
@@ -89,6 +92,9 @@ let package = Package(
             path: "Tests/OrchardStoreTestSupport"),
         .testTarget(name: "OrchardTestSupportTests", dependencies: ["OrchardTestSupport"]),
         .testTarget(name: "OrchardFormatTests", dependencies: ["OrchardFormat"]),
+        .testTarget(
+            name: "OrchardExportTests",
+            dependencies: ["OrchardExport", "OrchardNN", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "OrchardTensorTests", dependencies: ["OrchardTensor", "OrchardTestSupport"]),
         .testTarget(
             name: "OrchardNNTests", dependencies: ["OrchardNN", "OrchardTensor", "OrchardData", "OrchardTestSupport"]),
@@ -128,7 +134,8 @@ let package = Package(
             name: "OrchardReportTests",
             dependencies: ["OrchardReport", "OrchardStore", "OrchardStoreTestSupport", "OrchardTestSupport"]),
         .testTarget(
-            name: "orchardTests", dependencies: ["orchard", "OrchardStore", "OrchardTestSupport", "COrchardZlib"]),
+            name: "orchardTests",
+            dependencies: ["orchard", "OrchardStore", "OrchardTestSupport", "COrchardZlib", "OrchardExport"]),
     ]
 )
 

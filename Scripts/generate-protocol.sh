@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates Sources/OrchardWire/Generated/orchard.pb.swift from Protos/orchard.proto.
+# Regenerates Sources/OrchardWire/Generated/orchard.pb.swift from Protos/orchard.proto and
+# Sources/OrchardExport/Generated/onnx.pb.swift from Protos/onnx.proto (the part of ONNX's schema
+# that `orchard export` writes).
 #
 # Run by hand after editing the .proto, then commit both files. CI never runs this: the generated
 # Swift is committed so that a build needs neither protoc nor the plugin.
@@ -49,3 +51,13 @@ protoc \
     --swift_opt=Visibility=Internal \
     Protos/orchard.proto
 echo "wrote $output/orchard.pb.swift with $(protoc --version) and protoc-gen-swift $found_version"
+
+output=Sources/OrchardExport/Generated
+mkdir -p "$output"
+protoc \
+    --plugin=protoc-gen-swift="$plugin" \
+    --proto_path=Protos \
+    --swift_out="$output" \
+    --swift_opt=Visibility=Internal \
+    Protos/onnx.proto
+echo "wrote $output/onnx.pb.swift"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (.ci/run calls it): installs what is missing, checks formatting and imports,
-# builds with warnings as errors, runs every test, runs the numeric kernels' tests again in release
-# mode and under AddressSanitizer, and checks the docs. Each step prints its name and time.
+# builds with warnings as errors, runs every test, checks exported models against onnxruntime and
+# PyTorch (Scripts/test-export.sh), runs the numeric kernels' tests again in release mode and under
+# AddressSanitizer, and checks the docs. Each step prints its name and time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +31,7 @@ step "format" Scripts/format.sh --check
 step "imports" Scripts/check-imports.sh
 step "debug build, warnings as errors" swift build --build-tests -Xswiftc -warnings-as-errors
 step "debug tests" swift test --skip-build
+step "export checks against onnx, onnxruntime and PyTorch" Scripts/test-export.sh
 # Release tests need -enable-testing for their @testable imports.
 step "release build of the kernels" kernels swift build -c release --build-tests --scratch-path .build-release \
     -Xswiftc -enable-testing -Xswiftc -warnings-as-errors

@@ -195,3 +195,19 @@ extension Dataset {
         return subset(chosen.sorted())
     }
 }
+
+extension Dataset {
+    /// The per-channel means and standard deviations byte samples are normalised with
+    /// (`(byte / 255 - mean) / std`); nil for a data set of ready features.
+    public var channelStatistics: (mean: [Float], std: [Float])? {
+        guard case .bytes(_, let normalisation) = storage else { return nil }
+        return (normalisation.mean, normalisation.std)
+    }
+
+    /// The samples' bytes, one sample after another, as the source files hold them; nil for a data
+    /// set of ready features.
+    public var sampleBytes: [UInt8]? {
+        guard case .bytes(let bytes, _) = storage else { return nil }
+        return bytes
+    }
+}

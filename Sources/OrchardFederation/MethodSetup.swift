@@ -25,6 +25,9 @@ public struct MethodSetup: Sendable {
     /// How the values of every task travel: the runtime's choice for the run, which the
     /// coordinator applies when it encodes tasks; no method reads it.
     public var valuePrecision: ValuePrecision = .float32
+    /// The weights every fresh network starts from instead of the seed's initialisation (the
+    /// topology's `model.init`), already checked against the model; nil for the seed's.
+    public var initialState: ParameterArchive?
 
     public init(
         seed: UInt64, model: String, width: Double = 1, sampleShape: [Int], classes: Int, training: LocalTraining,
@@ -43,6 +46,8 @@ public struct MethodSetup: Sendable {
 
     /// A fresh network of the run's model; every process builds the same initial weights.
     public func makeNetwork() throws -> Network {
-        try ModelZoo.make(model, sampleShape: sampleShape, classes: classes, width: width, seed: seed)
+        let network = try ModelZoo.make(model, sampleShape: sampleShape, classes: classes, width: width, seed: seed)
+        try initialState?.load(into: network)
+        return network
     }
 }

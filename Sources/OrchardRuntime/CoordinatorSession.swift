@@ -30,18 +30,8 @@ public final class CoordinatorSession {
         security: WireSecurity = .insecure, measureLinks: Bool = false
     ) throws {
         configuration = try RunConfiguration(plan)
-        let perClass = configuration.setup.settings[PruningSettings.serverSamplesKey].flatMap { value -> Int? in
-            if case .integer(let count) = value { return count }
-            return nil
-        }
-        let data = try RunData.load(plan, keepTrain: perClass != nil)
-        var setup = configuration.setup
-        if let perClass, let train = data.train {
-            // The server's labelled set comes from the training split: the test split is for evaluation only.
-            setup.serverData = train.samplesPerClass(
-                perClass, random: RandomStream(seed: plan.topology.seed, purpose: "server-data"))
-        }
-        method = try MethodRegistry.standard.server(plan.topology.method.name, setup: setup)
+        let data = try RunData.load(plan, keepTrain: configuration.needsServerData)
+        method = try MethodRegistry.standard.server(plan.topology.method.name, setup: configuration.serverSetup(data))
         var devices = DeviceMasks()
         if resume {
             store = try RunStore.open(at: database)

@@ -1,5 +1,8 @@
+import OrchardExport
 import OrchardFederation
+import OrchardNN
 import OrchardPayload
+import OrchardTensor
 import OrchardTopology
 
 /// What the coordinator and the hosts derive from a validated topology.
@@ -25,8 +28,39 @@ public struct RunConfiguration: Sendable {
             sampleShape: topology.dataset.sampleShape, classes: topology.dataset.classes,
             training: topology.training, settings: methodSettings, aggregation: Self.aggregation(topology.aggregation))
         setup.valuePrecision = halfPrecision ? .float16 : .float32
+        if let path = topology.model.initPath {
+            setup.initialState = try Self.initialState(path, setup: setup)
+        }
         self.setup = setup
         clients = ClientDirectory(topology)
+    }
+
+    /// The weights of the safetensors file at `path` (`model.init`), checked name by name and shape
+    /// by shape against the run's model.
+    static func initialState(_ path: String, setup: MethodSetup) throws -> ParameterArchive {
+        let network = try setup.makeNetwork()
+        return try StateDictionary.archive(
+            from: SafeTensorsFile(contentsOf: path), for: network, source: "model.init \(path)")
+    }
+
+    /// The number of labelled server samples per class the method asks for, if it asks for any.
+    var serverSamplesPerClass: Int? {
+        guard case .integer(let count) = setup.settings[PruningSettings.serverSamplesKey] else { return nil }
+        return count
+    }
+
+    /// Whether the method's server needs a labelled set from the training split.
+    public var needsServerData: Bool { serverSamplesPerClass != nil }
+
+    /// The method's setup, with the server's labelled set drawn from `data`'s training split when
+    /// the method asks for one (`needsServerData`; the test split is for evaluation only).
+    public func serverSetup(_ data: RunData) -> MethodSetup {
+        var setup = self.setup
+        if let perClass = serverSamplesPerClass, let train = data.train {
+            setup.serverData = train.samplesPerClass(
+                perClass, random: RandomStream(seed: plan.topology.seed, purpose: "server-data"))
+        }
+        return setup
     }
 
     /// The methods' form of the topology's `aggregation:`.

@@ -4,11 +4,15 @@ public struct ModelSpec: Sendable, Equatable {
     public var name: String
     /// The channel width multiplier of VGG and the ResNets; 1 by default, and always 1 for the others.
     public var width: Double
+    /// The absolute path of a safetensors file of initial weights (`init:`), or nil to start from
+    /// the seed's random initialisation.
+    public var initPath: String?
 
     /// Creates a model description.
-    public init(name: String, width: Double = 1) {
+    public init(name: String, width: Double = 1, initPath: String? = nil) {
         self.name = name
         self.width = width
+        self.initPath = initPath
     }
 
     /// Whether `width` changes the model called `name`.

@@ -1,3 +1,4 @@
+import Foundation
 import OrchardFederation
 import OrchardFormat
 import OrchardNN
@@ -5,26 +6,36 @@ import Yams
 
 /// Reading `model:` and `method:`, sizing the model, and checking the groups' memory budgets.
 extension TopologyParser {
-    /// `model:`, a zoo name or a mapping of `name` and `width`.
+    /// `model:`, a zoo name or a mapping of `name`, `width` and `init` (a safetensors file of
+    /// initial weights, resolved as data paths are, against the loader's root).
     func readModel(_ node: Node, _ path: String) -> ModelSpec? {
         guard
             let section = Section(
                 node, path: path, log: log,
-                expected: "a model: a name such as lenet5, or a mapping with name and width",
+                expected: "a model: a name such as lenet5, or a mapping with name, width and init",
                 shorthandKey: "name")
         else { return nil }
         let name = section.read("name", required: true) { node, path in
             log.choice(node, path, among: ModelZoo.names, what: "model")
         }
         let width = section.read("width") { log.number($0, $1, .positive) }
-        section.finish(known: ["name", "width"])
+        let written = section.read("init") { log.text($0, $1) }
+        section.finish(known: ["name", "width", "init"])
         guard let name else { return nil }
+        let initPath = written.map { TopologyLoader.resolve($0, root: root) }
+        if let written, let initPath, !FileManager.default.fileExists(atPath: initPath) {
+            let shown = written == initPath ? initPath : "\(written) (\(initPath))"
+            log.report(
+                "initial weights \(shown) do not exist; init takes a safetensors file such as `orchard export` writes",
+                path: KeyPath.child(path, "init"))
+            return nil
+        }
         if let width, width != 1, !ModelSpec.hasWidth(name) {
             log.report(
                 "width applies to vgg11 and the ResNets; \(name) has a fixed width", path: KeyPath.child(path, "width"))
             return nil
         }
-        return ModelSpec(name: name, width: width ?? 1)
+        return ModelSpec(name: name, width: width ?? 1, initPath: initPath)
     }
 
     /// `method:`, a registered name or a mapping of `name` and the method's settings; `fedavg`

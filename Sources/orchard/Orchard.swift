@@ -8,7 +8,7 @@ struct Orchard: ParsableCommand {
         commandName: "orchard", abstract: "A distributed federated-pruning simulator.",
         subcommands: [
             Train.self, Bench.self, Validate.self, Run.self, CoordinatorCommand.self, Client.self, Report.self,
-            Compare.self, SweepCommand.self, Keys.self,
+            Compare.self, SweepCommand.self, Keys.self, Export.self,
         ])
 
     /// Sends the runtime's log to standard error, at the level `ORCHARD_LOG_LEVEL` names (`info`

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OrchardData
+import OrchardExport
 import OrchardFormat
 import OrchardNN
 import OrchardTensor
@@ -24,6 +25,12 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Use only the first N training samples.") var limit: Int?
     @Option(help: "MNIST and Fashion-MNIST pixels: unit (byte / 255) or standardised (mean 0, deviation 1).")
     var pixels: MNIST.PixelScaling = .unit
+    @Option(
+        name: .customLong("init"),
+        help: ArgumentHelp(
+            "Start from the weights of this safetensors file (as orchard export writes) instead of the seed's.",
+            valueName: "file"))
+    var initialWeights: String?
     @Flag(help: "Print one JSON object on stdout; progress goes to stderr.") var json = false
 
     func validate() throws {
@@ -49,6 +56,10 @@ struct Train: ParsableCommand {
         MemoryLedger.resetPeak()
         let network = try ModelZoo.make(
             model, sampleShape: split.train.sampleShape, classes: split.train.classCount, width: width, seed: seed)
+        if let path = initialWeights {
+            try StateDictionary.archive(from: SafeTensorsFile(contentsOf: path), for: network, source: path)
+                .load(into: network)
+        }
         let trainer = Trainer(network: network, learningRate: lr, momentum: momentum, weightDecay: weightDecay)
         var order = BatchOrder(
             count: split.train.count, batchSize: batch, shuffle: RandomStream(seed: seed, purpose: "batches"))

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import OrchardNN
+import OrchardRuntime
 import OrchardTopology
 
 /// `orchard validate T.yaml`: checks a topology and explains every mistake with line and column.
@@ -17,6 +19,11 @@ struct Validate: ParsableCommand {
     @Option(help: "Folder that relative data paths resolve against: the repository root (default: the current folder).")
     var root: String?
     @Flag(help: "Print one JSON object on stdout: the summary, or the list of mistakes.") var json = false
+    @Flag(
+        help: ArgumentHelp(
+            "Also evaluate the model a run would start from (the seed's weights, or model.init's) on the test set.",
+            discussion: "Prints `initial accuracy: A (C/N)`, after the summary; not with --json."))
+    var evaluate = false
 
     func run() throws {
         let loader = TopologyLoader(root: root ?? FileManager.default.currentDirectoryPath)
@@ -35,7 +42,16 @@ struct Validate: ParsableCommand {
         } else {
             print(plan.summary)
             for note in plan.notes { print("note: " + note) }
+            if evaluate { try Self.evaluateInitialModel(plan) }
         }
+    }
+
+    /// Prints the test accuracy of the network every process of a run of `plan` builds first.
+    static func evaluateInitialModel(_ plan: RunPlan) throws {
+        let configuration = try RunConfiguration(plan)
+        let test = try RunData.load(plan, clients: []).test
+        let summary = Trainer(network: try configuration.setup.makeNetwork(), learningRate: 1).evaluate(on: test)
+        print("initial accuracy: \(summary.accuracy) (\(summary.correct)/\(summary.samples))")
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import OrchardFederation
 import OrchardTestSupport
 import OrchardTopology
 import Testing
@@ -89,17 +90,34 @@ struct ShippedSweepTests {
         let folder = Fixture.packageRoot + "/topologies/sweeps"
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".yaml") }
         #expect(files.contains("compare-mnist-lenet5.yaml"))
-        let loader = TopologyLoader(root: "/", checksDataFiles: false)
         for file in files.sorted() {
-            let sweep = try Sweep.load(file: folder + "/" + file)
-            #expect(sweep.cells.count == 10, "\(file)")
-            for cell in sweep.cells {
-                do {
-                    _ = try loader.load(file: sweep.topology, overrides: cell.overrides(seed: 0))
-                } catch {
-                    Issue.record("\(file), cell \(cell.name):\n\(error)")
-                }
+            let methods = try Self.methods(of: folder + "/" + file)
+            #expect(!methods.isEmpty, "\(file)")
+        }
+    }
+
+    @Test("the results sweeps run every method but the dense FedAvg (and supermasks only without batch norm)")
+    func resultsSweepsCoverEveryMethod() throws {
+        let folder = Fixture.packageRoot + "/topologies/sweeps"
+        let sparse = Set(MethodRegistry.standard.names).subtracting(["fedavg"])
+        #expect(Set(try Self.methods(of: folder + "/results-mnist-lenet5.yaml")) == sparse)
+        #expect(Set(try Self.methods(of: folder + "/results-mnist-resnet8.yaml")) == sparse.subtracting(["hidenseek"]))
+        #expect(Set(try Self.methods(of: folder + "/results-mnist-lenet5-dense.yaml")) == ["fedavg"])
+    }
+
+    /// The method of every cell of the sweep `file`, each cell loaded as a topology; a cell that
+    /// does not load is recorded as an issue.
+    static func methods(of file: String) throws -> [String] {
+        let loader = TopologyLoader(root: "/", checksDataFiles: false)
+        let sweep = try Sweep.load(file: file)
+        var names: [String] = []
+        for cell in sweep.cells {
+            do {
+                names.append(try loader.load(file: sweep.topology, overrides: cell.overrides(seed: 0)).topology.method.name)
+            } catch {
+                Issue.record("\(file), cell \(cell.name):\n\(error)")
             }
         }
+        return names
     }
 }
