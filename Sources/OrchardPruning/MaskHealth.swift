@@ -81,10 +81,13 @@ public struct MaskHealth: Sendable, Equatable {
             case .weight:
                 let ones = [Float](repeating: 1, count: parameter.denseCount)
                 ones.withUnsafeBufferPointer { parameter.assignDense($0.baseAddress!) }
-            case .normScale, .runningVariance:
+            case .normScale, .runningVariance, .randomWeight:
+                // A supermask's effective weight is its random weight under the scores' mask.
                 parameter.value.fill(1)
             case .bias, .normShift, .runningMean:
                 parameter.value.fill(0)
+            case .score:
+                break  // the scores choose the mask, which is what is measured
             }
         }
     }
