@@ -85,6 +85,11 @@ public struct MaskHealth: Sendable, Equatable {
                 parameter.value.fill(1)
             case .bias, .normShift, .runningMean:
                 parameter.value.fill(0)
+            case .randomWeight:
+                parameter.value.fill(1)
+            case .score:
+                // A supermask's scores choose its kept weights: left as they are, they keep its mask.
+                break
             }
         }
     }
