@@ -48,7 +48,7 @@ public struct CheckpointModel {
         }
         let plan = try TopologyLoader(root: root).load(text: record.info.topologyYAML, file: "\(database) (run \(run))")
         let configuration = try RunConfiguration(plan)
-        let data = try RunData.load(plan, clients: [], keepTrain: configuration.needsServerData)
+        let data = try RunData.load(plan, keepTrain: configuration.needsServerData)
         let method = try MethodRegistry.standard.server(
             plan.topology.method.name, setup: configuration.serverSetup(data))
         try method.restore(checkpointExtra: try CheckpointExtra.split(checkpoint.state.extra).method)

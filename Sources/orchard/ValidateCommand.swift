@@ -49,7 +49,7 @@ struct Validate: ParsableCommand {
     /// Prints the test accuracy of the network every process of a run of `plan` builds first.
     static func evaluateInitialModel(_ plan: RunPlan) throws {
         let configuration = try RunConfiguration(plan)
-        let test = try RunData.load(plan, clients: []).test
+        let test = try RunData.load(plan).test
         let summary = Trainer(network: try configuration.setup.makeNetwork(), learningRate: 1).evaluate(on: test)
         print("initial accuracy: \(summary.accuracy) (\(summary.correct)/\(summary.samples))")
     }

@@ -24,6 +24,7 @@ public struct MethodRegistry: Sendable {
         .gmp,
         .imp,
         .set,
+        .graNet,
         .hideNseek,
         .lotteryFL,
         .fedRTS,

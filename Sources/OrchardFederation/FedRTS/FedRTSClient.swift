@@ -8,9 +8,7 @@ public final class FedRTSClient: ClientMethod {
     let fedTiny: FedTinyClient
 
     public init(setup: MethodSetup, settings: FedRTSSettings) throws {
-        var configuration = FedTinyConfiguration()
-        configuration.pruning = settings.pruning
-        configuration.topKBufferBytes = settings.topKBufferBytes
+        let configuration = FedTinyConfiguration(pruning: settings.pruning, topKBufferBytes: settings.topKBufferBytes)
         fedTiny = try FedTinyClient(setup: setup, configuration: configuration)
     }
 

@@ -43,19 +43,13 @@ public final class FedRTSServer: ServerMethod {
 
     public func tasks(round: Int, clients: [Int]) throws -> [ClientTask] {
         guard schedule.adjusts(round: round) else { return model.tasks(round: round, clients: clients, kind: .train) }
-        var extra = ["topk_buffer_bytes": Double(settings.topKBufferBytes)]
-        for (name, count) in movedCounts(round: round) { extra[FedTinyProtocol.countSetting(name)] = Double(count) }
+        let extra = FedTinyProtocol.topKRequest(movedCounts(round: round), bufferBytes: settings.topKBufferBytes)
         return model.tasks(round: round, clients: clients, kind: .adjust, extra: extra)
     }
 
     /// The state under the masks sent, and in an adjustment round at most `k/<name>` gradients of
     /// each layer's pruned positions.
-    public func contract(for task: ClientTask) -> ResultContract {
-        var contract = ResultContract.returningState(of: task)
-        contract.entries += FedTinyServer.topKEntries(task)
-        contract.countMetrics.formUnion(["topk_k", "topk_requested", "topk_buffer_bytes"])
-        return contract
-    }
+    public func contract(for task: ClientTask) -> ResultContract { FedTinyServer.trainingContract(for: task) }
 
     public func aggregate(round: Int, results: [ClientResult]) throws {
         let weighted = try SparseGlobalModel.weighted(results, round: round)

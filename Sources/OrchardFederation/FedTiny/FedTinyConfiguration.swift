@@ -58,6 +58,13 @@ public struct FedTinyConfiguration: SparseMethodSettings, Equatable {
     /// The defaults at `density`.
     public init(density: Double) { pruning.density = density }
 
+    /// The settings a client that only trains reads (FedRTS's and GraNet's): the pruning settings
+    /// (their storage) and the top-K buffer of a client without a memory budget.
+    public init(pruning: PruningSettings, topKBufferBytes: Int) {
+        self.pruning = pruning
+        self.topKBufferBytes = topKBufferBytes
+    }
+
     /// The target density of the model (the shared `density` setting).
     public var density: Double { pruning.density }
     /// What the density is a fraction of.
@@ -140,6 +147,14 @@ enum FedTinyProtocol {
 
     /// The task setting that asks for `k` gradients of a layer, such as `k/fc.weight`.
     static func countSetting(_ name: String) -> String { "k/" + name }
+
+    /// The task settings of an adjustment that asks for `counts` gradients per layer, searched in
+    /// `bufferBytes` on a client without a memory budget.
+    static func topKRequest(_ counts: [String: Int], bufferBytes: Int) -> [String: Double] {
+        var settings = ["topk_buffer_bytes": Double(bufferBytes)]
+        for (name, count) in counts { settings[countSetting(name)] = Double(count) }
+        return settings
+    }
 
     /// A candidate's summed validation loss, as a result metric.
     static func lossMetric(_ candidate: Int) -> String { "loss_sum.\(candidate)" }

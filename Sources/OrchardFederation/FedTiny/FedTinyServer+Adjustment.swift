@@ -53,31 +53,10 @@ extension FedTinyServer {
                 throw FederationError("fedtiny: adjusted weight '\(name)' is not pruned on the server")
             }
             let mask = TensorMask(shape: parameter.shape, activeIndices: active)
-            var sums: [Int32: Double] = [:]
-            for result in reports {
-                guard let tensor = result.tensors.first(where: { $0.name == FedTinyProtocol.topKName(name) }) else {
-                    continue
-                }
-                guard case .sparse(let shape, let indices, let gradients) = tensor.payload, shape == parameter.shape
-                else {
-                    throw FederationError(
-                        "client \(result.client) sent '\(tensor.name)' in round \(round) as something else than "
-                            + "sparse gradients of shape \(parameter.shape)")
-                }
-                for (index, gradient) in zip(indices, gradients) where !mask.contains(Int(index)) {
-                    sums[index, default: 0] += Double(gradient)
-                }
-            }
-            let clients = Double(reports.count)
-            // Largest |ḡ| first, then the lower index, so the choice does not depend on dictionary order.
-            let ranked = sums.map { (index: $0.key, magnitude: abs($0.value / clients)) }.sorted {
-                $0.magnitude != $1.magnitude ? $0.magnitude > $1.magnitude : $0.index < $1.index
-            }
-            let moved = min(counts[name] ?? 0, ranked.count, mask.count)
-            let pruning = PruneAndGrow.pruneOnly(mask, weights: parameter.value, count: moved)
-            let grown = ranked.prefix(moved).map(\.index).sorted()
-            newMasks[name] = (pruning.mask.activeIndices + grown).sorted()
-            lastAdjustment[name] = (pruning.pruned, grown)
+            let ranked = try TopKGrowth.ranked(name, mask: mask, reports: reports, round: round)
+            let change = TopKGrowth.move(mask, weights: parameter.value, ranked: ranked, count: counts[name] ?? 0)
+            newMasks[name] = change.mask.activeIndices
+            lastAdjustment[name] = (change.pruned, change.grown)
         }
         // Positions that come back start at zero (Parameter.prune), as OG sets grown weights.
         try global.applyMasks(newMasks, batch: setup.training.batch, storage: .masked)

@@ -27,10 +27,19 @@ extension FedTinyServer {
                 contract.countMetrics.insert(FedTinyProtocol.correctMetric(candidate))
             }
         default:
-            contract.entries = task.tensors.compactMap { ResultContract.stateEntry($0) }
-            contract.entries += Self.topKEntries(task)
-            contract.countMetrics.formUnion(["topk_k", "topk_requested", "topk_buffer_bytes"])
+            let training = Self.trainingContract(for: task)
+            contract.entries = training.entries
+            contract.countMetrics.formUnion(training.countMetrics)
         }
+        return contract
+    }
+
+    /// What a `train` or `adjust` result holds: the state under the masks sent and, in an
+    /// adjustment, the top-K gradients asked for (GraNet's clients answer the same way).
+    static func trainingContract(for task: ClientTask) -> ResultContract {
+        var contract = ResultContract.returningState(of: task)
+        contract.entries += topKEntries(task)
+        contract.countMetrics.formUnion(["topk_k", "topk_requested", "topk_buffer_bytes"])
         return contract
     }
 

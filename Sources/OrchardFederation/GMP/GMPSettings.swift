@@ -27,18 +27,19 @@ public struct GMPSettings: SparseMethodSettings, Equatable {
             .integer("prune_every", \.pruneEvery, in: 1...1_000_000, "Rounds between two pruning steps."),
         ]
 
-    /// Zhu and Gupta's schedule over rounds: from dense at `start_round` to the target at the last
-    /// pruning step, `start_round + n·prune_every ≤ end_round`.
-    /// - Throws: `FederationError` when `end_round` does not leave one step after `start_round`.
-    public func schedule() throws -> CubicSchedule {
+    /// Zhu and Gupta's schedule over rounds: from `initialDensity` (dense by default) at
+    /// `start_round` to the target at the last pruning step, `start_round + n·prune_every ≤ end_round`.
+    /// - Throws: `FederationError`, naming `method`, when `end_round` does not leave one step after `start_round`.
+    public func schedule(from initialDensity: Double = 1, method: String = "gmp") throws -> CubicSchedule {
         let steps = (endRound - startRound) / pruneEvery
         guard steps >= 1 else {
             throw FederationError(
-                "gmp: end_round \(endRound) must be at least start_round + prune_every (\(startRound + pruneEvery))")
+                "\(method): end_round \(endRound) must be at least start_round + prune_every (\(startRound + pruneEvery))"
+            )
         }
         return CubicSchedule(
-            initialSparsity: 0, finalSparsity: 1 - pruning.density, startStep: startRound, pruningSteps: steps,
-            interval: pruneEvery)
+            initialSparsity: 1 - initialDensity, finalSparsity: 1 - pruning.density, startStep: startRound,
+            pruningSteps: steps, interval: pruneEvery)
     }
 }
 
