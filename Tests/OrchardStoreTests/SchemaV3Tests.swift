@@ -70,7 +70,10 @@ struct SchemaV3Tests {
         let database = try DatabaseQueue(path: path)
         defer { try? database.close() }
         try database.write { db in
-            #expect(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") == ["v1", "v2", "v3", "v4", "v5", "v6"])
+            #expect(
+                try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") == [
+                    "v1", "v2", "v3", "v4", "v5", "v6",
+                ])
             #expect(try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") == true)
             #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
             #expect(try db.indexes(on: "client_rounds").contains { $0.name == "client_rounds_by_client" })

@@ -18,7 +18,10 @@ struct StoreFileTests {
 
         let database = try DatabaseQueue(path: path)
         try database.read { db in
-            #expect(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") == ["v1", "v2", "v3", "v4", "v5", "v6"])
+            #expect(
+                try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") == [
+                    "v1", "v2", "v3", "v4", "v5", "v6",
+                ])
             #expect(try Int.fetchOne(db, sql: "PRAGMA application_id") == 0x4F52_4348)
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
             let tables = try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))

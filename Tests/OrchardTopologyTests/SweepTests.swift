@@ -113,7 +113,8 @@ struct ShippedSweepTests {
         var names: [String] = []
         for cell in sweep.cells {
             do {
-                names.append(try loader.load(file: sweep.topology, overrides: cell.overrides(seed: 0)).topology.method.name)
+                names.append(
+                    try loader.load(file: sweep.topology, overrides: cell.overrides(seed: 0)).topology.method.name)
             } catch {
                 Issue.record("\(file), cell \(cell.name):\n\(error)")
             }

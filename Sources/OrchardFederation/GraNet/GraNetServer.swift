@@ -40,9 +40,11 @@ public final class GraNetServer: ServerMethod {
         return density < 1 ? density : nil
     }
 
-    /// The gradients an adjustment round asks each client for, per pruned weight with pruned
-    /// positions: `int(f(t) · active)` of the current mask, at least the count the server moves
-    /// after the round's gradual step (which only lowers `active`). Empty in other rounds.
+    /// The gradients an adjustment round asks each client for, per pruned weight.
+    ///
+    /// For each weight with pruned positions: `int(f(t) · active)` of the current mask, at least
+    /// the count the server moves after the round's gradual step (which only lowers `active`).
+    /// Empty in other rounds.
     public func requestedCounts(round: Int) -> [String: Int] {
         guard settings.schedule.adjusts(round: round) else { return [:] }
         let fraction = settings.schedule.fraction(round: round)
