@@ -49,8 +49,12 @@ struct HostileRun {
 
     /// Runs the rounds with the honest host, and `attack` on a thread of its own from the start
     /// of the first round until the run ends (it should return when `stop` is set).
+    ///
+    /// With `armed`, the rounds start only once the attack has set it (or after 60 s), so that a
+    /// burst it sends first is queued at the coordinator whatever the load.
     func run(
         heartbeat: Duration = .milliseconds(200), taskTimeout: Double = 60, precision: ValuePrecision = .float32,
+        armed: StopFlag? = nil,
         attack: @escaping @Sendable (_ endpoint: String, _ stop: StopFlag) throws -> Void
     ) throws -> Outcome {
         var settings = Coordinator.Settings(endpoint: "tcp://127.0.0.1:*", rounds: Self.rounds, model: "logreg")
@@ -74,6 +78,8 @@ struct HostileRun {
         }
         attacker.start()
         // The attacker's first messages reach the coordinator before the first round's tasks.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while let armed, !armed.isSet, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
         Thread.sleep(forTimeInterval: 0.3)
         let outcome = try coordinator.run()
         coordinator.shutdownHosts(reason: "test over")
@@ -128,12 +134,14 @@ struct HostilePeerTests {
     @Test func resultsFromAPeerThatNeverSaidHelloChangeNothing() throws {
         let run = try HostileRun()
         let answers = Mutex<[ErrorCode]>([])
-        let outcome = try run.run { endpoint, stop in
+        let sent = StopFlag()
+        let outcome = try run.run(armed: sent) { endpoint, stop in
             let peer = try HostilePeer(endpoint: endpoint, routingID: "stranger")
             for taskID in 1...300 {
                 let body = TaskResult(taskID: UInt64(taskID), clientID: 0, metrics: ["samples": 1])
                 try peer.send(Message(runID: 1, round: 1, body: .result(body)))
             }
+            sent.set()
             let codes = try peer.serve(until: stop) { _, _ in nil }
             answers.withLock { $0 = codes }
         }
