@@ -50,8 +50,8 @@ struct HostileRun {
     /// Runs the rounds with the honest host, and `attack` on a thread of its own from the start
     /// of the first round until the run ends (it should return when `stop` is set).
     ///
-    /// With `armed`, the rounds start only once the attack has set it (or after 60 s), so that a
-    /// burst it sends first is queued at the coordinator whatever the load.
+    /// With `armed`, the attack starts before the honest host, which starts once the attack has
+    /// set it (or after 60 s), so that a burst sent first is read before the rounds end.
     func run(
         heartbeat: Duration = .milliseconds(200), taskTimeout: Double = 60, precision: ValuePrecision = .float32,
         armed: StopFlag? = nil,
@@ -70,17 +70,27 @@ struct HostileRun {
             workOfClient: Dictionary(uniqueKeysWithValues: clients.map { ($0.id, $0.data.count) }),
             logger: Logger(label: "test.coordinator") { _ in handler })
         let endpoint = coordinator.boundEndpoint
-        let honest = startHonestHost(endpoint: endpoint)
-        try coordinator.waitForHosts()
         let stop = StopFlag()
         let attacker = Thread {
             do { try attack(endpoint, stop) } catch { Issue.record("the attacker failed: \(error)") }
         }
-        attacker.start()
-        // The attacker's first messages reach the coordinator before the first round's tasks.
-        let deadline = ContinuousClock.now + .seconds(60)
-        while let armed, !armed.isSet, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        Thread.sleep(forTimeInterval: 0.3)
+        let honest: Thread
+        if let armed {
+            // The burst is queued at the coordinator before the honest host says hello, so that
+            // waiting for hosts and the first round's first read take every message of it.
+            attacker.start()
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !armed.isSet, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            Thread.sleep(forTimeInterval: 0.5)
+            honest = startHonestHost(endpoint: endpoint)
+            try coordinator.waitForHosts()
+        } else {
+            honest = startHonestHost(endpoint: endpoint)
+            try coordinator.waitForHosts()
+            attacker.start()
+            // The attacker's first messages reach the coordinator before the first round's tasks.
+            Thread.sleep(forTimeInterval: 0.3)
+        }
         let outcome = try coordinator.run()
         coordinator.shutdownHosts(reason: "test over")
         stop.set()
