@@ -84,18 +84,20 @@ public struct SweepFigures: Sendable {
     }
 
     func groups(_ cells: [SweepSummary.Cell], excluding excluded: Set<String>) -> [Group] {
-        var order: [[String]] = []
+        var order: [[SweepSummary.Setting]] = []
         var members: [[String]: [SweepSummary.Cell]] = [:]
         for cell in cells {
-            let key = cell.settings.filter { !excluded.contains($0.axis) }.map { "\($0.axis) \($0.value)" }
-            if members[key] == nil { order.append(key) }
+            let settings = cell.settings.filter { !excluded.contains($0.axis) }
+            let key = settings.flatMap { [$0.axis, $0.value] }
+            if members[key] == nil { order.append(settings) }
             members[key, default: []].append(cell)
         }
-        return order.map { key in
-            let values = key.map { $0.split(separator: " ").last.map(String.init) ?? $0 }
+        return order.map { settings in
+            let named = settings.map { "\($0.axis) \($0.value)" }
             return Group(
-                cells: members[key] ?? [], title: key.isEmpty ? "" : ", " + key.joined(separator: ", "),
-                suffix: values.map { "-" + Self.fileSafe($0) }.joined())
+                cells: members[settings.flatMap { [$0.axis, $0.value] }] ?? [],
+                title: named.isEmpty ? "" : ", " + named.joined(separator: ", "),
+                suffix: settings.map { "-" + Self.fileSafe($0.value) }.joined())
         }
     }
 

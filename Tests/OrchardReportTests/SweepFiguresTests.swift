@@ -73,6 +73,21 @@ struct SweepFiguresTests {
         #expect(rows[3].hasSuffix("| one run: no spread |"))
     }
 
+    @Test("labels with spaces name distinct files")
+    func labelsWithSpaces() throws {
+        var cells = summary.cells.filter { $0.settings[1].value == "10pct" }
+        for index in cells.indices {
+            cells[index].settings[2].value = cells[index].settings[2].value == "0.5" ? "mild skew" : "strong skew"
+        }
+        let (files, _) = try SweepFigures(seriesAxis: "method")
+            .render(SweepSummary(sweep: "s.yaml", cells: cells), runs: [:], link: "f")
+        #expect(
+            files.map(\.file) == [
+                "rounds-10pct-mild_skew.svg", "bytes-10pct-mild_skew.svg", "rounds-10pct-strong_skew.svg",
+                "bytes-10pct-strong_skew.svg",
+            ])
+    }
+
     @Test("an axis or a reference the sweep lacks is an error naming what it has")
     func unknownNames() {
         #expect(throws: ReportError.unknownAxis("model", axes: ["method", "method.density", "partition.alpha"])) {
