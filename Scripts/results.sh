@@ -37,8 +37,8 @@ orchard=.build/release/orchard
 sweeps=(
     "results-mnist-lenet5-dense|MNIST, LeNet-5: dense FedAvg by label skew|"
     "results-mnist-lenet5|MNIST, LeNet-5 (no batch norm): every sparse method by density and label skew|--ladder method.density --versus fedtiny"
-    "results-mnist-resnet8-dense|MNIST, ResNet-8: dense FedAvg by label skew|"
-    "results-mnist-resnet8|MNIST, ResNet-8 (batch norm): every sparse method by density and label skew|--ladder method.density --versus fedtiny"
+    "results-mnist-resnet8-dense|MNIST, ResNet-8 at half width: dense FedAvg by label skew|"
+    "results-mnist-resnet8|MNIST, ResNet-8 at half width (batch norm): every sparse method by density, Dirichlet(0.5)|--ladder method.density --versus fedtiny"
 )
 
 started=$SECONDS

@@ -116,6 +116,28 @@ struct GradualPruningTests {
         #expect(throws: FederationError.self) { try IMPServer(setup: Self.setup, settings: settings) }
     }
 
+    @Test("imp with rescale_kept scales the rewound kept weights by 1/sqrt(layer density)")
+    func impRescalesTheRewind() throws {
+        var settings = IMPSettings(density: 0.25)
+        settings.pruning = Self.pruning(0.25)
+        settings.pruning.rescaleKept = true
+        settings.pruneEvery = 2
+        settings.pruneFraction = 0.5
+        let server = try IMPServer(setup: Self.setup, settings: settings)
+        try server.aggregate(
+            round: 1, results: try Self.results(server.global, round: 1, weights: { Float($0) + 0.5 }, bias: 3))
+        try server.aggregate(
+            round: 2, results: try Self.results(server.global, round: 2, weights: { Float(12 - $0) }, bias: 7))
+        // Density 6/12 after the step: round 1's kept values times sqrt(2); biases as rewound.
+        let weight = try #require(server.global.parameters.first { $0.parameter.kind == .weight })
+        let kept = [0.5, 1.5, 2.5, 3.5, 4.5, 5.5].map { Float($0) * Float(2).squareRoot() }
+        let expected = kept + Array(repeating: 0, count: 6)
+        // Tolerance: one Float rounding of the product.
+        let values = weight.parameter.denseValue().values
+        #expect(zip(values, expected).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) }, "\(values)")
+        #expect(server.global.parameters.first { $0.parameter.kind == .bias }?.parameter.value.values == [3, 3, 3])
+    }
+
     @Test("the client trains under the mask the task brings and sends the kept values alone")
     func clientKeepsTheMask() throws {
         var settings = GMPSettings(density: 0.25)

@@ -48,6 +48,21 @@ struct SparseInitialisationTests {
         #expect(scaled.global.parameter(named: name)!.value.values == weight.value.values.map { $0 * factor })
     }
 
+    @Test func graNetsSparseStartIsRescaled() throws {
+        var settings = GraNetSettings(density: 0.05)
+        settings.initialDensity = 0.2
+        let setup = Self.fixedMask(rescale: false)
+        let plain = try GraNetServer(setup: setup, settings: settings)
+        settings.gradual.pruning.rescaleKept = true
+        let scaled = try GraNetServer(setup: setup, settings: settings)
+        #expect(plain.masks == scaled.masks)
+        let name = "fc3.weight"
+        let weight = try #require(plain.global.parameter(named: name))
+        let factor = Float(1 / weight.density.squareRoot())
+        #expect(factor > 1)
+        #expect(scaled.global.parameter(named: name)!.value.values == weight.value.values.map { $0 * factor })
+    }
+
     @Test func aDensityFloorLiftsEveryCandidateLayer() throws {
         let setup = FedTinyTests.setup(["candidates": 3, "pretrain_epochs": 0])
         var configuration = try FedTinyConfiguration(setup)

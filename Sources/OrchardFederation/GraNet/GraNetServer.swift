@@ -27,7 +27,10 @@ public final class GraNetServer: ServerMethod {
         pruningSchedule = try settings.cubicSchedule()
         model = try SparseGlobalModel(setup: setup, pruning: settings.pruning, dense: true)
         self.settings = settings
-        if settings.initialDensity < 1 { try model.pruneByMagnitude(to: settings.initialDensity) }
+        if settings.initialDensity < 1 {
+            try model.pruneByMagnitude(to: settings.initialDensity)
+            if settings.pruning.rescaleKept { KeptWeightScaling.rescale(model.network) }
+        }
     }
 
     /// The kept positions of each pruned weight, by name; empty while the model is dense.

@@ -7,8 +7,8 @@ import OrchardPruning
 /// fixed-mask's) and the server averages over the clients keeping each position. After the
 /// aggregation of round `rewind_round` (0: at initialisation) the server keeps a copy of the whole
 /// state. After the aggregation of each round `kR`, until the target is reached, it prunes the
-/// averaged model by |w| to `max(density, (1 − fraction)^k)` (one global threshold by default) and
-/// rewinds every tensor to the copy, under the new mask: the lottery ticket procedure with
+/// averaged model by |w| to `max(density, (1 − fraction)^k)` (layer densities by `distribution`)
+/// and rewinds every tensor to the copy, under the new mask (scaled by `rescale_kept`): the lottery ticket procedure with
 /// rewinding, one training cycle being `R` federated rounds.
 public final class IMPServer: ServerMethod {
     let model: SparseGlobalModel
@@ -49,6 +49,9 @@ public final class IMPServer: ServerMethod {
             // Assigning zeroes the positions the new mask does not keep.
             values.withUnsafeBufferPointer { named.parameter.assignDense($0.baseAddress!) }
         }
+        // A rewind is a fresh start at the new density, so `rescale_kept` scales it as it scales
+        // the initial mask of the other methods.
+        if settings.pruning.rescaleKept { KeptWeightScaling.rescale(model.network) }
     }
 
     /// The dense values of every tensor of `network`, by name.

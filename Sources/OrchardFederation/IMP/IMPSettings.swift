@@ -13,10 +13,8 @@ public struct IMPSettings: SparseMethodSettings, Equatable {
     /// The round whose aggregated weights the kept weights are rewound to; 0 is the initialisation.
     public var rewindRound = 1
 
-    /// The defaults (one global magnitude threshold), with density 1.
-    public init() {
-        pruning.allocation = .global(minimum: LayerMinimum(fraction: 0, count: 1))
-    }
+    /// The defaults, with density 1.
+    public init() {}
 
     /// The defaults at `density`.
     public init(density: Double) {
@@ -55,7 +53,7 @@ extension MethodDescriptor {
         name: "imp",
         summary:
             "Iterative magnitude pruning with rewinding (Frankle and Carbin, 2019; Frankle et al., 2020) in rounds: "
-            + "every prune_every rounds the server prunes a fraction of the remaining weights by global |w| and "
+            + "every prune_every rounds the server prunes a fraction of the remaining weights by |w| and "
             + "rewinds the kept ones to their values after rewind_round.",
         settings: IMPSettings.self,
         server: { try IMPServer(setup: $0, settings: $1) },
