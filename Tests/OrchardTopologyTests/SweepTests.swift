@@ -105,6 +105,18 @@ struct ShippedSweepTests {
         #expect(Set(try Self.methods(of: folder + "/results-mnist-lenet5-dense.yaml")) == ["fedavg"])
     }
 
+    @Test("the comparison sweeps run every method (supermasks only without batch norm)")
+    func comparisonSweepsCoverEveryMethod() throws {
+        let folder = Fixture.packageRoot + "/topologies/sweeps"
+        let every = Set(MethodRegistry.standard.names)
+        for file in ["compare-mnist-lenet5", "compare-mnist-lenet5-1pct"] {
+            #expect(Set(try Self.methods(of: folder + "/\(file).yaml")) == every, "\(file)")
+        }
+        for file in ["compare-synthetic-resnet18", "compare-synthetic-vgg11"] {
+            #expect(Set(try Self.methods(of: folder + "/\(file).yaml")) == every.subtracting(["hidenseek"]), "\(file)")
+        }
+    }
+
     /// The method of every cell of the sweep `file`, each cell loaded as a topology; a cell that
     /// does not load is recorded as an issue.
     static func methods(of file: String) throws -> [String] {
