@@ -2,9 +2,10 @@ import Foundation
 import OrchardTestSupport
 import Testing
 
-/// The methods that prune from dense or move masks, each on the quickstart at 10% as
-/// `docs/methods.md` gives it: the run completes, ends within 10% of the density and learns past
-/// the majority class. FedRTS and LotteryFL have suites of their own.
+/// The methods that prune from dense or move masks, each on the quickstart at 10%.
+///
+/// Each runs with the settings `docs/methods.md` gives: the run completes, ends within 10% of the
+/// density and learns past the majority class. FedRTS and LotteryFL have suites of their own.
 @Suite("Methods on the quickstart", .serialized, .tags(.endToEnd), .timeLimit(.minutes(10)))
 struct MethodsOnQuickstartTests {
     /// The quickstart's test split (seed 1) is 31.2% of one class: a model that answers that
