@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Regenerates docs/results.md and its figures (docs/results/) at the checked-out commit: fetches
 # MNIST, builds release Orchard, runs the sweep files topologies/sweeps/results-*.yaml, and writes
-# every table and figure from their run files. Nothing in the page is typed by hand but the prose
-# of the template below, which states no figure.
+# every table and figure from their run files. With CIFAR-10's binary files in data/cifar10 it also
+# runs the FedTiny paper's setting (ResNet-18 and VGG-11); without them it measures step times and
+# states how long that would take here. Nothing in the page is typed by hand but the prose of the
+# template below, which states no figure.
 #
 #   Scripts/results.sh [--parallel N]
 #
-# The runs land in runs/results/COMMIT/SWEEP/, so a second call at the same commit runs only what
-# is missing (after an interruption, say). A tree with uncommitted changes is refused, so that the
-# page names the commit that produced it; ORCHARD_RESULTS_ALLOW_DIRTY=1 lifts the check, for trying
-# the script. One sweep alone runs with `orchard sweep` (docs/sweeps.md).
+# The runs land in runs/results/SOURCES/SWEEP/, SOURCES being the last commit that changed Sources/
+# or Package.swift: what a run computes depends on those alone (and on its topology, which a sweep
+# checks against each run file), so a second call runs only what is missing (after an
+# interruption, or after a change to docs or scripts). A tree with uncommitted changes is refused,
+# so that the page names the commits that produced it; ORCHARD_RESULTS_ALLOW_DIRTY=1 lifts the
+# check, for trying the script. One sweep alone runs with `orchard sweep` (docs/sweeps.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +31,7 @@ if [ -n "$(git status --porcelain --untracked-files=no)" ] && [ "${ORCHARD_RESUL
     exit 1
 fi
 commit=$(git rev-parse --short=7 HEAD)
+sources=$(git log -1 --format=%h --abbrev=7 -- Sources Package.swift)
 
 Scripts/fetch-mnist.sh
 swift build -c release --product orchard >&2
@@ -40,27 +45,50 @@ sweeps=(
     "results-mnist-resnet8-dense|MNIST, ResNet-8 at half width: dense FedAvg by label skew|"
     "results-mnist-resnet8|MNIST, ResNet-8 at half width (batch norm): every sparse method by density, Dirichlet(0.5)|--ladder method.density --versus fedtiny"
 )
+cifar=data/cifar10
+if [ -f "$cifar/data_batch_1.bin" ] || [ -f "$cifar/cifar-10-batches-bin/data_batch_1.bin" ]; then
+    sweeps+=(
+        "results-cifar10-dense|CIFAR-10 (the FedTiny paper's setting): dense FedAvg, ResNet-18 and VGG-11|"
+        "results-cifar10-resnet18|CIFAR-10, ResNet-18: every sparse method by density|--ladder method.density --versus fedtiny"
+        "results-cifar10-vgg11|CIFAR-10, VGG-11: every sparse method by density|--ladder method.density --versus fedtiny"
+    )
+fi
 
-started=$SECONDS
 for entry in "${sweeps[@]}"; do
     IFS='|' read -r name title options <<<"$entry"
     echo "results: sweep $name" >&2
     rm -rf "docs/results/$name"
     # shellcheck disable=SC2086 # the options are words
-    "$orchard" sweep "topologies/sweeps/$name.yaml" --out "runs/results/$commit/$name" --parallel "$parallel" \
+    "$orchard" sweep "topologies/sweeps/$name.yaml" --out "runs/results/$sources/$name" --parallel "$parallel" \
         --figures "docs/results/$name" --figures-link "results/$name" --series method $options >/dev/null
 done
-minutes=$(((SECONDS - started) / 60))
+
+# Without CIFAR-10: one ResNet-18 and VGG-11 step, dense and at each density of the ladder.
+estimate=""
+if [ ! -f "$cifar/data_batch_1.bin" ] && [ ! -f "$cifar/cifar-10-batches-bin/data_batch_1.bin" ]; then
+    steps=$(mktemp -d)
+    for model in resnet18 vgg11; do
+        for density in 1 0.1 0.05 0.03 0.02 0.01; do
+            echo "results: step time of $model at density $density" >&2
+            "$orchard" bench step --model "$model" --input 3x32x32 --batch 64 --steps 5 --density "$density" \
+                --json >"$steps/$model-$density.json"
+        done
+    done
+    # 300 rounds x 10 clients x 5 epochs x ceil(500 / 64) steps, on this machine's cores.
+    estimate=$(Scripts/results-times.py cifar 300 10 5 8 "$(nproc)" "$steps"/resnet18-*.json "$steps"/vgg11-*.json)
+    rm -rf "$steps"
+fi
 
 page=docs/results.md
 {
     cat <<EOF
 # Results: federated pruning methods compared
 
-Every figure on this page was produced by \`Scripts/results.sh\` at commit \`$commit\`, from the
-sweep files \`topologies/sweeps/results-*.yaml\` (their seeds, rounds and settings are in the files;
-\`docs/sweeps.md\` describes the format). Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')),
-each run a coordinator and client-host processes; the last call of the script ran for $minutes minutes.
+Every figure on this page was produced by \`Scripts/results.sh\` at commit \`$commit\` from runs of
+the sources at commit \`$sources\` (the last commit that changed \`Sources/\` or \`Package.swift\`),
+of the sweep files \`topologies/sweeps/results-*.yaml\` (their seeds, rounds and settings are in
+the files; \`docs/sweeps.md\` describes the format). Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')),
+each run a coordinator and client-host processes.
 
 How to read it:
 
@@ -71,8 +99,8 @@ How to read it:
   tensor bytes any client measured in a task.
 - **Curves** draw each method's mean test accuracy with a band of ± one sd over the seeds, against
   rounds and against cumulative bytes (up and down).
-- **Ladders** draw final accuracy against the density of the prunable weights (at the density the
-  method is asked for).
+- **Ladders** draw final accuracy against the density each method is asked for: of all trained
+  parameters for LeNet-5, of the prunable weights for ResNet-8 (the sweep files say which).
 - **FedTiny against the best other method**: the verdict is *ahead* or *behind* only when the means
   differ by more than twice the standard error of their difference.
 
@@ -84,10 +112,23 @@ EOF
         IFS='|' read -r name title _ <<<"$entry"
         echo "## $title"
         echo
-        echo "\`topologies/sweeps/$name.yaml\`; run files in \`runs/results/$commit/$name/\`."
+        echo "\`topologies/sweeps/$name.yaml\`; run files in \`runs/results/$sources/$name/\`;" \
+            "$(Scripts/results-times.py runs "runs/results/$sources/$name")"
         echo
-        cat "runs/results/$commit/$name/figures.md"
+        cat "runs/results/$sources/$name/figures.md"
         echo
     done
+    if [ -n "$estimate" ]; then
+        cat <<EOF
+## CIFAR-10: the FedTiny paper's setting, estimated
+
+\`data/cifar10\` holds no CIFAR-10 files here, so the paper's setting (\`topologies/cifar10-resnet18.yaml\`,
+\`topologies/cifar10-vgg11.yaml\` and their sweeps \`topologies/sweeps/results-cifar10-*.yaml\`: 100
+devices, Dirichlet(0.5), 10 a round, 5 local epochs, 300 rounds) did not run. With the files there,
+this script runs it; this is how long that would take on this machine.
+
+$estimate
+EOF
+    fi
 } >"$page"
-echo "results: wrote $page (commit $commit)" >&2
+echo "results: wrote $page (commit $commit, runs of $sources)" >&2

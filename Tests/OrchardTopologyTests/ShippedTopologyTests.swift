@@ -4,7 +4,7 @@ import OrchardFederation
 import OrchardTopology
 import Testing
 
-/// The topologies in `topologies/` load, against a root with stand-ins for the MNIST files.
+/// The topologies in `topologies/` load, against a root with stand-ins for the MNIST and CIFAR-10 files.
 @Suite("Shipped topologies")
 struct ShippedTopologyTests {
     static let folder = Fixture.packageRoot + "/topologies"
@@ -18,6 +18,7 @@ struct ShippedTopologyTests {
         #expect(Self.files.contains("quickstart.yaml"))
         let root = try ScratchFolder()
         try root.dataStandIns(MNIST.fileNames, in: "data/mnist")
+        try root.dataStandIns(CIFAR.Variant.cifar10.trainFiles + [CIFAR.Variant.cifar10.testFile], in: "data/cifar10")
         for file in Self.files {
             do {
                 _ = try TopologyLoader(root: root.path).load(file: Self.folder + "/" + file)
