@@ -75,7 +75,7 @@ if [ ! -f "$cifar/data_batch_1.bin" ] && [ ! -f "$cifar/cifar-10-batches-bin/dat
         done
     done
     # 300 rounds x 10 clients x 5 epochs x ceil(500 / 64) steps, on this machine's cores.
-    estimate=$(Scripts/results-times.py cifar 300 10 5 8 "$(nproc)" "$steps"/resnet18-*.json "$steps"/vgg11-*.json)
+    estimate=$(Scripts/results-tables.py cifar 300 10 5 8 "$(nproc)" "$steps"/resnet18-*.json "$steps"/vgg11-*.json)
     rm -rf "$steps"
 fi
 
@@ -113,10 +113,29 @@ EOF
         echo "## $title"
         echo
         echo "\`topologies/sweeps/$name.yaml\`; run files in \`runs/results/$sources/$name/\`;" \
-            "$(Scripts/results-times.py runs "runs/results/$sources/$name")"
+            "$(Scripts/results-tables.py runs "runs/results/$sources/$name")"
         echo
         cat "runs/results/$sources/$name/figures.md"
         echo
+        if [[ $options == *--ladder* ]]; then
+            cat <<EOF
+### What the masks reach
+
+Outputs (classes) that no path of kept weights connects to the input at the end of a run, from
+each run's mask-health record: the mean over its seeds and label skews. A class no path reaches
+can only be predicted from biases.
+
+$(Scripts/results-tables.py health "runs/results/$sources/$name" "$orchard")
+
+FedTiny's adaptive batch-norm selection of its coarse-pruned candidate, over every FedTiny run: a
+selection is *indistinguishable* when every candidate's validation loss lies within 1% of the
+others, so that the pick is decided by noise; batch-norm statistics recalibrated on the clients'
+data are what separates the candidates, and a model without batch norm has none.
+
+$(Scripts/results-tables.py selections "runs/results/$sources/$name" "$orchard")
+
+EOF
+        fi
     done
     if [ -n "$estimate" ]; then
         cat <<EOF

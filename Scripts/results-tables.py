@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Tables for docs/results.md, computed from what Scripts/results.sh ran and measured.
+
+    results-tables.py runs DIR
+        The runs of a sweep folder: how many completed and the sum of their wall times, from each
+        run file's runs table (started_at, ended_at), as one markdown sentence.
+
+    results-tables.py cifar ROUNDS CLIENTS EPOCHS STEPS_PER_EPOCH CORES STEP.json...
+        The estimated duration of a CIFAR-10 sweep from `orchard bench step --json` measurements
+        (one dense, the others at the ladder's densities): every run's training steps times the
+        median step time at its density, divided among the cores; as a markdown table.
+
+    results-tables.py health DIR ORCHARD
+        Mask health at the end of each run of a ladder sweep (`orchard report --json`'s last
+        mask_health entry): per method and density, the mean over the runs of the outputs that no
+        path of kept weights reaches from the input, as a markdown table.
+
+    results-tables.py selections DIR ORCHARD
+        FedTiny's candidate selections in a sweep's runs: per density, how many were
+        indistinguishable (every candidate's loss within 1% of the others) and the median relative
+        spread of the candidates' losses, as a markdown table.
+"""
+
+import glob
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+
+
+def runs(folder):
+    seconds, count = 0.0, 0
+    for path in sorted(glob.glob(os.path.join(folder, "runs", "*.sqlite"))):
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = connection.execute(
+                "SELECT started_at, ended_at FROM runs WHERE status = 'completed' ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        finally:
+            connection.close()
+        if row and row[1] is not None:
+            seconds += row[1] - row[0]
+            count += 1
+    print(f"{count} runs completed; their wall times add up to {seconds / 60:.0f} minutes.")
+
+
+def cifar(rounds, clients, epochs, steps_per_epoch, cores, files):
+    measured = [json.load(open(path)) for path in files]
+    steps = rounds * clients * epochs * steps_per_epoch
+    print(f"Each run trains {steps:,} steps of batch 64 ({rounds} rounds x {clients} clients x "
+          f"{epochs} epochs x {steps_per_epoch} steps); a step's median time is measured with "
+          "`orchard bench step --input 3x32x32 --batch 64 --threads 1`.")
+    print()
+    print("| model | density | step (median) | one run | runs | those runs |")
+    print("|---|---:|---:|---:|---:|---:|")
+    totals = {}
+    for entry in measured:
+        step_seconds = entry["step_ms_median"] / 1000
+        run_days = steps * step_seconds / cores / 86400
+        count = 3 if entry["density"] >= 1 else 15 * 3
+        totals[entry["model"]] = totals.get(entry["model"], 0) + run_days * count
+        print(f"| {entry['model']} | {entry['density']:.0%} | {step_seconds:.2f} s | {run_days:.1f} days "
+              f"| {count} | {run_days * count:.0f} days |")
+    print()
+    for model, days in totals.items():
+        print(f"- {model}: about {days:.0f} days ({days / 365:.1f} years) on {cores} cores, evaluation not counted.")
+    print()
+
+
+def reports(folder, orchard, label=None):
+    """Yields (label, density, report) for each completed run file of the sweep folder."""
+    for path in sorted(glob.glob(os.path.join(folder, "runs", "*.sqlite"))):
+        cell = os.path.basename(path).rsplit("-seed", 1)[0].split("_")
+        if len(cell) < 2 or (label is not None and cell[0] != label):
+            continue
+        result = subprocess.run([orchard, "report", path, "--json"], capture_output=True, text=True)
+        if result.returncode != 0:
+            continue
+        report = json.loads(result.stdout)
+        if report.get("status") == "completed":
+            yield cell[0], cell[1], report
+
+
+def sweep_labels(folder):
+    """The first axis's labels in the sweep's order, from its summary."""
+    try:
+        cells = json.load(open(os.path.join(folder, "summary.json")))["cells"]
+    except (OSError, ValueError, KeyError):
+        return []
+    labels = []
+    for cell in cells:
+        label = cell["settings"][0]["value"]
+        if label not in labels:
+            labels.append(label)
+    return labels
+
+
+def density_order(densities):
+    return sorted(densities, key=lambda text: -float(text.replace("pct", "")))
+
+
+def health(folder, orchard):
+    dead = {}
+    for label, density, report in reports(folder, orchard):
+        entries = report.get("mask_health") or []
+        if entries:
+            last = entries[-1]
+            dead.setdefault(label, {}).setdefault(density, []).append(
+                (last["dead_outputs"], last["outputs"]))
+    if not dead:
+        return
+    densities = density_order({density for cells in dead.values() for density in cells})
+    order = sweep_labels(folder)
+    dead = dict(sorted(dead.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
+    print("| method | " + " | ".join(density.replace("pct", "%") for density in densities) + " |")
+    print("|---|" + "---:|" * len(densities))
+    for label, cells in dead.items():
+        row = []
+        for density in densities:
+            runs = cells.get(density, [])
+            if runs:
+                outputs = runs[0][1]
+                row.append(f"{statistics.mean(d for d, _ in runs):.1f} of {outputs}")
+            else:
+                row.append("-")
+        print(f"| {label} | " + " | ".join(row) + " |")
+
+
+def selections(folder, orchard):
+    found = {}
+    for _, density, report in reports(folder, orchard, label="fedtiny"):
+        for selection in report.get("candidate_selections") or []:
+            found.setdefault(density, []).append(selection)
+    if not found:
+        return
+    print("| density | selections | indistinguishable | median relative spread of the losses |")
+    print("|---:|---:|---:|---:|")
+    for density in density_order(found):
+        chosen = found[density]
+        spreads = [entry["relative_spread"] for entry in chosen if entry.get("relative_spread") is not None]
+        same = sum(1 for entry in chosen if entry.get("indistinguishable"))
+        median = f"{statistics.median(spreads):.4f}" if spreads else "-"
+        print(f"| {density.replace('pct', '%')} | {len(chosen)} | {same} | {median} |")
+
+
+def main(arguments):
+    if len(arguments) == 2 and arguments[0] == "runs":
+        runs(arguments[1])
+    elif len(arguments) == 3 and arguments[0] == "health":
+        health(arguments[1], arguments[2])
+    elif len(arguments) == 3 and arguments[0] == "selections":
+        selections(arguments[1], arguments[2])
+    elif len(arguments) >= 7 and arguments[0] == "cifar":
+        numbers = [int(value) for value in arguments[1:6]]
+        cifar(*numbers, arguments[6:])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
