@@ -112,7 +112,7 @@ EOF
         IFS='|' read -r name title _ <<<"$entry"
         echo "## $title"
         echo
-        echo "\`topologies/sweeps/$name.yaml\`; run files in \`runs/results/$sources/$name/\`;" \
+        echo "\`topologies/sweeps/$name.yaml\`; the script keeps its run files in \`runs/results/$sources/$name/\` (not in git);" \
             "$(Scripts/results-tables.py runs "runs/results/$sources/$name")"
         echo
         cat "runs/results/$sources/$name/figures.md"
