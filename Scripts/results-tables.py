@@ -11,9 +11,9 @@
         median step time at its density, divided among the cores; as a markdown table.
 
     results-tables.py health DIR ORCHARD
-        Mask health at the end of each run of a ladder sweep (`orchard report --json`'s last
-        mask_health entry): per method and density, the mean over the runs of the outputs that no
-        path of kept weights reaches from the input, as a markdown table.
+        The masks at the end of each run of a ladder sweep (`orchard report --json`): per method
+        and density, the mean density reached and the mean of the outputs that no path of kept
+        weights reaches from the input (the last mask_health entry), as two markdown tables.
 
     results-tables.py selections DIR ORCHARD
         FedTiny's candidate selections in a sweep's runs: per density, how many were
@@ -102,30 +102,40 @@ def density_order(densities):
 
 
 def health(folder, orchard):
-    dead = {}
+    reached, dead = {}, {}
     for label, density, report in reports(folder, orchard):
+        if report.get("final_density") is not None:
+            reached.setdefault(label, {}).setdefault(density, []).append(report["final_density"])
         entries = report.get("mask_health") or []
         if entries:
             last = entries[-1]
-            dead.setdefault(label, {}).setdefault(density, []).append(
-                (last["dead_outputs"], last["outputs"]))
-    if not dead:
+            dead.setdefault(label, {}).setdefault(density, []).append((last["dead_outputs"], last["outputs"]))
+    print("The density each method ends at (`final_density`: the nonzero fraction of the global model's")
+    print("prunable weights; for LotteryFL the mean of the clients' own masks), the mean over the runs:")
+    print()
+    table(folder, reached, lambda runs: f"{statistics.mean(runs):.1%}")
+    print("Outputs (classes) that no path of kept weights connects to the input at the end of a run, the")
+    print("mean over the runs; a class no path reaches can only be predicted from biases:")
+    print()
+    table(folder, dead, lambda runs: f"{statistics.mean(d for d, _ in runs):.1f} of {runs[0][1]}")
+
+
+def table(folder, cells_by_label, describe):
+    """A markdown table of methods by density, each cell `describe(runs)`."""
+    if not cells_by_label:
+        print("(no runs)")
+        print()
         return
-    densities = density_order({density for cells in dead.values() for density in cells})
+    densities = density_order({density for cells in cells_by_label.values() for density in cells})
     order = sweep_labels(folder)
-    dead = dict(sorted(dead.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
+    labels = sorted(cells_by_label, key=lambda label: order.index(label) if label in order else len(order))
     print("| method | " + " | ".join(density.replace("pct", "%") for density in densities) + " |")
     print("|---|" + "---:|" * len(densities))
-    for label, cells in dead.items():
-        row = []
-        for density in densities:
-            runs = cells.get(density, [])
-            if runs:
-                outputs = runs[0][1]
-                row.append(f"{statistics.mean(d for d, _ in runs):.1f} of {outputs}")
-            else:
-                row.append("-")
+    for label in labels:
+        cells = cells_by_label[label]
+        row = [describe(cells[density]) if cells.get(density) else "-" for density in densities]
         print(f"| {label} | " + " | ".join(row) + " |")
+    print()
 
 
 def selections(folder, orchard):

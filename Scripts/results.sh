@@ -121,9 +121,7 @@ EOF
             cat <<EOF
 ### What the masks reach
 
-Outputs (classes) that no path of kept weights connects to the input at the end of a run, from
-each run's mask-health record: the mean over its seeds and label skews. A class no path reaches
-can only be predicted from biases.
+Over every run of each cell (its seeds and label skews), from the run files.
 
 $(Scripts/results-tables.py health "runs/results/$sources/$name" "$orchard")
 
