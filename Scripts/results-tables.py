@@ -15,6 +15,12 @@
         and density, the mean density reached and the mean of the outputs that no path of kept
         weights reaches from the input (the last mask_health entry), as two markdown tables.
 
+    results-tables.py verdicts DIR METHOD
+        From a sweep's summary.json: in how many settings (cells but the first axis) METHOD's mean
+        final accuracy is ahead of, behind or within the spread of the best other method's (the
+        rule of `orchard sweep --versus`: a difference beyond twice its standard error), which
+        method is best where, as markdown.
+
     results-tables.py selections DIR ORCHARD
         FedTiny's candidate selections in a sweep's runs: per density, how many were
         indistinguishable (every candidate's loss within 1% of the others) and the median relative
@@ -155,11 +161,49 @@ def selections(folder, orchard):
         print(f"| {density.replace('pct', '%')} | {len(chosen)} | {same} | {median} |")
 
 
+def verdicts(folder, reference):
+    cells = json.load(open(os.path.join(folder, "summary.json")))["cells"]
+    groups = {}
+    for cell in cells:
+        method = cell["settings"][0]["value"]
+        setting = ", ".join(f"{entry['axis']} {entry['value']}" for entry in cell["settings"][1:])
+        if cell.get("final_accuracy"):
+            groups.setdefault(setting, {})[method] = cell["final_accuracy"]
+    outcome = {"ahead": [], "behind": [], "within the spread": []}
+    winners = {}
+    for setting, methods in groups.items():
+        best = max(methods, key=lambda method: methods[method]["mean"])
+        winners[best] = winners.get(best, 0) + 1
+        mine = methods.get(reference)
+        others = {method: value for method, value in methods.items() if method != reference}
+        if mine is None or not others:
+            continue
+        other = max(others.values(), key=lambda value: value["mean"])
+        if mine.get("sd") is None or other.get("sd") is None:
+            continue
+        error = (mine["sd"] ** 2 / mine["n"] + other["sd"] ** 2 / other["n"]) ** 0.5
+        difference = mine["mean"] - other["mean"]
+        verdict = "ahead" if difference > 2 * error else "behind" if difference < -2 * error else "within the spread"
+        outcome[verdict].append(setting.replace("method.density ", "").replace("pct", "%"))
+    judged = sum(len(settings) for settings in outcome.values())
+    print(f"- **{reference} against the best other method**, over {judged} settings: ahead in "
+          f"{len(outcome['ahead'])}, behind in {len(outcome['behind'])}, within the spread in "
+          f"{len(outcome['within the spread'])}.")
+    for verdict in ("ahead", "within the spread"):
+        if outcome[verdict]:
+            print(f"  {verdict.capitalize()}: {'; '.join(outcome[verdict])}.")
+    ranking = sorted(winners.items(), key=lambda item: -item[1])
+    print("- **Best mean final accuracy** by setting: " + ", ".join(
+        f"{method} in {count}" for method, count in ranking) + f" of {len(groups)}.")
+
+
 def main(arguments):
     if len(arguments) == 2 and arguments[0] == "runs":
         runs(arguments[1])
     elif len(arguments) == 3 and arguments[0] == "health":
         health(arguments[1], arguments[2])
+    elif len(arguments) == 3 and arguments[0] == "verdicts":
+        verdicts(arguments[1], arguments[2])
     elif len(arguments) == 3 and arguments[0] == "selections":
         selections(arguments[1], arguments[2])
     elif len(arguments) >= 7 and arguments[0] == "cifar":

@@ -115,6 +115,10 @@ EOF
         echo "\`topologies/sweeps/$name.yaml\`; the script keeps its run files in \`runs/results/$sources/$name/\` (not in git);" \
             "$(Scripts/results-tables.py runs "runs/results/$sources/$name")"
         echo
+        if [[ $options == *--versus* ]]; then
+            Scripts/results-tables.py verdicts "runs/results/$sources/$name" fedtiny
+            echo
+        fi
         cat "runs/results/$sources/$name/figures.md"
         echo
         if [[ $options == *--ladder* ]]; then
