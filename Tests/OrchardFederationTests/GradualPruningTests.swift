@@ -90,18 +90,31 @@ struct GradualPruningTests {
         #expect(abs((settings.density(afterRound: 4) ?? 0) - 0.25) < 1e-12, "0.16 is below the target")
     }
 
-    @Test("imp prunes by |w| of the averages and rewinds the kept weights to round k's")
-    func impServerStep() throws {
+    /// IMP settings that prune half the weights after round 2 and rewind to round 1.
+    static func impSettings(rescaleKept: Bool) -> IMPSettings {
         var settings = IMPSettings(density: 0.25)
         settings.pruning = Self.pruning(0.25)
+        settings.pruning.rescaleKept = rescaleKept
         settings.pruneEvery = 2
         settings.pruneFraction = 0.5
         settings.rewindRound = 1
+        return settings
+    }
+
+    /// An IMP server after rounds 1 (weights i + 0.5, biases 3) and 2 (weights 12 − i, biases 7).
+    static func impAfterOneStep(_ settings: IMPSettings) throws -> IMPServer {
         let server = try IMPServer(setup: Self.setup, settings: settings)
         try server.aggregate(
             round: 1, results: try Self.results(server.global, round: 1, weights: { Float($0) + 0.5 }, bias: 3))
         try server.aggregate(
             round: 2, results: try Self.results(server.global, round: 2, weights: { Float(12 - $0) }, bias: 7))
+        return server
+    }
+
+    @Test("imp prunes by |w| of the averages and rewinds the kept weights to round k's")
+    func impServerStep() throws {
+        var settings = Self.impSettings(rescaleKept: false)
+        let server = try Self.impAfterOneStep(settings)
         // int(12 · 0.5) = 6 largest |w| of round 2 are positions 0...5; they take round 1's values.
         #expect(Self.weightMask(server) == [0, 1, 2, 3, 4, 5])
         let weight = try #require(server.global.parameters.first { $0.parameter.kind == .weight })
@@ -118,16 +131,7 @@ struct GradualPruningTests {
 
     @Test("imp with rescale_kept scales the rewound kept weights by 1/sqrt(layer density)")
     func impRescalesTheRewind() throws {
-        var settings = IMPSettings(density: 0.25)
-        settings.pruning = Self.pruning(0.25)
-        settings.pruning.rescaleKept = true
-        settings.pruneEvery = 2
-        settings.pruneFraction = 0.5
-        let server = try IMPServer(setup: Self.setup, settings: settings)
-        try server.aggregate(
-            round: 1, results: try Self.results(server.global, round: 1, weights: { Float($0) + 0.5 }, bias: 3))
-        try server.aggregate(
-            round: 2, results: try Self.results(server.global, round: 2, weights: { Float(12 - $0) }, bias: 7))
+        let server = try Self.impAfterOneStep(Self.impSettings(rescaleKept: true))
         // Density 6/12 after the step: round 1's kept values times sqrt(2); biases as rewound.
         let weight = try #require(server.global.parameters.first { $0.parameter.kind == .weight })
         let kept = [0.5, 1.5, 2.5, 3.5, 4.5, 5.5].map { Float($0) * Float(2).squareRoot() }
