@@ -109,7 +109,7 @@ split; the test split serves evaluation only.
 
 EOF
     for entry in "${sweeps[@]}"; do
-        IFS='|' read -r name title _ <<<"$entry"
+        IFS='|' read -r name title options <<<"$entry"
         echo "## $title"
         echo
         echo "\`topologies/sweeps/$name.yaml\`; the script keeps its run files in \`runs/results/$sources/$name/\` (not in git);" \
