@@ -9,7 +9,8 @@
 #   Scripts/results.sh [--parallel N]
 #
 # The runs land in runs/results/SOURCES/SWEEP/, SOURCES being the last commit that changed Sources/
-# or Package.swift: what a run computes depends on those alone (and on its topology, which a sweep
+# (but OrchardReport, which only reads run files and draws) or Package.swift: what a run computes
+# depends on those alone (and on its topology, which a sweep
 # checks against each run file), so a second call runs only what is missing (after an
 # interruption, or after a change to docs or scripts). A tree with uncommitted changes is refused,
 # so that the page names the commits that produced it; ORCHARD_RESULTS_ALLOW_DIRTY=1 lifts the
@@ -31,7 +32,8 @@ if [ -n "$(git status --porcelain --untracked-files=no)" ] && [ "${ORCHARD_RESUL
     exit 1
 fi
 commit=$(git rev-parse --short=7 HEAD)
-sources=$(git log -1 --format=%h --abbrev=7 -- Sources Package.swift)
+# OrchardReport only reads run files and draws: it is left out.
+sources=$(git log -1 --format=%h --abbrev=7 -- Sources Package.swift ':(exclude)Sources/OrchardReport')
 
 Scripts/fetch-mnist.sh
 swift build -c release --product orchard >&2
@@ -85,7 +87,8 @@ page=docs/results.md
 # Results: federated pruning methods compared
 
 Every figure on this page was produced by \`Scripts/results.sh\` at commit \`$commit\` from runs of
-the sources at commit \`$sources\` (the last commit that changed \`Sources/\` or \`Package.swift\`),
+the sources at commit \`$sources\` (the last commit that changed \`Package.swift\` or \`Sources/\` but
+\`OrchardReport\`, which only reads run files and draws),
 of the sweep files \`topologies/sweeps/results-*.yaml\` (their seeds, rounds and settings are in
 the files; \`docs/sweeps.md\` describes the format). Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')),
 each run a coordinator and client-host processes.

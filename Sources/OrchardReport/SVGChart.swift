@@ -72,7 +72,7 @@ public struct SVGChart: Sendable {
                 + "aria-label=\"\(Self.escape(title))\" font-family=\"system-ui, sans-serif\" font-size=\"12\">",
             "<title>\(Self.escape(title))</title>",
             "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>",
-            Self.text(title, x: width / 2, y: 20, anchor: "middle", extra: "font-size=\"15\" font-weight=\"600\""),
+            Self.text(title, x: width / 2, y: 20, anchor: "middle", extra: titleStyle),
             Self.text(xLabel, x: (left + right) / 2, y: height - 10, anchor: "middle", extra: "fill=\"#333\""),
             Self.text(
                 yLabel, x: 16, y: (top + bottom) / 2, anchor: "middle",
@@ -145,11 +145,24 @@ public struct SVGChart: Sendable {
         return parts
     }
 
-    /// The colour of the `index`th series: ten distinguishable colours, then again.
+    /// The title's font, squeezed to the chart's width when it would run past it.
+    ///
+    /// A title is 15 px bold, about 9 px a character; a longer one gets `textLength`, which the
+    /// renderer fits by narrowing the glyphs rather than cutting them off at the edges.
+    var titleStyle: String {
+        let style = "font-size=\"15\" font-weight=\"600\""
+        let room = width - 20
+        guard Double(title.count) * 9 > room else { return style }
+        return style + " textLength=\"\(Self.number(room))\" lengthAdjust=\"spacingAndGlyphs\""
+    }
+
+    /// The colour of the `index`th series: twenty distinguishable colours (ten strong, then their
+    /// light tints), then again.
     public static func color(_ index: Int) -> String {
         let palette = [
             "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-            "#17becf",
+            "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7",
+            "#dbdb8d", "#9edae5",
         ]
         return palette[((index % palette.count) + palette.count) % palette.count]
     }

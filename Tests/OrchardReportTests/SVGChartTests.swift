@@ -91,6 +91,24 @@ struct SVGChartTests {
         #expect(gigabytes.contains(">2 G</text>"))
     }
 
+    @Test("a title longer than the chart is fitted to its width; a short one is left alone")
+    func longTitlesFit() {
+        let short = SVGChart(title: "Accuracy", xLabel: "x", yLabel: "y").lines([LineSeries(name: "a", points: [])])
+        #expect(!short.contains("textLength"))
+        var chart = SVGChart(title: String(repeating: "final accuracy by density ", count: 3), xLabel: "x", yLabel: "y")
+        chart.width = 400
+        let long = chart.lines([LineSeries(name: "a", points: [.init(x: 0, y: 0), .init(x: 1, y: 1)])])
+        // 20 px of the width is left as a margin, 10 on each side of the centred title.
+        #expect(attributes("textLength", of: "text", in: long) == ["380"])
+    }
+
+    @Test("sixteen series, the methods of a results sweep, get sixteen colours")
+    func sixteenColours() {
+        #expect(Set((0..<16).map(SVGChart.color)).count == 16)
+        #expect(Set((0..<20).map(SVGChart.color)).count == 20)
+        #expect(SVGChart.color(20) == SVGChart.color(0))
+    }
+
     @Test("a chart with no data says so instead of drawing axes")
     func emptyChart() {
         let svg = SVGChart(title: "t", xLabel: "x", yLabel: "y").lines([LineSeries(name: "a", points: [])])
