@@ -48,7 +48,11 @@ sweeps=(
     "results-mnist-resnet8|MNIST, ResNet-8 at half width (batch norm): every sparse method by density, Dirichlet(0.5)|--ladder method.density --versus fedtiny"
 )
 cifar=data/cifar10
+has_cifar=false
 if [ -f "$cifar/data_batch_1.bin" ] || [ -f "$cifar/cifar-10-batches-bin/data_batch_1.bin" ]; then
+    has_cifar=true
+fi
+if $has_cifar; then
     sweeps+=(
         "results-cifar10-dense|CIFAR-10 (the FedTiny paper's setting): dense FedAvg, ResNet-18 and VGG-11|"
         "results-cifar10-resnet18|CIFAR-10, ResNet-18: every sparse method by density|--ladder method.density --versus fedtiny"
@@ -67,7 +71,7 @@ done
 
 # Without CIFAR-10: one ResNet-18 and VGG-11 step, dense and at each density of the ladder.
 estimate=""
-if [ ! -f "$cifar/data_batch_1.bin" ] && [ ! -f "$cifar/cifar-10-batches-bin/data_batch_1.bin" ]; then
+if ! $has_cifar; then
     steps=$(mktemp -d)
     for model in resnet18 vgg11; do
         for density in 1 0.1 0.05 0.03 0.02 0.01; do
